@@ -1,0 +1,3 @@
+//! hotline (work in progress)
+#![deny(missing_docs)]
+pub mod merkle;
