@@ -1,0 +1,295 @@
+//! Feed rules, as pure functions: how one entry must follow the one before it in its author's
+//! feed, and what a feed must start with.
+//!
+//! - `seq` starts at 0 and grows by exactly 1;
+//! - `prev` is the id of the author's entry at `seq - 1`, and all zero at seq 0;
+//! - the claimed time never goes backwards within a feed;
+//! - the author is a party of the charter, and the channel id is the charter's;
+//! - the founder (the charter's first party) starts with the charter itself, every other party
+//!   with an acceptance naming the channel id; neither kind appears anywhere else.
+
+use crate::charter::Charter;
+use crate::encoding::EncodeError;
+use crate::entry::{
+    Body, ChannelId, Entry, EntryId, FORMAT_VERSION, Header, Kind, Seq, SignedEntry, Timestamp,
+};
+use crate::keys::{PartyId, SecretKey};
+
+/// The last entry of a feed, as much of it as the next entry must agree with.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Head {
+    /// Its position.
+    pub seq: Seq,
+    /// Its id.
+    pub id: EntryId,
+    /// Its claimed time.
+    pub time: Timestamp,
+}
+
+/// A broken feed rule. Each variant names what was expected and what was found.
+#[non_exhaustive]
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum LinkError {
+    /// The entry names another channel.
+    #[error("entry belongs to channel {found}, not {expected}")]
+    WrongChannel {
+        /// This channel.
+        expected: ChannelId,
+        /// The entry's channel.
+        found: ChannelId,
+    },
+    /// The author is not a party of the charter.
+    #[error("author key {} is not a party of the charter", .0.fingerprint())]
+    NotAParty(PartyId),
+    /// Entries are missing before this one.
+    #[error("gap: expected seq {expected}, found seq {found}")]
+    Gap {
+        /// The next seq the feed needed.
+        expected: Seq,
+        /// The entry's seq.
+        found: Seq,
+    },
+    /// `prev` does not name the previous entry.
+    #[error("broken link at seq {seq}: prev is {found}, but the entry at seq {} has id {expected}", .seq.0.saturating_sub(1))]
+    BrokenLink {
+        /// The entry's seq.
+        seq: Seq,
+        /// The id `prev` should hold.
+        expected: EntryId,
+        /// The id it holds.
+        found: EntryId,
+    },
+    /// The claimed time goes backwards.
+    #[error("time goes backwards at seq {seq}: {time} is before the previous entry's {previous}")]
+    TimeRegression {
+        /// The entry's seq.
+        seq: Seq,
+        /// Its claimed time (Unix seconds).
+        time: u64,
+        /// The previous entry's claimed time.
+        previous: u64,
+    },
+    /// The first entry of a feed is not what it must be, or a first-entry kind appears later.
+    #[error("{0}")]
+    Placement(String),
+}
+
+/// The header of the entry that follows `head` in `author`'s feed (or starts it). The time is
+/// `now`, raised to the head's time if the local clock is behind it, so a feed never goes
+/// backwards.
+pub fn next_header(
+    channel: ChannelId,
+    author: PartyId,
+    head: Option<&Head>,
+    now: Timestamp,
+) -> Header {
+    match head {
+        None => Header {
+            version: FORMAT_VERSION,
+            channel,
+            author,
+            seq: Seq(0),
+            prev: EntryId::ZERO,
+            time: now,
+        },
+        Some(h) => Header {
+            version: FORMAT_VERSION,
+            channel,
+            author,
+            seq: Seq(h.seq.0.saturating_add(1)),
+            prev: h.id,
+            time: now.max(h.time),
+        },
+    }
+}
+
+/// Sign `body` as the entry that follows `head` in `key`'s feed; returns the entry and the new
+/// head.
+///
+/// # Errors
+///
+/// Only if the entry exceeds the size limit.
+pub fn sign_next(
+    key: &SecretKey,
+    channel: ChannelId,
+    head: Option<&Head>,
+    now: Timestamp,
+    body: &Body,
+) -> Result<(SignedEntry, Head), EncodeError> {
+    let header = next_header(channel, key.party(), head, now);
+    let signed = Entry::new(header, body)?.sign(key)?;
+    let h = signed.header();
+    let new_head = Head {
+        seq: h.seq,
+        id: signed.id()?,
+        time: h.time,
+    };
+    Ok((signed, new_head))
+}
+
+/// The entry is in this channel and by one of its parties.
+///
+/// # Errors
+///
+/// [`LinkError::WrongChannel`] or [`LinkError::NotAParty`].
+pub fn check_membership(
+    charter: &Charter,
+    channel: &ChannelId,
+    header: &Header,
+) -> Result<(), LinkError> {
+    if header.channel != *channel {
+        return Err(LinkError::WrongChannel {
+            expected: *channel,
+            found: header.channel,
+        });
+    }
+    if charter.party(&header.author).is_none() {
+        return Err(LinkError::NotAParty(header.author));
+    }
+    Ok(())
+}
+
+/// `header` follows `prev` (the author's previous entry, `None` for a first entry).
+///
+/// # Errors
+///
+/// [`LinkError::Gap`], [`LinkError::BrokenLink`] or [`LinkError::TimeRegression`].
+pub fn check_link(prev: Option<&Head>, header: &Header) -> Result<(), LinkError> {
+    let expected_seq = prev.map_or(Seq(0), |p| Seq(p.seq.0.saturating_add(1)));
+    if header.seq != expected_seq {
+        return Err(LinkError::Gap {
+            expected: expected_seq,
+            found: header.seq,
+        });
+    }
+    let expected_prev = prev.map_or(EntryId::ZERO, |p| p.id);
+    if header.prev != expected_prev {
+        return Err(LinkError::BrokenLink {
+            seq: header.seq,
+            expected: expected_prev,
+            found: header.prev,
+        });
+    }
+    if let Some(p) = prev {
+        if header.time < p.time {
+            return Err(LinkError::TimeRegression {
+                seq: header.seq,
+                time: header.time.0,
+                previous: p.time.0,
+            });
+        }
+    }
+    Ok(())
+}
+
+/// The founder of a channel: its charter's first party.
+pub fn founder(charter: &Charter) -> Option<PartyId> {
+    charter.parties.first().map(|p| p.key)
+}
+
+/// Charter and acceptance entries stand at seq 0 and only there: the founder's seq 0 is the
+/// charter itself, every other party's an acceptance of this channel.
+///
+/// # Errors
+///
+/// [`LinkError::Placement`] saying what was expected.
+pub fn check_placement(
+    charter: &Charter,
+    channel: &ChannelId,
+    header: &Header,
+    body: &Body,
+) -> Result<(), LinkError> {
+    let first_kind = matches!(body.kind(), Kind::Charter | Kind::Acceptance);
+    if header.seq != Seq(0) {
+        if first_kind {
+            return Err(LinkError::Placement(format!(
+                "a {} entry may only stand at seq 0, found at seq {}",
+                body.kind(),
+                header.seq
+            )));
+        }
+        return Ok(());
+    }
+    let is_founder = founder(charter) == Some(header.author);
+    match (is_founder, body) {
+        (true, Body::Charter(c)) if c == charter => Ok(()),
+        (true, Body::Charter(_)) => Err(LinkError::Placement(
+            "the founder's charter entry differs from the charter being verified".into(),
+        )),
+        (true, _) => Err(LinkError::Placement(format!(
+            "the founder's first entry must be the charter, found a {}",
+            body.kind()
+        ))),
+        (false, Body::Acceptance(a)) if a.charter == *channel => Ok(()),
+        (false, Body::Acceptance(a)) => Err(LinkError::Placement(format!(
+            "the acceptance names charter {}, not this channel's {}",
+            a.charter.short(),
+            channel.short()
+        ))),
+        (false, _) => Err(LinkError::Placement(format!(
+            "a party's first entry must be its acceptance of the charter, found a {}",
+            body.kind()
+        ))),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn head(seq: u64, id: u8, time: u64) -> Head {
+        Head {
+            seq: Seq(seq),
+            id: EntryId([id; 32]),
+            time: Timestamp(time),
+        }
+    }
+
+    #[test]
+    fn next_header_follows_the_rules() {
+        let c = ChannelId([1; 32]);
+        let a = PartyId([2; 32]);
+        let first = next_header(c, a, None, Timestamp(10));
+        assert_eq!(check_link(None, &first), Ok(()));
+        let h = head(0, 7, 10);
+        let second = next_header(c, a, Some(&h), Timestamp(5));
+        assert_eq!(second.time, Timestamp(10), "never goes backwards");
+        assert_eq!(check_link(Some(&h), &second), Ok(()));
+    }
+
+    #[test]
+    fn each_rule_can_fail() {
+        let c = ChannelId([1; 32]);
+        let a = PartyId([2; 32]);
+        let h = head(3, 7, 100);
+        let good = next_header(c, a, Some(&h), Timestamp(100));
+
+        let mut gap = good.clone();
+        gap.seq = Seq(5);
+        assert!(matches!(
+            check_link(Some(&h), &gap),
+            Err(LinkError::Gap { .. })
+        ));
+
+        let mut broken = good.clone();
+        broken.prev = EntryId([8; 32]);
+        assert!(matches!(
+            check_link(Some(&h), &broken),
+            Err(LinkError::BrokenLink { .. })
+        ));
+
+        let mut back = good.clone();
+        back.time = Timestamp(99);
+        assert!(matches!(
+            check_link(Some(&h), &back),
+            Err(LinkError::TimeRegression { .. })
+        ));
+
+        let mut nonzero = next_header(c, a, None, Timestamp(1));
+        nonzero.prev = EntryId([1; 32]);
+        assert!(matches!(
+            check_link(None, &nonzero),
+            Err(LinkError::BrokenLink { .. })
+        ));
+    }
+}

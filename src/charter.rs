@@ -1,0 +1,275 @@
+//! The charter: what defines a channel. Its hash is the channel id, which every entry carries.
+//!
+//! ```text
+//! Charter  = version: u8 ‖ name: String ‖ parties: Vec<Party> ‖ policy: Policy ‖ created: u64
+//! Party    = name: String ‖ key[32] ‖ role: String
+//! Policy   = severities: Vec<Severity>
+//! Severity = name: String ‖ ack_within: u64 (seconds) ‖ respond_within: u64 (seconds)
+//! channel id = SHA-256("hotline/v1/channel-id\0" ‖ Charter)
+//! ```
+//!
+//! The founding party signs the charter as its first entry; every other party's first entry is
+//! an acceptance naming the channel id. The channel is in effect once every party has accepted.
+
+use crate::encoding::{self, DecodeError, EncodeError, tag};
+use crate::entry::{ChannelId, Timestamp};
+use crate::keys::{PartyId, check_name};
+
+/// The charter format version this library writes and accepts.
+pub const CHARTER_VERSION: u8 = 1;
+
+/// The most parties a channel may have.
+pub const MAX_PARTIES: usize = 64;
+
+/// A channel's definition.
+#[derive(Debug, Clone, PartialEq, Eq, bincode::Encode, bincode::Decode)]
+pub struct Charter {
+    /// [`CHARTER_VERSION`].
+    pub version: u8,
+    /// The channel's name, for people.
+    pub name: String,
+    /// The parties, in the order the founder listed them.
+    pub parties: Vec<Party>,
+    /// Severities and their deadlines.
+    pub policy: Policy,
+    /// When the founder drew it up (a claim); makes two otherwise equal charters distinct.
+    pub created: Timestamp,
+}
+
+/// A party to a channel.
+#[derive(Debug, Clone, PartialEq, Eq, bincode::Encode, bincode::Decode, serde::Serialize)]
+pub struct Party {
+    /// Its name: ASCII letters, digits, `-`, `_`, `.`.
+    pub name: String,
+    /// Its key.
+    pub key: PartyId,
+    /// Its role, e.g. `point-of-contact`.
+    pub role: String,
+}
+
+/// What the parties agreed about notices.
+#[derive(Debug, Clone, PartialEq, Eq, bincode::Encode, bincode::Decode, serde::Serialize)]
+pub struct Policy {
+    /// The severity scale, lowest first.
+    pub severities: Vec<Severity>,
+}
+
+/// One severity level and the time a receiver has to answer a notice of it.
+#[derive(Debug, Clone, PartialEq, Eq, bincode::Encode, bincode::Decode, serde::Serialize)]
+pub struct Severity {
+    /// Its name, e.g. `high`.
+    pub name: String,
+    /// Seconds allowed to acknowledge receipt.
+    pub ack_within: u64,
+    /// Seconds allowed for a substantive response.
+    pub respond_within: u64,
+}
+
+impl Policy {
+    /// The scale hotline proposes when none is given: low/medium/high/critical with
+    /// acknowledgement windows of 72h/24h/4h/1h and response windows of 30d/7d/72h/24h.
+    pub fn default_scale() -> Policy {
+        const H: u64 = 3600;
+        let s = |name: &str, ack: u64, respond: u64| Severity {
+            name: name.into(),
+            ack_within: ack * H,
+            respond_within: respond * H,
+        };
+        Policy {
+            severities: vec![
+                s("low", 72, 30 * 24),
+                s("medium", 24, 7 * 24),
+                s("high", 4, 72),
+                s("critical", 1, 24),
+            ],
+        }
+    }
+
+    /// The severity with this name.
+    pub fn severity(&self, name: &str) -> Option<&Severity> {
+        self.severities.iter().find(|s| s.name == name)
+    }
+}
+
+/// A charter that breaks a rule.
+#[non_exhaustive]
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum CharterError {
+    /// Not a canonical charter.
+    #[error("charter: {0}")]
+    Decode(DecodeError),
+    /// A rule of the charter's content.
+    #[error("charter: {0}")]
+    Rule(String),
+}
+
+impl Charter {
+    /// The channel id: `SHA-256("hotline/v1/channel-id\0" ‖ canonical charter)`.
+    ///
+    /// # Errors
+    ///
+    /// Only if the charter exceeds the size limit.
+    pub fn id(&self) -> Result<ChannelId, EncodeError> {
+        Ok(ChannelId(encoding::tagged_hash(
+            tag::CHANNEL_ID,
+            &encoding::encode(self)?,
+        )))
+    }
+
+    /// The canonical bytes.
+    ///
+    /// # Errors
+    ///
+    /// Only if the charter exceeds the size limit.
+    pub fn encode(&self) -> Result<Vec<u8>, EncodeError> {
+        encoding::encode(self)
+    }
+
+    /// Decode strictly and check the rules.
+    ///
+    /// # Errors
+    ///
+    /// [`CharterError`] saying what is wrong.
+    pub fn decode(bytes: &[u8]) -> Result<Charter, CharterError> {
+        let c: Charter = encoding::decode(bytes).map_err(CharterError::Decode)?;
+        c.check()?;
+        Ok(c)
+    }
+
+    /// The party with this key.
+    pub fn party(&self, key: &PartyId) -> Option<&Party> {
+        self.parties.iter().find(|p| p.key == *key)
+    }
+
+    /// The party with this name.
+    pub fn party_named(&self, name: &str) -> Option<&Party> {
+        self.parties.iter().find(|p| p.name == name)
+    }
+
+    /// A person-readable label for a key: the party's name, or the key's fingerprint.
+    pub fn label(&self, key: &PartyId) -> String {
+        self.party(key)
+            .map(|p| p.name.clone())
+            .unwrap_or_else(|| format!("unknown key {}", key.fingerprint()))
+    }
+
+    /// Check the rules: known version, 2 to [`MAX_PARTIES`] parties with valid, distinct names
+    /// and keys, and a non-empty severity scale with distinct names.
+    ///
+    /// # Errors
+    ///
+    /// [`CharterError::Rule`] naming the rule broken.
+    pub fn check(&self) -> Result<(), CharterError> {
+        let rule = |s: String| Err(CharterError::Rule(s));
+        if self.version != CHARTER_VERSION {
+            return rule(format!(
+                "unknown charter version {} (this verifier knows {CHARTER_VERSION})",
+                self.version
+            ));
+        }
+        if self.name.trim().is_empty() {
+            return rule("the channel name is empty".into());
+        }
+        if !(2..=MAX_PARTIES).contains(&self.parties.len()) {
+            return rule(format!(
+                "a channel needs 2 to {MAX_PARTIES} parties, this one lists {}",
+                self.parties.len()
+            ));
+        }
+        for (i, p) in self.parties.iter().enumerate() {
+            check_name(&p.name).map_err(|e| CharterError::Rule(format!("party {i}: {e}")))?;
+            if p.key.verifying_key().is_err() {
+                return rule(format!("party {}: not a valid Ed25519 public key", p.name));
+            }
+            let earlier = self.parties.iter().take(i);
+            for q in earlier {
+                if q.name == p.name {
+                    return rule(format!("the name {:?} is listed twice", p.name));
+                }
+                if q.key == p.key {
+                    return rule(format!(
+                        "parties {} and {} have the same key",
+                        q.name, p.name
+                    ));
+                }
+            }
+        }
+        if self.policy.severities.is_empty() {
+            return rule("the policy lists no severity".into());
+        }
+        for (i, s) in self.policy.severities.iter().enumerate() {
+            if s.name.trim().is_empty() {
+                return rule(format!("severity {i} has an empty name"));
+            }
+            if self
+                .policy
+                .severities
+                .iter()
+                .take(i)
+                .any(|t| t.name == s.name)
+            {
+                return rule(format!("severity {:?} is listed twice", s.name));
+            }
+        }
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::keys::SecretKey;
+
+    fn charter() -> Charter {
+        let a = SecretKey::from_seed("alpha", &[1; 32]);
+        let b = SecretKey::from_seed("beta", &[2; 32]);
+        Charter {
+            version: CHARTER_VERSION,
+            name: "test".into(),
+            parties: vec![
+                Party {
+                    name: "alpha".into(),
+                    key: a.party(),
+                    role: "point-of-contact".into(),
+                },
+                Party {
+                    name: "beta".into(),
+                    key: b.party(),
+                    role: "point-of-contact".into(),
+                },
+            ],
+            policy: Policy::default_scale(),
+            created: Timestamp(1),
+        }
+    }
+
+    #[test]
+    fn id_is_stable_and_content_bound() {
+        let c = charter();
+        assert_eq!(c.id().unwrap(), c.clone().id().unwrap());
+        let mut d = c.clone();
+        d.created = Timestamp(2);
+        assert_ne!(c.id().unwrap(), d.id().unwrap());
+        assert_eq!(Charter::decode(&c.encode().unwrap()).unwrap(), c);
+    }
+
+    #[test]
+    fn rules() {
+        assert!(charter().check().is_ok());
+        let mut c = charter();
+        c.parties.truncate(1);
+        assert!(c.check().is_err());
+        let mut c = charter();
+        c.parties[1].key = c.parties[0].key;
+        assert!(c.check().is_err());
+        let mut c = charter();
+        c.parties[1].name = "alpha".into();
+        assert!(c.check().is_err());
+        let mut c = charter();
+        c.policy.severities.clear();
+        assert!(c.check().is_err());
+        let mut c = charter();
+        c.version = 9;
+        assert!(c.check().is_err());
+    }
+}

@@ -1,0 +1,800 @@
+//! Entries: the one signed record type, its header, its body kinds and its id.
+//!
+//! ```text
+//! SignedEntry = Entry ‖ signature[64]
+//! Entry       = Header ‖ kind: u16 ‖ body: Vec<u8>      (body = canonical encoding of the kind's struct)
+//! Header      = version: u8 ‖ channel[32] ‖ author[32] ‖ seq: u64 ‖ prev[32] ‖ time: u64
+//! entry id    = SHA-256("hotline/v1/entry-id\0" ‖ Entry)
+//! signature   = Ed25519(author, "hotline/v1/entry-signature\0" ‖ Entry)
+//! ```
+//!
+//! The body travels as a length-prefixed byte string tagged with its kind, so a verifier that
+//! does not know a newer kind can still check the entry's signature, id and place in the feed.
+//! The id covers everything but the signature, so it does not change if the same content is
+//! signed again. See `docs/FORMAT.md` for the full byte layout.
+
+use std::fmt;
+use std::str::FromStr;
+
+use crate::charter::Charter;
+use crate::encoding::{self, DecodeError, EncodeError, tag};
+use crate::keys::{KeyError, PartyId, SecretKey};
+
+/// The only entry format version this library writes and accepts.
+pub const FORMAT_VERSION: u8 = 1;
+
+macro_rules! hash_id {
+    ($(#[$doc:meta])* $name:ident, $what:literal) => {
+        $(#[$doc])*
+        #[derive(Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Default, bincode::Encode, bincode::Decode)]
+        pub struct $name(pub [u8; 32]);
+
+        impl $name {
+            /// The all-zero value.
+            pub const ZERO: $name = $name([0u8; 32]);
+
+            /// The first 6 bytes in hex, for people.
+            pub fn short(&self) -> String {
+                hex::encode(self.0.get(..6).unwrap_or_default())
+            }
+        }
+
+        impl fmt::Display for $name {
+            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str(&hex::encode(self.0))
+            }
+        }
+
+        impl fmt::Debug for $name {
+            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                write!(f, concat!(stringify!($name), "({})"), self.short())
+            }
+        }
+
+        impl FromStr for $name {
+            type Err = IdError;
+            fn from_str(s: &str) -> Result<Self, Self::Err> {
+                let mut out = [0u8; 32];
+                hex::decode_to_slice(s.trim(), &mut out).map_err(|_| IdError {
+                    what: $what,
+                    found: s.to_owned(),
+                })?;
+                Ok($name(out))
+            }
+        }
+
+        impl serde::Serialize for $name {
+            fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+                s.serialize_str(&self.to_string())
+            }
+        }
+    };
+}
+
+hash_id!(
+    /// An entry's id: `SHA-256("hotline/v1/entry-id\0" ‖ Entry)`.
+    EntryId,
+    "entry id"
+);
+hash_id!(
+    /// A channel's id: `SHA-256("hotline/v1/channel-id\0" ‖ Charter)`.
+    ChannelId,
+    "channel id"
+);
+
+/// A string that is not a 64-hex-digit id.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("not a {what}: expected 64 hex digits, found {found:?}")]
+pub struct IdError {
+    /// Which kind of id was expected.
+    pub what: &'static str,
+    /// What was given.
+    pub found: String,
+}
+
+/// A position in a party's feed: 0 for its first entry.
+#[derive(
+    Debug,
+    Clone,
+    Copy,
+    PartialEq,
+    Eq,
+    PartialOrd,
+    Ord,
+    Hash,
+    Default,
+    bincode::Encode,
+    bincode::Decode,
+    serde::Serialize,
+)]
+#[serde(transparent)]
+pub struct Seq(pub u64);
+
+impl fmt::Display for Seq {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}", self.0)
+    }
+}
+
+/// Seconds since the Unix epoch (UTC), as claimed by whoever wrote it.
+#[derive(
+    Debug,
+    Clone,
+    Copy,
+    PartialEq,
+    Eq,
+    PartialOrd,
+    Ord,
+    Hash,
+    Default,
+    bincode::Encode,
+    bincode::Decode,
+    serde::Serialize,
+)]
+#[serde(transparent)]
+pub struct Timestamp(pub u64);
+
+impl Timestamp {
+    /// `self + secs`, saturating.
+    pub fn plus(self, secs: u64) -> Timestamp {
+        Timestamp(self.0.saturating_add(secs))
+    }
+}
+
+/// The fixed part of every entry.
+#[derive(Debug, Clone, PartialEq, Eq, bincode::Encode, bincode::Decode)]
+pub struct Header {
+    /// [`FORMAT_VERSION`].
+    pub version: u8,
+    /// The channel this entry belongs to; it cannot be replayed into another.
+    pub channel: ChannelId,
+    /// The party that signed it.
+    pub author: PartyId,
+    /// Its position in the author's feed.
+    pub seq: Seq,
+    /// The id of the author's previous entry; [`EntryId::ZERO`] at seq 0.
+    pub prev: EntryId,
+    /// When the author says it wrote the entry: a claim, not evidence.
+    pub time: Timestamp,
+}
+
+/// The body kinds, with their wire numbers.
+#[non_exhaustive]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, serde::Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Kind {
+    /// 1: the founding party's first entry.
+    Charter,
+    /// 2: every other party's first entry.
+    Acceptance,
+    /// 3: a term and its meaning.
+    Definition,
+    /// 4: an agreed text.
+    Commitment,
+    /// 5: an incident notice.
+    Notice,
+    /// 6: a substantive response to an entry.
+    Response,
+    /// 7: an acknowledgement of another party's entry.
+    Ack,
+}
+
+impl Kind {
+    /// Every kind this version knows.
+    pub const ALL: [Kind; 7] = [
+        Kind::Charter,
+        Kind::Acceptance,
+        Kind::Definition,
+        Kind::Commitment,
+        Kind::Notice,
+        Kind::Response,
+        Kind::Ack,
+    ];
+
+    /// The wire number.
+    pub fn code(self) -> u16 {
+        match self {
+            Kind::Charter => 1,
+            Kind::Acceptance => 2,
+            Kind::Definition => 3,
+            Kind::Commitment => 4,
+            Kind::Notice => 5,
+            Kind::Response => 6,
+            Kind::Ack => 7,
+        }
+    }
+
+    /// The kind with this wire number, if this version knows it.
+    pub fn from_code(code: u16) -> Option<Kind> {
+        Kind::ALL.into_iter().find(|k| k.code() == code)
+    }
+
+    /// The kebab-case name used in output.
+    pub fn name(self) -> &'static str {
+        match self {
+            Kind::Charter => "charter",
+            Kind::Acceptance => "acceptance",
+            Kind::Definition => "definition",
+            Kind::Commitment => "commitment",
+            Kind::Notice => "notice",
+            Kind::Response => "response",
+            Kind::Ack => "ack",
+        }
+    }
+}
+
+impl fmt::Display for Kind {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
+/// A party's acceptance of the charter (its first entry).
+#[derive(Debug, Clone, PartialEq, Eq, bincode::Encode, bincode::Decode)]
+pub struct Acceptance {
+    /// The channel id, that is, the hash of the charter accepted.
+    pub charter: ChannelId,
+}
+
+/// A versioned definition of a term both sides can cite.
+#[derive(Debug, Clone, PartialEq, Eq, bincode::Encode, bincode::Decode)]
+pub struct Definition {
+    /// The term defined.
+    pub term: String,
+    /// Its meaning.
+    pub text: String,
+    /// An earlier definition this one replaces.
+    pub supersedes: Option<EntryId>,
+}
+
+/// A commitment: an agreed text.
+#[derive(Debug, Clone, PartialEq, Eq, bincode::Encode, bincode::Decode)]
+pub struct Commitment {
+    /// A short title.
+    pub title: String,
+    /// The committed text.
+    pub text: String,
+    /// Definitions it relies on, in ascending order without repeats.
+    pub cites: Vec<EntryId>,
+    /// An earlier commitment this one replaces.
+    pub supersedes: Option<EntryId>,
+}
+
+/// The stage of an incident report (NIS2-style: early warning, update, final report).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, bincode::Encode, bincode::Decode, serde::Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Stage {
+    /// 0: first notice of an incident.
+    Initial,
+    /// 1: new information on a notified incident.
+    Update,
+    /// 2: the closing report.
+    Final,
+}
+
+/// A notice of an incident or a perceived violation, with a duty to acknowledge.
+#[derive(Debug, Clone, PartialEq, Eq, bincode::Encode, bincode::Decode)]
+pub struct Notice {
+    /// The sender's reference for the incident, shared by all its stages.
+    pub incident: String,
+    /// Which report this is.
+    pub stage: Stage,
+    /// A severity name from the charter's policy.
+    pub severity: String,
+    /// The category (e.g. a STIX incident type).
+    pub category: String,
+    /// One line.
+    pub summary: String,
+    /// The full account; may be empty.
+    pub detail: String,
+    /// When the sender detected the incident.
+    pub detected_at: Option<Timestamp>,
+    /// Indicators of compromise, one per item.
+    pub indicators: Vec<String>,
+    /// What the sender asks the receiver to do; may be empty.
+    pub requested_action: String,
+    /// Handling restrictions, e.g. `TLP:AMBER`; may be empty.
+    pub handling: String,
+    /// Acknowledge by this time.
+    pub ack_by: Option<Timestamp>,
+    /// Respond substantively by this time.
+    pub respond_by: Option<Timestamp>,
+    /// Earlier entries this notice refers to, ascending without repeats.
+    pub refs: Vec<EntryId>,
+}
+
+/// A substantive response to an entry.
+#[derive(Debug, Clone, PartialEq, Eq, bincode::Encode, bincode::Decode)]
+pub struct Response {
+    /// The entry answered.
+    pub to: EntryId,
+    /// The answer.
+    pub text: String,
+}
+
+/// What an acknowledgement says about the entry it names.
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, Hash, bincode::Encode, bincode::Decode, serde::Serialize,
+)]
+#[serde(rename_all = "kebab-case")]
+pub enum AckState {
+    /// 0: I hold this exact entry.
+    Received,
+    /// 1: received, and I accept it.
+    Accepted,
+    /// 2: received, and I dispute it (reason given).
+    Disputed,
+    /// 3: received, and I reject it (reason given).
+    Rejected,
+    /// 4: received, and I need more information (what, given).
+    NeedsInfo,
+}
+
+impl AckState {
+    /// The kebab-case name.
+    pub fn name(self) -> &'static str {
+        match self {
+            AckState::Received => "received",
+            AckState::Accepted => "accepted",
+            AckState::Disputed => "disputed",
+            AckState::Rejected => "rejected",
+            AckState::NeedsInfo => "needs-info",
+        }
+    }
+
+    /// Whether this state answers the substance (anything but `received`).
+    pub fn is_substantive(self) -> bool {
+        self != AckState::Received
+    }
+}
+
+impl FromStr for AckState {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        [
+            AckState::Received,
+            AckState::Accepted,
+            AckState::Disputed,
+            AckState::Rejected,
+            AckState::NeedsInfo,
+        ]
+        .into_iter()
+        .find(|a| a.name() == s)
+        .ok_or_else(|| {
+            format!("unknown state {s:?}: use received, accepted, disputed, rejected or needs-info")
+        })
+    }
+}
+
+/// A party's view of another party's feed: its first `size` entries have this Merkle root.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, bincode::Encode, bincode::Decode, serde::Serialize)]
+pub struct FeedView {
+    /// How many entries of the feed the view covers.
+    pub size: u64,
+    /// RFC 6962 root of those entries, hex in JSON.
+    #[serde(serialize_with = "hex_bytes")]
+    pub root: [u8; 32],
+}
+
+fn hex_bytes<S: serde::Serializer>(b: &[u8; 32], s: S) -> Result<S::Ok, S::Error> {
+    s.serialize_str(&hex::encode(b))
+}
+
+/// An acknowledgement of another party's entry.
+#[derive(Debug, Clone, PartialEq, Eq, bincode::Encode, bincode::Decode)]
+pub struct Ack {
+    /// The entry acknowledged.
+    pub of: EntryId,
+    /// What the acker says about it.
+    pub state: AckState,
+    /// Why, for disputed, rejected and needs-info; may be empty.
+    pub reason: String,
+    /// The acker's view of the author's feed, which must include the entry acknowledged.
+    pub view: FeedView,
+}
+
+/// A decoded body.
+#[non_exhaustive]
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Body {
+    /// See [`Charter`].
+    Charter(Charter),
+    /// See [`Acceptance`].
+    Acceptance(Acceptance),
+    /// See [`Definition`].
+    Definition(Definition),
+    /// See [`Commitment`].
+    Commitment(Commitment),
+    /// See [`Notice`].
+    Notice(Notice),
+    /// See [`Response`].
+    Response(Response),
+    /// See [`Ack`].
+    Ack(Ack),
+}
+
+impl Body {
+    /// The body's kind.
+    pub fn kind(&self) -> Kind {
+        match self {
+            Body::Charter(_) => Kind::Charter,
+            Body::Acceptance(_) => Kind::Acceptance,
+            Body::Definition(_) => Kind::Definition,
+            Body::Commitment(_) => Kind::Commitment,
+            Body::Notice(_) => Kind::Notice,
+            Body::Response(_) => Kind::Response,
+            Body::Ack(_) => Kind::Ack,
+        }
+    }
+
+    /// Canonical bytes of the body's struct.
+    ///
+    /// # Errors
+    ///
+    /// Only if the body exceeds the size limit.
+    pub fn encode(&self) -> Result<Vec<u8>, EncodeError> {
+        match self {
+            Body::Charter(b) => encoding::encode(b),
+            Body::Acceptance(b) => encoding::encode(b),
+            Body::Definition(b) => encoding::encode(b),
+            Body::Commitment(b) => encoding::encode(b),
+            Body::Notice(b) => encoding::encode(b),
+            Body::Response(b) => encoding::encode(b),
+            Body::Ack(b) => encoding::encode(b),
+        }
+    }
+
+    /// Decode a body of the given wire kind.
+    ///
+    /// # Errors
+    ///
+    /// [`BodyError::UnknownKind`] for a kind this version does not know, or the decoding error.
+    pub fn decode(kind: u16, bytes: &[u8]) -> Result<Body, BodyError> {
+        let k = Kind::from_code(kind).ok_or(BodyError::UnknownKind(kind))?;
+        let d = |e| BodyError::Decode { kind: k, error: e };
+        Ok(match k {
+            Kind::Charter => Body::Charter(encoding::decode(bytes).map_err(d)?),
+            Kind::Acceptance => Body::Acceptance(encoding::decode(bytes).map_err(d)?),
+            Kind::Definition => Body::Definition(encoding::decode(bytes).map_err(d)?),
+            Kind::Commitment => Body::Commitment(encoding::decode(bytes).map_err(d)?),
+            Kind::Notice => Body::Notice(encoding::decode(bytes).map_err(d)?),
+            Kind::Response => Body::Response(encoding::decode(bytes).map_err(d)?),
+            Kind::Ack => Body::Ack(encoding::decode(bytes).map_err(d)?),
+        })
+    }
+
+    /// Every entry id this body refers to, with the field that holds it.
+    pub fn references(&self) -> Vec<(&'static str, EntryId)> {
+        let mut out = Vec::new();
+        match self {
+            Body::Definition(d) => out.extend(d.supersedes.map(|id| ("supersedes", id))),
+            Body::Commitment(c) => {
+                out.extend(c.cites.iter().map(|id| ("cites", *id)));
+                out.extend(c.supersedes.map(|id| ("supersedes", id)));
+            }
+            Body::Notice(n) => out.extend(n.refs.iter().map(|id| ("refs", *id))),
+            Body::Response(r) => out.push(("to", r.to)),
+            Body::Ack(a) => out.push(("of", a.of)),
+            Body::Charter(_) | Body::Acceptance(_) => {}
+        }
+        out
+    }
+
+    /// Rules on a body's content beyond its encoding: lists that are sets must be strictly
+    /// ascending (one byte form per meaning), and required text must be present.
+    ///
+    /// # Errors
+    ///
+    /// A sentence naming the field and the rule it breaks.
+    pub fn check_content(&self) -> Result<(), String> {
+        fn ascending(field: &str, ids: &[EntryId]) -> Result<(), String> {
+            if ids.windows(2).all(|w| matches!(w, [a, b] if a < b)) {
+                Ok(())
+            } else {
+                Err(format!(
+                    "`{field}` must list ids in strictly ascending order without repeats (canonical form)"
+                ))
+            }
+        }
+        fn non_empty(field: &str, s: &str) -> Result<(), String> {
+            if s.trim().is_empty() {
+                Err(format!("`{field}` must not be empty"))
+            } else {
+                Ok(())
+            }
+        }
+        match self {
+            Body::Charter(c) => c.check().map_err(|e| e.to_string()),
+            Body::Acceptance(_) => Ok(()),
+            Body::Definition(d) => {
+                non_empty("term", &d.term)?;
+                non_empty("text", &d.text)
+            }
+            Body::Commitment(c) => {
+                non_empty("title", &c.title)?;
+                non_empty("text", &c.text)?;
+                ascending("cites", &c.cites)
+            }
+            Body::Notice(n) => {
+                non_empty("incident", &n.incident)?;
+                non_empty("severity", &n.severity)?;
+                non_empty("summary", &n.summary)?;
+                ascending("refs", &n.refs)
+            }
+            Body::Response(r) => non_empty("text", &r.text),
+            Body::Ack(a) => {
+                if a.view.size == 0 {
+                    return Err("`view.size` must be at least 1: the view must include the entry acknowledged".into());
+                }
+                if matches!(
+                    a.state,
+                    AckState::Disputed | AckState::Rejected | AckState::NeedsInfo
+                ) {
+                    non_empty("reason", &a.reason)?;
+                }
+                Ok(())
+            }
+        }
+    }
+}
+
+/// Why a body could not be read.
+#[non_exhaustive]
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum BodyError {
+    /// A kind this version does not know.
+    #[error("unknown body kind {0}")]
+    UnknownKind(u16),
+    /// The body bytes do not decode as the kind says.
+    #[error("{kind} body: {error}")]
+    Decode {
+        /// The kind.
+        kind: Kind,
+        /// What is wrong.
+        error: DecodeError,
+    },
+}
+
+/// An unsigned entry: the header, the body's kind and the body's canonical bytes.
+#[derive(Debug, Clone, PartialEq, Eq, bincode::Encode, bincode::Decode)]
+pub struct Entry {
+    /// The fixed part.
+    pub header: Header,
+    /// The body's wire kind ([`Kind::code`]).
+    pub kind: u16,
+    /// The body's canonical bytes.
+    pub body: Vec<u8>,
+}
+
+impl Entry {
+    /// Build an entry from a header and a typed body.
+    ///
+    /// # Errors
+    ///
+    /// Only if the body exceeds the size limit.
+    pub fn new(header: Header, body: &Body) -> Result<Entry, EncodeError> {
+        Ok(Entry {
+            header,
+            kind: body.kind().code(),
+            body: body.encode()?,
+        })
+    }
+
+    /// The canonical bytes of the entry (without signature).
+    ///
+    /// # Errors
+    ///
+    /// Only if the entry exceeds the size limit.
+    pub fn encode(&self) -> Result<Vec<u8>, EncodeError> {
+        encoding::encode(self)
+    }
+
+    /// The decoded body.
+    ///
+    /// # Errors
+    ///
+    /// See [`Body::decode`].
+    pub fn body(&self) -> Result<Body, BodyError> {
+        Body::decode(self.kind, &self.body)
+    }
+
+    /// Sign the entry. The caller is responsible for the header (see `chain`).
+    ///
+    /// # Errors
+    ///
+    /// Only if the entry exceeds the size limit.
+    pub fn sign(self, key: &SecretKey) -> Result<SignedEntry, EncodeError> {
+        let bytes = self.encode()?;
+        let signature = key.sign(&encoding::tagged_message(tag::ENTRY_SIGNATURE, &bytes));
+        Ok(SignedEntry {
+            entry: self,
+            signature,
+        })
+    }
+}
+
+/// An entry with its author's signature. Its canonical bytes are the Merkle leaf.
+#[derive(Debug, Clone, PartialEq, Eq, bincode::Encode, bincode::Decode)]
+pub struct SignedEntry {
+    /// The signed content.
+    pub entry: Entry,
+    /// Ed25519 signature over `"hotline/v1/entry-signature\0" ‖ Entry`.
+    pub signature: [u8; 64],
+}
+
+impl SignedEntry {
+    /// Decode strictly and check the version. This does not verify the signature.
+    ///
+    /// # Errors
+    ///
+    /// [`EntryError::Decode`] or [`EntryError::UnknownVersion`].
+    pub fn decode(bytes: &[u8]) -> Result<SignedEntry, EntryError> {
+        let se: SignedEntry = encoding::decode(bytes).map_err(EntryError::Decode)?;
+        if se.entry.header.version != FORMAT_VERSION {
+            return Err(EntryError::UnknownVersion(se.entry.header.version));
+        }
+        Ok(se)
+    }
+
+    /// The canonical bytes.
+    ///
+    /// # Errors
+    ///
+    /// Only if the entry exceeds the size limit.
+    pub fn encode(&self) -> Result<Vec<u8>, EncodeError> {
+        encoding::encode(self)
+    }
+
+    /// The entry id.
+    ///
+    /// # Errors
+    ///
+    /// Only if the entry exceeds the size limit.
+    pub fn id(&self) -> Result<EntryId, EncodeError> {
+        Ok(EntryId(encoding::tagged_hash(
+            tag::ENTRY_ID,
+            &self.entry.encode()?,
+        )))
+    }
+
+    /// The header.
+    pub fn header(&self) -> &Header {
+        &self.entry.header
+    }
+
+    /// Verify the author's signature, strictly.
+    ///
+    /// # Errors
+    ///
+    /// [`EntryError::Key`] if the author's key is unusable or the signature does not verify.
+    pub fn verify_signature(&self) -> Result<(), EntryError> {
+        let bytes = self.entry.encode().map_err(EntryError::Encode)?;
+        self.entry
+            .header
+            .author
+            .verify(
+                &encoding::tagged_message(tag::ENTRY_SIGNATURE, &bytes),
+                &self.signature,
+            )
+            .map_err(EntryError::Key)
+    }
+}
+
+/// Why an entry was refused on its own (before any feed rule).
+#[non_exhaustive]
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum EntryError {
+    /// The bytes are not a canonical signed entry.
+    #[error("{0}")]
+    Decode(DecodeError),
+    /// An entry format version this library does not know.
+    #[error("unknown entry format version {0} (this verifier knows version {FORMAT_VERSION})")]
+    UnknownVersion(u8),
+    /// The key or signature is bad.
+    #[error("{0}")]
+    Key(KeyError),
+    /// The entry could not be re-encoded (too large).
+    #[error("{0}")]
+    Encode(EncodeError),
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn header(key: &SecretKey) -> Header {
+        Header {
+            version: FORMAT_VERSION,
+            channel: ChannelId([3; 32]),
+            author: key.party(),
+            seq: Seq(1),
+            prev: EntryId([4; 32]),
+            time: Timestamp(1_700_000_000),
+        }
+    }
+
+    fn signed() -> (SecretKey, SignedEntry) {
+        let key = SecretKey::from_seed("alpha", &[5; 32]);
+        let body = Body::Response(Response {
+            to: EntryId([6; 32]),
+            text: "seen".into(),
+        });
+        let e = Entry::new(header(&key), &body).unwrap().sign(&key).unwrap();
+        (key, e)
+    }
+
+    #[test]
+    fn round_trip_and_signature() {
+        let (_, e) = signed();
+        let bytes = e.encode().unwrap();
+        let back = SignedEntry::decode(&bytes).unwrap();
+        assert_eq!(back, e);
+        assert_eq!(back.encode().unwrap(), bytes);
+        back.verify_signature().unwrap();
+        // Header layout: version, channel, author, seq, prev, time.
+        assert_eq!(bytes[0], FORMAT_VERSION);
+        assert_eq!(&bytes[1..33], &[3; 32]);
+        assert_eq!(&bytes[65..73], &1u64.to_be_bytes());
+        // The signature is the last 64 bytes, with no length prefix.
+        assert_eq!(&bytes[bytes.len() - 64..], &e.signature);
+    }
+
+    #[test]
+    fn id_ignores_signature() {
+        let (_, e) = signed();
+        let mut other = e.clone();
+        other.signature = [0; 64];
+        assert_eq!(e.id().unwrap(), other.id().unwrap());
+        assert!(other.verify_signature().is_err());
+    }
+
+    #[test]
+    fn unknown_version_and_kind() {
+        let (key, e) = signed();
+        let mut h = e.entry.clone();
+        h.header.version = 2;
+        let bytes = h.sign(&key).unwrap().encode().unwrap();
+        assert_eq!(
+            SignedEntry::decode(&bytes),
+            Err(EntryError::UnknownVersion(2))
+        );
+        assert_eq!(Body::decode(99, &[]), Err(BodyError::UnknownKind(99)));
+    }
+
+    #[test]
+    fn content_rules() {
+        let mut c = Commitment {
+            title: "t".into(),
+            text: "x".into(),
+            cites: vec![EntryId([2; 32]), EntryId([1; 32])],
+            supersedes: None,
+        };
+        assert!(Body::Commitment(c.clone()).check_content().is_err());
+        c.cites.reverse();
+        assert!(Body::Commitment(c.clone()).check_content().is_ok());
+        c.cites.push(EntryId([2; 32]));
+        assert!(Body::Commitment(c).check_content().is_err());
+    }
+
+    #[test]
+    fn enums_are_u32_variant_indexes() {
+        assert_eq!(encoding::encode(&Stage::Update).unwrap(), [0, 0, 0, 1]);
+        assert_eq!(
+            encoding::encode(&AckState::NeedsInfo).unwrap(),
+            [0, 0, 0, 4]
+        );
+        assert_eq!(
+            encoding::encode(&Some(EntryId([9; 32]))).unwrap().len(),
+            33,
+            "Option is a 1-byte tag, arrays carry no length"
+        );
+    }
+
+    #[test]
+    fn kinds_round_trip() {
+        for k in Kind::ALL {
+            assert_eq!(Kind::from_code(k.code()), Some(k));
+        }
+        assert_eq!(Kind::from_code(0), None);
+    }
+}

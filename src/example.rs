@@ -1,0 +1,278 @@
+//! A complete, valid two-party channel built from fixed seeds: the reference data behind the
+//! fixtures, the documentation examples and the tests. Its keys are public test keys: never use
+//! them for anything real.
+
+use crate::chain::{self, Head};
+use crate::charter::{CHARTER_VERSION, Charter, Party, Policy};
+use crate::encoding::{EncodeError, tag, tagged_hash};
+use crate::entry::{
+    Acceptance, Ack, AckState, Body, ChannelId, Commitment, Definition, EntryId, FeedView, Notice,
+    Response, SignedEntry, Stage, Timestamp,
+};
+use crate::keys::SecretKey;
+use crate::merkle::{self, Hash};
+
+/// 2026-01-01T00:00:00Z, the example channel's first claimed time.
+pub const T0: u64 = 1_767_225_600;
+
+/// The public test key of `name`: its seed is `SHA-256("hotline public test key\0" ‖ name)`.
+pub fn test_key(name: &str) -> SecretKey {
+    let seed = tagged_hash(b"hotline public test key\0", name.as_bytes());
+    SecretKey::from_seed(name, &seed)
+}
+
+/// The example charter: alpha (founder) and beta, the default severity scale.
+pub fn charter() -> Charter {
+    let party = |name: &str| Party {
+        name: name.into(),
+        key: test_key(name).party(),
+        role: "point-of-contact".into(),
+    };
+    Charter {
+        version: CHARTER_VERSION,
+        name: "alpha-beta cyber hotline".into(),
+        parties: vec![party("alpha"), party("beta")],
+        policy: Policy::default_scale(),
+        created: Timestamp(T0),
+    }
+}
+
+/// One party writing its feed, keeping its head and its Merkle leaves.
+pub struct Writer {
+    /// The party's key.
+    pub key: SecretKey,
+    /// The channel written to.
+    pub channel: ChannelId,
+    /// The last entry written.
+    pub head: Option<Head>,
+    /// Leaf hashes of every entry written.
+    pub leaves: Vec<Hash>,
+}
+
+impl Writer {
+    /// A writer for `key` in `channel`, with an empty feed.
+    pub fn new(key: SecretKey, channel: ChannelId) -> Writer {
+        Writer {
+            key,
+            channel,
+            head: None,
+            leaves: Vec::new(),
+        }
+    }
+
+    /// Sign and append `body` at claimed time `time`.
+    ///
+    /// # Errors
+    ///
+    /// Only if the entry exceeds the size limit.
+    pub fn append(&mut self, time: u64, body: Body) -> Result<SignedEntry, EncodeError> {
+        let (signed, head) = chain::sign_next(
+            &self.key,
+            self.channel,
+            self.head.as_ref(),
+            Timestamp(time),
+            &body,
+        )?;
+        self.leaves.push(merkle::leaf_hash(&signed.encode()?));
+        self.head = Some(head);
+        Ok(signed)
+    }
+
+    /// This writer's feed as another party sees it now.
+    pub fn view(&self) -> FeedView {
+        FeedView {
+            size: self.leaves.len() as u64,
+            root: merkle::root(&self.leaves),
+        }
+    }
+}
+
+/// Build an acknowledgement body.
+pub fn ack(of: EntryId, state: AckState, reason: &str, view: FeedView) -> Body {
+    Body::Ack(Ack {
+        of,
+        state,
+        reason: reason.into(),
+        view,
+    })
+}
+
+/// The example channel and the two writers that wrote it.
+pub struct Example {
+    /// The charter.
+    pub charter: Charter,
+    /// The entries in order of writing, each with a short label (`alpha-0-charter`, …).
+    pub entries: Vec<(String, SignedEntry)>,
+    /// Alpha's writer, to extend its feed.
+    pub alpha: Writer,
+    /// Beta's writer, to extend its feed.
+    pub beta: Writer,
+}
+
+/// Build the example channel.
+///
+/// # Errors
+///
+/// Only if an entry exceeds the size limit, which these do not.
+pub fn build() -> Result<Example, EncodeError> {
+    let charter = charter();
+    let channel = charter.id()?;
+    let mut a = Writer::new(test_key("alpha"), channel);
+    let mut b = Writer::new(test_key("beta"), channel);
+    let mut out: Vec<(String, SignedEntry)> = Vec::new();
+    let h = 3600;
+    let mut put = |label: &str, e: SignedEntry| -> Result<EntryId, EncodeError> {
+        let id = e.id()?;
+        out.push((label.to_owned(), e));
+        Ok(id)
+    };
+
+    put(
+        "alpha-0-charter",
+        a.append(T0, Body::Charter(charter.clone()))?,
+    )?;
+    put(
+        "beta-0-acceptance",
+        b.append(T0 + h, Body::Acceptance(Acceptance { charter: channel }))?,
+    )?;
+    let def = put(
+        "alpha-1-definition",
+        a.append(
+            T0 + 2 * h,
+            Body::Definition(Definition {
+                term: "cyber-enabled theft of intellectual property".into(),
+                text: "The use of computer networks to obtain, without authorisation, trade secrets or other confidential business information for the commercial advantage of a company or sector.".into(),
+                supersedes: None,
+            }),
+        )?,
+    )?;
+    let commit = put(
+        "alpha-2-commitment",
+        a.append(
+            T0 + 3 * h,
+            Body::Commitment(Commitment {
+                title: "No cyber-enabled theft of intellectual property".into(),
+                text: "Neither side will conduct or knowingly support cyber-enabled theft of intellectual property for commercial advantage.".into(),
+                cites: vec![def],
+                supersedes: None,
+            }),
+        )?,
+    )?;
+    put(
+        "beta-1-ack-accepted",
+        b.append(T0 + 4 * h, ack(commit, AckState::Accepted, "", a.view()))?,
+    )?;
+    let notice = put(
+        "alpha-3-notice",
+        a.append(
+            T0 + 24 * h,
+            Body::Notice(Notice {
+                incident: "ALPHA-2026-0001".into(),
+                stage: Stage::Initial,
+                severity: "high".into(),
+                category: "exfiltration".into(),
+                summary: "Exfiltration from a research network traced to infrastructure in your jurisdiction".into(),
+                detail: "Between 02:00 and 04:00 UTC about 40 GB left a research network for the listed addresses.".into(),
+                detected_at: Some(Timestamp(T0 + 22 * h)),
+                indicators: vec!["198.51.100.23".into(), "203.0.113.77".into()],
+                requested_action: "Investigate the listed hosts and preserve their logs.".into(),
+                handling: "TLP:AMBER".into(),
+                ack_by: Some(Timestamp(T0 + 28 * h)),
+                respond_by: Some(Timestamp(T0 + 96 * h)),
+                refs: vec![commit],
+            }),
+        )?,
+    )?;
+    put(
+        "beta-2-ack-received",
+        b.append(T0 + 25 * h, ack(notice, AckState::Received, "", a.view()))?,
+    )?;
+    let response = put(
+        "beta-3-response",
+        b.append(
+            T0 + 48 * h,
+            Body::Response(Response {
+                to: notice,
+                text:
+                    "The hosts were taken down; logs are preserved. No state involvement was found."
+                        .into(),
+            }),
+        )?,
+    )?;
+    put(
+        "alpha-4-ack-received",
+        a.append(T0 + 49 * h, ack(response, AckState::Received, "", b.view()))?,
+    )?;
+    let update = put(
+        "alpha-5-notice-update",
+        a.append(
+            T0 + 72 * h,
+            Body::Notice(Notice {
+                incident: "ALPHA-2026-0001".into(),
+                stage: Stage::Update,
+                severity: "high".into(),
+                category: "exfiltration".into(),
+                summary: "The stolen data was offered for sale by a company in your jurisdiction"
+                    .into(),
+                detail: String::new(),
+                detected_at: None,
+                indicators: vec![],
+                requested_action: "Confirm whether the company acted on state tasking.".into(),
+                handling: "TLP:AMBER".into(),
+                ack_by: Some(Timestamp(T0 + 76 * h)),
+                respond_by: Some(Timestamp(T0 + 144 * h)),
+                refs: vec![notice],
+            }),
+        )?,
+    )?;
+    put(
+        "beta-4-ack-disputed",
+        b.append(
+            T0 + 73 * h,
+            ack(
+                update,
+                AckState::Disputed,
+                "The company named has no link to any state body.",
+                a.view(),
+            ),
+        )?,
+    )?;
+    put(
+        "alpha-6-definition-revised",
+        a.append(
+            T0 + 96 * h,
+            Body::Definition(Definition {
+                term: "major incident".into(),
+                text: "An incident that disrupts essential services in either jurisdiction or exposes data of more than 100,000 people.".into(),
+                supersedes: None,
+            }),
+        )?,
+    )?;
+    Ok(Example {
+        charter,
+        entries: out,
+        alpha: a,
+        beta: b,
+    })
+}
+
+/// The example charter and its entries, encoded, for examples and tests.
+///
+/// # Errors
+///
+/// Only if an entry exceeds the size limit, which these do not.
+pub fn channel() -> Result<(Charter, Vec<Vec<u8>>), EncodeError> {
+    let Example {
+        charter, entries, ..
+    } = build()?;
+    let bytes = entries
+        .iter()
+        .map(|(_, e)| e.encode())
+        .collect::<Result<Vec<_>, _>>()?;
+    Ok((charter, bytes))
+}
+
+/// The channel id of the example charter (for tests that need a second, foreign channel).
+pub fn other_channel_id() -> ChannelId {
+    ChannelId(tagged_hash(tag::CHANNEL_ID, b"another channel"))
+}

@@ -1,0 +1,365 @@
+//! Party keys: Ed25519 identities, their text file formats and fingerprints.
+//!
+//! A party is identified by its 32-byte Ed25519 public key ([`PartyId`]). Key files are small
+//! text files so that a person can see what they hold:
+//!
+//! ```text
+//! hotline public key v1          hotline secret key v1
+//! name: alpha                    name: alpha
+//! key: <64 hex digits>           seed: <64 hex digits>
+//! ```
+//!
+//! Lines starting with `#` are comments. The secret seed is zeroized when dropped and never
+//! appears in `Debug` output.
+
+use std::fmt;
+use std::str::FromStr;
+
+use ed25519_dalek::{Signature, Signer, SigningKey, VerifyingKey};
+use zeroize::Zeroizing;
+
+/// A party's identity: its Ed25519 public key, as the 32 bytes of RFC 8032.
+///
+/// Any 32 bytes can be a `PartyId` on the wire; whether they are a usable key is checked when a
+/// signature is verified ([`PartyId::verifying_key`]).
+#[derive(Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, bincode::Encode, bincode::Decode)]
+pub struct PartyId(pub [u8; 32]);
+
+impl PartyId {
+    /// The key as a verifying key.
+    ///
+    /// # Errors
+    ///
+    /// [`KeyError::InvalidPublicKey`] if the bytes are not a valid, non-weak Ed25519 point.
+    pub fn verifying_key(&self) -> Result<VerifyingKey, KeyError> {
+        let key = VerifyingKey::from_bytes(&self.0).map_err(|_| KeyError::InvalidPublicKey)?;
+        if key.is_weak() {
+            return Err(KeyError::InvalidPublicKey);
+        }
+        Ok(key)
+    }
+
+    /// A short fingerprint for people: the first 8 bytes of the key, in hex.
+    pub fn fingerprint(&self) -> String {
+        hex::encode(self.0.get(..8).unwrap_or_default())
+    }
+
+    /// Verify an Ed25519 signature by this party over `message`, with `verify_strict`
+    /// (rejects non-canonical `S`, small-order keys and small-order `R`).
+    ///
+    /// # Errors
+    ///
+    /// [`KeyError::InvalidPublicKey`] or [`KeyError::BadSignature`].
+    pub fn verify(&self, message: &[u8], signature: &[u8; 64]) -> Result<(), KeyError> {
+        let key = self.verifying_key()?;
+        let sig = Signature::from_bytes(signature);
+        key.verify_strict(message, &sig)
+            .map_err(|_| KeyError::BadSignature)
+    }
+}
+
+impl fmt::Display for PartyId {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&hex::encode(self.0))
+    }
+}
+
+impl fmt::Debug for PartyId {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "PartyId({})", self.fingerprint())
+    }
+}
+
+impl FromStr for PartyId {
+    type Err = KeyError;
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        let mut out = [0u8; 32];
+        hex::decode_to_slice(s.trim(), &mut out).map_err(|_| KeyError::Malformed {
+            what: "public key",
+            detail: "expected 64 hex digits".into(),
+        })?;
+        Ok(PartyId(out))
+    }
+}
+
+impl serde::Serialize for PartyId {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(&self.to_string())
+    }
+}
+
+/// Problems with keys and signatures.
+#[non_exhaustive]
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum KeyError {
+    /// The 32 bytes are not a usable Ed25519 public key.
+    #[error("not a valid Ed25519 public key")]
+    InvalidPublicKey,
+    /// The signature does not verify (strictly) under the key.
+    #[error("the signature does not verify under the author's key")]
+    BadSignature,
+    /// A key file or key string could not be parsed.
+    #[error("malformed {what}: {detail}")]
+    Malformed {
+        /// Which kind of key text.
+        what: &'static str,
+        /// What is wrong with it.
+        detail: String,
+    },
+}
+
+/// A party's secret signing key with the name it goes by.
+pub struct SecretKey {
+    name: String,
+    key: SigningKey,
+}
+
+impl SecretKey {
+    /// A fresh key from the operating system's random number generator.
+    pub fn generate(name: &str) -> Self {
+        let key = SigningKey::generate(&mut rand_core::OsRng);
+        SecretKey {
+            name: name.to_owned(),
+            key,
+        }
+    }
+
+    /// A key from a 32-byte seed (RFC 8032 secret key). Used for fixtures from fixed seeds.
+    pub fn from_seed(name: &str, seed: &[u8; 32]) -> Self {
+        SecretKey {
+            name: name.to_owned(),
+            key: SigningKey::from_bytes(seed),
+        }
+    }
+
+    /// The name this key was made for.
+    pub fn name(&self) -> &str {
+        &self.name
+    }
+
+    /// The public identity.
+    pub fn party(&self) -> PartyId {
+        PartyId(self.key.verifying_key().to_bytes())
+    }
+
+    /// The public half, with the name.
+    pub fn public(&self) -> PublicKey {
+        PublicKey {
+            name: self.name.clone(),
+            id: self.party(),
+        }
+    }
+
+    /// Sign `message` (already domain-separated by the caller).
+    pub fn sign(&self, message: &[u8]) -> [u8; 64] {
+        self.key.sign(message).to_bytes()
+    }
+
+    /// The 32-byte seed, for writers of key files. Zeroized when dropped.
+    pub fn seed(&self) -> Zeroizing<[u8; 32]> {
+        Zeroizing::new(self.key.to_bytes())
+    }
+
+    /// The secret key file text. Wrapped in [`Zeroizing`] so it is wiped after writing.
+    pub fn to_file_text(&self) -> Zeroizing<String> {
+        let seed = self.seed();
+        Zeroizing::new(format!(
+            "hotline secret key v1\n# Keep this file secret (mode 0600). Its public half is in {}.pub.\nname: {}\nseed: {}\n",
+            self.name,
+            self.name,
+            hex::encode(seed.as_slice())
+        ))
+    }
+
+    /// Parse a secret key file.
+    ///
+    /// # Errors
+    ///
+    /// [`KeyError::Malformed`] naming the missing or bad line.
+    pub fn from_file_text(text: &str) -> Result<Self, KeyError> {
+        let fields = parse_fields(text, "hotline secret key v1", "secret key file")?;
+        let name = fields.get("name")?;
+        let seed_hex = Zeroizing::new(fields.get("seed")?.to_owned());
+        let mut seed = Zeroizing::new([0u8; 32]);
+        hex::decode_to_slice(seed_hex.as_str(), seed.as_mut_slice()).map_err(|_| {
+            KeyError::Malformed {
+                what: "secret key file",
+                detail: "the seed line must hold 64 hex digits".into(),
+            }
+        })?;
+        Ok(SecretKey::from_seed(name, &seed))
+    }
+}
+
+impl fmt::Debug for SecretKey {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(
+            f,
+            "SecretKey {{ name: {:?}, party: {}, seed: <redacted> }}",
+            self.name,
+            self.party().fingerprint()
+        )
+    }
+}
+
+/// A named public key, as kept in a `.pub` file.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct PublicKey {
+    /// The name the party goes by.
+    pub name: String,
+    /// The key.
+    pub id: PartyId,
+}
+
+impl PublicKey {
+    /// The public key file text.
+    pub fn to_file_text(&self) -> String {
+        format!(
+            "hotline public key v1\nname: {}\nkey: {}\n",
+            self.name, self.id
+        )
+    }
+
+    /// Parse a public key file.
+    ///
+    /// # Errors
+    ///
+    /// [`KeyError::Malformed`] naming the missing or bad line.
+    pub fn from_file_text(text: &str) -> Result<Self, KeyError> {
+        let fields = parse_fields(text, "hotline public key v1", "public key file")?;
+        let name = fields.get("name")?.to_owned();
+        let id: PartyId = fields.get("key")?.parse()?;
+        id.verifying_key()?;
+        Ok(PublicKey { name, id })
+    }
+}
+
+struct Fields<'a> {
+    what: &'static str,
+    pairs: Vec<(&'a str, &'a str)>,
+}
+
+impl<'a> Fields<'a> {
+    fn get(&self, key: &str) -> Result<&'a str, KeyError> {
+        self.pairs
+            .iter()
+            .find(|(k, _)| *k == key)
+            .map(|(_, v)| *v)
+            .ok_or_else(|| KeyError::Malformed {
+                what: self.what,
+                detail: format!("no `{key}:` line"),
+            })
+    }
+}
+
+fn parse_fields<'a>(
+    text: &'a str,
+    magic: &str,
+    what: &'static str,
+) -> Result<Fields<'a>, KeyError> {
+    let mut lines = text
+        .lines()
+        .map(str::trim)
+        .filter(|l| !l.is_empty() && !l.starts_with('#'));
+    if lines.next() != Some(magic) {
+        return Err(KeyError::Malformed {
+            what,
+            detail: format!("the first line must be `{magic}`"),
+        });
+    }
+    let mut pairs = Vec::new();
+    for line in lines {
+        let (k, v) = line.split_once(':').ok_or_else(|| KeyError::Malformed {
+            what,
+            detail: "every line after the first must be `field: value`".into(),
+        })?;
+        pairs.push((k.trim(), v.trim()));
+    }
+    Ok(Fields { what, pairs })
+}
+
+/// A valid party name: 1 to 64 characters of ASCII letters, digits, `-`, `_` and `.`, so that
+/// it can be a file name and a C2SP key name.
+///
+/// # Errors
+///
+/// [`KeyError::Malformed`] saying which rule the name breaks.
+pub fn check_name(name: &str) -> Result<(), KeyError> {
+    let ok_len = (1..=64).contains(&name.len());
+    let ok_chars = name
+        .chars()
+        .all(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.'));
+    if ok_len && ok_chars && !name.starts_with('.') {
+        Ok(())
+    } else {
+        Err(KeyError::Malformed {
+            what: "party name",
+            detail: format!(
+                "{name:?}: use 1 to 64 ASCII letters, digits, '-', '_' or '.', not starting with '.'"
+            ),
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn secret_key_file_round_trips_and_hides_seed() {
+        let k = SecretKey::from_seed("alpha", &[7u8; 32]);
+        let text = k.to_file_text();
+        let back = SecretKey::from_file_text(&text).unwrap();
+        assert_eq!(back.party(), k.party());
+        assert_eq!(back.name(), "alpha");
+        let dbg = format!("{k:?}");
+        assert!(!dbg.contains(&hex::encode([7u8; 32])), "{dbg}");
+    }
+
+    #[test]
+    fn public_key_file_round_trips() {
+        let p = SecretKey::from_seed("beta", &[9u8; 32]).public();
+        assert_eq!(PublicKey::from_file_text(&p.to_file_text()).unwrap(), p);
+        assert!(PublicKey::from_file_text("hotline public key v1\nname: x\n").is_err());
+        assert!(PublicKey::from_file_text("nonsense").is_err());
+    }
+
+    #[test]
+    fn strict_verification_rejects_malleated_s() {
+        let k = SecretKey::from_seed("alpha", &[1u8; 32]);
+        let sig = k.sign(b"msg");
+        assert_eq!(k.party().verify(b"msg", &sig), Ok(()));
+        assert_eq!(k.party().verify(b"msG", &sig), Err(KeyError::BadSignature));
+        let malleated = malleate(&sig);
+        assert_ne!(malleated, sig);
+        assert_eq!(
+            k.party().verify(b"msg", &malleated),
+            Err(KeyError::BadSignature)
+        );
+    }
+
+    /// `S + L`: the same signature with a non-canonical scalar, which plain Ed25519 libraries
+    /// have been known to accept.
+    pub(crate) fn malleate(sig: &[u8; 64]) -> [u8; 64] {
+        const L: [u8; 32] = [
+            0xed, 0xd3, 0xf5, 0x5c, 0x1a, 0x63, 0x12, 0x58, 0xd6, 0x9c, 0xf7, 0xa2, 0xde, 0xf9,
+            0xde, 0x14, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0x10,
+        ];
+        let mut out = *sig;
+        let mut carry = 0u16;
+        for i in 0..32 {
+            let v = u16::from(sig[32 + i]) + u16::from(L[i]) + carry;
+            out[32 + i] = (v & 0xff) as u8;
+            carry = v >> 8;
+        }
+        out
+    }
+
+    #[test]
+    fn names() {
+        assert!(check_name("alpha-1.gov").is_ok());
+        for bad in ["", ".hidden", "a b", "a/b", &"x".repeat(65)] {
+            assert!(check_name(bad).is_err(), "{bad:?}");
+        }
+    }
+}

@@ -1,0 +1,617 @@
+//! The verifier: given a charter and any set of encoded entries, check every signature, link,
+//! reference and rule, and report every finding, not just the first. Pure: no I/O, no clock
+//! (pass `now` in [`Options`]), no panics on any input.
+//!
+//! What a clean report proves: every entry listed was signed by the party named, for this
+//! channel, at that place in its feed; no party signed two different entries at one place; every
+//! acknowledgement's view of a feed matches the entries held. What it does not prove: that
+//! the claimed times are true (they are the authors' claims), or that no entries exist beyond
+//! the ones given.
+
+use std::collections::{BTreeMap, HashMap, HashSet};
+
+use crate::chain::{self, Head, LinkError};
+use crate::charter::Charter;
+use crate::entry::{
+    Body, BodyError, ChannelId, EntryError, EntryId, Kind, Seq, SignedEntry, Timestamp,
+};
+use crate::keys::PartyId;
+use crate::merkle::{self, Frontier, Hash};
+
+mod fork;
+pub use fork::{ForkError, ForkProof};
+
+/// How serious a finding is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, serde::Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Level {
+    /// Worth a look, but not proof of wrongdoing (claimed times, kinds this version does not know).
+    Warning,
+    /// The records are not what they claim, or a party equivocated.
+    Error,
+}
+
+/// What kind of problem a finding is. The kebab-case names are stable (used in JSON).
+#[non_exhaustive]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, serde::Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum FindingKind {
+    /// The charter breaks a rule.
+    InvalidCharter,
+    /// The bytes are not a canonical signed entry (trailing bytes, bad tag, truncation,
+    /// oversize length, unknown version).
+    Malformed,
+    /// The signature does not verify under the author's key (tampering, wrong key, malleation).
+    BadSignature,
+    /// The entry belongs to another channel (replay).
+    WrongChannel,
+    /// The author is not a party of the charter.
+    NotAParty,
+    /// A signed body that cannot be read as its kind says, or breaks a content rule
+    /// (including non-canonical set order).
+    InvalidBody,
+    /// A body kind this version does not know; the entry is otherwise checked.
+    UnknownKind,
+    /// Missing entries before this one in its feed.
+    Gap,
+    /// `prev` does not name the previous entry.
+    BrokenLink,
+    /// Two different entries signed by one party at one seq.
+    Fork,
+    /// A first entry that is not the charter or an acceptance of it, or one of those later.
+    Placement,
+    /// A reference to an entry not in the set.
+    UnknownReference,
+    /// A reference to an entry of the wrong kind (a commitment citing a notice, say).
+    WrongReferenceKind,
+    /// A notice whose severity is not in the charter's policy.
+    UnknownSeverity,
+    /// An acknowledgement whose view of the author's feed contradicts the entries held.
+    AckContradictsFeed,
+    /// A feed's claimed time goes backwards.
+    TimeRegression,
+    /// An acknowledgement or response claims a time before the entry it answers.
+    AnswerBeforeSent,
+    /// A claimed time far in the future of the verifier's clock.
+    FutureTime,
+}
+
+impl FindingKind {
+    /// The level of this kind of finding.
+    pub fn level(self) -> Level {
+        match self {
+            FindingKind::UnknownKind
+            | FindingKind::TimeRegression
+            | FindingKind::AnswerBeforeSent
+            | FindingKind::FutureTime => Level::Warning,
+            _ => Level::Error,
+        }
+    }
+}
+
+/// One problem, with everything known about where it is.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct Finding {
+    /// What kind of problem.
+    pub kind: FindingKind,
+    /// How serious.
+    pub level: Level,
+    /// The author's name in the charter, if the author is known.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub party: Option<String>,
+    /// The author's key, if the entry could be decoded.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub author: Option<PartyId>,
+    /// The entry's seq, if decoded.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub seq: Option<u64>,
+    /// The entry's id, if decoded.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub entry: Option<EntryId>,
+    /// The entry's position in the input (0-based).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub index: Option<usize>,
+    /// What is wrong, in a sentence.
+    pub message: String,
+    /// For a fork: the two signed entries, a proof that stands on its own.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub evidence: Option<ForkProof>,
+}
+
+/// What the verifier learned about one party's feed.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct FeedSummary {
+    /// The party's name.
+    pub party: String,
+    /// Its key.
+    pub key: PartyId,
+    /// How many entries from seq 0 on are held without a gap or a fork.
+    pub size: u64,
+    /// RFC 6962 root of those entries (hex).
+    #[serde(serialize_with = "hex32")]
+    pub root: Hash,
+    /// The id of the last of them.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub head: Option<EntryId>,
+    /// Whether the party's charter or acceptance entry is held.
+    pub accepted: bool,
+}
+
+fn hex32<S: serde::Serializer>(b: &Hash, s: S) -> Result<S::Ok, S::Error> {
+    s.serialize_str(&hex::encode(b))
+}
+
+/// The verifier's answer.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct Report {
+    /// No error-level finding.
+    pub ok: bool,
+    /// The channel verified.
+    pub channel: ChannelId,
+    /// How many encoded entries were given.
+    pub entries_checked: usize,
+    /// Whether every party has accepted the charter (in the entries given).
+    pub in_effect: bool,
+    /// Every problem found, in input order, then feed order.
+    pub findings: Vec<Finding>,
+    /// One summary per party, in charter order.
+    pub feeds: Vec<FeedSummary>,
+}
+
+impl Report {
+    /// The findings of one kind.
+    pub fn of_kind(&self, kind: FindingKind) -> impl Iterator<Item = &Finding> {
+        self.findings.iter().filter(move |f| f.kind == kind)
+    }
+}
+
+/// Verifier settings.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Options {
+    /// The verifier's clock; `None` skips the future-time check.
+    pub now: Option<Timestamp>,
+    /// How far in the future of `now` a claimed time may be before it is flagged.
+    pub max_future_skew: u64,
+}
+
+impl Default for Options {
+    fn default() -> Self {
+        Options {
+            now: None,
+            max_future_skew: 300,
+        }
+    }
+}
+
+/// An entry that passed its own checks (decoding, channel, party, signature).
+#[derive(Debug, Clone)]
+pub struct Checked {
+    /// The decoded entry.
+    pub signed: SignedEntry,
+    /// Its id.
+    pub id: EntryId,
+    /// Its canonical bytes.
+    pub bytes: Vec<u8>,
+    /// Its decoded body, if this version knows the kind.
+    pub body: Option<Body>,
+    /// Its position in the input.
+    pub index: usize,
+}
+
+struct Verifier<'a> {
+    charter: &'a Charter,
+    channel: ChannelId,
+    opts: Options,
+    findings: Vec<Finding>,
+}
+
+impl Verifier<'_> {
+    fn push(&mut self, kind: FindingKind, at: Option<&Checked>, message: String) {
+        let (party, author, seq, entry, index) = match at {
+            Some(c) => {
+                let h = c.signed.header();
+                (
+                    self.charter.party(&h.author).map(|p| p.name.clone()),
+                    Some(h.author),
+                    Some(h.seq.0),
+                    Some(c.id),
+                    Some(c.index),
+                )
+            }
+            None => (None, None, None, None, None),
+        };
+        self.findings.push(Finding {
+            kind,
+            level: kind.level(),
+            party,
+            author,
+            seq,
+            entry,
+            index,
+            message,
+            evidence: None,
+        });
+    }
+
+    /// Decode and check one entry on its own. Returns it if it may join its feed.
+    fn check_one(&mut self, index: usize, bytes: &[u8]) -> Option<Checked> {
+        let signed = match SignedEntry::decode(bytes) {
+            Ok(s) => s,
+            Err(e) => {
+                self.findings.push(Finding {
+                    kind: FindingKind::Malformed,
+                    level: Level::Error,
+                    party: None,
+                    author: None,
+                    seq: None,
+                    entry: None,
+                    index: Some(index),
+                    message: format!("input {index}: {e}"),
+                    evidence: None,
+                });
+                return None;
+            }
+        };
+        let id = signed.id().ok()?;
+        let mut c = Checked {
+            signed,
+            id,
+            bytes: bytes.to_vec(),
+            body: None,
+            index,
+        };
+        let header = c.signed.header().clone();
+        if let Err(e) = chain::check_membership(self.charter, &self.channel, &header) {
+            let kind = match e {
+                LinkError::WrongChannel { .. } => FindingKind::WrongChannel,
+                _ => FindingKind::NotAParty,
+            };
+            self.push(kind, Some(&c), e.to_string());
+            return None;
+        }
+        if let Err(e) = c.signed.verify_signature() {
+            let msg = match e {
+                EntryError::Key(k) => k.to_string(),
+                other => other.to_string(),
+            };
+            self.push(FindingKind::BadSignature, Some(&c), msg);
+            return None;
+        }
+        match c.signed.entry.body() {
+            Ok(body) => {
+                if let Err(msg) = body.check_content() {
+                    self.push(FindingKind::InvalidBody, Some(&c), msg);
+                }
+                if let Err(e) = chain::check_placement(self.charter, &self.channel, &header, &body)
+                {
+                    self.push(FindingKind::Placement, Some(&c), e.to_string());
+                }
+                if let Body::Notice(n) = &body {
+                    if self.charter.policy.severity(&n.severity).is_none() {
+                        self.push(
+                            FindingKind::UnknownSeverity,
+                            Some(&c),
+                            format!("severity {:?} is not in the charter's policy", n.severity),
+                        );
+                    }
+                }
+                c.body = Some(body);
+            }
+            Err(BodyError::UnknownKind(k)) => self.push(
+                FindingKind::UnknownKind,
+                Some(&c),
+                format!("body kind {k} is unknown to this verifier; signature and links checked, content not"),
+            ),
+            Err(e) => self.push(FindingKind::InvalidBody, Some(&c), e.to_string()),
+        }
+        if let Some(now) = self.opts.now {
+            if header.time.0 > now.0.saturating_add(self.opts.max_future_skew) {
+                let ahead = header.time.0.saturating_sub(now.0);
+                self.push(
+                    FindingKind::FutureTime,
+                    Some(&c),
+                    format!("claimed time is {ahead} s ahead of the verifier's clock"),
+                );
+            }
+        }
+        Some(c)
+    }
+}
+
+/// One party's entries, by seq; more than one at a seq is a fork.
+type Feed = BTreeMap<Seq, Vec<Checked>>;
+
+/// Verify `entries` (each one encoded signed entry) against `charter`.
+pub fn verify<B: AsRef<[u8]>>(charter: &Charter, entries: &[B], opts: Options) -> Report {
+    let channel = charter.id().unwrap_or_default();
+    let mut v = Verifier {
+        charter,
+        channel,
+        opts,
+        findings: Vec::new(),
+    };
+    if let Err(e) = charter.check() {
+        v.push(FindingKind::InvalidCharter, None, e.to_string());
+        return finish(v, entries.len(), Vec::new(), false);
+    }
+
+    // 1. Each entry on its own; identical entries (same id) count once.
+    let mut feeds: HashMap<PartyId, Feed> = HashMap::new();
+    let mut seen: HashSet<EntryId> = HashSet::new();
+    for (index, bytes) in entries.iter().enumerate() {
+        if let Some(c) = v.check_one(index, bytes.as_ref()) {
+            if seen.insert(c.id) {
+                let h = c.signed.header();
+                feeds
+                    .entry(h.author)
+                    .or_default()
+                    .entry(h.seq)
+                    .or_default()
+                    .push(c);
+            }
+        }
+    }
+
+    // 2. Feed by feed: forks, gaps, links, times; and the Merkle roots of the clean prefix.
+    let mut prefix_roots: HashMap<PartyId, Vec<Hash>> = HashMap::new();
+    let mut summaries = Vec::new();
+    for party in &charter.parties {
+        let feed = feeds.get(&party.key);
+        let (roots, summary) = check_feed(&mut v, party.key, &party.name, feed);
+        prefix_roots.insert(party.key, roots);
+        summaries.push(summary);
+    }
+
+    // 3. References, acknowledgements and answer times, across feeds.
+    let index: HashMap<EntryId, &Checked> = feeds
+        .values()
+        .flat_map(|f| f.values().flatten())
+        .map(|c| (c.id, c))
+        .collect();
+    let mut all: Vec<&Checked> = index.values().copied().collect();
+    all.sort_by_key(|c| c.index);
+    for c in all {
+        check_references(&mut v, c, &index, &prefix_roots);
+    }
+
+    let in_effect = summaries.iter().all(|s| s.accepted);
+    finish(v, entries.len(), summaries, in_effect)
+}
+
+fn finish(v: Verifier<'_>, n: usize, feeds: Vec<FeedSummary>, in_effect: bool) -> Report {
+    let ok = !v.findings.iter().any(|f| f.level == Level::Error);
+    Report {
+        ok,
+        channel: v.channel,
+        entries_checked: n,
+        in_effect,
+        findings: v.findings,
+        feeds,
+    }
+}
+
+fn check_feed(
+    v: &mut Verifier<'_>,
+    key: PartyId,
+    name: &str,
+    feed: Option<&Feed>,
+) -> (Vec<Hash>, FeedSummary) {
+    let mut roots = vec![merkle::empty_root()];
+    let mut frontier = Frontier::new();
+    let mut head = None;
+    let mut clean = true;
+    let mut expected = Seq(0);
+    let empty = Feed::new();
+    let feed = feed.unwrap_or(&empty);
+    for (seq, at) in feed {
+        if at.len() > 1 {
+            clean = false;
+            if let (Some(a), Some(b)) = (at.first(), at.get(1)) {
+                let proof = ForkProof::new(v.channel, a, b);
+                v.push(
+                    FindingKind::Fork,
+                    Some(b),
+                    format!(
+                        "{name} signed {} different entries at seq {seq}: {} and {}",
+                        at.len(),
+                        a.id.short(),
+                        b.id.short()
+                    ),
+                );
+                if let Some(f) = v.findings.last_mut() {
+                    f.evidence = Some(proof);
+                }
+            }
+        }
+        if *seq != expected {
+            clean = false;
+            if let Some(first) = at.first() {
+                let missing = if expected.0 + 1 == seq.0 {
+                    format!("seq {expected} is")
+                } else {
+                    format!("seqs {expected} to {} are", seq.0 - 1)
+                };
+                v.push(
+                    FindingKind::Gap,
+                    Some(first),
+                    format!("{name}'s feed has a gap: {missing} missing before seq {seq}"),
+                );
+            }
+        }
+        expected = Seq(seq.0.saturating_add(1));
+        // Link each entry at this seq to the entries held at seq - 1.
+        let prevs: Vec<Head> = match seq.0.checked_sub(1) {
+            None => vec![],
+            Some(p) => feed
+                .get(&Seq(p))
+                .map(|es| es.iter().map(head_of).collect())
+                .unwrap_or_default(),
+        };
+        for c in at {
+            let h = c.signed.header();
+            if seq.0 == 0 {
+                if let Err(e) = chain::check_link(None, h) {
+                    v.push(FindingKind::BrokenLink, Some(c), e.to_string());
+                    clean = false;
+                }
+                continue;
+            }
+            if prevs.is_empty() {
+                continue; // a gap, already reported
+            }
+            match prevs.iter().find(|p| p.id == h.prev) {
+                Some(p) => {
+                    if let Err(e) = chain::check_link(Some(p), h) {
+                        v.push(FindingKind::TimeRegression, Some(c), e.to_string());
+                    }
+                }
+                None => {
+                    clean = false;
+                    let err = prevs
+                        .first()
+                        .map(|p| chain::check_link(Some(p), h))
+                        .and_then(Result::err)
+                        .map(|e| e.to_string())
+                        .unwrap_or_else(|| format!("broken link at seq {seq}"));
+                    v.push(FindingKind::BrokenLink, Some(c), err);
+                }
+            }
+        }
+        if clean {
+            if let [only] = at.as_slice() {
+                if frontier.push(merkle::leaf_hash(&only.bytes)).is_ok() {
+                    roots.push(frontier.root());
+                    head = Some(only.id);
+                }
+            }
+        }
+    }
+    let accepted = feed.get(&Seq(0)).is_some_and(|es| {
+        es.iter().any(|c| {
+            c.body
+                .as_ref()
+                .is_some_and(|b| matches!(b.kind(), Kind::Charter | Kind::Acceptance))
+        })
+    });
+    let size = u64::try_from(roots.len().saturating_sub(1)).unwrap_or(u64::MAX);
+    let root = roots.last().copied().unwrap_or_else(merkle::empty_root);
+    (
+        roots,
+        FeedSummary {
+            party: name.to_owned(),
+            key,
+            size,
+            root,
+            head,
+            accepted,
+        },
+    )
+}
+
+fn head_of(c: &Checked) -> Head {
+    let h = c.signed.header();
+    Head {
+        seq: h.seq,
+        id: c.id,
+        time: h.time,
+    }
+}
+
+fn check_references(
+    v: &mut Verifier<'_>,
+    c: &Checked,
+    index: &HashMap<EntryId, &Checked>,
+    prefix_roots: &HashMap<PartyId, Vec<Hash>>,
+) {
+    let Some(body) = &c.body else { return };
+    let own = c.signed.header();
+    for (field, id) in body.references() {
+        let Some(target) = index.get(&id) else {
+            v.push(
+                FindingKind::UnknownReference,
+                Some(c),
+                format!(
+                    "`{field}` names entry {}, which is not among the entries verified",
+                    id.short()
+                ),
+            );
+            continue;
+        };
+        let target_kind = target.body.as_ref().map(Body::kind);
+        let wanted = match (body, field) {
+            (Body::Commitment(_), "cites") => Some(Kind::Definition),
+            (_, "supersedes") => Some(body.kind()),
+            _ => None,
+        };
+        if let (Some(w), Some(t)) = (wanted, target_kind) {
+            if w != t {
+                v.push(
+                    FindingKind::WrongReferenceKind,
+                    Some(c),
+                    format!("`{field}` must name a {w}, but {} is a {t}", id.short()),
+                );
+            }
+        }
+        let th = target.signed.header();
+        if matches!(body, Body::Ack(_) | Body::Response(_)) && own.time < th.time {
+            v.push(
+                FindingKind::AnswerBeforeSent,
+                Some(c),
+                format!(
+                    "claims time {} but answers {} entry {} claimed at {}",
+                    own.time.0,
+                    v.charter.label(&th.author),
+                    id.short(),
+                    th.time.0
+                ),
+            );
+        }
+    }
+    if let Body::Ack(ack) = body {
+        let Some(target) = index.get(&ack.of) else {
+            return;
+        };
+        let th = target.signed.header();
+        if th.author == own.author {
+            v.push(
+                FindingKind::AckContradictsFeed,
+                Some(c),
+                "a party acknowledges its own entry; acknowledgements are of other parties' entries".into(),
+            );
+            return;
+        }
+        let who = v.charter.label(&th.author);
+        if ack.view.size <= th.seq.0 {
+            v.push(
+                FindingKind::AckContradictsFeed,
+                Some(c),
+                format!(
+                    "acknowledges {who}'s seq {} with a view of only {} entries, which cannot include it",
+                    th.seq, ack.view.size
+                ),
+            );
+            return;
+        }
+        let held = prefix_roots
+            .get(&th.author)
+            .and_then(|r| usize::try_from(ack.view.size).ok().and_then(|n| r.get(n)));
+        if let Some(root) = held {
+            if *root != ack.view.root {
+                v.push(
+                    FindingKind::AckContradictsFeed,
+                    Some(c),
+                    format!(
+                        "its view of {who}'s feed at size {} has root {}, but the entries held give {}",
+                        ack.view.size,
+                        short_hash(&ack.view.root),
+                        short_hash(root)
+                    ),
+                );
+            }
+        }
+    }
+}
+
+fn short_hash(h: &Hash) -> String {
+    hex::encode(h.get(..6).unwrap_or_default())
+}

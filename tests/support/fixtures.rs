@@ -1,0 +1,498 @@
+//! The fixture generator: everything under `fixtures/channel/` and `keys/` is written by this
+//! code from fixed seeds. `tests/vectors.rs` fails if regenerating would change a byte; run
+//! `HOTLINE_BLESS=1 cargo test --test vectors` to rewrite them after a deliberate change.
+
+#![allow(dead_code)]
+
+use std::collections::BTreeMap;
+
+use hotline::encoding::{self, tag};
+use hotline::entry::{
+    AckState, Body, Commitment, Definition, Entry, EntryId, FeedView, Response, SignedEntry,
+    Timestamp,
+};
+use hotline::example::{self, T0, Writer, test_key};
+use serde::{Deserialize, Serialize};
+
+/// One finding as a fixture states it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, PartialOrd, Ord)]
+pub struct Expected {
+    pub kind: String,
+    #[serde(skip_serializing_if = "Option::is_none", default)]
+    pub party: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none", default)]
+    pub seq: Option<u64>,
+    #[serde(skip_serializing_if = "Option::is_none", default)]
+    pub index: Option<usize>,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct Expect {
+    /// The report's `ok`.
+    pub ok: bool,
+    /// Exactly these findings, in this order.
+    pub findings: Vec<Expected>,
+}
+
+/// A set of entries to verify against a charter, with the verdict it must get.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct Case {
+    pub name: String,
+    pub description: String,
+    pub expect: Expect,
+    /// The verifier's clock (Unix seconds), if the case needs one.
+    #[serde(skip_serializing_if = "Option::is_none", default)]
+    pub now: Option<u64>,
+    /// The charter's canonical bytes, hex.
+    pub charter: String,
+    /// Encoded signed entries, hex, in the order given to the verifier.
+    pub entries: Vec<String>,
+}
+
+/// A known-answer vector for one entry of the valid channel.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct EntryVector {
+    pub label: String,
+    pub author: String,
+    pub kind: String,
+    pub seq: u64,
+    /// The unsigned entry's canonical bytes, hex.
+    pub entry: String,
+    /// The exact message given to Ed25519: "hotline/v1/entry-signature\0" ‖ entry, hex.
+    pub signing_message: String,
+    /// SHA-256("hotline/v1/entry-id\0" ‖ entry), hex.
+    pub id: String,
+    /// The 64-byte signature, hex.
+    pub signature: String,
+    /// The signed entry (entry ‖ signature), hex: the Merkle leaf data.
+    pub signed: String,
+    /// SHA-256(0x00 ‖ signed), hex.
+    pub leaf_hash: String,
+}
+
+/// A feed's size and RFC 6962 root (hex).
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct Feed {
+    pub size: u64,
+    pub root: String,
+}
+
+impl From<FeedView> for Feed {
+    fn from(v: FeedView) -> Feed {
+        Feed {
+            size: v.size,
+            root: hex::encode(v.root),
+        }
+    }
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct ChannelVectors {
+    pub description: String,
+    pub charter: String,
+    pub channel_id: String,
+    pub parties: BTreeMap<String, String>,
+    pub entries: Vec<EntryVector>,
+    /// Each party's feed: its size and RFC 6962 root after all entries.
+    pub feeds: BTreeMap<String, Feed>,
+}
+
+fn h(b: &[u8]) -> String {
+    hex::encode(b)
+}
+
+fn enc(e: &SignedEntry) -> Vec<u8> {
+    e.encode().expect("encodes")
+}
+
+fn valid_case(charter_hex: &str, entries: &[Vec<u8>]) -> Case {
+    Case {
+        name: "valid".into(),
+        description: "The complete example channel: every entry kind, both parties, no defect."
+            .into(),
+        expect: Expect {
+            ok: true,
+            findings: vec![],
+        },
+        now: None,
+        charter: charter_hex.into(),
+        entries: entries.iter().map(|b| h(b)).collect(),
+    }
+}
+
+fn finding(kind: &str, party: &str, seq: u64) -> Expected {
+    Expected {
+        kind: kind.into(),
+        party: Some(party.into()),
+        seq: Some(seq),
+        index: None,
+    }
+}
+
+/// Re-sign a modified copy of `e` with `key`.
+fn resign(e: &SignedEntry, key: &hotline::SecretKey, f: impl FnOnce(&mut Entry)) -> SignedEntry {
+    let mut entry = e.entry.clone();
+    f(&mut entry);
+    entry.sign(key).expect("signs")
+}
+
+/// `S + L`: a second encoding of the same Ed25519 signature that `verify_strict` refuses.
+pub fn malleate(sig: &[u8; 64]) -> [u8; 64] {
+    const L: [u8; 32] = [
+        0xed, 0xd3, 0xf5, 0x5c, 0x1a, 0x63, 0x12, 0x58, 0xd6, 0x9c, 0xf7, 0xa2, 0xde, 0xf9, 0xde,
+        0x14, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0x10,
+    ];
+    let mut out = *sig;
+    let mut carry = 0u16;
+    for i in 0..32 {
+        let v = u16::from(sig[32 + i]) + u16::from(L[i]) + carry;
+        out[32 + i] = (v & 0xff) as u8;
+        carry = v >> 8;
+    }
+    out
+}
+
+/// Every fixture file, by path relative to the package root.
+pub fn generate() -> BTreeMap<String, String> {
+    let example::Example {
+        charter,
+        entries: labelled,
+        alpha,
+        beta,
+    } = example::build().expect("example builds");
+    let charter_bytes = charter.encode().expect("charter encodes");
+    let charter_hex = h(&charter_bytes);
+    let channel = charter.id().expect("id");
+    let entries: Vec<Vec<u8>> = labelled.iter().map(|(_, e)| enc(e)).collect();
+    let last = labelled.last().expect("entries").1.clone(); // alpha-6
+    let last_ix = entries.len() - 1;
+    let mut files = BTreeMap::new();
+
+    // Known-answer vectors for the valid channel.
+    let mut vectors = ChannelVectors {
+        description: "The example channel's entries with the bytes each hash and signature is computed over. See docs/FORMAT.md.".into(),
+        charter: charter_hex.clone(),
+        channel_id: channel.to_string(),
+        parties: charter
+            .parties
+            .iter()
+            .map(|p| (p.name.clone(), p.key.to_string()))
+            .collect(),
+        entries: vec![],
+        feeds: BTreeMap::new(),
+    };
+    for (label, e) in &labelled {
+        let entry = e.entry.encode().expect("encodes");
+        let signed = enc(e);
+        vectors.entries.push(EntryVector {
+            label: label.clone(),
+            author: charter.label(&e.header().author),
+            kind: e.entry.body().expect("body").kind().to_string(),
+            seq: e.header().seq.0,
+            signing_message: h(&encoding::tagged_message(tag::ENTRY_SIGNATURE, &entry)),
+            entry: h(&entry),
+            id: e.id().expect("id").to_string(),
+            signature: h(&e.signature),
+            leaf_hash: h(&hotline::merkle::leaf_hash(&signed)),
+            signed: h(&signed),
+        });
+    }
+    vectors.feeds.insert("alpha".into(), alpha.view().into());
+    vectors.feeds.insert("beta".into(), beta.view().into());
+    files.insert(
+        "fixtures/channel/vectors.json".into(),
+        serde_json::to_string_pretty(&vectors).expect("json") + "\n",
+    );
+
+    let mut cases = vec![valid_case(&charter_hex, &entries)];
+    let mut case = |name: &str,
+                    description: &str,
+                    entries: Vec<Vec<u8>>,
+                    findings: Vec<Expected>,
+                    now: Option<u64>| {
+        let ok = findings.iter().all(|f| {
+            matches!(
+                f.kind.as_str(),
+                "time-regression" | "answer-before-sent" | "future-time" | "unknown-kind"
+            )
+        });
+        cases.push(Case {
+            name: name.into(),
+            description: description.into(),
+            expect: Expect { ok, findings },
+            now,
+            charter: charter_hex.clone(),
+            entries: entries.iter().map(|b| h(b)).collect(),
+        });
+    };
+    let with_last = |replacement: Vec<u8>| {
+        let mut v = entries.clone();
+        v[last_ix] = replacement;
+        v
+    };
+    let alpha_key = test_key("alpha");
+    let beta_key = test_key("beta");
+
+    // One defect per case, always in entries nobody else refers to, so each yields exactly
+    // one finding.
+    let mut tampered = enc(&last);
+    let text_at = tampered.len() - 64 - 20;
+    tampered[text_at] ^= 0x01;
+    case(
+        "tampered-byte",
+        "One bit of the text of alpha's last entry is flipped after signing.",
+        with_last(tampered),
+        vec![finding("bad-signature", "alpha", 6)],
+        None,
+    );
+    case(
+        "wrong-key",
+        "Alpha's last entry (author: alpha) is signed with beta's key.",
+        with_last(enc(&resign(&last, &beta_key, |_| {}))),
+        vec![finding("bad-signature", "alpha", 6)],
+        None,
+    );
+    let mut malleated = last.clone();
+    malleated.signature = malleate(&last.signature);
+    case(
+        "malleated-signature",
+        "Alpha's last signature with S replaced by S + L: the same signature to a lax verifier, refused by verify_strict.",
+        with_last(enc(&malleated)),
+        vec![finding("bad-signature", "alpha", 6)],
+        None,
+    );
+    case(
+        "broken-link",
+        "Alpha's last entry, validly signed, names a prev that is not the id of its seq 5.",
+        with_last(enc(&resign(&last, &alpha_key, |e| {
+            e.header.prev = EntryId([0x42; 32])
+        }))),
+        vec![finding("broken-link", "alpha", 6)],
+        None,
+    );
+    case(
+        "gap",
+        "Alpha's seq 6 is missing; its next entry, seq 7, is present.",
+        with_last(enc(&resign(&last, &alpha_key, |e| {
+            e.header.seq = hotline::Seq(7)
+        }))),
+        vec![finding("gap", "alpha", 7)],
+        None,
+    );
+    let fork_b = resign(&last, &alpha_key, |e| {
+        e.body = Body::Definition(Definition {
+            term: "major incident".into(),
+            text: "Any incident at all.".into(),
+            supersedes: None,
+        })
+        .encode()
+        .expect("encodes")
+    });
+    let mut forked = entries.clone();
+    forked.push(enc(&fork_b));
+    case(
+        "fork",
+        "Alpha signed two different entries at seq 6.",
+        forked,
+        vec![finding("fork", "alpha", 6)],
+        None,
+    );
+    case(
+        "cross-channel-replay",
+        "Alpha's last entry, validly signed by alpha, but for another channel: replayed here.",
+        with_last(enc(&resign(&last, &alpha_key, |e| {
+            e.header.channel = example::other_channel_id()
+        }))),
+        vec![finding("wrong-channel", "alpha", 6)],
+        None,
+    );
+    let mallory = test_key("mallory");
+    let mallory_entry = Writer::new(mallory, channel)
+        .append(
+            T0,
+            Body::Acceptance(hotline::entry::Acceptance { charter: channel }),
+        )
+        .expect("signs");
+    let mut with_mallory = entries.clone();
+    with_mallory.push(enc(&mallory_entry));
+    case(
+        "not-a-party",
+        "A validly signed acceptance by a key the charter does not list.",
+        with_mallory,
+        vec![Expected {
+            kind: "not-a-party".into(),
+            party: None,
+            seq: Some(0),
+            index: None,
+        }],
+        None,
+    );
+    let mut trailing = enc(&last);
+    trailing.push(0);
+    case(
+        "trailing-bytes",
+        "Alpha's last entry with one zero byte appended.",
+        with_last(trailing),
+        vec![Expected {
+            kind: "malformed".into(),
+            party: None,
+            seq: None,
+            index: Some(last_ix),
+        }],
+        None,
+    );
+    let mut oversize = enc(&last);
+    // The body's length field (u64 after the 113-byte header and the u16 kind).
+    oversize[115..123].copy_from_slice(&(1u64 << 40).to_be_bytes());
+    case(
+        "oversize-length",
+        "The body length field of alpha's last entry claims 2^40 bytes.",
+        with_last(oversize),
+        vec![Expected {
+            kind: "malformed".into(),
+            party: None,
+            seq: None,
+            index: Some(last_ix),
+        }],
+        None,
+    );
+    case(
+        "unknown-version",
+        "Alpha's last entry, validly signed, with format version 2.",
+        with_last(enc(&resign(&last, &alpha_key, |e| e.header.version = 2))),
+        vec![Expected {
+            kind: "malformed".into(),
+            party: None,
+            seq: None,
+            index: Some(last_ix),
+        }],
+        None,
+    );
+    let def_id = labelled[2].1.id().expect("id");
+    case(
+        "non-canonical-encoding",
+        "Alpha's last entry, validly signed, is a commitment whose `cites` set lists one id twice: a second byte form of the same meaning.",
+        with_last(enc(&resign(&last, &alpha_key, |e| {
+            e.kind = 4;
+            e.body = Body::Commitment(Commitment {
+                title: "Cite twice".into(),
+                text: "Same text.".into(),
+                cites: vec![def_id, def_id],
+                supersedes: None,
+            })
+            .encode()
+            .expect("encodes")
+        }))),
+        vec![finding("invalid-body", "alpha", 6)],
+        None,
+    );
+    case(
+        "time-regression",
+        "Alpha's last entry, validly signed, claims a time before its seq 5.",
+        with_last(enc(&resign(&last, &alpha_key, |e| {
+            e.header.time = Timestamp(T0)
+        }))),
+        vec![finding("time-regression", "alpha", 6)],
+        None,
+    );
+    case(
+        "unknown-kind",
+        "Alpha's last entry has body kind 99, unknown to this version: reported, and its signature and links still checked.",
+        with_last(enc(&resign(&last, &alpha_key, |e| {
+            e.kind = 99;
+            e.body = b"from the future".to_vec();
+        }))),
+        vec![finding("unknown-kind", "alpha", 6)],
+        None,
+    );
+    case(
+        "future-time",
+        "Alpha's last entry claims a time 1000 hours after the verifier's clock.",
+        with_last(enc(&resign(&last, &alpha_key, |e| {
+            e.header.time = Timestamp(T0 + 1096 * 3600)
+        }))),
+        vec![finding("future-time", "alpha", 6)],
+        Some(T0 + 96 * 3600),
+    );
+
+    // Beta's seq 5, answering alpha's seq 6.
+    let mut beta_w = beta;
+    let answer = |w: &mut Writer, time: u64, body: Body| enc(&w.append(time, body).expect("signs"));
+    let last_id = last.id().expect("id");
+    let view = alpha.view();
+    let with_extra = |extra: Vec<u8>| {
+        let mut v = entries.clone();
+        v.push(extra);
+        v
+    };
+    {
+        let mut w = Writer::new(test_key("beta"), channel);
+        w.head = beta_w.head;
+        let bad_view = FeedView {
+            size: view.size,
+            root: [0x11; 32],
+        };
+        case(
+            "ack-contradicts-feed",
+            "Beta acknowledges alpha's seq 6 with a view of alpha's feed whose root is not the root of the entries held.",
+            with_extra(answer(
+                &mut w,
+                T0 + 97 * 3600,
+                example::ack(last_id, AckState::Received, "", bad_view),
+            )),
+            vec![finding("ack-contradicts-feed", "beta", 5)],
+            None,
+        );
+    }
+    {
+        let mut w = Writer::new(test_key("beta"), channel);
+        w.head = beta_w.head;
+        case(
+            "unknown-reference",
+            "Beta responds to an entry id that no entry has.",
+            with_extra(answer(
+                &mut w,
+                T0 + 97 * 3600,
+                Body::Response(Response {
+                    to: EntryId([0x24; 32]),
+                    text: "What entry?".into(),
+                }),
+            )),
+            vec![finding("unknown-reference", "beta", 5)],
+            None,
+        );
+    }
+    case(
+        "answer-before-sent",
+        "Beta acknowledges alpha's seq 6 at a claimed time 23 hours before alpha claims to have sent it.",
+        with_extra(answer(
+            &mut beta_w,
+            T0 + 73 * 3600,
+            example::ack(last_id, AckState::Received, "", view),
+        )),
+        vec![finding("answer-before-sent", "beta", 5)],
+        None,
+    );
+
+    for c in cases {
+        files.insert(
+            format!("fixtures/channel/{}.json", c.name),
+            serde_json::to_string_pretty(&c).expect("json") + "\n",
+        );
+    }
+
+    // Public test keys.
+    for name in ["alpha", "beta", "mallory"] {
+        let k = test_key(name);
+        let warning = "# PUBLIC TEST KEY from a fixed seed (tests/support/fixtures.rs). Never use it for anything real.\n";
+        files.insert(
+            format!("keys/{name}.key"),
+            format!("{warning}{}", k.to_file_text().as_str()),
+        );
+        files.insert(
+            format!("keys/{name}.pub"),
+            format!("{warning}{}", k.public().to_file_text()),
+        );
+    }
+    files
+}

@@ -1,0 +1,2 @@
+//! Shared test code.
+pub mod fixtures;
