@@ -170,14 +170,14 @@ pub fn check_link(prev: Option<&Head>, header: &Header) -> Result<(), LinkError>
             found: header.prev,
         });
     }
-    if let Some(p) = prev {
-        if header.time < p.time {
-            return Err(LinkError::TimeRegression {
-                seq: header.seq,
-                time: header.time.0,
-                previous: p.time.0,
-            });
-        }
+    if let Some(p) = prev
+        && header.time < p.time
+    {
+        return Err(LinkError::TimeRegression {
+            seq: header.seq,
+            time: header.time.0,
+            previous: p.time.0,
+        });
     }
     Ok(())
 }

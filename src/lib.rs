@@ -38,6 +38,8 @@
 //! ```
 #![deny(missing_docs)]
 
+pub mod audit;
+pub mod bundle;
 pub mod chain;
 pub mod charter;
 pub mod encoding;
@@ -45,6 +47,8 @@ pub mod entry;
 pub mod example;
 pub mod keys;
 pub mod merkle;
+#[cfg(feature = "store")]
+pub mod store;
 pub mod verify;
 
 pub use charter::Charter;

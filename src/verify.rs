@@ -286,15 +286,14 @@ impl Verifier<'_> {
                 {
                     self.push(FindingKind::Placement, Some(&c), e.to_string());
                 }
-                if let Body::Notice(n) = &body {
-                    if self.charter.policy.severity(&n.severity).is_none() {
+                if let Body::Notice(n) = &body
+                    && self.charter.policy.severity(&n.severity).is_none() {
                         self.push(
                             FindingKind::UnknownSeverity,
                             Some(&c),
                             format!("severity {:?} is not in the charter's policy", n.severity),
                         );
                     }
-                }
                 c.body = Some(body);
             }
             Err(BodyError::UnknownKind(k)) => self.push(
@@ -304,15 +303,15 @@ impl Verifier<'_> {
             ),
             Err(e) => self.push(FindingKind::InvalidBody, Some(&c), e.to_string()),
         }
-        if let Some(now) = self.opts.now {
-            if header.time.0 > now.0.saturating_add(self.opts.max_future_skew) {
-                let ahead = header.time.0.saturating_sub(now.0);
-                self.push(
-                    FindingKind::FutureTime,
-                    Some(&c),
-                    format!("claimed time is {ahead} s ahead of the verifier's clock"),
-                );
-            }
+        if let Some(now) = self.opts.now
+            && header.time.0 > now.0.saturating_add(self.opts.max_future_skew)
+        {
+            let ahead = header.time.0.saturating_sub(now.0);
+            self.push(
+                FindingKind::FutureTime,
+                Some(&c),
+                format!("claimed time is {ahead} s ahead of the verifier's clock"),
+            );
         }
         Some(c)
     }
@@ -339,16 +338,16 @@ pub fn verify<B: AsRef<[u8]>>(charter: &Charter, entries: &[B], opts: Options) -
     let mut feeds: HashMap<PartyId, Feed> = HashMap::new();
     let mut seen: HashSet<EntryId> = HashSet::new();
     for (index, bytes) in entries.iter().enumerate() {
-        if let Some(c) = v.check_one(index, bytes.as_ref()) {
-            if seen.insert(c.id) {
-                let h = c.signed.header();
-                feeds
-                    .entry(h.author)
-                    .or_default()
-                    .entry(h.seq)
-                    .or_default()
-                    .push(c);
-            }
+        if let Some(c) = v.check_one(index, bytes.as_ref())
+            && seen.insert(c.id)
+        {
+            let h = c.signed.header();
+            feeds
+                .entry(h.author)
+                .or_default()
+                .entry(h.seq)
+                .or_default()
+                .push(c);
         }
     }
 
@@ -477,13 +476,12 @@ fn check_feed(
                 }
             }
         }
-        if clean {
-            if let [only] = at.as_slice() {
-                if frontier.push(merkle::leaf_hash(&only.bytes)).is_ok() {
-                    roots.push(frontier.root());
-                    head = Some(only.id);
-                }
-            }
+        if clean
+            && let [only] = at.as_slice()
+            && frontier.push(merkle::leaf_hash(&only.bytes)).is_ok()
+        {
+            roots.push(frontier.root());
+            head = Some(only.id);
         }
     }
     let accepted = feed.get(&Seq(0)).is_some_and(|es| {
@@ -543,14 +541,14 @@ fn check_references(
             (_, "supersedes") => Some(body.kind()),
             _ => None,
         };
-        if let (Some(w), Some(t)) = (wanted, target_kind) {
-            if w != t {
-                v.push(
-                    FindingKind::WrongReferenceKind,
-                    Some(c),
-                    format!("`{field}` must name a {w}, but {} is a {t}", id.short()),
-                );
-            }
+        if let (Some(w), Some(t)) = (wanted, target_kind)
+            && w != t
+        {
+            v.push(
+                FindingKind::WrongReferenceKind,
+                Some(c),
+                format!("`{field}` must name a {w}, but {} is a {t}", id.short()),
+            );
         }
         let th = target.signed.header();
         if matches!(body, Body::Ack(_) | Body::Response(_)) && own.time < th.time {
@@ -595,19 +593,19 @@ fn check_references(
         let held = prefix_roots
             .get(&th.author)
             .and_then(|r| usize::try_from(ack.view.size).ok().and_then(|n| r.get(n)));
-        if let Some(root) = held {
-            if *root != ack.view.root {
-                v.push(
-                    FindingKind::AckContradictsFeed,
-                    Some(c),
-                    format!(
-                        "its view of {who}'s feed at size {} has root {}, but the entries held give {}",
-                        ack.view.size,
-                        short_hash(&ack.view.root),
-                        short_hash(root)
-                    ),
-                );
-            }
+        if let Some(root) = held
+            && *root != ack.view.root
+        {
+            v.push(
+                FindingKind::AckContradictsFeed,
+                Some(c),
+                format!(
+                    "its view of {who}'s feed at size {} has root {}, but the entries held give {}",
+                    ack.view.size,
+                    short_hash(&ack.view.root),
+                    short_hash(root)
+                ),
+            );
         }
     }
 }

@@ -1,0 +1,356 @@
+//! The audit: for every notice, who acknowledged and answered it, when (by their own claims),
+//! and which deadlines are met, pending or missed at a given time; every dispute; and the
+//! verifier's findings (forks, time anomalies). Pure, like the verifier.
+//!
+//! Times here are claims: the sender's claim for when a notice was sent, each receiver's claim
+//! for when it acknowledged. A receiver's signed acknowledgement is evidence that it held the
+//! notice by then; nothing here is evidence of when the sender really sent it.
+
+use std::collections::HashMap;
+
+use crate::charter::Charter;
+use crate::entry::{AckState, Body, EntryId, Kind, SignedEntry, Stage, Timestamp};
+use crate::keys::PartyId;
+use crate::verify::{self, Options, Report};
+
+/// Where a deadline stands at the audit time.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+#[serde(tag = "status", rename_all = "kebab-case")]
+pub enum Deadline {
+    /// The notice set no such deadline.
+    None,
+    /// Answered at `at` (claimed), on or before `due`.
+    Met {
+        /// The deadline.
+        due: Timestamp,
+        /// When the answer claims to have been written.
+        at: Timestamp,
+    },
+    /// Not answered yet, and `due` has not passed.
+    Pending {
+        /// The deadline.
+        due: Timestamp,
+    },
+    /// Not answered by `due`: answered late at `at`, or not at all.
+    Missed {
+        /// The deadline.
+        due: Timestamp,
+        /// When the late answer claims to have been written, if there is one.
+        #[serde(skip_serializing_if = "Option::is_none")]
+        at: Option<Timestamp>,
+    },
+}
+
+impl Deadline {
+    fn judge(due: Option<Timestamp>, answered: Option<Timestamp>, now: Timestamp) -> Deadline {
+        match (due, answered) {
+            (None, _) => Deadline::None,
+            (Some(due), Some(at)) if at <= due => Deadline::Met { due, at },
+            (Some(due), Some(at)) => Deadline::Missed { due, at: Some(at) },
+            (Some(due), None) if now > due => Deadline::Missed { due, at: None },
+            (Some(due), None) => Deadline::Pending { due },
+        }
+    }
+
+    /// Whether the deadline was missed.
+    pub fn is_missed(&self) -> bool {
+        matches!(self, Deadline::Missed { .. })
+    }
+}
+
+/// One acknowledgement as the audit lists it.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct AckSeen {
+    /// The acknowledgement's id.
+    pub id: EntryId,
+    /// Its state.
+    pub state: AckState,
+    /// The acker's claimed time.
+    pub time: Timestamp,
+    /// The reason given, if any.
+    #[serde(skip_serializing_if = "String::is_empty")]
+    pub reason: String,
+}
+
+/// How one receiving party has dealt with one notice.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct Receiver {
+    /// The receiving party's name.
+    pub party: String,
+    /// Its acknowledgements of the notice, in feed order.
+    pub acks: Vec<AckSeen>,
+    /// Ids and claimed times of its responses to the notice.
+    pub responses: Vec<(EntryId, Timestamp)>,
+    /// The acknowledge-by deadline.
+    pub ack: Deadline,
+    /// The respond-by deadline: met by a response or a substantive acknowledgement.
+    pub respond: Deadline,
+}
+
+/// One notice and its answers.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct NoticeStatus {
+    /// The notice's id.
+    pub id: EntryId,
+    /// The sender's name.
+    pub author: String,
+    /// The notice's seq in the sender's feed.
+    pub seq: u64,
+    /// The incident reference.
+    pub incident: String,
+    /// The report stage.
+    pub stage: Stage,
+    /// The severity.
+    pub severity: String,
+    /// The one-line summary.
+    pub summary: String,
+    /// When the sender claims it was sent.
+    pub sent: Timestamp,
+    /// Every other party.
+    pub receivers: Vec<Receiver>,
+}
+
+/// A disputed, rejected or needs-info acknowledgement of any entry.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct Dispute {
+    /// The acknowledgement.
+    pub ack: AckSeen,
+    /// Who disputes.
+    pub by: String,
+    /// The entry disputed.
+    pub of: EntryId,
+    /// Its author.
+    pub of_author: String,
+    /// Its kind.
+    pub of_kind: Option<Kind>,
+}
+
+/// The audit's answer.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct Audit {
+    /// No error-level verification finding and no missed deadline.
+    pub ok: bool,
+    /// The time the deadlines were judged at.
+    pub at: Timestamp,
+    /// Every notice, in the order given.
+    pub notices: Vec<NoticeStatus>,
+    /// Every dispute, rejection and request for information.
+    pub disputes: Vec<Dispute>,
+    /// How many deadlines are missed.
+    pub missed: usize,
+    /// How many deadlines are pending.
+    pub pending: usize,
+    /// The full verification of the same entries, judged at the same time.
+    pub verification: Report,
+}
+
+struct Seen {
+    id: EntryId,
+    signed: SignedEntry,
+    body: Body,
+}
+
+/// Audit `entries` against `charter` at time `at`.
+pub fn audit<B: AsRef<[u8]>>(charter: &Charter, entries: &[B], at: Timestamp) -> Audit {
+    let verification = verify::verify(
+        charter,
+        entries,
+        Options {
+            now: Some(at),
+            ..Options::default()
+        },
+    );
+    // Only entries that pass their own checks count as communicated.
+    let channel = verification.channel;
+    let mut seen: Vec<Seen> = Vec::new();
+    let mut by_id: HashMap<EntryId, usize> = HashMap::new();
+    for bytes in entries {
+        let Ok(signed) = SignedEntry::decode(bytes.as_ref()) else {
+            continue;
+        };
+        let h = signed.header();
+        if h.channel != channel || charter.party(&h.author).is_none() {
+            continue;
+        }
+        if signed.verify_signature().is_err() {
+            continue;
+        }
+        let (Ok(id), Ok(body)) = (signed.id(), signed.entry.body()) else {
+            continue;
+        };
+        if by_id.contains_key(&id) {
+            continue;
+        }
+        by_id.insert(id, seen.len());
+        seen.push(Seen { id, signed, body });
+    }
+
+    let label = |k: &PartyId| charter.label(k);
+    let mut notices = Vec::new();
+    for s in &seen {
+        let Body::Notice(n) = &s.body else { continue };
+        let author = s.signed.header().author;
+        let receivers = charter
+            .parties
+            .iter()
+            .filter(|p| p.key != author)
+            .map(|p| {
+                let mut acks = Vec::new();
+                let mut responses = Vec::new();
+                for r in seen.iter().filter(|r| r.signed.header().author == p.key) {
+                    let time = r.signed.header().time;
+                    match &r.body {
+                        Body::Ack(a) if a.of == s.id => acks.push(AckSeen {
+                            id: r.id,
+                            state: a.state,
+                            time,
+                            reason: a.reason.clone(),
+                        }),
+                        Body::Response(x) if x.to == s.id => responses.push((r.id, time)),
+                        _ => {}
+                    }
+                }
+                let first_ack = acks.iter().map(|a| a.time).min();
+                let first_answer = acks
+                    .iter()
+                    .filter(|a| a.state.is_substantive())
+                    .map(|a| a.time)
+                    .chain(responses.iter().map(|r| r.1))
+                    .min();
+                Receiver {
+                    party: p.name.clone(),
+                    ack: Deadline::judge(n.ack_by, first_ack, at),
+                    respond: Deadline::judge(n.respond_by, first_answer, at),
+                    acks,
+                    responses,
+                }
+            })
+            .collect();
+        notices.push(NoticeStatus {
+            id: s.id,
+            author: label(&author),
+            seq: s.signed.header().seq.0,
+            incident: n.incident.clone(),
+            stage: n.stage,
+            severity: n.severity.clone(),
+            summary: n.summary.clone(),
+            sent: s.signed.header().time,
+            receivers,
+        });
+    }
+
+    let disputes = seen
+        .iter()
+        .filter_map(|s| {
+            let Body::Ack(a) = &s.body else { return None };
+            if !matches!(
+                a.state,
+                AckState::Disputed | AckState::Rejected | AckState::NeedsInfo
+            ) {
+                return None;
+            }
+            let target = by_id.get(&a.of).and_then(|i| seen.get(*i));
+            Some(Dispute {
+                ack: AckSeen {
+                    id: s.id,
+                    state: a.state,
+                    time: s.signed.header().time,
+                    reason: a.reason.clone(),
+                },
+                by: label(&s.signed.header().author),
+                of: a.of,
+                of_author: target
+                    .map(|t| label(&t.signed.header().author))
+                    .unwrap_or_else(|| "unknown".into()),
+                of_kind: target.map(|t| t.body.kind()),
+            })
+        })
+        .collect();
+
+    let deadlines = notices
+        .iter()
+        .flat_map(|n: &NoticeStatus| n.receivers.iter())
+        .flat_map(|r| [r.ack, r.respond]);
+    let (mut missed, mut pending) = (0, 0);
+    for d in deadlines {
+        match d {
+            Deadline::Missed { .. } => missed += 1,
+            Deadline::Pending { .. } => pending += 1,
+            _ => {}
+        }
+    }
+    Audit {
+        ok: verification.ok && missed == 0,
+        at,
+        notices,
+        disputes,
+        missed,
+        pending,
+        verification,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::example;
+
+    const H: u64 = 3600;
+
+    #[test]
+    fn example_channel_deadlines() {
+        let (charter, entries) = example::channel().unwrap();
+        // Right after everything was written: all acknowledged in time.
+        let a = audit(&charter, &entries, Timestamp(example::T0 + 97 * H));
+        assert_eq!(a.notices.len(), 2);
+        let first = &a.notices[0].receivers[0];
+        assert_eq!(first.party, "beta");
+        assert!(matches!(first.ack, Deadline::Met { .. }), "{first:?}");
+        assert!(matches!(first.respond, Deadline::Met { .. }));
+        let update = &a.notices[1].receivers[0];
+        assert_eq!(update.acks[0].state, AckState::Disputed);
+        assert!(
+            matches!(update.respond, Deadline::Met { .. }),
+            "a dispute is an answer"
+        );
+        assert_eq!(a.disputes.len(), 1);
+        assert_eq!(a.missed, 0);
+        assert!(a.ok);
+    }
+
+    #[test]
+    fn missing_acknowledgement_is_pending_then_missed() {
+        let (charter, entries) = example::channel().unwrap();
+        // Everything up to and including the first notice: beta has not answered it yet.
+        let partial = &entries[..6];
+        let early = audit(&charter, partial, Timestamp(example::T0 + 26 * H));
+        assert!(early.ok, "{:?}", early.verification.findings);
+        let r = &early.notices[0].receivers[0];
+        assert!(matches!(r.ack, Deadline::Pending { .. }), "{r:?}");
+        let late = audit(&charter, partial, Timestamp(example::T0 + 100 * H));
+        assert!(late.verification.ok, "only the deadline fails");
+        let r = &late.notices[0].receivers[0];
+        assert!(matches!(r.ack, Deadline::Missed { at: None, .. }), "{r:?}");
+        assert!(!late.ok);
+        assert!(late.missed >= 1);
+    }
+
+    #[test]
+    fn late_answer_is_missed_with_its_time() {
+        assert_eq!(
+            Deadline::judge(Some(Timestamp(10)), Some(Timestamp(11)), Timestamp(5)),
+            Deadline::Missed {
+                due: Timestamp(10),
+                at: Some(Timestamp(11))
+            }
+        );
+        assert_eq!(
+            Deadline::judge(Some(Timestamp(10)), Some(Timestamp(10)), Timestamp(50)),
+            Deadline::Met {
+                due: Timestamp(10),
+                at: Timestamp(10)
+            }
+        );
+        assert_eq!(Deadline::judge(None, None, Timestamp(0)), Deadline::None);
+    }
+}

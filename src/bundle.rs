@@ -1,0 +1,661 @@
+//! Bundles: a file of one charter and signed entries, for exchange between stores. A store's
+//! journal uses the same bytes. Pure: no I/O.
+//!
+//! ```text
+//! file   = magic "HOTLINE\0" (48 4f 54 4c 49 4e 45 00) ‖ version: u8 (= 1) ‖ record*
+//! record = kind: u8 ‖ len: u32 (big-endian) ‖ payload[len] ‖ check[8]
+//! check  = first 8 bytes of SHA-256("hotline/v1/record\0" ‖ kind ‖ len (4 bytes BE) ‖ payload)
+//! ```
+//!
+//! | kind | payload |
+//! |---|---|
+//! | 1 | the canonical `Charter` bytes |
+//! | 2 | the canonical `SignedEntry` bytes |
+//!
+//! `len` is at most [`MAX_ENCODED_LEN`]. The first record is the charter and no other record
+//! is. The check value is not a signature: it catches damage and torn writes, and tells a
+//! record cut short from a complete one; the entries' own signatures carry the trust.
+//!
+//! There is no trailer, so a bundle cut exactly at a record boundary is a shorter valid
+//! bundle. That is what lets the journal grow by appending, and it loses nothing that matters:
+//! an importer only ever learns of fewer entries, each still signed.
+
+use std::fmt;
+
+use sha2::{Digest, Sha256};
+
+use crate::charter::{Charter, CharterError};
+use crate::encoding::{EncodeError, MAX_ENCODED_LEN};
+
+/// The first 8 bytes of every bundle and journal.
+pub const MAGIC: [u8; 8] = *b"HOTLINE\0";
+
+/// The bundle format version this library writes and reads.
+pub const BUNDLE_VERSION: u8 = 1;
+
+/// Prefix of a record's check hash, in the style of [`crate::encoding::tag`].
+pub const RECORD_TAG: &[u8] = b"hotline/v1/record\0";
+
+/// Bytes before the first record: the magic and the version.
+pub const HEADER_LEN: usize = MAGIC.len() + 1;
+
+/// Bytes a record adds around its payload: kind, length and check.
+pub const RECORD_OVERHEAD: usize = 1 + 4 + CHECK_LEN;
+
+/// Length of a record's check value.
+pub const CHECK_LEN: usize = 8;
+
+/// What a record holds.
+#[repr(u8)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum RecordKind {
+    /// 1: the channel's charter.
+    Charter = 1,
+    /// 2: one signed entry.
+    Entry = 2,
+}
+
+impl RecordKind {
+    /// The wire byte.
+    pub fn code(self) -> u8 {
+        self as u8
+    }
+
+    /// The kind with this wire byte.
+    pub fn from_code(code: u8) -> Option<RecordKind> {
+        match code {
+            1 => Some(RecordKind::Charter),
+            2 => Some(RecordKind::Entry),
+            _ => None,
+        }
+    }
+}
+
+impl fmt::Display for RecordKind {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            RecordKind::Charter => "charter",
+            RecordKind::Entry => "signed entry",
+        })
+    }
+}
+
+/// Why bytes are not a (whole, undamaged) bundle. Record positions count from 0; offsets are
+/// bytes from the start of the file.
+#[non_exhaustive]
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum BundleError {
+    /// Fewer bytes than the header.
+    #[error("not a hotline bundle: {len} bytes is shorter than the {HEADER_LEN}-byte header")]
+    ShortHeader {
+        /// The input's length.
+        len: usize,
+    },
+    /// The file does not start with [`MAGIC`].
+    #[error(
+        "not a hotline bundle: the first 8 bytes are {found}, not the magic 484f544c494e4500 (\"HOTLINE\\0\")"
+    )]
+    BadMagic {
+        /// The first 8 bytes, in hex.
+        found: String,
+    },
+    /// A version this library does not read.
+    #[error(
+        "unknown bundle version {found} at byte offset 8 (this library reads version {BUNDLE_VERSION})"
+    )]
+    UnknownVersion {
+        /// The version byte.
+        found: u8,
+    },
+    /// The input ends inside a record.
+    #[error(
+        "record {index} at byte offset {offset} is truncated: it needs {needed} bytes, only {available} remain"
+    )]
+    Truncated {
+        /// The record's position.
+        index: usize,
+        /// Where it starts.
+        offset: usize,
+        /// Bytes the record needs (all of it, if its length could be read).
+        needed: usize,
+        /// Bytes left in the input from `offset`.
+        available: usize,
+    },
+    /// A record kind this library does not know.
+    #[error("record {index} at byte offset {offset} has unknown kind {kind}")]
+    UnknownKind {
+        /// The record's position.
+        index: usize,
+        /// Where it starts.
+        offset: usize,
+        /// The kind byte.
+        kind: u8,
+    },
+    /// A record claims more than [`MAX_ENCODED_LEN`] bytes.
+    #[error(
+        "record {index} at byte offset {offset} claims {len} bytes, over the {MAX_ENCODED_LEN}-byte limit"
+    )]
+    TooLong {
+        /// The record's position.
+        index: usize,
+        /// Where it starts.
+        offset: usize,
+        /// The length it claims.
+        len: u32,
+    },
+    /// A record's check value does not match its bytes.
+    #[error(
+        "record {index} at byte offset {offset} fails its check value: its bytes were changed or damaged"
+    )]
+    BadCheck {
+        /// The record's position.
+        index: usize,
+        /// Where it starts.
+        offset: usize,
+    },
+    /// The header is not followed by any record.
+    #[error("the bundle holds no records: it must start with the charter")]
+    Empty,
+    /// The first record is not the charter.
+    #[error(
+        "record {index} at byte offset {offset} is a signed entry, but the first record must be the charter"
+    )]
+    CharterNotFirst {
+        /// The record's position.
+        index: usize,
+        /// Where it starts.
+        offset: usize,
+    },
+    /// A charter record after the first record.
+    #[error(
+        "record {index} at byte offset {offset} is a second charter; a bundle holds exactly one"
+    )]
+    SecondCharter {
+        /// The record's position.
+        index: usize,
+        /// Where it starts.
+        offset: usize,
+    },
+    /// The charter record does not hold a valid charter.
+    #[error("record {index} at byte offset {offset}: {error}")]
+    Charter {
+        /// The record's position.
+        index: usize,
+        /// Where it starts.
+        offset: usize,
+        /// What is wrong with the charter.
+        error: CharterError,
+    },
+    /// A payload too large for a record (when writing).
+    #[error("a {kind} of {len} bytes is over the {MAX_ENCODED_LEN}-byte record limit")]
+    PayloadTooLong {
+        /// What the payload is.
+        kind: RecordKind,
+        /// Its length.
+        len: usize,
+    },
+    /// The charter could not be encoded (when writing).
+    #[error("the charter cannot be encoded: {0}")]
+    Encode(EncodeError),
+}
+
+/// The bytes every bundle starts with: [`MAGIC`] ‖ [`BUNDLE_VERSION`].
+pub fn header() -> Vec<u8> {
+    let mut out = Vec::with_capacity(HEADER_LEN);
+    out.extend_from_slice(&MAGIC);
+    out.push(BUNDLE_VERSION);
+    out
+}
+
+/// A record's check value: the first 8 bytes of
+/// `SHA-256("hotline/v1/record\0" ‖ kind ‖ len ‖ payload)`.
+pub fn check(kind: u8, len: [u8; 4], payload: &[u8]) -> [u8; CHECK_LEN] {
+    let digest: [u8; 32] = Sha256::new()
+        .chain_update(RECORD_TAG)
+        .chain_update([kind])
+        .chain_update(len)
+        .chain_update(payload)
+        .finalize()
+        .into();
+    let mut out = [0u8; CHECK_LEN];
+    out.copy_from_slice(digest.get(..CHECK_LEN).unwrap_or(&[0; CHECK_LEN]));
+    out
+}
+
+/// One whole record: `kind ‖ len ‖ payload ‖ check`.
+///
+/// # Errors
+///
+/// [`BundleError::PayloadTooLong`] if `payload` is over [`MAX_ENCODED_LEN`] bytes.
+pub fn record(kind: RecordKind, payload: &[u8]) -> Result<Vec<u8>, BundleError> {
+    let too_long = || BundleError::PayloadTooLong {
+        kind,
+        len: payload.len(),
+    };
+    if payload.len() > MAX_ENCODED_LEN {
+        return Err(too_long());
+    }
+    let len = u32::try_from(payload.len())
+        .map_err(|_| too_long())?
+        .to_be_bytes();
+    let mut out = Vec::with_capacity(payload.len().saturating_add(RECORD_OVERHEAD));
+    out.push(kind.code());
+    out.extend_from_slice(&len);
+    out.extend_from_slice(payload);
+    out.extend_from_slice(&check(kind.code(), len, payload));
+    Ok(out)
+}
+
+/// A well-formed record found in a bundle.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Record<'a> {
+    /// What it holds.
+    pub kind: RecordKind,
+    /// The payload.
+    pub payload: &'a [u8],
+    /// Byte offset of the record (its kind byte) in the file.
+    pub offset: usize,
+    /// Its position among the file's records, from 0.
+    pub index: usize,
+}
+
+impl Record<'_> {
+    /// Byte offset just past the record's check value.
+    pub fn end(&self) -> usize {
+        self.offset
+            .saturating_add(self.payload.len())
+            .saturating_add(RECORD_OVERHEAD)
+    }
+}
+
+/// The result of [`scan`]: the well-formed records from the start, and why scanning stopped if
+/// it stopped before the end.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Scan<'a> {
+    /// Every record up to the first bad one, in order.
+    pub records: Vec<Record<'a>>,
+    /// Bytes from the start of the file to the end of the last good record (the header length
+    /// if there is none).
+    pub valid_len: usize,
+    /// Why scanning stopped before the end of the input, if it did.
+    pub stop: Option<BundleError>,
+}
+
+/// Check the header.
+///
+/// # Errors
+///
+/// [`BundleError::ShortHeader`], [`BundleError::BadMagic`] or [`BundleError::UnknownVersion`].
+pub fn check_header(bytes: &[u8]) -> Result<(), BundleError> {
+    let (Some(magic), Some(&version)) = (bytes.get(..MAGIC.len()), bytes.get(MAGIC.len())) else {
+        return Err(BundleError::ShortHeader { len: bytes.len() });
+    };
+    if magic != MAGIC {
+        return Err(BundleError::BadMagic {
+            found: hex::encode(magic),
+        });
+    }
+    if version != BUNDLE_VERSION {
+        return Err(BundleError::UnknownVersion { found: version });
+    }
+    Ok(())
+}
+
+/// Read the record that starts at `offset`, which is record number `index`.
+///
+/// # Errors
+///
+/// [`BundleError::Truncated`], [`BundleError::UnknownKind`], [`BundleError::TooLong`] or
+/// [`BundleError::BadCheck`], each naming `index` and `offset`.
+pub fn parse_record(bytes: &[u8], offset: usize, index: usize) -> Result<Record<'_>, BundleError> {
+    let rest = bytes.get(offset..).unwrap_or_default();
+    let truncated = |needed: usize| BundleError::Truncated {
+        index,
+        offset,
+        needed,
+        available: rest.len(),
+    };
+    let Some((&code, after_kind)) = rest.split_first() else {
+        return Err(truncated(1));
+    };
+    let kind = RecordKind::from_code(code).ok_or(BundleError::UnknownKind {
+        index,
+        offset,
+        kind: code,
+    })?;
+    let len_bytes: [u8; 4] = after_kind
+        .get(..4)
+        .and_then(|b| b.try_into().ok())
+        .ok_or_else(|| truncated(5))?;
+    let len = u32::from_be_bytes(len_bytes);
+    let n = usize::try_from(len).unwrap_or(usize::MAX);
+    if n > MAX_ENCODED_LEN {
+        return Err(BundleError::TooLong { index, offset, len });
+    }
+    let whole = n.saturating_add(RECORD_OVERHEAD);
+    let (Some(payload), Some(stored)) = (rest.get(5..5 + n), rest.get(5 + n..whole)) else {
+        return Err(truncated(whole));
+    };
+    if stored != check(code, len_bytes, payload) {
+        return Err(BundleError::BadCheck { index, offset });
+    }
+    Ok(Record {
+        kind,
+        payload,
+        offset,
+        index,
+    })
+}
+
+/// Read records from the start until the input ends or a record is bad. A bad record does not
+/// fail the scan: it ends it, with [`Scan::stop`] saying why. That is how a torn tail is found.
+///
+/// # Errors
+///
+/// Only for a bad header (see [`check_header`]).
+pub fn scan(bytes: &[u8]) -> Result<Scan<'_>, BundleError> {
+    check_header(bytes)?;
+    let mut records = Vec::new();
+    let mut offset = HEADER_LEN;
+    let mut stop = None;
+    while offset < bytes.len() {
+        match parse_record(bytes, offset, records.len()) {
+            Ok(r) => {
+                offset = r.end();
+                records.push(r);
+            }
+            Err(e) => {
+                stop = Some(e);
+                break;
+            }
+        }
+    }
+    Ok(Scan {
+        records,
+        valid_len: offset,
+        stop,
+    })
+}
+
+/// The offset of the first well-formed record (known kind, length within the limit, the whole
+/// record present, check value matching) that starts at or after `from`. After damage, this
+/// tells damage in the middle of a file (good records follow it) from a torn tail (none do).
+/// A false match needs 64 bits of check value to agree by chance.
+pub fn next_good_record(bytes: &[u8], from: usize) -> Option<usize> {
+    (from..bytes.len()).find(|&at| {
+        bytes
+            .get(at)
+            .is_some_and(|&k| RecordKind::from_code(k).is_some())
+            && parse_record(bytes, at, 0).is_ok()
+    })
+}
+
+/// A bundle's contents.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Bundle {
+    /// The charter.
+    pub charter: Charter,
+    /// The signed entries, canonical bytes, in file order (not yet verified).
+    pub entries: Vec<Vec<u8>>,
+}
+
+/// Write a bundle of `charter` and `entries` (each the canonical bytes of a signed entry).
+///
+/// # Errors
+///
+/// [`BundleError::Encode`] if the charter cannot be encoded, [`BundleError::PayloadTooLong`] if
+/// an entry is over the limit.
+pub fn write<B: AsRef<[u8]>>(charter: &Charter, entries: &[B]) -> Result<Vec<u8>, BundleError> {
+    let mut out = header();
+    let c = charter.encode().map_err(BundleError::Encode)?;
+    out.extend(record(RecordKind::Charter, &c)?);
+    for e in entries {
+        out.extend(record(RecordKind::Entry, e.as_ref())?);
+    }
+    Ok(out)
+}
+
+/// Read a whole bundle, strictly: the header, then every record intact to the last byte, the
+/// first record a valid charter and no other. The entries are not verified here (that is the
+/// verifier's job), only framed.
+///
+/// # Errors
+///
+/// The first problem found, as a [`BundleError`] naming the record's position and byte offset.
+pub fn read(bytes: &[u8]) -> Result<Bundle, BundleError> {
+    let scan = scan(bytes)?;
+    if let Some(e) = scan.stop {
+        return Err(e);
+    }
+    let mut records = scan.records.into_iter();
+    let first = records.next().ok_or(BundleError::Empty)?;
+    if first.kind != RecordKind::Charter {
+        return Err(BundleError::CharterNotFirst {
+            index: first.index,
+            offset: first.offset,
+        });
+    }
+    let charter = Charter::decode(first.payload).map_err(|error| BundleError::Charter {
+        index: first.index,
+        offset: first.offset,
+        error,
+    })?;
+    let mut entries = Vec::new();
+    for r in records {
+        if r.kind == RecordKind::Charter {
+            return Err(BundleError::SecondCharter {
+                index: r.index,
+                offset: r.offset,
+            });
+        }
+        entries.push(r.payload.to_vec());
+    }
+    Ok(Bundle { charter, entries })
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(
+        clippy::unwrap_used,
+        clippy::indexing_slicing,
+        clippy::panic,
+        clippy::cast_possible_truncation
+    )]
+    use super::*;
+    use crate::example;
+
+    fn sample() -> (Charter, Vec<Vec<u8>>, Vec<u8>) {
+        let (charter, entries) = example::channel().unwrap();
+        let bytes = write(&charter, &entries).unwrap();
+        (charter, entries, bytes)
+    }
+
+    /// Offsets of every record in `bytes`, and the end.
+    fn boundaries(bytes: &[u8]) -> Vec<usize> {
+        let s = scan(bytes).unwrap();
+        let mut b: Vec<usize> = s.records.iter().map(|r| r.offset).collect();
+        b.push(s.valid_len);
+        b
+    }
+
+    #[test]
+    fn round_trip() {
+        let (charter, entries, bytes) = sample();
+        assert_eq!(&bytes[..9], b"HOTLINE\0\x01");
+        let b = read(&bytes).unwrap();
+        assert_eq!(b.charter, charter);
+        assert_eq!(b.entries, entries);
+        let s = scan(&bytes).unwrap();
+        assert_eq!(s.records.len(), entries.len() + 1);
+        assert_eq!(s.valid_len, bytes.len());
+        assert_eq!(s.stop, None);
+        for (i, r) in s.records.iter().enumerate() {
+            assert_eq!(r.index, i);
+        }
+    }
+
+    #[test]
+    fn record_layout_and_check() {
+        let r = record(RecordKind::Entry, b"abc").unwrap();
+        assert_eq!(&r[..8], &[2, 0, 0, 0, 3, b'a', b'b', b'c']);
+        let mut h = Sha256::new();
+        h.update(b"hotline/v1/record\0");
+        h.update([2, 0, 0, 0, 3]);
+        h.update(b"abc");
+        assert_eq!(&r[8..], &h.finalize()[..8]);
+        // The known answer written in docs/FORMAT.md, section 8.
+        assert_eq!(hex::encode(&r), "0200000003616263a69274260328f721");
+        assert_eq!(r.len(), 3 + RECORD_OVERHEAD);
+        let big = vec![0u8; MAX_ENCODED_LEN + 1];
+        assert!(matches!(
+            record(RecordKind::Entry, &big),
+            Err(BundleError::PayloadTooLong { .. })
+        ));
+    }
+
+    #[test]
+    fn every_truncation_is_detected_at_the_record_it_cuts() {
+        let (_, _, bytes) = sample();
+        let bounds = boundaries(&bytes);
+        for cut in 0..bytes.len() {
+            let short = &bytes[..cut];
+            let result = read(short);
+            if cut < HEADER_LEN {
+                assert_eq!(result, Err(BundleError::ShortHeader { len: cut }));
+                continue;
+            }
+            if bounds.contains(&cut) {
+                // A cut at a record boundary is a shorter bundle (or an empty one).
+                if cut == HEADER_LEN {
+                    assert_eq!(result, Err(BundleError::Empty));
+                } else {
+                    assert!(result.is_ok(), "cut {cut}");
+                }
+                continue;
+            }
+            // The record that the cut falls in.
+            let index = bounds.iter().rposition(|&b| b < cut).unwrap();
+            let offset = bounds[index];
+            match result {
+                Err(BundleError::Truncated {
+                    index: i,
+                    offset: o,
+                    available,
+                    ..
+                }) => {
+                    assert_eq!((i, o), (index, offset), "cut {cut}");
+                    assert_eq!(available, cut - offset);
+                }
+                other => panic!("cut {cut}: {other:?}"),
+            }
+            let s = scan(short).unwrap();
+            assert_eq!(s.valid_len, offset);
+            assert_eq!(s.records.len(), index);
+            assert!(s.stop.is_some());
+            assert_eq!(next_good_record(short, offset + 1), None, "cut {cut}");
+        }
+    }
+
+    #[test]
+    fn every_bit_flip_is_caught() {
+        let (_, _, bytes) = sample();
+        let bounds = boundaries(&bytes);
+        for at in HEADER_LEN..bytes.len() {
+            for bit in [0x01u8, 0x80] {
+                let mut copy = bytes.clone();
+                copy[at] ^= bit;
+                let index = bounds.iter().rposition(|&b| b <= at).unwrap();
+                let offset = bounds[index];
+                let err = read(&copy).unwrap_err();
+                let (i, o) = match err {
+                    BundleError::BadCheck { index, offset }
+                    | BundleError::UnknownKind { index, offset, .. }
+                    | BundleError::TooLong { index, offset, .. }
+                    | BundleError::Truncated { index, offset, .. } => (index, offset),
+                    other => panic!("byte {at}: {other:?}"),
+                };
+                assert_eq!((i, o), (index, offset), "byte {at} bit {bit}");
+                // Damage in the middle is told from a torn tail: good records follow it.
+                if index + 2 < bounds.len() {
+                    assert_eq!(next_good_record(&copy, offset + 1), Some(bounds[index + 1]));
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn charter_rules() {
+        let (charter, entries, _) = sample();
+        let c = charter.encode().unwrap();
+        let mut two = header();
+        two.extend(record(RecordKind::Charter, &c).unwrap());
+        two.extend(record(RecordKind::Entry, &entries[0]).unwrap());
+        let second_at = two.len();
+        two.extend(record(RecordKind::Charter, &c).unwrap());
+        assert_eq!(
+            read(&two),
+            Err(BundleError::SecondCharter {
+                index: 2,
+                offset: second_at
+            })
+        );
+
+        let mut entry_first = header();
+        entry_first.extend(record(RecordKind::Entry, &entries[0]).unwrap());
+        assert_eq!(
+            read(&entry_first),
+            Err(BundleError::CharterNotFirst {
+                index: 0,
+                offset: HEADER_LEN
+            })
+        );
+
+        let mut bad_charter = header();
+        bad_charter.extend(record(RecordKind::Charter, b"not a charter").unwrap());
+        assert!(matches!(
+            read(&bad_charter),
+            Err(BundleError::Charter { index: 0, .. })
+        ));
+        assert_eq!(read(&header()), Err(BundleError::Empty));
+    }
+
+    #[test]
+    fn bad_header() {
+        let (_, _, bytes) = sample();
+        let mut m = bytes.clone();
+        m[0] = b'h';
+        assert!(matches!(read(&m), Err(BundleError::BadMagic { .. })));
+        assert!(matches!(scan(&m), Err(BundleError::BadMagic { .. })));
+        let mut v = bytes.clone();
+        v[8] = 2;
+        assert_eq!(read(&v), Err(BundleError::UnknownVersion { found: 2 }));
+        assert_eq!(read(&[]), Err(BundleError::ShortHeader { len: 0 }));
+    }
+
+    #[test]
+    fn unknown_kind_oversize_and_garbage() {
+        let mut b = header();
+        b.extend([3, 0, 0, 0, 0]);
+        assert_eq!(
+            read(&b),
+            Err(BundleError::UnknownKind {
+                index: 0,
+                offset: 9,
+                kind: 3
+            })
+        );
+        let mut b = header();
+        b.extend([2, 0xff, 0xff, 0xff, 0xff]);
+        assert!(matches!(
+            read(&b),
+            Err(BundleError::TooLong { len: u32::MAX, .. })
+        ));
+        let (_, _, bytes) = sample();
+        let mut g = bytes.clone();
+        g.extend((0..500u32).map(|i| (i.wrapping_mul(2_654_435_761) >> 13) as u8));
+        let s = scan(&g).unwrap();
+        assert_eq!(s.valid_len, bytes.len());
+        assert!(s.stop.is_some());
+        assert_eq!(next_good_record(&g, bytes.len()), None);
+    }
+}

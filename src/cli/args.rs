@@ -1,0 +1,278 @@
+//! Command-line arguments.
+
+use std::path::PathBuf;
+
+use clap::{Args, Parser, Subcommand};
+
+const AFTER_HELP: &str = "\
+Exit codes: 0 all good, 1 verification or audit found a problem, 2 usage or I/O error.
+
+A two-party exchange, each party on its own machine:
+  hotline keygen alpha                                   # alpha.key (0600) and alpha.pub
+  hotline --store alpha.store channel create \"alpha-beta hotline\" --key alpha.key --party beta.pub
+  hotline --store alpha.store export --out to-beta.bundle
+  hotline --store beta.store join to-beta.bundle --key beta.key
+  hotline --store alpha.store notify --severity high --category exfiltration --summary \"…\"
+  hotline --store beta.store verify --json
+
+Run `hotline demo` to watch a whole exchange between two parties in a temporary directory.";
+
+/// hotline: signed notices and acknowledgements between parties who do not trust each other.
+#[derive(Debug, Parser)]
+#[command(name = "hotline", version, about, after_help = AFTER_HELP)]
+pub struct Cli {
+    /// The store directory [default: ./.hotline].
+    #[arg(long, global = true, env = "HOTLINE_STORE", value_name = "DIR")]
+    pub store: Option<PathBuf>,
+    /// Print machine-readable JSON instead of text.
+    #[arg(long, global = true)]
+    pub json: bool,
+    /// What to do.
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+/// The subcommands.
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Make a key pair: NAME.key (secret, mode 0600) and NAME.pub.
+    #[command(after_help = "Example:\n  hotline keygen alpha --dir ~/.hotline-keys")]
+    Keygen {
+        /// The party's name: letters, digits, '-', '_', '.'.
+        name: String,
+        /// Where to write the files [default: the current directory].
+        #[arg(long, value_name = "DIR")]
+        dir: Option<PathBuf>,
+        /// Overwrite existing key files.
+        #[arg(long)]
+        force: bool,
+    },
+    /// Create or manage a channel.
+    #[command(subcommand)]
+    Channel(ChannelCommand),
+    /// Join a channel from a bundle its founder sent: sign your acceptance of its charter.
+    #[command(
+        after_help = "Example:\n  hotline --store beta.store join invitation.bundle --key beta.key"
+    )]
+    Join {
+        /// The bundle holding the charter.
+        bundle: PathBuf,
+        /// Your secret key file.
+        #[arg(long)]
+        key: PathBuf,
+    },
+    /// Sign a definition of a term.
+    #[command(
+        after_help = "Example:\n  hotline define \"major incident\" --text \"An incident that …\""
+    )]
+    Define {
+        /// The term.
+        term: String,
+        #[command(flatten)]
+        text: TextArg,
+        /// An earlier definition this one replaces (id or unique prefix).
+        #[arg(long, value_name = "ID")]
+        supersedes: Option<String>,
+        #[command(flatten)]
+        key: KeyArg,
+    },
+    /// Sign a commitment.
+    #[command(
+        after_help = "Example:\n  hotline commit \"No IP theft\" --text \"Neither side will …\" --cites 3fa2c1"
+    )]
+    Commit {
+        /// A short title.
+        title: String,
+        #[command(flatten)]
+        text: TextArg,
+        /// A definition it relies on (id or unique prefix); repeatable.
+        #[arg(long, value_name = "ID")]
+        cites: Vec<String>,
+        /// An earlier commitment this one replaces.
+        #[arg(long, value_name = "ID")]
+        supersedes: Option<String>,
+        #[command(flatten)]
+        key: KeyArg,
+    },
+    /// Sign an incident notice.
+    #[command(
+        after_help = "Example:\n  hotline notify --severity high --category exfiltration \\\n    --summary \"Exfiltration traced to your jurisdiction\" --ack-within 24h --indicator 198.51.100.23"
+    )]
+    Notify(Box<NotifyArgs>),
+    /// Sign a substantive response to an entry.
+    #[command(
+        after_help = "Example:\n  hotline respond 3fa2c1 --text \"The hosts were taken down.\""
+    )]
+    Respond {
+        /// The entry answered (id or unique prefix).
+        id: String,
+        #[command(flatten)]
+        text: TextArg,
+        #[command(flatten)]
+        key: KeyArg,
+    },
+    /// Acknowledge another party's entry, binding your view of its feed.
+    #[command(
+        after_help = "Example:\n  hotline ack 3fa2c1 --state disputed --reason \"No state link.\""
+    )]
+    Ack {
+        /// The entry acknowledged (id or unique prefix).
+        id: String,
+        /// received, accepted, disputed, rejected or needs-info.
+        #[arg(long, default_value = "received")]
+        state: String,
+        /// Why (required for disputed, rejected and needs-info).
+        #[arg(long, default_value = "")]
+        reason: String,
+        #[command(flatten)]
+        key: KeyArg,
+    },
+    /// List the entries in the store.
+    Log,
+    /// Show one entry in full, with who acknowledged it and when.
+    Show {
+        /// The entry (id or unique prefix).
+        id: String,
+    },
+    /// Write a bundle of the store's entries for another party.
+    #[command(
+        after_help = "Example:\n  hotline export --out to-beta.bundle --since beta=5 --since alpha=12"
+    )]
+    Export {
+        /// The bundle file to write.
+        #[arg(long)]
+        out: PathBuf,
+        /// Only entries of PARTY from seq N on (what the receiver lacks); repeatable.
+        #[arg(long, value_name = "PARTY=N")]
+        since: Vec<String>,
+        /// Overwrite an existing file.
+        #[arg(long)]
+        force: bool,
+    },
+    /// Import a bundle: all of it after verification, or nothing.
+    Import {
+        /// The bundle file.
+        file: PathBuf,
+    },
+    /// Verify the store from scratch, or a bundle with no store at all.
+    #[command(
+        after_help = "Examples:\n  hotline verify\n  hotline verify exchange.bundle --trust alpha.pub --trust beta.pub --json"
+    )]
+    Verify {
+        /// A bundle to verify instead of the store.
+        bundle: Option<PathBuf>,
+        /// A public key file of a party you trust; with a bundle, every party must be trusted.
+        #[arg(long, value_name = "PUB")]
+        trust: Vec<PathBuf>,
+    },
+    /// Audit obligations: deadlines met, pending and missed; disputes; forks; time anomalies.
+    #[command(after_help = "Example:\n  hotline audit --at 2026-03-01T00:00:00Z --json")]
+    Audit {
+        /// Judge deadlines at this time (RFC 3339) [default: now].
+        #[arg(long, value_name = "TIME")]
+        at: Option<String>,
+    },
+    /// Rebuild the store's index from its journal.
+    Repair,
+    /// Play out a two-party exchange in a fresh directory and print its timeline.
+    Demo {
+        /// Where to play it [default: a new temporary directory].
+        #[arg(long, value_name = "DIR")]
+        dir: Option<PathBuf>,
+    },
+}
+
+/// `hotline channel …`.
+#[derive(Debug, Subcommand)]
+pub enum ChannelCommand {
+    /// Create a channel: write its charter and sign it as the founder.
+    #[command(
+        after_help = "Example:\n  hotline --store alpha.store channel create \"alpha-beta hotline\" --key alpha.key --party beta.pub"
+    )]
+    Create {
+        /// The channel's name.
+        name: String,
+        /// Your secret key file (you are the founder).
+        #[arg(long)]
+        key: PathBuf,
+        /// Another party's public key file; repeatable.
+        #[arg(long, value_name = "PUB", required = true)]
+        party: Vec<PathBuf>,
+        /// A severity as NAME:ACK-WITHIN:RESPOND-WITHIN (e.g. high:4h:3d); repeatable
+        /// [default: low:72h:30d, medium:24h:7d, high:4h:72h, critical:1h:24h].
+        #[arg(long, value_name = "SPEC")]
+        severity: Vec<String>,
+        /// Your role in the channel.
+        #[arg(long, default_value = "point-of-contact")]
+        role: String,
+    },
+}
+
+/// Text from the command line or a file.
+#[derive(Debug, Args)]
+#[group(required = true, multiple = false)]
+pub struct TextArg {
+    /// The text.
+    #[arg(long)]
+    pub text: Option<String>,
+    /// Read the text from a file.
+    #[arg(long, value_name = "FILE")]
+    pub file: Option<PathBuf>,
+}
+
+/// The signing key.
+#[derive(Debug, Args)]
+pub struct KeyArg {
+    /// Your secret key file [default: the one the store remembers].
+    #[arg(long)]
+    pub key: Option<PathBuf>,
+}
+
+/// `hotline notify`.
+#[derive(Debug, Args)]
+pub struct NotifyArgs {
+    /// A severity from the channel's policy.
+    #[arg(long)]
+    pub severity: String,
+    /// The category (e.g. a STIX incident type).
+    #[arg(long)]
+    pub category: String,
+    /// One line.
+    #[arg(long)]
+    pub summary: String,
+    /// The full account.
+    #[arg(long, conflicts_with = "detail_file")]
+    pub detail: Option<String>,
+    /// Read the full account from a file.
+    #[arg(long, value_name = "FILE")]
+    pub detail_file: Option<PathBuf>,
+    /// Your incident reference [default: derived from the time].
+    #[arg(long)]
+    pub incident: Option<String>,
+    /// initial, update or final.
+    #[arg(long, default_value = "initial")]
+    pub stage: String,
+    /// When you detected it (RFC 3339).
+    #[arg(long, value_name = "TIME")]
+    pub detected_at: Option<String>,
+    /// An indicator of compromise; repeatable.
+    #[arg(long)]
+    pub indicator: Vec<String>,
+    /// What you ask the receiver to do.
+    #[arg(long, default_value = "")]
+    pub action: String,
+    /// Handling restriction, e.g. TLP:AMBER.
+    #[arg(long, default_value = "")]
+    pub handling: String,
+    /// Time allowed to acknowledge, e.g. 24h [default: the policy's for the severity].
+    #[arg(long, value_name = "DUR")]
+    pub ack_within: Option<String>,
+    /// Time allowed to respond, e.g. 3d [default: the policy's for the severity].
+    #[arg(long, value_name = "DUR")]
+    pub respond_within: Option<String>,
+    /// An earlier entry this notice refers to; repeatable.
+    #[arg(long = "ref", value_name = "ID")]
+    pub refs: Vec<String>,
+    #[command(flatten)]
+    pub key: KeyArg,
+}

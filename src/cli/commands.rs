@@ -1,0 +1,706 @@
+//! The commands. Each returns an [`Output`] or a [`Failure`]; nothing here exits.
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+use hotline::bundle;
+use hotline::charter::{CHARTER_VERSION, Charter, Party, Policy, Severity};
+use hotline::entry::{
+    Acceptance, Ack, AckState, Body, Commitment, Definition, EntryId, Notice, Response, Stage,
+    Timestamp,
+};
+use hotline::keys::{self, PartyId, PublicKey, SecretKey};
+use hotline::store::{Store, StoreError};
+use hotline::verify::{self, Options};
+use serde_json::json;
+
+use super::args::{ChannelCommand, Cli, Command, KeyArg, NotifyArgs, TextArg};
+use super::render;
+use super::{Failure, Output, PROBLEM, store_dir};
+
+/// Run one parsed command line.
+pub fn dispatch(cli: Cli) -> Result<Output, Failure> {
+    let dir = store_dir(&cli.store);
+    match cli.command {
+        Command::Keygen {
+            name,
+            dir: out,
+            force,
+        } => keygen(&name, out.as_deref(), force),
+        Command::Channel(ChannelCommand::Create {
+            name,
+            key,
+            party,
+            severity,
+            role,
+        }) => channel_create(&dir, &name, &key, &party, &severity, &role),
+        Command::Join { bundle, key } => join(&dir, &bundle, &key),
+        Command::Define {
+            term,
+            text,
+            supersedes,
+            key,
+        } => {
+            let mut store = open(&dir)?;
+            let body = Body::Definition(Definition {
+                term,
+                text: read_text(&text)?,
+                supersedes: supersedes.map(|s| resolve(&store, &s)).transpose()?,
+            });
+            append(&mut store, &key, body)
+        }
+        Command::Commit {
+            title,
+            text,
+            cites,
+            supersedes,
+            key,
+        } => {
+            let mut store = open(&dir)?;
+            let mut cites = cites
+                .iter()
+                .map(|c| resolve(&store, c))
+                .collect::<Result<Vec<_>, _>>()?;
+            cites.sort();
+            cites.dedup();
+            let body = Body::Commitment(Commitment {
+                title,
+                text: read_text(&text)?,
+                cites,
+                supersedes: supersedes.map(|s| resolve(&store, &s)).transpose()?,
+            });
+            append(&mut store, &key, body)
+        }
+        Command::Notify(args) => notify(&dir, *args),
+        Command::Respond { id, text, key } => {
+            let mut store = open(&dir)?;
+            let body = Body::Response(Response {
+                to: resolve(&store, &id)?,
+                text: read_text(&text)?,
+            });
+            append(&mut store, &key, body)
+        }
+        Command::Ack {
+            id,
+            state,
+            reason,
+            key,
+        } => ack(&dir, &id, &state, reason, &key),
+        Command::Log => {
+            let store = open(&dir)?;
+            let entries = store.entries().map_err(store_failure)?;
+            Ok(render::log(store.charter(), &entries))
+        }
+        Command::Show { id } => {
+            let store = open(&dir)?;
+            let id = resolve(&store, &id)?;
+            let entries = store.entries().map_err(store_failure)?;
+            render::show(store.charter(), &entries, &id)
+                .ok_or_else(|| Failure::new(format!("entry {id} is not in the store")))
+        }
+        Command::Export { out, since, force } => export(&dir, &out, &since, force),
+        Command::Import { file } => import(&dir, &file),
+        Command::Verify { bundle, trust } => match bundle {
+            Some(b) => verify_bundle(&b, &trust),
+            None => {
+                if !trust.is_empty() {
+                    return Err(Failure::new("--trust goes with a bundle")
+                        .hint("hotline verify BUNDLE --trust A.pub --trust B.pub"));
+                }
+                let store = open(&dir)?;
+                let report = store
+                    .verify(Options {
+                        now: Some(now()),
+                        ..Options::default()
+                    })
+                    .map_err(store_failure)?;
+                Ok(render::report(store.charter(), &report))
+            }
+        },
+        Command::Audit { at } => {
+            let store = open(&dir)?;
+            let at = match at {
+                Some(s) => parse_time(&s, "--at")?,
+                None => now(),
+            };
+            let entries = store.entries().map_err(store_failure)?;
+            let a = hotline::audit::audit(store.charter(), &entries, at);
+            Ok(render::audit(store.charter(), &a))
+        }
+        Command::Repair => {
+            let r = Store::repair(&dir).map_err(store_failure)?;
+            Ok(Output::ok(
+                format!(
+                    "repaired {}: index rebuilt from the journal ({} entries; {} torn bytes cut)\n",
+                    dir.display(),
+                    r.entries_indexed,
+                    r.torn_bytes_cut
+                ),
+                json!({ "ok": true, "store": dir, "entries": r.entries_indexed, "torn_bytes_cut": r.torn_bytes_cut, "records_dropped": r.records_dropped, "damaged_kept_in": r.damaged_kept_in }),
+            ))
+        }
+        Command::Demo { dir } => super::demo::run(dir),
+    }
+}
+
+/// The current time, in whole seconds.
+pub fn now() -> Timestamp {
+    let secs = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_secs())
+        .unwrap_or(0);
+    Timestamp(secs)
+}
+
+fn parse_time(s: &str, what: &str) -> Result<Timestamp, Failure> {
+    let t = humantime::parse_rfc3339_weak(s).map_err(|e| {
+        Failure::new(format!("{what}: {s:?} is not a time: {e}"))
+            .hint("use RFC 3339, e.g. 2026-03-01T12:00:00Z")
+    })?;
+    let secs = t
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_secs())
+        .map_err(|_| Failure::new(format!("{what}: {s:?} is before 1970")))?;
+    Ok(Timestamp(secs))
+}
+
+fn parse_duration(s: &str, what: &str) -> Result<u64, Failure> {
+    humantime::parse_duration(s)
+        .map(|d| d.as_secs())
+        .map_err(|e| {
+            Failure::new(format!("{what}: {s:?} is not a duration: {e}")).hint("e.g. 90m, 24h, 3d")
+        })
+}
+
+/// Map a store error to a message and a hint.
+pub fn store_failure(e: StoreError) -> Failure {
+    let msg = e.to_string();
+    let hint = match &e {
+        StoreError::NotFound { .. } => Some(
+            "create one with `hotline channel create` or `hotline join`, or point --store at an existing store",
+        ),
+        StoreError::Locked { .. } => {
+            Some("another hotline command is using this store; wait for it to finish")
+        }
+        StoreError::IndexUnusable { .. } | StoreError::IndexDisagrees { .. } => {
+            Some("run `hotline repair` to rebuild the index from the journal")
+        }
+        StoreError::AmbiguousId { .. } => Some(
+            "`hotline log` lists the ids; any unique prefix of 4 or more hex digits names an entry",
+        ),
+        StoreError::UnknownId { .. } => Some("`hotline log` lists the ids in this store"),
+        StoreError::NotAParty { .. } => {
+            Some("use the key of a party listed in the channel's charter")
+        }
+        StoreError::Rejected { .. } => Some(
+            "nothing was imported; ask the sender for a fresh bundle and run `hotline verify BUNDLE --trust …` on it",
+        ),
+        _ => None,
+    };
+    let mut f = Failure::new(msg);
+    if let StoreError::Rejected { findings } = &e {
+        let lines: Vec<String> = findings.iter().map(render::finding_line).collect();
+        f.message = format!("{}\n{}", f.message, lines.join("\n"));
+        f.code = PROBLEM;
+    }
+    match hint {
+        Some(h) => f.hint(h),
+        None => f,
+    }
+}
+
+fn open(dir: &Path) -> Result<Store, Failure> {
+    Store::open(dir).map_err(store_failure)
+}
+
+fn resolve(store: &Store, prefix: &str) -> Result<EntryId, Failure> {
+    store.resolve(prefix).map_err(store_failure)
+}
+
+fn read_file(path: &Path) -> Result<Vec<u8>, Failure> {
+    std::fs::read(path).map_err(|e| Failure::io("read", path, &e))
+}
+
+fn read_text(t: &TextArg) -> Result<String, Failure> {
+    match (&t.text, &t.file) {
+        (Some(s), _) => Ok(s.clone()),
+        (None, Some(p)) => String::from_utf8(read_file(p)?)
+            .map_err(|_| Failure::new(format!("{} is not UTF-8 text", p.display()))),
+        (None, None) => Err(Failure::new("give --text or --file")),
+    }
+}
+
+/// Read a secret key file, refusing one that others can read.
+pub fn load_key(path: &Path) -> Result<SecretKey, Failure> {
+    let text = zeroize::Zeroizing::new(
+        String::from_utf8(read_file(path)?)
+            .map_err(|_| Failure::new(format!("{} is not a key file", path.display())))?,
+    );
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        if let Ok(meta) = std::fs::metadata(path)
+            && meta.permissions().mode() & 0o077 != 0
+        {
+            return Err(Failure::new(format!(
+                "{} can be read by other users (mode {:o})",
+                path.display(),
+                meta.permissions().mode() & 0o777
+            ))
+            .hint(format!("chmod 600 {}", path.display())));
+        }
+    }
+    SecretKey::from_file_text(&text).map_err(|e| {
+        Failure::new(format!("{}: {e}", path.display()))
+            .hint("a secret key file is written by `hotline keygen NAME` as NAME.key")
+    })
+}
+
+fn load_pub(path: &Path) -> Result<PublicKey, Failure> {
+    let text = String::from_utf8(read_file(path)?)
+        .map_err(|_| Failure::new(format!("{} is not a public key file", path.display())))?;
+    PublicKey::from_file_text(&text).map_err(|e| {
+        Failure::new(format!("{}: {e}", path.display()))
+            .hint("a public key file is written by `hotline keygen NAME` as NAME.pub")
+    })
+}
+
+/// Write a new file with `mode`, refusing to overwrite unless `force`; synced before return.
+pub fn write_new(path: &Path, bytes: &[u8], mode: u32, force: bool) -> Result<(), Failure> {
+    use std::io::Write;
+    let mut opts = std::fs::OpenOptions::new();
+    opts.write(true);
+    if force {
+        opts.create(true).truncate(true);
+    } else {
+        opts.create_new(true);
+    }
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::OpenOptionsExt;
+        opts.mode(mode);
+    }
+    let mut f = opts.open(path).map_err(|e| {
+        let f = Failure::io("create", path, &e);
+        if e.kind() == std::io::ErrorKind::AlreadyExists {
+            f.hint("pass --force to overwrite it")
+        } else {
+            f
+        }
+    })?;
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        // A forced overwrite keeps the old file's mode unless set again.
+        f.set_permissions(std::fs::Permissions::from_mode(mode))
+            .map_err(|e| Failure::io("set the mode of", path, &e))?;
+    }
+    f.write_all(bytes)
+        .and_then(|()| f.sync_all())
+        .map_err(|e| Failure::io("write", path, &e))
+}
+
+fn keygen(name: &str, dir: Option<&Path>, force: bool) -> Result<Output, Failure> {
+    keys::check_name(name).map_err(|e| Failure::new(e.to_string()))?;
+    let dir = dir
+        .map(Path::to_path_buf)
+        .unwrap_or_else(|| PathBuf::from("."));
+    let secret_path = dir.join(format!("{name}.key"));
+    let public_path = dir.join(format!("{name}.pub"));
+    if !force {
+        for p in [&secret_path, &public_path] {
+            if p.exists() {
+                return Err(Failure::new(format!("{} already exists", p.display()))
+                    .hint("pass --force to replace the key pair (the old key is lost)"));
+            }
+        }
+    }
+    let key = SecretKey::generate(name);
+    write_new(&secret_path, key.to_file_text().as_bytes(), 0o600, force)?;
+    write_new(
+        &public_path,
+        key.public().to_file_text().as_bytes(),
+        0o644,
+        force,
+    )?;
+    Ok(Output::ok(
+        format!(
+            "wrote {} (secret, mode 0600) and {}\nparty {name}, key fingerprint {}\nGive {} to the other parties; keep {} to yourself.\n",
+            secret_path.display(),
+            public_path.display(),
+            key.party().fingerprint(),
+            public_path.display(),
+            secret_path.display()
+        ),
+        json!({
+            "ok": true,
+            "name": name,
+            "key": key.party(),
+            "secret_file": secret_path,
+            "public_file": public_path,
+        }),
+    ))
+}
+
+fn parse_severity(spec: &str) -> Result<Severity, Failure> {
+    let parts: Vec<&str> = spec.split(':').collect();
+    let [name, ack, respond] = parts.as_slice() else {
+        return Err(Failure::new(format!(
+            "--severity {spec:?}: expected NAME:ACK-WITHIN:RESPOND-WITHIN"
+        ))
+        .hint("e.g. --severity high:4h:3d"));
+    };
+    Ok(Severity {
+        name: (*name).to_owned(),
+        ack_within: parse_duration(ack, "--severity")?,
+        respond_within: parse_duration(respond, "--severity")?,
+    })
+}
+
+fn channel_create(
+    dir: &Path,
+    name: &str,
+    key_path: &Path,
+    parties: &[PathBuf],
+    severities: &[String],
+    role: &str,
+) -> Result<Output, Failure> {
+    let key = load_key(key_path)?;
+    let mut list = vec![Party {
+        name: key.name().to_owned(),
+        key: key.party(),
+        role: role.to_owned(),
+    }];
+    for p in parties {
+        let pk = load_pub(p)?;
+        list.push(Party {
+            name: pk.name,
+            key: pk.id,
+            role: "point-of-contact".into(),
+        });
+    }
+    let policy = if severities.is_empty() {
+        Policy::default_scale()
+    } else {
+        Policy {
+            severities: severities
+                .iter()
+                .map(|s| parse_severity(s))
+                .collect::<Result<_, _>>()?,
+        }
+    };
+    let charter = Charter {
+        version: CHARTER_VERSION,
+        name: name.to_owned(),
+        parties: list,
+        policy,
+        created: now(),
+    };
+    charter.check().map_err(|e| Failure::new(e.to_string()))?;
+    let mut store = Store::create(dir, &charter).map_err(store_failure)?;
+    store
+        .set_identity(key.name(), &absolute(key_path))
+        .map_err(store_failure)?;
+    let entry = store
+        .append(&key, &Body::Charter(charter.clone()), now())
+        .map_err(store_failure)?;
+    let id = entry.id().map_err(|e| Failure::new(e.to_string()))?;
+    let channel = store.channel();
+    Ok(Output::ok(
+        format!(
+            "created channel {name:?} in {}\nchannel id {channel}\nparties: {}\ncharter signed as entry {}\nNext: `hotline --store {} export --out invitation.bundle` and send it to the other parties.\n",
+            dir.display(),
+            charter
+                .parties
+                .iter()
+                .map(|p| p.name.as_str())
+                .collect::<Vec<_>>()
+                .join(", "),
+            id.short(),
+            dir.display()
+        ),
+        json!({ "ok": true, "store": dir, "channel": channel, "entry": id }),
+    ))
+}
+
+fn absolute(p: &Path) -> PathBuf {
+    std::fs::canonicalize(p).unwrap_or_else(|_| p.to_path_buf())
+}
+
+fn join(dir: &Path, bundle_path: &Path, key_path: &Path) -> Result<Output, Failure> {
+    let key = load_key(key_path)?;
+    let bytes = read_file(bundle_path)?;
+    let b = bundle::read(&bytes)
+        .map_err(|e| Failure::new(format!("{}: {e}", bundle_path.display())))?;
+    let Some(me) = b.charter.party(&key.party()) else {
+        return Err(Failure::new(format!(
+            "the key in {} is not a party of channel {:?}",
+            key_path.display(),
+            b.charter.name
+        ))
+        .hint("join with the key whose .pub file the founder listed"));
+    };
+    let my_name = me.name.clone();
+    let mut store = Store::create(dir, &b.charter).map_err(store_failure)?;
+    store
+        .set_identity(&my_name, &absolute(key_path))
+        .map_err(store_failure)?;
+    let imported = store.import(&bytes, Some(now())).map_err(store_failure)?;
+    let channel = store.channel();
+    let entry = store
+        .append(
+            &key,
+            &Body::Acceptance(Acceptance { charter: channel }),
+            now(),
+        )
+        .map_err(store_failure)?;
+    let id = entry.id().map_err(|e| Failure::new(e.to_string()))?;
+    Ok(Output::ok(
+        format!(
+            "joined channel {:?} as {my_name}: {} entries imported, acceptance signed as entry {}\nNext: export your acceptance back to the founder.\n",
+            b.charter.name,
+            imported.new_entries,
+            id.short()
+        ),
+        json!({ "ok": true, "store": dir, "channel": channel, "entry": id, "imported": imported.new_entries }),
+    ))
+}
+
+fn signing_key(store: &Store, key: &KeyArg) -> Result<SecretKey, Failure> {
+    match &key.key {
+        Some(p) => load_key(p),
+        None => match store.identity() {
+            Some((_, path)) => load_key(&path),
+            None => {
+                Err(Failure::new("this store does not know your key").hint("pass --key YOUR.key"))
+            }
+        },
+    }
+}
+
+fn append(store: &mut Store, key: &KeyArg, body: Body) -> Result<Output, Failure> {
+    let sk = signing_key(store, key)?;
+    if let Err(msg) = body.check_content() {
+        return Err(Failure::new(msg));
+    }
+    let kind = body.kind();
+    let entry = store.append(&sk, &body, now()).map_err(store_failure)?;
+    let id = entry.id().map_err(|e| Failure::new(e.to_string()))?;
+    let seq = entry.header().seq;
+    Ok(Output::ok(
+        format!(
+            "signed {kind} {} as {} at seq {seq}\n",
+            id.short(),
+            sk.name()
+        ),
+        json!({ "ok": true, "entry": id, "kind": kind, "party": sk.name(), "seq": seq }),
+    ))
+}
+
+fn notify(dir: &Path, a: NotifyArgs) -> Result<Output, Failure> {
+    let mut store = open(dir)?;
+    let Some(sev) = store.charter().policy.severity(&a.severity).cloned() else {
+        let names: Vec<String> = store
+            .charter()
+            .policy
+            .severities
+            .iter()
+            .map(|s| s.name.clone())
+            .collect();
+        return Err(Failure::new(format!(
+            "severity {:?} is not in the channel's policy",
+            a.severity
+        ))
+        .hint(format!("use one of: {}", names.join(", "))));
+    };
+    let stage = match a.stage.as_str() {
+        "initial" => Stage::Initial,
+        "update" => Stage::Update,
+        "final" => Stage::Final,
+        other => {
+            return Err(Failure::new(format!(
+                "--stage {other:?}: use initial, update or final"
+            )));
+        }
+    };
+    let ack_within = match &a.ack_within {
+        Some(d) => parse_duration(d, "--ack-within")?,
+        None => sev.ack_within,
+    };
+    let respond_within = match &a.respond_within {
+        Some(d) => parse_duration(d, "--respond-within")?,
+        None => sev.respond_within,
+    };
+    let detail = match (&a.detail, &a.detail_file) {
+        (Some(d), _) => d.clone(),
+        (None, Some(p)) => String::from_utf8(read_file(p)?)
+            .map_err(|_| Failure::new(format!("{} is not UTF-8 text", p.display())))?,
+        (None, None) => String::new(),
+    };
+    let mut refs = a
+        .refs
+        .iter()
+        .map(|r| resolve(&store, r))
+        .collect::<Result<Vec<_>, _>>()?;
+    refs.sort();
+    refs.dedup();
+    let t = now();
+    let body = Body::Notice(Notice {
+        incident: a.incident.unwrap_or_else(|| format!("INC-{}", t.0)),
+        stage,
+        severity: a.severity,
+        category: a.category,
+        summary: a.summary,
+        detail,
+        detected_at: a
+            .detected_at
+            .as_deref()
+            .map(|s| parse_time(s, "--detected-at"))
+            .transpose()?,
+        indicators: a.indicator,
+        requested_action: a.action,
+        handling: a.handling,
+        ack_by: Some(t.plus(ack_within)),
+        respond_by: Some(t.plus(respond_within)),
+        refs,
+    });
+    append(&mut store, &a.key, body)
+}
+
+fn ack(dir: &Path, id: &str, state: &str, reason: String, key: &KeyArg) -> Result<Output, Failure> {
+    let mut store = open(dir)?;
+    let state: AckState = state.parse().map_err(Failure::new)?;
+    let of = resolve(&store, id)?;
+    let target = store
+        .get(&of)
+        .map_err(store_failure)?
+        .ok_or_else(|| Failure::new(format!("entry {of} is not in the store")))?;
+    let author = target.header().author;
+    let sk = signing_key(&store, key)?;
+    if author == sk.party() {
+        return Err(Failure::new("you cannot acknowledge your own entry")
+            .hint("acknowledgements are of other parties' entries"));
+    }
+    let view = store.feed_view(&author).map_err(store_failure)?;
+    let body = Body::Ack(Ack {
+        of,
+        state,
+        reason,
+        view,
+    });
+    append(
+        &mut store,
+        &KeyArg {
+            key: key.key.clone(),
+        },
+        body,
+    )
+}
+
+fn export(dir: &Path, out: &Path, since: &[String], force: bool) -> Result<Output, Failure> {
+    let store = open(dir)?;
+    let mut map: BTreeMap<PartyId, u64> = BTreeMap::new();
+    for s in since {
+        let (name, n) = s.split_once('=').ok_or_else(|| {
+            Failure::new(format!("--since {s:?}: expected PARTY=N")).hint("e.g. --since beta=5")
+        })?;
+        let party = store.charter().party_named(name).ok_or_else(|| {
+            Failure::new(format!(
+                "--since {s:?}: {name:?} is not a party of this channel"
+            ))
+        })?;
+        let n: u64 = n
+            .parse()
+            .map_err(|_| Failure::new(format!("--since {s:?}: {n:?} is not a number")))?;
+        map.insert(party.key, n);
+    }
+    let bytes = store.export(&map).map_err(store_failure)?;
+    let count = bundle::read(&bytes)
+        .map(|b| b.entries.len())
+        .map_err(|e| Failure::new(e.to_string()))?;
+    write_new(out, &bytes, 0o644, force)?;
+    Ok(Output::ok(
+        format!(
+            "wrote {} ({count} entries, {} bytes)\n",
+            out.display(),
+            bytes.len()
+        ),
+        json!({ "ok": true, "file": out, "entries": count, "bytes": bytes.len() }),
+    ))
+}
+
+fn import(dir: &Path, file: &Path) -> Result<Output, Failure> {
+    let mut store = open(dir)?;
+    let bytes = read_file(file)?;
+    let r = store.import(&bytes, Some(now())).map_err(store_failure)?;
+    let mut text = format!(
+        "imported {} new entries from {} ({} already held)\n",
+        r.new_entries,
+        file.display(),
+        r.already_held
+    );
+    let charter = store.charter().clone();
+    for f in &r.forks {
+        text.push_str(&format!(
+            "FORK: {} signed two different entries at seq {}; both kept as evidence (see `hotline verify`)\n",
+            charter.label(&f.author),
+            f.seq
+        ));
+    }
+    let code = if r.forks.is_empty() { 0 } else { PROBLEM };
+    Ok(Output {
+        text,
+        json: json!({
+            "ok": r.forks.is_empty(),
+            "new_entries": r.new_entries,
+            "already_held": r.already_held,
+            "forks": r.forks,
+        }),
+        code,
+    })
+}
+
+fn verify_bundle(path: &Path, trust: &[PathBuf]) -> Result<Output, Failure> {
+    if trust.is_empty() {
+        return Err(
+            Failure::new("verifying a bundle needs the parties' public keys")
+                .hint("hotline verify BUNDLE --trust alpha.pub --trust beta.pub"),
+        );
+    }
+    let trusted = trust
+        .iter()
+        .map(|p| load_pub(p))
+        .collect::<Result<Vec<_>, _>>()?;
+    let bytes = read_file(path)?;
+    let b = match bundle::read(&bytes) {
+        Ok(b) => b,
+        Err(e) => {
+            let mut f = Failure::new(format!("{}: {e}", path.display())).hint(
+                "the bundle is damaged or not a hotline bundle; nothing in it can be trusted",
+            );
+            f.code = PROBLEM;
+            return Err(f);
+        }
+    };
+    for p in &b.charter.parties {
+        if !trusted.iter().any(|t| t.id == p.key) {
+            let mut f = Failure::new(format!(
+                "the bundle's charter lists party {} with key {}, which is not among the --trust keys",
+                p.name,
+                p.key.fingerprint()
+            ))
+            .hint("pass --trust with every party's public key file, obtained from the party itself");
+            f.code = PROBLEM;
+            return Err(f);
+        }
+    }
+    let report = verify::verify(
+        &b.charter,
+        &b.entries,
+        Options {
+            now: Some(now()),
+            ..Options::default()
+        },
+    );
+    Ok(render::report(&b.charter, &report))
+}

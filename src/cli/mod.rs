@@ -1,0 +1,125 @@
+//! The command-line tool: parsing, commands, human and JSON output, exit codes.
+
+mod args;
+mod commands;
+mod demo;
+mod render;
+
+use std::io::Write;
+use std::path::{Path, PathBuf};
+
+use clap::Parser;
+
+pub use args::Cli;
+
+/// Exit code: all good.
+pub const OK: u8 = 0;
+/// Exit code: verification or audit found a problem.
+pub const PROBLEM: u8 = 1;
+/// Exit code: usage or I/O error.
+pub const USAGE: u8 = 2;
+
+/// A failure the user must see: what went wrong, and a hint where one helps.
+#[derive(Debug)]
+pub struct Failure {
+    /// What went wrong, and where.
+    pub message: String,
+    /// What to do about it.
+    pub hint: Option<String>,
+    /// The exit code.
+    pub code: u8,
+}
+
+impl Failure {
+    /// A usage or I/O failure (exit 2).
+    pub fn new(message: impl Into<String>) -> Failure {
+        Failure {
+            message: message.into(),
+            hint: None,
+            code: USAGE,
+        }
+    }
+
+    /// Add a hint.
+    pub fn hint(mut self, hint: impl Into<String>) -> Failure {
+        self.hint = Some(hint.into());
+        self
+    }
+
+    /// A failure for an I/O error on `path`.
+    pub fn io(what: &str, path: &Path, e: &std::io::Error) -> Failure {
+        Failure::new(format!("cannot {what} {}: {e}", path.display()))
+    }
+}
+
+/// What a command produced: text for people, a JSON value for machines, and an exit code.
+pub struct Output {
+    /// Text output.
+    pub text: String,
+    /// JSON output.
+    pub json: serde_json::Value,
+    /// The exit code (0 or 1).
+    pub code: u8,
+}
+
+impl Output {
+    /// A successful output.
+    pub fn ok(text: String, json: serde_json::Value) -> Output {
+        Output {
+            text,
+            json,
+            code: OK,
+        }
+    }
+}
+
+/// Run the tool; returns the exit code.
+pub fn run() -> u8 {
+    let cli = match Cli::try_parse() {
+        Ok(c) => c,
+        Err(e) => {
+            let code = if e.use_stderr() { USAGE } else { OK };
+            let _ = e.print();
+            return code;
+        }
+    };
+    let json = cli.json;
+    match commands::dispatch(cli) {
+        Ok(out) => {
+            let text = if json {
+                serde_json::to_string_pretty(&out.json).unwrap_or_default() + "\n"
+            } else {
+                out.text
+            };
+            write_stdout(&text);
+            out.code
+        }
+        Err(f) => {
+            if json {
+                let v = serde_json::json!({
+                    "ok": false,
+                    "error": f.message,
+                    "hint": f.hint,
+                });
+                write_stdout(&(serde_json::to_string_pretty(&v).unwrap_or_default() + "\n"));
+            }
+            let mut err = std::io::stderr().lock();
+            let _ = writeln!(err, "error: {}", f.message);
+            if let Some(h) = &f.hint {
+                let _ = writeln!(err, "hint: {h}");
+            }
+            f.code
+        }
+    }
+}
+
+/// Write to stdout; a closed pipe (`hotline log | head`) is not an error.
+fn write_stdout(text: &str) {
+    let mut out = std::io::stdout().lock();
+    let _ = out.write_all(text.as_bytes()).and_then(|()| out.flush());
+}
+
+/// The store directory: `--store`, else `$HOTLINE_STORE` (both via clap), else `./.hotline`.
+pub fn store_dir(opt: &Option<PathBuf>) -> PathBuf {
+    opt.clone().unwrap_or_else(|| PathBuf::from(".hotline"))
+}

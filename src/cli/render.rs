@@ -1,0 +1,378 @@
+//! Human and JSON renderings of entries, reports and audits.
+
+use std::fmt::Write as _;
+use std::time::{Duration, UNIX_EPOCH};
+
+use hotline::audit::{Audit, Deadline};
+use hotline::charter::Charter;
+use hotline::entry::{Body, EntryId, SignedEntry, Stage, Timestamp};
+use hotline::verify::{Finding, Level, Report};
+use serde_json::{Value, json};
+
+use super::{OK, Output, PROBLEM};
+
+/// RFC 3339 in UTC, to the second.
+pub fn time(t: Timestamp) -> String {
+    humantime::format_rfc3339_seconds(UNIX_EPOCH + Duration::from_secs(t.0.min(253_402_300_799)))
+        .to_string()
+}
+
+/// A report stage's name.
+pub fn stage(s: Stage) -> &'static str {
+    match s {
+        Stage::Initial => "initial",
+        Stage::Update => "update",
+        Stage::Final => "final",
+    }
+}
+
+/// A decoded entry with its id, as the renderers use it.
+pub struct Item {
+    pub id: EntryId,
+    pub signed: SignedEntry,
+    pub body: Option<Body>,
+}
+
+/// Decode the store's entries (they were verified on the way in).
+pub fn items(entries: &[Vec<u8>]) -> Vec<Item> {
+    entries
+        .iter()
+        .filter_map(|b| SignedEntry::decode(b).ok())
+        .filter_map(|signed| {
+            let id = signed.id().ok()?;
+            let body = signed.entry.body().ok();
+            Some(Item { id, signed, body })
+        })
+        .collect()
+}
+
+/// One line about a body.
+pub fn summary(body: Option<&Body>, items: &[Item], charter: &Charter) -> String {
+    let who = |id: &EntryId| {
+        items
+            .iter()
+            .find(|i| i.id == *id)
+            .map(|i| {
+                format!(
+                    "{}'s {} {}",
+                    charter.label(&i.signed.header().author),
+                    i.body.as_ref().map_or("entry", |b| b.kind().name()),
+                    id.short()
+                )
+            })
+            .unwrap_or_else(|| format!("entry {}", id.short()))
+    };
+    match body {
+        None => "(a kind this version does not know)".into(),
+        Some(Body::Charter(c)) => format!("charter {:?} ({} parties)", c.name, c.parties.len()),
+        Some(Body::Acceptance(_)) => "accepts the charter".into(),
+        Some(Body::Definition(d)) => format!("defines {:?}", d.term),
+        Some(Body::Commitment(c)) => format!("commits to {:?}", c.title),
+        Some(Body::Notice(n)) => format!(
+            "{} notice {} [{}]: {}",
+            stage(n.stage),
+            n.incident,
+            n.severity,
+            n.summary
+        ),
+        Some(Body::Response(r)) => format!("responds to {}", who(&r.to)),
+        Some(Body::Ack(a)) => {
+            let reason = if a.reason.is_empty() {
+                String::new()
+            } else {
+                format!(": {}", a.reason)
+            };
+            format!("acknowledges {} as {}{reason}", who(&a.of), a.state.name())
+        }
+        Some(_) => "(another kind)".into(),
+    }
+}
+
+/// `hotline log`.
+pub fn log(charter: &Charter, entries: &[Vec<u8>]) -> Output {
+    let items = items(entries);
+    let mut text = String::new();
+    let mut rows = Vec::new();
+    for i in &items {
+        let h = i.signed.header();
+        let party = charter.label(&h.author);
+        let line = summary(i.body.as_ref(), &items, charter);
+        let _ = writeln!(
+            text,
+            "{}  {:<8} #{:<3} {}  {}",
+            time(h.time),
+            party,
+            h.seq.0,
+            i.id.short(),
+            line
+        );
+        rows.push(json!({
+            "id": i.id, "party": party, "seq": h.seq, "time": h.time, "time_rfc3339": time(h.time),
+            "kind": i.body.as_ref().map(|b| b.kind().name()), "summary": line,
+        }));
+    }
+    if items.is_empty() {
+        text.push_str("(no entries)\n");
+    }
+    Output::ok(text, json!({ "ok": true, "entries": rows }))
+}
+
+/// `hotline show ID`.
+pub fn show(charter: &Charter, entries: &[Vec<u8>], id: &EntryId) -> Option<Output> {
+    let items = items(entries);
+    let item = items.iter().find(|i| i.id == *id)?;
+    let h = item.signed.header();
+    let mut text = String::new();
+    let _ = writeln!(text, "entry     {}", item.id);
+    let _ = writeln!(
+        text,
+        "author    {} ({})",
+        charter.label(&h.author),
+        h.author.fingerprint()
+    );
+    let _ = writeln!(text, "seq       {}", h.seq);
+    let _ = writeln!(text, "time      {} (the author's claim)", time(h.time));
+    let _ = writeln!(text, "prev      {}", h.prev);
+    let _ = writeln!(
+        text,
+        "summary   {}",
+        summary(item.body.as_ref(), &items, charter)
+    );
+    let body_json = match &item.body {
+        Some(Body::Notice(n)) => {
+            let _ = writeln!(
+                text,
+                "incident  {} ({}, {})",
+                n.incident,
+                stage(n.stage),
+                n.severity
+            );
+            let _ = writeln!(text, "category  {}", n.category);
+            if !n.detail.is_empty() {
+                let _ = writeln!(text, "detail    {}", n.detail);
+            }
+            if !n.indicators.is_empty() {
+                let _ = writeln!(text, "indicators {}", n.indicators.join(", "));
+            }
+            if !n.requested_action.is_empty() {
+                let _ = writeln!(text, "requested {}", n.requested_action);
+            }
+            if let Some(t) = n.ack_by {
+                let _ = writeln!(text, "ack by    {}", time(t));
+            }
+            if let Some(t) = n.respond_by {
+                let _ = writeln!(text, "respond by {}", time(t));
+            }
+            json!({ "incident": n.incident, "stage": n.stage, "severity": n.severity, "category": n.category,
+                    "summary": n.summary, "detail": n.detail, "indicators": n.indicators,
+                    "requested_action": n.requested_action, "handling": n.handling,
+                    "ack_by": n.ack_by, "respond_by": n.respond_by, "refs": n.refs })
+        }
+        Some(Body::Definition(d)) => {
+            let _ = writeln!(text, "text      {}", d.text);
+            json!({ "term": d.term, "text": d.text, "supersedes": d.supersedes })
+        }
+        Some(Body::Commitment(c)) => {
+            let _ = writeln!(text, "text      {}", c.text);
+            json!({ "title": c.title, "text": c.text, "cites": c.cites, "supersedes": c.supersedes })
+        }
+        Some(Body::Response(r)) => {
+            let _ = writeln!(text, "text      {}", r.text);
+            json!({ "to": r.to, "text": r.text })
+        }
+        Some(Body::Ack(a)) => {
+            json!({ "of": a.of, "state": a.state, "reason": a.reason, "view": a.view })
+        }
+        _ => Value::Null,
+    };
+    // The "when" evidence: other parties' signed acknowledgements of this entry.
+    let mut acks = Vec::new();
+    for i in &items {
+        if let Some(Body::Ack(a)) = &i.body
+            && a.of == *id
+        {
+            let t = i.signed.header().time;
+            let who = charter.label(&i.signed.header().author);
+            let _ = writeln!(
+                text,
+                "acked     by {who} as {} at {} (their claim; signed evidence they held it by then)",
+                a.state.name(),
+                time(t)
+            );
+            acks.push(json!({ "by": who, "state": a.state, "time": t, "entry": i.id }));
+        }
+    }
+    if acks.is_empty() {
+        text.push_str("acked     not yet acknowledged by any other party in this store\n");
+    }
+    Some(Output::ok(
+        text,
+        json!({
+            "ok": true, "id": item.id, "author": charter.label(&h.author), "author_key": h.author,
+            "seq": h.seq, "time": h.time, "prev": h.prev,
+            "kind": item.body.as_ref().map(|b| b.kind().name()), "body": body_json, "acks": acks,
+        }),
+    ))
+}
+
+/// One finding, on one line.
+pub fn finding_line(f: &Finding) -> String {
+    let level = match f.level {
+        Level::Error => "ERROR",
+        Level::Warning => "warning",
+    };
+    let mut at = Vec::new();
+    if let Some(p) = &f.party {
+        at.push(p.clone());
+    }
+    if let Some(s) = f.seq {
+        at.push(format!("seq {s}"));
+    }
+    if let Some(e) = &f.entry {
+        at.push(format!("entry {}", e.short()));
+    }
+    if let Some(i) = f.index {
+        at.push(format!("input #{i}"));
+    }
+    let kind = serde_json::to_value(f.kind)
+        .ok()
+        .and_then(|v| v.as_str().map(str::to_owned))
+        .unwrap_or_default();
+    format!("  {level} {kind} [{}]: {}", at.join(", "), f.message)
+}
+
+/// `hotline verify`.
+pub fn report(charter: &Charter, r: &Report) -> Output {
+    let mut text = String::new();
+    let _ = writeln!(text, "channel {:?} ({})", charter.name, r.channel.short());
+    for f in &r.feeds {
+        let _ = writeln!(
+            text,
+            "  {:<10} {} entries, root {}{}",
+            f.party,
+            f.size,
+            hex::encode(f.root.get(..8).unwrap_or_default()),
+            if f.accepted {
+                ""
+            } else {
+                "  (has not accepted the charter in what is held)"
+            }
+        );
+    }
+    for f in &r.findings {
+        let _ = writeln!(text, "{}", finding_line(f));
+    }
+    let errors = r
+        .findings
+        .iter()
+        .filter(|f| f.level == Level::Error)
+        .count();
+    let warnings = r.findings.len() - errors;
+    let _ = writeln!(
+        text,
+        "{}: {} entries checked, {errors} error(s), {warnings} warning(s)",
+        if r.ok { "OK" } else { "FAILED" },
+        r.entries_checked
+    );
+    Output {
+        text,
+        json: serde_json::to_value(r).unwrap_or(Value::Null),
+        code: if r.ok { OK } else { PROBLEM },
+    }
+}
+
+fn deadline(d: &Deadline) -> String {
+    match d {
+        Deadline::None => "none".into(),
+        Deadline::Met { due, at } => format!("met at {} (due {})", time(*at), time(*due)),
+        Deadline::Pending { due } => format!("PENDING, due {}", time(*due)),
+        Deadline::Missed { due, at: Some(at) } => {
+            format!(
+                "MISSED: answered late at {} (due {})",
+                time(*at),
+                time(*due)
+            )
+        }
+        Deadline::Missed { due, at: None } => format!("MISSED: no answer (due {})", time(*due)),
+    }
+}
+
+/// `hotline audit`.
+pub fn audit(charter: &Charter, a: &Audit) -> Output {
+    let mut text = String::new();
+    let _ = writeln!(text, "audit of {:?} at {}", charter.name, time(a.at));
+    for n in &a.notices {
+        let _ = writeln!(
+            text,
+            "notice {} by {} (seq {}), {} [{}]: {}\n  sent {} (the sender's claim)",
+            n.id.short(),
+            n.author,
+            n.seq,
+            n.incident,
+            n.severity,
+            n.summary,
+            time(n.sent)
+        );
+        for r in &n.receivers {
+            let acks: Vec<String> = r
+                .acks
+                .iter()
+                .map(|x| format!("{} at {}", x.state.name(), time(x.time)))
+                .collect();
+            let _ = writeln!(
+                text,
+                "  {}: acknowledged {}\n    acknowledge-by: {}\n    respond-by:     {}",
+                r.party,
+                if acks.is_empty() {
+                    "never".into()
+                } else {
+                    acks.join(", ")
+                },
+                deadline(&r.ack),
+                deadline(&r.respond)
+            );
+        }
+    }
+    for d in &a.disputes {
+        let _ = writeln!(
+            text,
+            "dispute: {} marked {}'s {} {} as {} at {}: {}",
+            d.by,
+            d.of_author,
+            d.of_kind.map_or("entry", |k| k.name()),
+            d.of.short(),
+            d.ack.state.name(),
+            time(d.ack.time),
+            d.ack.reason
+        );
+    }
+    for f in &a.verification.findings {
+        let _ = writeln!(text, "{}", finding_line(f));
+    }
+    let _ = writeln!(
+        text,
+        "{}: {} notice(s), {} deadline(s) missed, {} pending, {} dispute(s), {} finding(s)",
+        if a.ok { "OK" } else { "PROBLEMS" },
+        a.notices.len(),
+        a.missed,
+        a.pending,
+        a.disputes.len(),
+        a.verification.findings.len()
+    );
+    let mut json = serde_json::to_value(a).unwrap_or(Value::Null);
+    if let Some(obj) = json.as_object_mut() {
+        obj.insert(
+            "entries_checked".into(),
+            json!(a.verification.entries_checked),
+        );
+        obj.insert(
+            "findings".into(),
+            serde_json::to_value(&a.verification.findings).unwrap_or(Value::Null),
+        );
+    }
+    Output {
+        text,
+        json,
+        code: if a.ok { OK } else { PROBLEM },
+    }
+}

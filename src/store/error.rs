@@ -1,0 +1,226 @@
+//! The store's errors and reports.
+
+use std::io;
+use std::path::PathBuf;
+
+use crate::bundle::BundleError;
+use crate::charter::CharterError;
+use crate::encoding::EncodeError;
+use crate::entry::{ChannelId, EntryId, Seq};
+use crate::keys::PartyId;
+use crate::verify::{Finding, ForkProof};
+
+/// Why a store operation failed. Whatever the variant, a failed write has left the journal as
+/// it was.
+#[non_exhaustive]
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    /// A file system operation failed.
+    #[error("cannot {op} {}: {source}", .path.display())]
+    Io {
+        /// What was being done (`read`, `create`, `sync`, …).
+        op: &'static str,
+        /// The file or directory.
+        path: PathBuf,
+        /// The operating system's error.
+        #[source]
+        source: io::Error,
+    },
+    /// There is no store in the directory.
+    #[error("no hotline store in {}: it has no journal file", .dir.display())]
+    NotFound {
+        /// The directory.
+        dir: PathBuf,
+    },
+    /// The directory already holds a store.
+    #[error("{} already holds a hotline store", .dir.display())]
+    AlreadyExists {
+        /// The directory.
+        dir: PathBuf,
+    },
+    /// Another `Store` (in this or another process) holds the store's lock.
+    #[error("the store is in use: {} is locked by another process or handle", .path.display())]
+    Locked {
+        /// The lock file.
+        path: PathBuf,
+    },
+    /// The charter given to [`Store::create`](super::Store::create) breaks a rule.
+    #[error("{0}")]
+    InvalidCharter(CharterError),
+    /// The journal is damaged in a way that is not an interrupted write, or does not hold what
+    /// a journal must.
+    #[error("journal {} is damaged at byte offset {offset} (record {record}): {detail}", .path.display())]
+    JournalCorrupt {
+        /// The journal file.
+        path: PathBuf,
+        /// Where the damage starts.
+        offset: u64,
+        /// The position of the damaged record.
+        record: u64,
+        /// What is wrong.
+        detail: String,
+    },
+    /// The index (sled) cannot be opened.
+    #[error(
+        "the store's index cannot be opened ({detail}); run `hotline repair` to rebuild it from the journal"
+    )]
+    IndexUnusable {
+        /// What sled reported.
+        detail: String,
+    },
+    /// The index holds something the journal does not.
+    #[error(
+        "the store's index disagrees with the journal at record {record}: {detail}; run `hotline repair` to rebuild it from the journal"
+    )]
+    IndexDisagrees {
+        /// The journal record position where they disagree.
+        record: u64,
+        /// How.
+        detail: String,
+    },
+    /// An index operation failed while the store was open. What the journal holds is intact.
+    #[error("the store's index failed: {detail}; reopen the store, or run `hotline repair`")]
+    Index {
+        /// What failed.
+        detail: String,
+    },
+    /// `config.json` cannot be read or written.
+    #[error("store configuration {}: {detail}", .path.display())]
+    Config {
+        /// The file.
+        path: PathBuf,
+        /// What is wrong.
+        detail: String,
+    },
+    /// A bundle to import is not a whole, undamaged bundle.
+    #[error("bundle: {0}")]
+    Bundle(#[from] BundleError),
+    /// A bundle of another channel.
+    #[error("the bundle is for channel {found}, this store holds channel {expected}")]
+    WrongChannel {
+        /// This store's channel.
+        expected: ChannelId,
+        /// The bundle's.
+        found: ChannelId,
+    },
+    /// Accepting the entries would add error-level findings (other than forks). Nothing was
+    /// written.
+    #[error("refused, nothing was written: {}", summarize(.findings))]
+    Rejected {
+        /// The findings that accepting would add.
+        findings: Vec<Finding>,
+    },
+    /// The key is not a party of the channel.
+    #[error("key {} is not a party of this channel", .key.fingerprint())]
+    NotAParty {
+        /// The key.
+        key: PartyId,
+    },
+    /// No party of the channel has this name.
+    #[error("no party of this channel is named {name:?}")]
+    UnknownParty {
+        /// The name given.
+        name: String,
+    },
+    /// The party's own feed, as held, has a fork; the store will not extend either branch.
+    #[error("{party}'s feed has a fork at seq {seq}; the store will not extend a forked feed")]
+    Forked {
+        /// The party's name.
+        party: String,
+        /// The first forked seq.
+        seq: Seq,
+    },
+    /// No entry id starts with the prefix.
+    #[error("no entry id starts with {prefix:?}")]
+    UnknownId {
+        /// The prefix given.
+        prefix: String,
+    },
+    /// More than one entry id starts with the prefix.
+    #[error("{} entry ids start with {prefix:?}: {}; give more digits", .candidates.len(), list_ids(.candidates))]
+    AmbiguousId {
+        /// The prefix given.
+        prefix: String,
+        /// Every id that starts with it.
+        candidates: Vec<EntryId>,
+    },
+    /// The prefix is not 4 to 64 hex digits.
+    #[error("{prefix:?} is not an entry id or prefix: {reason}")]
+    BadId {
+        /// The prefix given.
+        prefix: String,
+        /// What is wrong.
+        reason: &'static str,
+    },
+    /// An entry or charter too large to encode.
+    #[error("{0}")]
+    Encode(#[from] EncodeError),
+}
+
+fn summarize(findings: &[Finding]) -> String {
+    match findings.first() {
+        None => "no finding recorded".into(),
+        Some(f) => {
+            let place = match (&f.party, f.seq) {
+                (Some(p), Some(s)) => format!(" ({p} seq {s})"),
+                _ => String::new(),
+            };
+            let more = findings.len().saturating_sub(1);
+            let tail = if more > 0 {
+                format!(" and {more} more")
+            } else {
+                String::new()
+            };
+            format!("{:?}{place}: {}{tail}", f.kind, f.message)
+        }
+    }
+}
+
+fn list_ids(ids: &[EntryId]) -> String {
+    let mut s: Vec<String> = ids.iter().take(8).map(EntryId::short).collect();
+    if ids.len() > 8 {
+        s.push("…".into());
+    }
+    s.join(", ")
+}
+
+/// What [`Store::open`](super::Store::open) found and did.
+#[non_exhaustive]
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct OpenReport {
+    /// Bytes of torn tail (an interrupted write, never reported as done) cut off the journal.
+    pub torn_bytes_cut: u64,
+    /// Journal records the index lacked and were indexed now.
+    pub records_indexed: u64,
+}
+
+/// What [`Store::repair`](super::Store::repair) did.
+#[non_exhaustive]
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct RepairReport {
+    /// Signed entries in the rebuilt index (the whole journal but the charter).
+    pub entries_indexed: u64,
+    /// Bytes cut off the end of the journal.
+    pub torn_bytes_cut: u64,
+    /// Well-formed records that followed damage in the middle of the journal and were cut with
+    /// it; their bytes are kept in [`RepairReport::damaged_kept_in`].
+    pub records_dropped: u64,
+    /// Where the cut bytes were kept, when whole records were among them.
+    pub damaged_kept_in: Option<PathBuf>,
+}
+
+/// What [`Store::import`](super::Store::import) did.
+#[non_exhaustive]
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct ImportReport {
+    /// Entries added to the store.
+    pub new_entries: usize,
+    /// Entries of the bundle the store already held (same id), skipped.
+    pub already_held: usize,
+    /// The ids of the entries added, in the order written.
+    pub new_ids: Vec<EntryId>,
+    /// Forks the import revealed, each with both signed entries as evidence.
+    pub forks: Vec<ForkProof>,
+    /// Warning-level findings about the new entries (claimed times and unknown kinds).
+    pub warnings: Vec<Finding>,
+}

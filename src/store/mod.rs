@@ -1,0 +1,456 @@
+//! One party's store: the signed entries it has accepted, its own and other parties', in a
+//! directory (feature `store`).
+//!
+//! | file | what |
+//! |---|---|
+//! | `journal` | a bundle (see [`crate::bundle`]): header, the charter record, then every signed entry accepted, in the order accepted. **The truth.** |
+//! | `index/` | a sled database indexing the journal: entries by id, feeds, kinds, forks. Rebuilt from the journal at will. |
+//! | `lock` | held (`File::try_lock`) for the life of a [`Store`]; a second opener gets [`StoreError::Locked`] at once. |
+//! | `config.json` | the party this store acts for and the path of its secret key file. |
+//!
+//! # Durability
+//!
+//! sled 0.34.7's `flush()` ends in `sync_file_range`, which forces neither the device's cache
+//! nor the file's metadata, so a flushed sled write can still be lost to a power cut; and sled
+//! 0.34 databases have been reported unopenable after a process was killed (spacejam/sled
+//! #1533, #1166, #1509). So the store never lets sled hold anything it cannot rebuild:
+//!
+//! 1. every write appends its record(s) to the journal in **one** `write`, then `sync_data`
+//!    (the journal itself is created by temporary file, rename and directory sync) — only then
+//!    does the operation report success;
+//! 2. only after that is sled updated, then flushed; a `meta` record says how many journal
+//!    records (and bytes) the index covers.
+//!
+//! On [`Store::open`]: the lock is taken; the journal is read and a torn tail (the incomplete
+//! or check-failing last record(s) of an interrupted write, never reported as done) is cut off
+//! and synced ([`OpenReport::torn_bytes_cut`]). Damage followed by well-formed records is not a
+//! torn tail and is refused ([`StoreError::JournalCorrupt`]; [`Store::repair`] cuts it, keeping
+//! the bytes in a side file). Then sled is opened ([`StoreError::IndexUnusable`] if it cannot
+//! be); an index behind the journal is brought level; one that claims more than the journal,
+//! or names another entry at a journal position, is [`StoreError::IndexDisagrees`]. Either
+//! error says to run `hotline repair`, which deletes `index/` and rebuilds it.
+//!
+//! # What the store holds
+//!
+//! Only entries that verify: [`Store::append`] and [`Store::import`] run
+//! [`crate::verify::verify`] over the store's entries plus the new ones, and refuse
+//! ([`StoreError::Rejected`], nothing written) if that adds any error-level finding other than a
+//! fork. Forks are kept — both entries — as evidence. This costs a verification of the whole
+//! store per write: milliseconds for thousands of entries.
+
+use std::fs::{self, File, OpenOptions, TryLockError};
+use std::path::{Path, PathBuf};
+
+use crate::chain::Head;
+use crate::charter::Charter;
+use crate::entry::{ChannelId, EntryId, FeedView, Kind, Seq, SignedEntry};
+use crate::keys::PartyId;
+use crate::merkle;
+use crate::verify::Report;
+
+mod config;
+mod error;
+mod exchange;
+mod index;
+mod journal;
+
+pub use error::{ImportReport, OpenReport, RepairReport, StoreError};
+
+use config::Config;
+use index::Index;
+use journal::{Journal, OnDamage, io_err};
+
+const LOCK: &str = "lock";
+const INDEX: &str = "index";
+
+/// An open store. Holds the store's lock until dropped.
+pub struct Store {
+    // Field order is drop order: sled closes before the lock is released.
+    index: Index,
+    journal: Journal,
+    dir: PathBuf,
+    charter: Charter,
+    channel: ChannelId,
+    config: Option<Config>,
+    opened: OpenReport,
+    /// The verifier's report on the store's entries, kept from the last write.
+    baseline: Option<Report>,
+    /// Set when the journal took a write the index could not: reads may be stale, so writes
+    /// stop until the store is reopened (which indexes the rest).
+    stale: Option<String>,
+    _lock: File,
+}
+
+impl std::fmt::Debug for Store {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Store")
+            .field("dir", &self.dir)
+            .field("channel", &self.channel)
+            .field("journal_len", &self.journal.len)
+            .finish_non_exhaustive()
+    }
+}
+
+fn take_lock(dir: &Path) -> Result<File, StoreError> {
+    let path = dir.join(LOCK);
+    let file = OpenOptions::new()
+        .read(true)
+        .write(true)
+        .create(true)
+        .truncate(false)
+        .open(&path)
+        .map_err(io_err("open", &path))?;
+    match file.try_lock() {
+        Ok(()) => Ok(file),
+        Err(TryLockError::WouldBlock) => Err(StoreError::Locked { path }),
+        Err(TryLockError::Error(e)) => Err(io_err("lock", &path)(e)),
+    }
+}
+
+fn index_failed(e: &StoreError) -> String {
+    match e {
+        StoreError::Index { detail } => detail.clone(),
+        other => other.to_string(),
+    }
+}
+
+impl Store {
+    /// Create a store for `charter` in `dir`, which may exist but must not hold a store.
+    ///
+    /// # Errors
+    ///
+    /// [`StoreError::AlreadyExists`], [`StoreError::InvalidCharter`], [`StoreError::Locked`],
+    /// or an I/O or index error.
+    pub fn create(dir: &Path, charter: &Charter) -> Result<Store, StoreError> {
+        charter.check().map_err(StoreError::InvalidCharter)?;
+        let channel = charter.id()?;
+        fs::create_dir_all(dir).map_err(io_err("create directory", dir))?;
+        let lock = take_lock(dir)?;
+        if dir.join(journal::FILE).exists() || dir.join(INDEX).exists() {
+            return Err(StoreError::AlreadyExists {
+                dir: dir.to_path_buf(),
+            });
+        }
+        let journal = Journal::create(dir, charter)?;
+        let index = Index::open(&dir.join(INDEX))?;
+        index.set_position(1, journal.len, &channel)?;
+        Ok(Store {
+            index,
+            journal,
+            dir: dir.to_path_buf(),
+            charter: charter.clone(),
+            channel,
+            config: None,
+            opened: OpenReport::default(),
+            baseline: None,
+            stale: None,
+            _lock: lock,
+        })
+    }
+
+    /// Open the store in `dir`: lock it, cut a torn tail off the journal, and check the index
+    /// against the journal, indexing what it lacks. See the module docs.
+    ///
+    /// # Errors
+    ///
+    /// [`StoreError::NotFound`], [`StoreError::Locked`], [`StoreError::JournalCorrupt`],
+    /// [`StoreError::IndexUnusable`], [`StoreError::IndexDisagrees`], [`StoreError::Config`],
+    /// or an I/O error.
+    pub fn open(dir: &Path) -> Result<Store, StoreError> {
+        if !dir.join(journal::FILE).exists() {
+            return Err(StoreError::NotFound {
+                dir: dir.to_path_buf(),
+            });
+        }
+        let lock = take_lock(dir)?;
+        let (journal, contents) = Journal::open(dir, OnDamage::Refuse)?;
+        let channel = contents.charter.id()?;
+        let index = Index::open(&dir.join(INDEX))?;
+        let records_indexed = index.bring_level(&channel, &contents)?;
+        let config = config::load(dir)?;
+        Ok(Store {
+            index,
+            journal,
+            dir: dir.to_path_buf(),
+            charter: contents.charter,
+            channel,
+            config,
+            opened: OpenReport {
+                torn_bytes_cut: contents.cut.bytes,
+                records_indexed,
+            },
+            baseline: None,
+            stale: None,
+            _lock: lock,
+        })
+    }
+
+    /// Rebuild the index of the store in `dir` from its journal: cut the journal's torn tail
+    /// (or, if the journal is damaged in the middle, cut it there and keep the bytes cut in
+    /// `journal.damaged-at-<offset>`), delete `index/` and index every entry again.
+    ///
+    /// # Errors
+    ///
+    /// [`StoreError::NotFound`], [`StoreError::Locked`], [`StoreError::JournalCorrupt`] if the
+    /// journal's header or charter is unreadable, or an I/O or index error.
+    pub fn repair(dir: &Path) -> Result<RepairReport, StoreError> {
+        if !dir.join(journal::FILE).exists() {
+            return Err(StoreError::NotFound {
+                dir: dir.to_path_buf(),
+            });
+        }
+        let _lock = take_lock(dir)?;
+        let (_journal, contents) = Journal::open(dir, OnDamage::Cut)?;
+        let channel = contents.charter.id()?;
+        let path = dir.join(INDEX);
+        match fs::remove_dir_all(&path) {
+            Ok(()) => {}
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
+            Err(e) => return Err(io_err("delete", &path)(e)),
+        }
+        let index = Index::open(&path)?;
+        index.bring_level(&channel, &contents)?;
+        Ok(RepairReport {
+            entries_indexed: u64::try_from(contents.entries.len()).unwrap_or(u64::MAX),
+            torn_bytes_cut: contents.cut.bytes,
+            records_dropped: contents.cut.records_dropped,
+            damaged_kept_in: contents.cut.kept_in,
+        })
+    }
+
+    /// The store's directory.
+    pub fn dir(&self) -> &Path {
+        &self.dir
+    }
+
+    /// The channel's charter.
+    pub fn charter(&self) -> &Charter {
+        &self.charter
+    }
+
+    /// The channel id.
+    pub fn channel(&self) -> ChannelId {
+        self.channel
+    }
+
+    /// What opening the store found and did.
+    pub fn open_report(&self) -> &OpenReport {
+        &self.opened
+    }
+
+    /// Set the party this store acts for and its key file, in `config.json`.
+    ///
+    /// # Errors
+    ///
+    /// [`StoreError::UnknownParty`] if no party has that name, [`StoreError::Config`] or an I/O
+    /// error.
+    pub fn set_identity(&mut self, party_name: &str, key_file: &Path) -> Result<(), StoreError> {
+        if self.charter.party_named(party_name).is_none() {
+            return Err(StoreError::UnknownParty {
+                name: party_name.to_owned(),
+            });
+        }
+        let config = Config {
+            party: party_name.to_owned(),
+            key_file: key_file.to_path_buf(),
+        };
+        config::save(&self.dir, &config)?;
+        self.config = Some(config);
+        Ok(())
+    }
+
+    /// The party this store acts for and its key file, if set.
+    pub fn identity(&self) -> Option<(String, PathBuf)> {
+        self.config
+            .as_ref()
+            .map(|c| (c.party.clone(), c.key_file.clone()))
+    }
+
+    /// How many signed entries the store holds.
+    pub fn entry_count(&self) -> u64 {
+        self.journal.records.saturating_sub(1)
+    }
+
+    /// The last entry of `party`'s feed (at a forked last seq, one of them).
+    ///
+    /// # Errors
+    ///
+    /// An index error.
+    pub fn head(&self, party: &PartyId) -> Result<Option<Head>, StoreError> {
+        let Some(&(seq, id)) = self.index.feed(party)?.last() else {
+            return Ok(None);
+        };
+        let e = self.held(&id)?;
+        Ok(Some(Head {
+            seq,
+            id,
+            time: e.header().time,
+        }))
+    }
+
+    /// The length of `party`'s feed: its last seq plus one, 0 if none is held.
+    ///
+    /// # Errors
+    ///
+    /// An index error.
+    pub fn feed_len(&self, party: &PartyId) -> Result<u64, StoreError> {
+        Ok(self
+            .index
+            .feed(party)?
+            .last()
+            .map_or(0, |(seq, _)| seq.0.saturating_add(1)))
+    }
+
+    /// The size and RFC 6962 root of `party`'s feed as held: its entries from seq 0 up to the
+    /// first fork. This is the view an acknowledgement of that party's entries commits to.
+    ///
+    /// # Errors
+    ///
+    /// An index error.
+    pub fn feed_view(&self, party: &PartyId) -> Result<FeedView, StoreError> {
+        let feed = self.index.feed(party)?;
+        let mut leaves = Vec::new();
+        for (i, (seq, id)) in feed.iter().enumerate() {
+            let forked = feed.get(i.saturating_add(1)).is_some_and(|(s, _)| s == seq);
+            if seq.0 != leaves.len() as u64 || forked {
+                break;
+            }
+            leaves.push(merkle::leaf_hash(&self.held_bytes(id)?));
+        }
+        Ok(FeedView {
+            size: leaves.len() as u64,
+            root: merkle::root(&leaves),
+        })
+    }
+
+    /// `party`'s entries by seq (both entries of a fork).
+    ///
+    /// # Errors
+    ///
+    /// An index error.
+    pub fn feed(&self, party: &PartyId) -> Result<Vec<SignedEntry>, StoreError> {
+        self.index
+            .feed(party)?
+            .iter()
+            .map(|(_, id)| self.held(id))
+            .collect()
+    }
+
+    /// The entries of one body kind, in journal order.
+    ///
+    /// # Errors
+    ///
+    /// An index error.
+    pub fn of_kind(&self, kind: Kind) -> Result<Vec<SignedEntry>, StoreError> {
+        self.index
+            .of_kind(kind.code())?
+            .iter()
+            .map(|id| self.held(id))
+            .collect()
+    }
+
+    /// Every `(party, seq)` at which the store holds two or more entries.
+    ///
+    /// # Errors
+    ///
+    /// An index error.
+    pub fn forks(&self) -> Result<Vec<(PartyId, Seq)>, StoreError> {
+        self.index.forks()
+    }
+
+    /// The canonical bytes of every signed entry, in journal order, read from the journal.
+    ///
+    /// # Errors
+    ///
+    /// An I/O error, or [`StoreError::JournalCorrupt`] if the journal changed underneath.
+    pub fn entries(&self) -> Result<Vec<Vec<u8>>, StoreError> {
+        self.journal.entries()
+    }
+
+    /// The entry with this id.
+    ///
+    /// # Errors
+    ///
+    /// An index error.
+    pub fn get(&self, id: &EntryId) -> Result<Option<SignedEntry>, StoreError> {
+        match self.index.get(id)? {
+            None => Ok(None),
+            Some(bytes) => decode_held(id, &bytes).map(Some),
+        }
+    }
+
+    /// The id of the one entry whose hex id starts with `hex_prefix` (4 to 64 hex digits, any
+    /// case, odd lengths allowed).
+    ///
+    /// # Errors
+    ///
+    /// [`StoreError::BadId`], [`StoreError::UnknownId`], [`StoreError::AmbiguousId`], or an
+    /// index error.
+    pub fn resolve(&self, hex_prefix: &str) -> Result<EntryId, StoreError> {
+        let bad = |reason| StoreError::BadId {
+            prefix: hex_prefix.to_owned(),
+            reason,
+        };
+        let p = hex_prefix.to_ascii_lowercase();
+        if !p.bytes().all(|b| b.is_ascii_hexdigit()) {
+            return Err(bad("use hex digits 0-9 and a-f only"));
+        }
+        if p.len() < 4 {
+            return Err(bad("give at least 4 hex digits"));
+        }
+        if p.len() > 64 {
+            return Err(bad("an entry id is 64 hex digits"));
+        }
+        let whole = p
+            .get(..p.len() / 2 * 2)
+            .and_then(|h| hex::decode(h).ok())
+            .ok_or_else(|| bad("use hex digits 0-9 and a-f only"))?;
+        let mut candidates: Vec<EntryId> = self
+            .index
+            .ids_with_prefix(&whole)?
+            .into_iter()
+            .filter(|id| id.to_string().starts_with(&p))
+            .collect();
+        match candidates.len() {
+            0 => Err(StoreError::UnknownId {
+                prefix: hex_prefix.to_owned(),
+            }),
+            1 => candidates.pop().ok_or(StoreError::UnknownId {
+                prefix: hex_prefix.to_owned(),
+            }),
+            _ => Err(StoreError::AmbiguousId {
+                prefix: hex_prefix.to_owned(),
+                candidates,
+            }),
+        }
+    }
+
+    fn held_bytes(&self, id: &EntryId) -> Result<Vec<u8>, StoreError> {
+        self.index.get(id)?.ok_or_else(|| StoreError::Index {
+            detail: format!(
+                "entry {} is in a feed but not among the entries",
+                id.short()
+            ),
+        })
+    }
+
+    fn held(&self, id: &EntryId) -> Result<SignedEntry, StoreError> {
+        decode_held(id, &self.held_bytes(id)?)
+    }
+
+    /// Refuse writes after the index fell behind the journal.
+    fn usable(&self) -> Result<(), StoreError> {
+        match &self.stale {
+            None => Ok(()),
+            Some(detail) => Err(StoreError::Index {
+                detail: detail.clone(),
+            }),
+        }
+    }
+}
+
+fn decode_held(id: &EntryId, bytes: &[u8]) -> Result<SignedEntry, StoreError> {
+    SignedEntry::decode(bytes).map_err(|e| StoreError::Index {
+        detail: format!("the index's copy of entry {} is damaged: {e}", id.short()),
+    })
+}

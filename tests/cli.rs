@@ -1,0 +1,618 @@
+//! End-to-end tests of the real `hotline` binary: two parties, two stores, every error path.
+#![cfg(feature = "cli")]
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    clippy::indexing_slicing,
+    clippy::cast_possible_truncation
+)]
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+use serde_json::Value;
+
+struct Run {
+    code: i32,
+    stdout: String,
+    stderr: String,
+}
+
+impl Run {
+    fn json(&self) -> Value {
+        serde_json::from_str(&self.stdout)
+            .unwrap_or_else(|e| panic!("not JSON ({e}): {}\nstderr: {}", self.stdout, self.stderr))
+    }
+}
+
+fn hotline(cwd: &Path, args: &[&str]) -> Run {
+    let out = Command::new(env!("CARGO_BIN_EXE_hotline"))
+        .args(args)
+        .current_dir(cwd)
+        .env_remove("HOTLINE_STORE")
+        .output()
+        .expect("runs");
+    let run = Run {
+        code: out.status.code().unwrap_or(-1),
+        stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
+        stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
+    };
+    assert!(
+        !run.stderr.contains("panicked") && !run.stderr.contains("RUST_BACKTRACE"),
+        "{args:?} panicked: {}",
+        run.stderr
+    );
+    run
+}
+
+/// Run and require exit 0.
+fn ok(cwd: &Path, args: &[&str]) -> Run {
+    let r = hotline(cwd, args);
+    assert_eq!(
+        r.code, 0,
+        "{args:?}\nstdout: {}\nstderr: {}",
+        r.stdout, r.stderr
+    );
+    r
+}
+
+fn fails(cwd: &Path, args: &[&str], code: i32, needle: &str) -> Run {
+    let r = hotline(cwd, args);
+    assert_eq!(
+        r.code, code,
+        "{args:?}\nstdout: {}\nstderr: {}",
+        r.stdout, r.stderr
+    );
+    assert!(
+        r.stderr.contains(needle),
+        "{args:?}: stderr does not mention {needle:?}: {}",
+        r.stderr
+    );
+    assert!(r.stderr.starts_with("error: "), "{}", r.stderr);
+    r
+}
+
+/// A channel between alpha and beta, each with its own store, after the charter and the
+/// acceptance have been exchanged.
+struct Channel {
+    dir: tempfile::TempDir,
+}
+
+impl Channel {
+    fn new() -> Channel {
+        let dir = tempfile::tempdir().unwrap();
+        let p = dir.path();
+        ok(p, &["keygen", "alpha"]);
+        ok(p, &["keygen", "beta"]);
+        ok(p, &["keygen", "mallory"]);
+        ok(
+            p,
+            &[
+                "--store",
+                "a",
+                "channel",
+                "create",
+                "alpha-beta",
+                "--key",
+                "alpha.key",
+                "--party",
+                "beta.pub",
+            ],
+        );
+        ok(p, &["--store", "a", "export", "--out", "invite.bundle"]);
+        ok(
+            p,
+            &["--store", "b", "join", "invite.bundle", "--key", "beta.key"],
+        );
+        ok(p, &["--store", "b", "export", "--out", "accept.bundle"]);
+        ok(p, &["--store", "a", "import", "accept.bundle"]);
+        Channel { dir }
+    }
+
+    fn path(&self) -> &Path {
+        self.dir.path()
+    }
+
+    fn a(&self, args: &[&str]) -> Run {
+        let mut v = vec!["--store", "a"];
+        v.extend_from_slice(args);
+        ok(self.path(), &v)
+    }
+
+    fn b(&self, args: &[&str]) -> Run {
+        let mut v = vec!["--store", "b"];
+        v.extend_from_slice(args);
+        ok(self.path(), &v)
+    }
+
+    /// Send everything `from` holds to `to`.
+    fn send(&self, from: &str, to: &str) {
+        ok(
+            self.path(),
+            &["--store", from, "export", "--out", "x.bundle", "--force"],
+        );
+        ok(self.path(), &["--store", to, "import", "x.bundle"]);
+    }
+
+    fn journal(&self, store: &str) -> Vec<u8> {
+        std::fs::read(self.path().join(store).join("journal")).unwrap()
+    }
+}
+
+fn entry_id(r: &Run) -> String {
+    r.json()["entry"].as_str().unwrap().to_owned()
+}
+
+#[test]
+fn two_parties_exchange_verify_and_audit() {
+    let c = Channel::new();
+    let def = entry_id(&c.a(&[
+        "define",
+        "major incident",
+        "--text",
+        "An incident that …",
+        "--json",
+    ]));
+    let commit = entry_id(&c.a(&[
+        "commit",
+        "Notify",
+        "--text",
+        "We notify.",
+        "--cites",
+        &def[..10],
+        "--json",
+    ]));
+    let notice = entry_id(&c.a(&[
+        "notify",
+        "--severity",
+        "high",
+        "--category",
+        "exfiltration",
+        "--summary",
+        "Data left",
+        "--ack-within",
+        "24h",
+        "--ref",
+        &commit,
+        "--json",
+    ]));
+    c.send("a", "b");
+    // Ids by unique prefix; global options after the subcommand too.
+    c.b(&["ack", &notice[..8], "--store", "b"]);
+    c.b(&["respond", &notice[..12], "--text", "Investigating."]);
+    let update = entry_id(&c.a(&[
+        "notify",
+        "--severity",
+        "high",
+        "--category",
+        "exfiltration",
+        "--stage",
+        "update",
+        "--summary",
+        "More data left",
+        "--ref",
+        &notice,
+        "--json",
+    ]));
+    c.send("a", "b");
+    c.b(&[
+        "ack",
+        &update,
+        "--state",
+        "disputed",
+        "--reason",
+        "Not from here.",
+    ]);
+    c.send("b", "a");
+
+    for store in ["a", "b"] {
+        let v = ok(c.path(), &["verify", "--store", store, "--json"]).json();
+        assert_eq!(v["ok"], true, "{v}");
+        assert_eq!(v["entries_checked"], 9);
+        assert_eq!(v["findings"].as_array().unwrap().len(), 0);
+        let text = ok(c.path(), &["--store", store, "verify"]).stdout;
+        assert!(text.contains("OK: 9 entries checked"), "{text}");
+    }
+
+    let audit = c.a(&["audit", "--json"]).json();
+    assert_eq!(audit["ok"], true, "{audit}");
+    assert_eq!(audit["entries_checked"], 9);
+    assert!(audit["findings"].as_array().unwrap().is_empty());
+    assert_eq!(audit["notices"].as_array().unwrap().len(), 2);
+    assert_eq!(audit["disputes"][0]["ack"]["state"], "disputed");
+    assert_eq!(audit["notices"][0]["receivers"][0]["ack"]["status"], "met");
+    // The update has a 4-hour acknowledgement window (the default for high): judged three
+    // days later with the dispute it is met; the first notice's ack too.
+    let later = c.a(&["audit", "--at", "2099-01-01T00:00:00Z"]);
+    assert!(
+        later.stdout.contains("0 deadline(s) missed"),
+        "{}",
+        later.stdout
+    );
+
+    let show = c.a(&["show", &notice[..10]]);
+    assert!(
+        show.stdout.contains("acked     by beta as received"),
+        "{}",
+        show.stdout
+    );
+    let log = c.b(&["log", "--json"]).json();
+    assert_eq!(log["entries"].as_array().unwrap().len(), 9);
+
+    // A notice nobody answers: pending now, missed later, and audit exits 1.
+    c.a(&[
+        "notify",
+        "--severity",
+        "critical",
+        "--category",
+        "outage",
+        "--summary",
+        "Down",
+    ]);
+    let pending = c.a(&["audit", "--json"]).json();
+    assert_eq!(pending["pending"], 2);
+    let r = hotline(
+        c.path(),
+        &["--store", "a", "audit", "--at", "2099-01-01T00:00:00Z"],
+    );
+    assert_eq!(r.code, 1, "{}", r.stdout);
+    assert!(r.stdout.contains("MISSED: no answer"), "{}", r.stdout);
+}
+
+#[test]
+fn bundle_verifies_with_no_store_and_any_tampered_byte_fails() {
+    let c = Channel::new();
+    c.a(&["define", "term", "--text", "meaning"]);
+    c.a(&[
+        "notify",
+        "--severity",
+        "low",
+        "--category",
+        "c",
+        "--summary",
+        "s",
+    ]);
+    c.send("a", "b");
+    ok(c.path(), &["--store", "b", "export", "--out", "all.bundle"]);
+    let empty = tempfile::tempdir().unwrap();
+    let bundle = c.path().join("all.bundle");
+    let bundle = bundle.to_str().unwrap();
+    let alpha = c.path().join("alpha.pub");
+    let beta = c.path().join("beta.pub");
+    let trust = [
+        "--trust",
+        alpha.to_str().unwrap(),
+        "--trust",
+        beta.to_str().unwrap(),
+    ];
+    let mut args = vec!["verify", bundle];
+    args.extend_from_slice(&trust);
+    args.push("--json");
+    let v = ok(empty.path(), &args).json();
+    assert_eq!(v["ok"], true);
+    assert_eq!(v["entries_checked"], 4);
+    assert!(
+        !empty.path().join(".hotline").exists(),
+        "verify BUNDLE made a store"
+    );
+
+    // Missing trust for a party is refused.
+    fails(
+        empty.path(),
+        &["verify", bundle, "--trust", alpha.to_str().unwrap()],
+        1,
+        "not among the --trust keys",
+    );
+
+    // Every byte of every entry record in the bundle: exit 1.
+    let bytes = std::fs::read(bundle).unwrap();
+    let records = hotline::bundle::scan(&bytes).unwrap().records;
+    let tampered = empty.path().join("t.bundle");
+    let mut checked = 0;
+    for r in records.iter().skip(1) {
+        let start = r.offset;
+        let end = r.offset + 5 + r.payload.len() + 8;
+        for i in start..end {
+            let mut copy = bytes.clone();
+            copy[i] ^= 0x20;
+            std::fs::write(&tampered, &copy).unwrap();
+            let mut a = vec!["verify", tampered.to_str().unwrap()];
+            a.extend_from_slice(&trust);
+            let run = hotline(empty.path(), &a);
+            assert_eq!(
+                run.code, 1,
+                "byte {i} flipped: {}{}",
+                run.stdout, run.stderr
+            );
+            checked += 1;
+        }
+    }
+    assert!(checked > 500, "{checked}");
+}
+
+#[test]
+fn tampered_bundle_is_refused_and_the_store_is_unchanged() {
+    let c = Channel::new();
+    c.a(&["define", "term", "--text", "meaning that will be altered"]);
+    ok(
+        c.path(),
+        &["--store", "a", "export", "--out", "good.bundle"],
+    );
+    let mut bytes = std::fs::read(c.path().join("good.bundle")).unwrap();
+    let at = bytes.windows(7).position(|w| w == b"altered").unwrap();
+    bytes[at] = b'A';
+    std::fs::write(c.path().join("bad.bundle"), &bytes).unwrap();
+    let before = c.journal("b");
+    let log_before = c.b(&["log", "--json"]).stdout;
+    let r = hotline(c.path(), &["--store", "b", "import", "bad.bundle"]);
+    assert_ne!(r.code, 0);
+    assert!(r.stderr.contains("error:"), "{}", r.stderr);
+    assert_eq!(c.journal("b"), before, "the journal changed");
+    assert_eq!(c.b(&["log", "--json"]).stdout, log_before);
+    ok(c.path(), &["--store", "b", "verify"]);
+    // The good bundle still imports, and importing it twice is a no-op.
+    ok(c.path(), &["--store", "b", "import", "good.bundle"]);
+    let again = c.b(&["import", "good.bundle", "--json"]).json();
+    assert_eq!(again["new_entries"], 0);
+}
+
+#[test]
+fn bundle_of_another_channel_is_refused() {
+    let c = Channel::new();
+    ok(
+        c.path(),
+        &[
+            "--store",
+            "other",
+            "channel",
+            "create",
+            "other",
+            "--key",
+            "alpha.key",
+            "--party",
+            "beta.pub",
+        ],
+    );
+    ok(
+        c.path(),
+        &["--store", "other", "export", "--out", "other.bundle"],
+    );
+    let before = c.journal("b");
+    fails(
+        c.path(),
+        &["--store", "b", "import", "other.bundle"],
+        2,
+        "channel",
+    );
+    assert_eq!(c.journal("b"), before);
+}
+
+#[test]
+fn wrong_keys_are_refused() {
+    let c = Channel::new();
+    // A key that is not a party of the charter.
+    fails(
+        c.path(),
+        &[
+            "--store",
+            "a",
+            "define",
+            "t",
+            "--text",
+            "x",
+            "--key",
+            "mallory.key",
+        ],
+        2,
+        "not a party",
+    );
+    fails(
+        c.path(),
+        &[
+            "--store",
+            "m",
+            "join",
+            "invite.bundle",
+            "--key",
+            "mallory.key",
+        ],
+        2,
+        "is not a party",
+    );
+    // A public key file where a secret key file is wanted.
+    fails(
+        c.path(),
+        &[
+            "--store",
+            "a",
+            "define",
+            "t",
+            "--text",
+            "x",
+            "--key",
+            "alpha.pub",
+        ],
+        2,
+        "alpha.pub",
+    );
+    // A secret key readable by others.
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        std::fs::copy(c.path().join("alpha.key"), c.path().join("open.key")).unwrap();
+        std::fs::set_permissions(
+            c.path().join("open.key"),
+            std::fs::Permissions::from_mode(0o644),
+        )
+        .unwrap();
+        fails(
+            c.path(),
+            &[
+                "--store", "a", "define", "t", "--text", "x", "--key", "open.key",
+            ],
+            2,
+            "can be read by other users",
+        );
+    }
+    // Nothing was written by any of these.
+    assert_eq!(
+        c.a(&["log", "--json"]).json()["entries"]
+            .as_array()
+            .unwrap()
+            .len(),
+        2
+    );
+}
+
+#[test]
+fn unknown_and_ambiguous_ids() {
+    let c = Channel::new();
+    fails(
+        c.path(),
+        &["--store", "a", "show", "ffffffffff"],
+        2,
+        "ffffffffff",
+    );
+    fails(c.path(), &["--store", "a", "ack", "zz12"], 2, "zz12");
+    // Write entries through the library until two ids share their first 4 hex digits.
+    let store_dir = c.path().join("a");
+    let key = hotline::keys::SecretKey::from_file_text(
+        &std::fs::read_to_string(c.path().join("alpha.key")).unwrap(),
+    )
+    .unwrap();
+    let mut seen = std::collections::HashMap::new();
+    let prefix = {
+        let mut store = hotline::store::Store::open(&store_dir).unwrap();
+        let mut n = 0u64;
+        loop {
+            let body = hotline::Body::Definition(hotline::entry::Definition {
+                term: format!("term {n}"),
+                text: "x".into(),
+                supersedes: None,
+            });
+            let e = store
+                .append(&key, &body, hotline::Timestamp(1_800_000_000))
+                .unwrap();
+            let id = e.id().unwrap().to_string();
+            if let Some(_other) = seen.insert(id[..4].to_owned(), id.clone()) {
+                break id[..4].to_owned();
+            }
+            n += 1;
+            assert!(n < 5000);
+        }
+    };
+    let r = fails(
+        c.path(),
+        &["--store", "a", "show", &prefix],
+        2,
+        "ids start with",
+    );
+    assert!(r.stderr.contains("hint:"), "{}", r.stderr);
+}
+
+#[test]
+fn store_in_use_and_corrupted_store() {
+    let c = Channel::new();
+    c.a(&["define", "term", "--text", "meaning"]);
+    {
+        let _held = hotline::store::Store::open(&c.path().join("a")).unwrap();
+        let start = std::time::Instant::now();
+        fails(c.path(), &["--store", "a", "log"], 2, "in use");
+        assert!(start.elapsed().as_secs() < 20, "waited instead of failing");
+    }
+    let entries_before = c.a(&["log", "--json"]).json()["entries"].clone();
+    // Corrupt every file of the index.
+    let index = c.path().join("a").join("index");
+    let mut files = vec![index.clone()];
+    let mut n = 0;
+    while let Some(d) = files.pop() {
+        for e in std::fs::read_dir(&d).unwrap() {
+            let p = e.unwrap().path();
+            if p.is_dir() {
+                files.push(p);
+            } else {
+                let len = std::fs::metadata(&p).unwrap().len() as usize;
+                std::fs::write(&p, vec![0xA5; len.max(64)]).unwrap();
+                n += 1;
+            }
+        }
+    }
+    assert!(n > 0);
+    let r = hotline(c.path(), &["--store", "a", "log"]);
+    if r.code != 0 {
+        assert_eq!(r.code, 2);
+        assert!(r.stderr.contains("hotline repair"), "{}", r.stderr);
+    }
+    ok(c.path(), &["--store", "a", "repair"]);
+    assert_eq!(c.a(&["log", "--json"]).json()["entries"], entries_before);
+    ok(c.path(), &["--store", "a", "verify"]);
+    // No store at all.
+    fails(
+        c.path(),
+        &["--store", "nowhere", "log"],
+        2,
+        "no hotline store",
+    );
+}
+
+#[test]
+fn keygen_protects_secret_keys() {
+    let dir = tempfile::tempdir().unwrap();
+    let r = ok(dir.path(), &["keygen", "alpha", "--json"]);
+    let secret = std::fs::read_to_string(dir.path().join("alpha.key")).unwrap();
+    let seed = secret
+        .lines()
+        .find_map(|l| l.strip_prefix("seed: "))
+        .unwrap();
+    assert!(!r.stdout.contains(seed) && !r.stderr.contains(seed));
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let mode = std::fs::metadata(dir.path().join("alpha.key"))
+            .unwrap()
+            .permissions()
+            .mode();
+        assert_eq!(mode & 0o777, 0o600);
+    }
+    fails(dir.path(), &["keygen", "alpha"], 2, "already exists");
+    assert_eq!(
+        std::fs::read_to_string(dir.path().join("alpha.key")).unwrap(),
+        secret
+    );
+    ok(dir.path(), &["keygen", "alpha", "--force"]);
+    assert_ne!(
+        std::fs::read_to_string(dir.path().join("alpha.key")).unwrap(),
+        secret
+    );
+    fails(dir.path(), &["keygen", "../evil"], 2, "party name");
+}
+
+#[test]
+fn usage_errors_and_help() {
+    let dir = tempfile::tempdir().unwrap();
+    let r = hotline(dir.path(), &["frobnicate"]);
+    assert_eq!(r.code, 2);
+    let help = ok(dir.path(), &["--help"]).stdout;
+    assert!(
+        help.contains("Exit codes") && help.contains("hotline demo"),
+        "{help}"
+    );
+    let help = ok(dir.path(), &["notify", "--help"]).stdout;
+    assert!(help.contains("Example"), "{help}");
+    let r = hotline(dir.path(), &["verify", "--json"]);
+    assert_eq!(r.code, 2);
+    assert_eq!(r.json()["ok"], false);
+}
+
+#[test]
+fn demo_runs_and_exits_zero() {
+    let dir = tempfile::tempdir().unwrap();
+    let r = ok(dir.path(), &["demo", "--dir", "play"]);
+    assert!(r.stdout.contains("Done:"), "{}", r.stdout);
+    assert!(r.stdout.contains("as disputed"), "{}", r.stdout);
+    let v = ok(dir.path(), &["demo", "--dir", "play2", "--json"]).json();
+    assert_eq!(v["ok"], true);
+    assert_eq!(v["timeline"].as_array().unwrap().len(), 10);
+    let _: PathBuf = dir.path().join("play/alpha.store/journal");
+}
