@@ -42,6 +42,7 @@ pub mod audit;
 pub mod bundle;
 pub mod chain;
 pub mod charter;
+pub mod checkpoint;
 pub mod encoding;
 pub mod entry;
 pub mod example;
