@@ -48,9 +48,11 @@ pub mod entry;
 pub mod example;
 pub mod keys;
 pub mod merkle;
+pub mod proof;
 #[cfg(feature = "store")]
 pub mod store;
 pub mod verify;
+pub mod witness;
 
 pub use charter::Charter;
 pub use entry::{Body, ChannelId, Entry, EntryId, Seq, SignedEntry, Timestamp};

@@ -19,7 +19,9 @@ use crate::keys::PartyId;
 use crate::merkle::{self, Frontier, Hash};
 
 mod fork;
+mod notes;
 pub use fork::{ForkError, ForkProof};
+pub use notes::{CheckpointSummary, Witnessed};
 
 /// How serious a finding is.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, serde::Serialize)]
@@ -74,6 +76,12 @@ pub enum FindingKind {
     AnswerBeforeSent,
     /// A claimed time far in the future of the verifier's clock.
     FutureTime,
+    /// A checkpoint note that does not parse, is of no feed of this channel, or whose
+    /// owner's signature or a cosignature does not verify.
+    BadCheckpoint,
+    /// Two signed checkpoints of one feed, or a checkpoint and the feed's signed entries, that
+    /// cannot both be true: the owner showed different parties different histories.
+    SplitView,
 }
 
 impl FindingKind {
@@ -116,6 +124,10 @@ pub struct Finding {
     /// For a fork: the two signed entries, a proof that stands on its own.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub evidence: Option<ForkProof>,
+    /// For a split view: the signed checkpoint notes that contradict each other or the
+    /// entries held (the notes' text, each a complete C2SP signed note).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub notes: Vec<String>,
 }
 
 /// What the verifier learned about one party's feed.
@@ -156,6 +168,8 @@ pub struct Report {
     pub findings: Vec<Finding>,
     /// One summary per party, in charter order.
     pub feeds: Vec<FeedSummary>,
+    /// Every checkpoint no finding contradicts, with its cosignatures; per feed, latest first.
+    pub checkpoints: Vec<notes::CheckpointSummary>,
 }
 
 impl Report {
@@ -230,6 +244,7 @@ impl Verifier<'_> {
             index,
             message,
             evidence: None,
+            notes: Vec::new(),
         });
     }
 
@@ -248,6 +263,7 @@ impl Verifier<'_> {
                     index: Some(index),
                     message: format!("input {index}: {e}"),
                     evidence: None,
+                    notes: Vec::new(),
                 });
                 return None;
             }
@@ -322,6 +338,18 @@ type Feed = BTreeMap<Seq, Vec<Checked>>;
 
 /// Verify `entries` (each one encoded signed entry) against `charter`.
 pub fn verify<B: AsRef<[u8]>>(charter: &Charter, entries: &[B], opts: Options) -> Report {
+    verify_with_notes::<B, &[u8]>(charter, entries, &[], opts)
+}
+
+/// Verify `entries` and checkpoint `notes` (each a C2SP signed note) against `charter`:
+/// everything [`verify`] checks, plus every note's signatures and every split view, between
+/// two notes of one feed or between a note and the feed's entries.
+pub fn verify_with_notes<B: AsRef<[u8]>, N: AsRef<[u8]>>(
+    charter: &Charter,
+    entries: &[B],
+    notes: &[N],
+    opts: Options,
+) -> Report {
     let channel = charter.id().unwrap_or_default();
     let mut v = Verifier {
         charter,
@@ -331,7 +359,7 @@ pub fn verify<B: AsRef<[u8]>>(charter: &Charter, entries: &[B], opts: Options) -
     };
     if let Err(e) = charter.check() {
         v.push(FindingKind::InvalidCharter, None, e.to_string());
-        return finish(v, entries.len(), Vec::new(), false);
+        return finish(v, entries.len(), Vec::new(), false, Vec::new());
     }
 
     // 1. Each entry on its own; identical entries (same id) count once.
@@ -373,11 +401,20 @@ pub fn verify<B: AsRef<[u8]>>(charter: &Charter, entries: &[B], opts: Options) -
         check_references(&mut v, c, &index, &prefix_roots);
     }
 
+    // 4. Checkpoints: signatures, and split views against each other and the entries held.
+    let checkpoints = notes::check(&mut v, notes, &prefix_roots);
+
     let in_effect = summaries.iter().all(|s| s.accepted);
-    finish(v, entries.len(), summaries, in_effect)
+    finish(v, entries.len(), summaries, in_effect, checkpoints)
 }
 
-fn finish(v: Verifier<'_>, n: usize, feeds: Vec<FeedSummary>, in_effect: bool) -> Report {
+fn finish(
+    v: Verifier<'_>,
+    n: usize,
+    feeds: Vec<FeedSummary>,
+    in_effect: bool,
+    checkpoints: Vec<notes::CheckpointSummary>,
+) -> Report {
     let ok = !v.findings.iter().any(|f| f.level == Level::Error);
     Report {
         ok,
@@ -386,6 +423,7 @@ fn finish(v: Verifier<'_>, n: usize, feeds: Vec<FeedSummary>, in_effect: bool) -
         in_effect,
         findings: v.findings,
         feeds,
+        checkpoints,
     }
 }
 

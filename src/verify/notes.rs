@@ -1,0 +1,198 @@
+//! Checkpoint notes in a verification: each note's signatures, and split views — two signed
+//! checkpoints of one feed that cannot both be true, or a checkpoint that contradicts the
+//! feed's own signed entries.
+
+use std::collections::HashMap;
+
+use super::{Finding, FindingKind, Verifier};
+use crate::entry::Timestamp;
+use crate::keys::PartyId;
+use crate::merkle::Hash;
+use crate::witness::{self, CheckedNote, Cosignature};
+
+/// The latest checkpoint of a feed that no finding contradicts.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct CheckpointSummary {
+    /// The feed owner's name.
+    pub party: String,
+    /// The checkpoint's origin.
+    pub origin: String,
+    /// Its tree size.
+    pub size: u64,
+    /// Its root (hex).
+    pub root: String,
+    /// Every verified cosignature over this size and root, from all notes held.
+    pub cosignatures: Vec<Cosignature>,
+}
+
+/// The earliest cosigned evidence that an entry was in its author's feed.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct Witnessed {
+    /// The cosigner.
+    pub by: String,
+    /// The cosignature's time: the entry was in the feed no later than this.
+    pub time: Timestamp,
+    /// The size of the checkpoint cosigned.
+    pub size: u64,
+}
+
+impl CheckpointSummary {
+    /// The earliest cosignature time of a checkpoint of `party`'s feed that includes `seq`,
+    /// among `checkpoints` (all consistent ones, not only the latest).
+    pub fn earliest_witness(
+        checkpoints: &[CheckpointSummary],
+        party: &str,
+        seq: u64,
+    ) -> Option<Witnessed> {
+        checkpoints
+            .iter()
+            .filter(|c| c.party == party && c.size > seq)
+            .flat_map(|c| {
+                c.cosignatures.iter().map(move |s| Witnessed {
+                    by: s.party.clone(),
+                    time: s.time,
+                    size: c.size,
+                })
+            })
+            .min_by_key(|w| w.time)
+    }
+}
+
+fn finding(
+    kind: FindingKind,
+    party: Option<(String, PartyId)>,
+    message: String,
+    notes: Vec<String>,
+) -> Finding {
+    Finding {
+        kind,
+        level: kind.level(),
+        party: party.as_ref().map(|p| p.0.clone()),
+        author: party.map(|p| p.1),
+        seq: None,
+        entry: None,
+        index: None,
+        message,
+        evidence: None,
+        notes,
+    }
+}
+
+fn text(note: &[u8]) -> String {
+    String::from_utf8_lossy(note).into_owned()
+}
+
+/// Check every note; report bad ones and split views; return every consistent checkpoint
+/// (one per feed, size and root, with all its cosignatures), latest first per party.
+pub(super) fn check<N: AsRef<[u8]>>(
+    v: &mut Verifier<'_>,
+    notes: &[N],
+    prefix_roots: &HashMap<PartyId, Vec<Hash>>,
+) -> Vec<CheckpointSummary> {
+    let mut good: Vec<(CheckedNote, &[u8])> = Vec::new();
+    for (i, n) in notes.iter().enumerate() {
+        match witness::check_note(v.charter, n.as_ref()) {
+            Ok(c) => good.push((c, n.as_ref())),
+            Err(e) => v.findings.push(finding(
+                FindingKind::BadCheckpoint,
+                None,
+                format!("checkpoint note #{i}: {e}"),
+                vec![text(n.as_ref())],
+            )),
+        }
+    }
+    let mut split = vec![false; good.len()];
+    // A checkpoint against the owner's own signed entries.
+    for (i, (c, note)) in good.iter().enumerate() {
+        let cp = &c.checkpoint;
+        let held = prefix_roots
+            .get(&c.key)
+            .and_then(|r| usize::try_from(cp.size()).ok().and_then(|n| r.get(n)));
+        if let Some(root) = held
+            && root != cp.root()
+        {
+            if let Some(s) = split.get_mut(i) {
+                *s = true;
+            }
+            v.findings.push(finding(
+                FindingKind::SplitView,
+                Some((c.party.clone(), c.key)),
+                format!(
+                    "{}'s signed checkpoint at size {} has root {}, but {}'s own signed entries held here give {}",
+                    c.party,
+                    cp.size(),
+                    &hex::encode(cp.root())[..12],
+                    c.party,
+                    &hex::encode(root)[..12]
+                ),
+                vec![text(note)],
+            ));
+        }
+    }
+    // Two checkpoints of one feed at one size with different roots.
+    let mut reported: Vec<(String, u64)> = Vec::new();
+    for (i, (a, na)) in good.iter().enumerate() {
+        for (j, (b, nb)) in good.iter().enumerate().skip(i + 1) {
+            let (ca, cb) = (&a.checkpoint, &b.checkpoint);
+            if ca.origin() != cb.origin() || ca.size() != cb.size() || ca.root() == cb.root() {
+                continue;
+            }
+            for k in [i, j] {
+                if let Some(s) = split.get_mut(k) {
+                    *s = true;
+                }
+            }
+            let key = (ca.origin().to_owned(), ca.size());
+            if reported.contains(&key) {
+                continue;
+            }
+            reported.push(key);
+            v.findings.push(finding(
+                FindingKind::SplitView,
+                Some((a.party.clone(), a.key)),
+                format!(
+                    "{} signed two checkpoints of its feed at size {} with different roots ({} and {}): a split view",
+                    a.party,
+                    ca.size(),
+                    &hex::encode(ca.root())[..12],
+                    &hex::encode(cb.root())[..12]
+                ),
+                vec![text(na), text(nb)],
+            ));
+        }
+    }
+    // Consistent checkpoints, cosignatures merged per (origin, size, root).
+    let mut out: Vec<CheckpointSummary> = Vec::new();
+    for (k, (c, _)) in good.iter().enumerate() {
+        if split.get(k).copied().unwrap_or(true) {
+            continue;
+        }
+        let cp = &c.checkpoint;
+        let root = hex::encode(cp.root());
+        match out
+            .iter_mut()
+            .find(|s| s.origin == cp.origin() && s.size == cp.size() && s.root == root)
+        {
+            Some(s) => {
+                for cs in &c.cosignatures {
+                    if !s
+                        .cosignatures
+                        .iter()
+                        .any(|x| x.key == cs.key && x.time == cs.time)
+                    {
+                        s.cosignatures.push(cs.clone());
+                    }
+                }
+            }
+            None => out.push(CheckpointSummary {
+                party: c.party.clone(),
+                origin: cp.origin().to_owned(),
+                size: cp.size(),
+                root,
+                cosignatures: c.cosignatures.clone(),
+            }),
+        }
+    }
+    out.sort_by(|a, b| a.party.cmp(&b.party).then(b.size.cmp(&a.size)));
+    out
+}

@@ -1,0 +1,402 @@
+//! Checkpoints of hotline feeds: which key signs a feed's checkpoint and under which name,
+//! which keys cosign it, and the rule a cosigner follows so that it never cosigns two
+//! inconsistent views of one feed. Pure: no I/O, no clock.
+//!
+//! - The owner of a feed signs its checkpoints as a C2SP signed note (Ed25519, type `0x01`)
+//!   under the key name [`checkpoint::origin`]: `hotline/<16 hex digits of the channel
+//!   id>/<party name>`, which is also the checkpoint's origin line.
+//! - Every other party cosigns with `cosignature/v1` (type `0x04`) under a name that depends on
+//!   its key alone, [`cosigner_name`]: `hotline-cosigner/<16 hex digits of the key>`. The
+//!   cosignature spec requires one key per cosigner name and the signed message does not carry
+//!   the name, so the name must not vary between channels.
+//! - A party cosigns a checkpoint only if it holds the feed up to the checkpoint's size and the
+//!   root of what it holds is the checkpoint's root. Its replica of a feed only grows, so every
+//!   checkpoint it cosigns is consistent with every one it cosigned before.
+
+use crate::charter::{Charter, Party};
+use crate::checkpoint::{self, Checkpoint, Cosigner, Note, NoteError, Signer, Verifier};
+use crate::entry::Timestamp;
+use crate::keys::{PartyId, SecretKey};
+use crate::merkle::Hash;
+
+/// The cosigner name of a key: `hotline-cosigner/` and the first 8 bytes of the key in hex.
+pub fn cosigner_name(key: &PartyId) -> String {
+    format!("hotline-cosigner/{}", key.fingerprint())
+}
+
+/// Why a checkpoint note was refused.
+#[non_exhaustive]
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum WitnessError {
+    /// The note does not parse or its signatures do not verify.
+    #[error("checkpoint note: {0}")]
+    Note(#[from] NoteError),
+    /// The checkpoint's origin names no feed of this channel.
+    #[error("checkpoint origin {origin:?} is not the origin of any party's feed in this channel")]
+    UnknownOrigin {
+        /// The origin found.
+        origin: String,
+    },
+    /// A key or name could not be used.
+    #[error("{0}")]
+    Key(String),
+    /// The cosigner does not hold the feed up to the checkpoint's size.
+    #[error(
+        "cannot cosign {party}'s checkpoint at size {size}: only {held} of its entries are held here; import its feed first"
+    )]
+    NotHeld {
+        /// The feed's owner.
+        party: String,
+        /// The checkpoint's size.
+        size: u64,
+        /// How many entries are held.
+        held: u64,
+    },
+    /// The checkpoint's root is not the root of the entries held: cosigning it would endorse
+    /// a view of the feed inconsistent with the one this party holds.
+    #[error(
+        "refusing to cosign {party}'s checkpoint at size {size}: its root {theirs} differs from the root {ours} of the entries held here (a split view)"
+    )]
+    Inconsistent {
+        /// The feed's owner.
+        party: String,
+        /// The checkpoint's size.
+        size: u64,
+        /// Root in the checkpoint (hex).
+        theirs: String,
+        /// Root of the entries held (hex).
+        ours: String,
+    },
+    /// The checkpoint is older than one already cosigned.
+    #[error(
+        "refusing to cosign {party}'s checkpoint at size {size}: a checkpoint at size {cosigned} was already cosigned"
+    )]
+    Stale {
+        /// The feed's owner.
+        party: String,
+        /// The checkpoint's size.
+        size: u64,
+        /// The size already cosigned.
+        cosigned: u64,
+    },
+    /// A party cannot cosign its own feed.
+    #[error("a party does not cosign its own checkpoint")]
+    OwnFeed,
+}
+
+fn key_err<E: std::fmt::Display>(e: E) -> WitnessError {
+    WitnessError::Key(e.to_string())
+}
+
+/// The origin of `party`'s feed in this channel.
+///
+/// # Errors
+///
+/// Only if the charter exceeds the size limit.
+pub fn origin(charter: &Charter, party: &Party) -> Result<String, WitnessError> {
+    Ok(checkpoint::origin(
+        &charter.id().map_err(key_err)?,
+        &party.name,
+    ))
+}
+
+/// The verifier of `party`'s checkpoint signatures.
+///
+/// # Errors
+///
+/// If the party's name or key cannot form a verifier key.
+pub fn log_verifier(charter: &Charter, party: &Party) -> Result<Verifier, WitnessError> {
+    Verifier::ed25519(&origin(charter, party)?, party.key).map_err(key_err)
+}
+
+/// The verifier of `key`'s cosignatures.
+///
+/// # Errors
+///
+/// If the key cannot form a verifier key.
+pub fn cosigner_verifier(key: &PartyId) -> Result<Verifier, WitnessError> {
+    Verifier::cosigner(&cosigner_name(key), *key).map_err(key_err)
+}
+
+/// One verified cosignature.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct Cosignature {
+    /// The cosigning party's name.
+    pub party: String,
+    /// Its key.
+    pub key: PartyId,
+    /// When it says it cosigned.
+    pub time: Timestamp,
+}
+
+/// A checkpoint note whose owner signature verified.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CheckedNote {
+    /// The feed owner's name.
+    pub party: String,
+    /// The feed owner's key.
+    pub key: PartyId,
+    /// The checkpoint.
+    pub checkpoint: Checkpoint,
+    /// Cosignatures by other parties that verified.
+    pub cosignatures: Vec<Cosignature>,
+}
+
+/// Parse and check a checkpoint note against the charter: its origin names a party's feed,
+/// that party's signature verifies, and every cosignature line from another party verifies.
+///
+/// # Errors
+///
+/// [`WitnessError`] saying what is wrong.
+pub fn check_note(charter: &Charter, note: &[u8]) -> Result<CheckedNote, WitnessError> {
+    let parsed = Note::parse(note)?;
+    let cp = Checkpoint::parse(parsed.text()).map_err(NoteError::NotACheckpoint)?;
+    let mut owner = None;
+    for p in &charter.parties {
+        if origin(charter, p)? == cp.origin() {
+            owner = Some(p);
+        }
+    }
+    let Some(owner) = owner else {
+        return Err(WitnessError::UnknownOrigin {
+            origin: cp.origin().to_owned(),
+        });
+    };
+    let others: Vec<&Party> = charter
+        .parties
+        .iter()
+        .filter(|p| p.key != owner.key)
+        .collect();
+    let verifiers = others
+        .iter()
+        .map(|p| cosigner_verifier(&p.key))
+        .collect::<Result<Vec<_>, _>>()?;
+    let (checkpoint, verified) =
+        checkpoint::open_checkpoint(note, &log_verifier(charter, owner)?, &verifiers)?;
+    let cosignatures = others
+        .iter()
+        .zip(&verifiers)
+        .filter_map(|(p, v)| {
+            let sig = verified.verified_by(v)?;
+            Some(Cosignature {
+                party: p.name.clone(),
+                key: p.key,
+                time: Timestamp(sig.timestamp()?),
+            })
+        })
+        .collect();
+    Ok(CheckedNote {
+        party: owner.name.clone(),
+        key: owner.key,
+        checkpoint,
+        cosignatures,
+    })
+}
+
+/// Sign a checkpoint of `key`'s own feed at `size` with `root`; returns the note's bytes.
+///
+/// # Errors
+///
+/// If the key is not a party of the charter, or cannot sign.
+pub fn sign_checkpoint(
+    charter: &Charter,
+    key: &SecretKey,
+    size: u64,
+    root: Hash,
+) -> Result<Vec<u8>, WitnessError> {
+    let party = charter
+        .party(&key.party())
+        .ok_or_else(|| WitnessError::Key("the key is not a party of the charter".into()))?;
+    let origin = origin(charter, party)?;
+    let body = Checkpoint::new(&origin, size, root, vec![])
+        .map_err(key_err)?
+        .body();
+    let signer = Signer::new(&origin, key).map_err(key_err)?;
+    Ok(checkpoint::sign(&body, &[&signer])?.encode())
+}
+
+/// What a cosigner knows of the feed a checkpoint is about.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Held {
+    /// How many entries of the feed it holds, from seq 0, without a gap or a fork.
+    pub size: u64,
+    /// The root of its first `checkpoint.size` entries, if it holds that many.
+    pub root_at_checkpoint: Option<Hash>,
+    /// The size of the last checkpoint of this feed it cosigned.
+    pub last_cosigned: Option<u64>,
+}
+
+/// Cosign another party's checkpoint note: only if the root is the root of the entries held
+/// at that size, and the size is not below one already cosigned. Returns the note with the
+/// cosignature line added.
+///
+/// # Errors
+///
+/// [`WitnessError::Inconsistent`], [`WitnessError::NotHeld`], [`WitnessError::Stale`],
+/// [`WitnessError::OwnFeed`], or a note error.
+pub fn cosign(
+    charter: &Charter,
+    key: &SecretKey,
+    note: &[u8],
+    held: &dyn Fn(&CheckedNote) -> Held,
+    now: Timestamp,
+) -> Result<Vec<u8>, WitnessError> {
+    let checked = check_note(charter, note)?;
+    if checked.key == key.party() {
+        return Err(WitnessError::OwnFeed);
+    }
+    let cp = &checked.checkpoint;
+    let h = held(&checked);
+    let Some(ours) = h.root_at_checkpoint else {
+        return Err(WitnessError::NotHeld {
+            party: checked.party,
+            size: cp.size(),
+            held: h.size,
+        });
+    };
+    if ours != *cp.root() {
+        return Err(WitnessError::Inconsistent {
+            party: checked.party,
+            size: cp.size(),
+            theirs: hex::encode(cp.root()),
+            ours: hex::encode(ours),
+        });
+    }
+    if let Some(last) = h.last_cosigned
+        && cp.size() < last
+    {
+        return Err(WitnessError::Stale {
+            party: checked.party,
+            size: cp.size(),
+            cosigned: last,
+        });
+    }
+    let cosigner = Cosigner::new(&cosigner_name(&key.party()), key).map_err(key_err)?;
+    let mut parsed = Note::parse(note)?;
+    parsed.add_signature(cosigner.cosign(&cp.body(), now.0)?)?;
+    Ok(parsed.encode())
+}
+
+/// Merge the signature lines of notes with the same text into one note (first seen first,
+/// each line once). Notes whose text differs from the first are ignored.
+///
+/// # Errors
+///
+/// If a note does not parse or the merged note would have too many signatures.
+pub fn merge(notes: &[&[u8]]) -> Result<Option<Vec<u8>>, WitnessError> {
+    let mut iter = notes.iter();
+    let Some(first) = iter.next() else {
+        return Ok(None);
+    };
+    let mut merged = Note::parse(first)?;
+    for n in iter {
+        let other = Note::parse(n)?;
+        if other.text() != merged.text() {
+            continue;
+        }
+        for sig in other.signatures() {
+            if !merged.signatures().contains(sig) {
+                merged.add_signature(sig.clone())?;
+            }
+        }
+    }
+    Ok(Some(merged.encode()))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::example::{self, test_key};
+
+    fn setup() -> (Charter, SecretKey, SecretKey, Vec<u8>) {
+        let charter = example::charter();
+        let (a, b) = (test_key("alpha"), test_key("beta"));
+        let note = sign_checkpoint(&charter, &a, 3, [7; 32]).unwrap();
+        (charter, a, b, note)
+    }
+
+    fn held(root: Option<Hash>, last: Option<u64>) -> impl Fn(&CheckedNote) -> Held {
+        move |_| Held {
+            size: 3,
+            root_at_checkpoint: root,
+            last_cosigned: last,
+        }
+    }
+
+    #[test]
+    fn sign_check_cosign() {
+        let (charter, _, b, note) = setup();
+        let checked = check_note(&charter, &note).unwrap();
+        assert_eq!(checked.party, "alpha");
+        assert!(checked.cosignatures.is_empty());
+        let cosigned = cosign(
+            &charter,
+            &b,
+            &note,
+            &held(Some([7; 32]), None),
+            Timestamp(99),
+        )
+        .unwrap();
+        let checked = check_note(&charter, &cosigned).unwrap();
+        assert_eq!(checked.cosignatures.len(), 1);
+        assert_eq!(checked.cosignatures[0].party, "beta");
+        assert_eq!(checked.cosignatures[0].time, Timestamp(99));
+        let merged = merge(&[&note, &cosigned]).unwrap().unwrap();
+        assert_eq!(merged, cosigned);
+    }
+
+    #[test]
+    fn cosigning_an_inconsistent_view_is_refused() {
+        let (charter, a, b, note) = setup();
+        let e = cosign(
+            &charter,
+            &b,
+            &note,
+            &held(Some([8; 32]), None),
+            Timestamp(1),
+        );
+        assert!(matches!(e, Err(WitnessError::Inconsistent { .. })), "{e:?}");
+        let e = cosign(&charter, &b, &note, &held(None, None), Timestamp(1));
+        assert!(matches!(e, Err(WitnessError::NotHeld { .. })), "{e:?}");
+        let e = cosign(
+            &charter,
+            &b,
+            &note,
+            &held(Some([7; 32]), Some(4)),
+            Timestamp(1),
+        );
+        assert!(matches!(e, Err(WitnessError::Stale { .. })), "{e:?}");
+        let e = cosign(
+            &charter,
+            &a,
+            &note,
+            &held(Some([7; 32]), None),
+            Timestamp(1),
+        );
+        assert_eq!(e, Err(WitnessError::OwnFeed));
+    }
+
+    #[test]
+    fn a_note_signed_by_the_wrong_party_is_refused() {
+        let charter = example::charter();
+        let b = test_key("beta");
+        // beta signs a checkpoint under alpha's origin.
+        let alpha = &charter.parties[0];
+        let origin = origin(&charter, alpha).unwrap();
+        let body = Checkpoint::new(&origin, 1, [1; 32], vec![]).unwrap().body();
+        let forged = checkpoint::sign(&body, &[&Signer::new(&origin, &b).unwrap()])
+            .unwrap()
+            .encode();
+        assert!(check_note(&charter, &forged).is_err());
+        let other = Checkpoint::new("hotline/0000000000000000/alpha", 1, [1; 32], vec![])
+            .unwrap()
+            .body();
+        let stray = checkpoint::sign(&other, &[&Signer::new("x", &b).unwrap()])
+            .unwrap()
+            .encode();
+        assert!(matches!(
+            check_note(&charter, &stray),
+            Err(WitnessError::UnknownOrigin { .. })
+        ));
+    }
+}
