@@ -11,7 +11,7 @@ use std::collections::HashMap;
 use crate::charter::Charter;
 use crate::entry::{AckState, Body, EntryId, Kind, SignedEntry, Stage, Timestamp};
 use crate::keys::PartyId;
-use crate::verify::{self, Options, Report};
+use crate::verify::{self, CheckpointSummary, Options, Report, Witnessed};
 
 /// Where a deadline stands at the audit time.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
@@ -106,6 +106,10 @@ pub struct NoticeStatus {
     pub summary: String,
     /// When the sender claims it was sent.
     pub sent: Timestamp,
+    /// The earliest cosignature of a checkpoint of the sender's feed that includes the notice:
+    /// signed evidence, by another party, that the notice was in the feed by then.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub witnessed: Option<Witnessed>,
     /// Every other party.
     pub receivers: Vec<Receiver>,
 }
@@ -152,9 +156,21 @@ struct Seen {
 
 /// Audit `entries` against `charter` at time `at`.
 pub fn audit<B: AsRef<[u8]>>(charter: &Charter, entries: &[B], at: Timestamp) -> Audit {
-    let verification = verify::verify(
+    audit_with_notes::<B, &[u8]>(charter, entries, &[], at)
+}
+
+/// Audit `entries` and checkpoint `notes` against `charter` at time `at`: as [`audit`], with
+/// split views reported and each notice's earliest cosigned checkpoint as "when" evidence.
+pub fn audit_with_notes<B: AsRef<[u8]>, N: AsRef<[u8]>>(
+    charter: &Charter,
+    entries: &[B],
+    notes: &[N],
+    at: Timestamp,
+) -> Audit {
+    let verification = verify::verify_with_notes(
         charter,
         entries,
+        notes,
         Options {
             now: Some(at),
             ..Options::default()
@@ -235,6 +251,11 @@ pub fn audit<B: AsRef<[u8]>>(charter: &Charter, entries: &[B], at: Timestamp) ->
             severity: n.severity.clone(),
             summary: n.summary.clone(),
             sent: s.signed.header().time,
+            witnessed: CheckpointSummary::earliest_witness(
+                &verification.checkpoints,
+                &label(&author),
+                s.signed.header().seq.0,
+            ),
             receivers,
         });
     }

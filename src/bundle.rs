@@ -1,5 +1,5 @@
-//! Bundles: a file of one charter and signed entries, for exchange between stores. A store's
-//! journal uses the same bytes. Pure: no I/O.
+//! Bundles: a file of one charter, signed entries and signed notes, for exchange between
+//! stores. A store's journal uses the same bytes. Pure: no I/O.
 //!
 //! ```text
 //! file   = magic "HOTLINE\0" (48 4f 54 4c 49 4e 45 00) ‖ version: u8 (= 1) ‖ record*
@@ -11,6 +11,7 @@
 //! |---|---|
 //! | 1 | the canonical `Charter` bytes |
 //! | 2 | the canonical `SignedEntry` bytes |
+//! | 3 | a signed note with what it claims: the canonical [`NoteRecord`] bytes |
 //!
 //! `len` is at most [`MAX_ENCODED_LEN`]. The first record is the charter and no other record
 //! is. The check value is not a signature: it catches damage and torn writes, and tells a
@@ -25,7 +26,7 @@ use std::fmt;
 use sha2::{Digest, Sha256};
 
 use crate::charter::{Charter, CharterError};
-use crate::encoding::{EncodeError, MAX_ENCODED_LEN};
+use crate::encoding::{self, DecodeError, EncodeError, MAX_ENCODED_LEN};
 
 /// The first 8 bytes of every bundle and journal.
 pub const MAGIC: [u8; 8] = *b"HOTLINE\0";
@@ -53,6 +54,8 @@ pub enum RecordKind {
     Charter = 1,
     /// 2: one signed entry.
     Entry = 2,
+    /// 3: one signed note (a checkpoint) and its origin, size and root ([`NoteRecord`]).
+    Note = 3,
 }
 
 impl RecordKind {
@@ -66,6 +69,7 @@ impl RecordKind {
         match code {
             1 => Some(RecordKind::Charter),
             2 => Some(RecordKind::Entry),
+            3 => Some(RecordKind::Note),
             _ => None,
         }
     }
@@ -76,6 +80,7 @@ impl fmt::Display for RecordKind {
         f.write_str(match self {
             RecordKind::Charter => "charter",
             RecordKind::Entry => "signed entry",
+            RecordKind::Note => "signed note",
         })
     }
 }
@@ -158,7 +163,7 @@ pub enum BundleError {
     Empty,
     /// The first record is not the charter.
     #[error(
-        "record {index} at byte offset {offset} is a signed entry, but the first record must be the charter"
+        "record {index} at byte offset {offset} is not the charter, but the first record must be the charter"
     )]
     CharterNotFirst {
         /// The record's position.
@@ -186,6 +191,18 @@ pub enum BundleError {
         /// What is wrong with the charter.
         error: CharterError,
     },
+    /// A signed-note record's payload is not a canonical [`NoteRecord`].
+    #[error(
+        "record {index} at byte offset {offset} is not a well-formed signed-note record: {error}"
+    )]
+    BadNoteRecord {
+        /// The record's position.
+        index: usize,
+        /// Where it starts.
+        offset: usize,
+        /// What is wrong with the payload.
+        error: DecodeError,
+    },
     /// A payload too large for a record (when writing).
     #[error("a {kind} of {len} bytes is over the {MAX_ENCODED_LEN}-byte record limit")]
     PayloadTooLong {
@@ -194,9 +211,48 @@ pub enum BundleError {
         /// Its length.
         len: usize,
     },
-    /// The charter could not be encoded (when writing).
-    #[error("the charter cannot be encoded: {0}")]
+    /// The charter or a note record could not be encoded (when writing).
+    #[error("cannot encode: {0}")]
     Encode(EncodeError),
+}
+
+/// The payload of a signed-note record (kind 3): a signed note, opaque here, and the origin,
+/// tree size and root hash the note's signed text states, so that a store can index the note
+/// without parsing it. Whoever writes the record checked the note and read these from it;
+/// an importer checks the note again and refuses a record whose fields disagree with it.
+///
+/// Canonical encoding ([`crate::encoding`]): `origin` (u64 length, UTF-8) ‖ `size` (u64) ‖
+/// `root` (32 bytes) ‖ `note` (u64 length, bytes).
+#[derive(Debug, Clone, PartialEq, Eq, Hash, bincode::Encode, bincode::Decode)]
+pub struct NoteRecord {
+    /// The note's origin line (for a checkpoint, the log's origin).
+    pub origin: String,
+    /// The tree size the note states.
+    pub size: u64,
+    /// The root hash the note states.
+    pub root: [u8; 32],
+    /// The whole signed note, as signed and as received (UTF-8 text, signature lines included).
+    pub note: Vec<u8>,
+}
+
+impl NoteRecord {
+    /// The canonical bytes, the record's payload.
+    ///
+    /// # Errors
+    ///
+    /// Only if the record is over [`MAX_ENCODED_LEN`] bytes.
+    pub fn encode(&self) -> Result<Vec<u8>, EncodeError> {
+        encoding::encode(self)
+    }
+
+    /// Decode a record's payload, strictly.
+    ///
+    /// # Errors
+    ///
+    /// The [`DecodeError`] if the bytes are not one canonical `NoteRecord`.
+    pub fn decode(bytes: &[u8]) -> Result<NoteRecord, DecodeError> {
+        encoding::decode(bytes)
+    }
 }
 
 /// The bytes every bundle starts with: [`MAGIC`] ‖ [`BUNDLE_VERSION`].
@@ -355,11 +411,19 @@ pub fn parse_record(bytes: &[u8], offset: usize, index: usize) -> Result<Record<
 /// Only for a bad header (see [`check_header`]).
 pub fn scan(bytes: &[u8]) -> Result<Scan<'_>, BundleError> {
     check_header(bytes)?;
+    Ok(scan_from(bytes, HEADER_LEN, 0))
+}
+
+/// [`scan`] from the record that starts at `offset`, numbering records from `first_index`, with
+/// no header check: for reading the rest of a file whose start is already known good.
+/// [`Scan::valid_len`] counts from the start of `bytes`.
+pub fn scan_from(bytes: &[u8], offset: usize, first_index: usize) -> Scan<'_> {
     let mut records = Vec::new();
-    let mut offset = HEADER_LEN;
+    let mut offset = offset;
     let mut stop = None;
     while offset < bytes.len() {
-        match parse_record(bytes, offset, records.len()) {
+        let index = first_index.saturating_add(records.len());
+        match parse_record(bytes, offset, index) {
             Ok(r) => {
                 offset = r.end();
                 records.push(r);
@@ -370,11 +434,11 @@ pub fn scan(bytes: &[u8]) -> Result<Scan<'_>, BundleError> {
             }
         }
     }
-    Ok(Scan {
+    Scan {
         records,
         valid_len: offset,
         stop,
-    })
+    }
 }
 
 /// The offset of the first well-formed record (known kind, length within the limit, the whole
@@ -397,6 +461,19 @@ pub struct Bundle {
     pub charter: Charter,
     /// The signed entries, canonical bytes, in file order (not yet verified).
     pub entries: Vec<Vec<u8>>,
+    /// The signed-note records, in file order (the notes not yet checked).
+    pub notes: Vec<BundleNote>,
+}
+
+/// A signed-note record of a bundle, with where it stands.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct BundleNote {
+    /// The record's position in the file, from 0.
+    pub index: usize,
+    /// The record's byte offset.
+    pub offset: usize,
+    /// The record's payload.
+    pub record: NoteRecord,
 }
 
 /// Write a bundle of `charter` and `entries` (each the canonical bytes of a signed entry).
@@ -406,18 +483,38 @@ pub struct Bundle {
 /// [`BundleError::Encode`] if the charter cannot be encoded, [`BundleError::PayloadTooLong`] if
 /// an entry is over the limit.
 pub fn write<B: AsRef<[u8]>>(charter: &Charter, entries: &[B]) -> Result<Vec<u8>, BundleError> {
+    write_with_notes(charter, entries, &[])
+}
+
+/// Write a bundle of `charter`, then `entries` (each the canonical bytes of a signed entry),
+/// then `notes`.
+///
+/// # Errors
+///
+/// [`BundleError::Encode`] if the charter or a note record cannot be encoded,
+/// [`BundleError::PayloadTooLong`] if an entry or note record is over the limit.
+pub fn write_with_notes<B: AsRef<[u8]>>(
+    charter: &Charter,
+    entries: &[B],
+    notes: &[NoteRecord],
+) -> Result<Vec<u8>, BundleError> {
     let mut out = header();
     let c = charter.encode().map_err(BundleError::Encode)?;
     out.extend(record(RecordKind::Charter, &c)?);
     for e in entries {
         out.extend(record(RecordKind::Entry, e.as_ref())?);
     }
+    for n in notes {
+        let payload = n.encode().map_err(BundleError::Encode)?;
+        out.extend(record(RecordKind::Note, &payload)?);
+    }
     Ok(out)
 }
 
 /// Read a whole bundle, strictly: the header, then every record intact to the last byte, the
-/// first record a valid charter and no other. The entries are not verified here (that is the
-/// verifier's job), only framed.
+/// first record a valid charter and no other, every note record a canonical [`NoteRecord`].
+/// The entries and notes are not verified here (that is the verifier's and the note
+/// checker's job), only framed.
 ///
 /// # Errors
 ///
@@ -441,16 +538,36 @@ pub fn read(bytes: &[u8]) -> Result<Bundle, BundleError> {
         error,
     })?;
     let mut entries = Vec::new();
+    let mut notes = Vec::new();
     for r in records {
-        if r.kind == RecordKind::Charter {
-            return Err(BundleError::SecondCharter {
-                index: r.index,
-                offset: r.offset,
-            });
+        match r.kind {
+            RecordKind::Charter => {
+                return Err(BundleError::SecondCharter {
+                    index: r.index,
+                    offset: r.offset,
+                });
+            }
+            RecordKind::Entry => entries.push(r.payload.to_vec()),
+            RecordKind::Note => {
+                let record =
+                    NoteRecord::decode(r.payload).map_err(|error| BundleError::BadNoteRecord {
+                        index: r.index,
+                        offset: r.offset,
+                        error,
+                    })?;
+                notes.push(BundleNote {
+                    index: r.index,
+                    offset: r.offset,
+                    record,
+                });
+            }
         }
-        entries.push(r.payload.to_vec());
     }
-    Ok(Bundle { charter, entries })
+    Ok(Bundle {
+        charter,
+        entries,
+        notes,
+    })
 }
 
 #[cfg(test)]
@@ -492,6 +609,87 @@ mod tests {
         for (i, r) in s.records.iter().enumerate() {
             assert_eq!(r.index, i);
         }
+    }
+
+    fn note(origin: &str, size: u64) -> NoteRecord {
+        NoteRecord {
+            origin: origin.into(),
+            size,
+            root: [size as u8; 32],
+            note: format!("{origin}\n{size}\nroot\n\n— sig\n").into_bytes(),
+        }
+    }
+
+    #[test]
+    fn notes_round_trip_after_the_entries() {
+        let (charter, entries, plain) = sample();
+        let notes = vec![note("example.org/a", 3), note("example.org/b", 1)];
+        let bytes = write_with_notes(&charter, &entries, &notes).unwrap();
+        // The entries' part is the plain bundle; the notes follow it.
+        assert_eq!(&bytes[..plain.len()], plain.as_slice());
+        let b = read(&bytes).unwrap();
+        assert_eq!(b.entries, entries);
+        let got: Vec<NoteRecord> = b.notes.iter().map(|n| n.record.clone()).collect();
+        assert_eq!(got, notes);
+        let first = &b.notes[0];
+        assert_eq!(
+            (first.index, first.offset),
+            (entries.len() + 1, plain.len())
+        );
+        let s = scan(&bytes).unwrap();
+        assert_eq!(s.records[first.index].kind, RecordKind::Note);
+        assert_eq!(read(&plain).unwrap().notes, vec![]);
+    }
+
+    #[test]
+    fn note_record_layout() {
+        let n = NoteRecord {
+            origin: "o".into(),
+            size: 5,
+            root: [0xab; 32],
+            note: b"hi".to_vec(),
+        };
+        let mut want = vec![0, 0, 0, 0, 0, 0, 0, 1, b'o', 0, 0, 0, 0, 0, 0, 0, 5];
+        want.extend([0xab; 32]);
+        want.extend([0, 0, 0, 0, 0, 0, 0, 2, b'h', b'i']);
+        assert_eq!(n.encode().unwrap(), want);
+        assert_eq!(NoteRecord::decode(&want).unwrap(), n);
+        let mut trailing = want.clone();
+        trailing.push(0);
+        assert!(NoteRecord::decode(&trailing).is_err());
+    }
+
+    #[test]
+    fn a_malformed_note_record_is_refused_where_it_stands() {
+        let (charter, entries, plain) = sample();
+        let mut bytes = write(&charter, &entries).unwrap();
+        bytes.extend(record(RecordKind::Note, b"not a note record").unwrap());
+        match read(&bytes) {
+            Err(BundleError::BadNoteRecord { index, offset, .. }) => {
+                assert_eq!((index, offset), (entries.len() + 1, plain.len()));
+            }
+            other => panic!("{other:?}"),
+        }
+        let mut note_first = header();
+        note_first.extend(record(RecordKind::Note, &note("o", 1).encode().unwrap()).unwrap());
+        assert_eq!(
+            read(&note_first),
+            Err(BundleError::CharterNotFirst {
+                index: 0,
+                offset: HEADER_LEN
+            })
+        );
+    }
+
+    #[test]
+    fn scan_from_numbers_records_from_where_it_starts() {
+        let (_, _, bytes) = sample();
+        let all = scan(&bytes).unwrap();
+        let third = all.records[2];
+        let rest = scan_from(&bytes, third.offset, 2);
+        assert_eq!(rest.records, all.records[2..].to_vec());
+        assert_eq!(rest.valid_len, bytes.len());
+        assert_eq!(rest.stop, None);
     }
 
     #[test]
@@ -635,13 +833,13 @@ mod tests {
     #[test]
     fn unknown_kind_oversize_and_garbage() {
         let mut b = header();
-        b.extend([3, 0, 0, 0, 0]);
+        b.extend([4, 0, 0, 0, 0]);
         assert_eq!(
             read(&b),
             Err(BundleError::UnknownKind {
                 index: 0,
                 offset: 9,
-                kind: 3
+                kind: 4
             })
         );
         let mut b = header();

@@ -350,7 +350,7 @@ mod tests {
         let uncosigned_note = {
             let n = String::from_utf8(p.note.clone()).unwrap();
             let cut = n.rfind("\u{2014} hotline-cosigner/").unwrap();
-            n[..cut].as_bytes().to_vec()
+            n.as_bytes()[..cut].to_vec()
         };
         let mut uncosigned = p.clone();
         uncosigned.note = uncosigned_note;

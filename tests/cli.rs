@@ -616,3 +616,173 @@ fn demo_runs_and_exits_zero() {
     assert_eq!(v["timeline"].as_array().unwrap().len(), 10);
     let _: PathBuf = dir.path().join("play/alpha.store/journal");
 }
+
+fn secret(c: &Channel, name: &str) -> hotline::SecretKey {
+    hotline::keys::SecretKey::from_file_text(
+        &std::fs::read_to_string(c.path().join(format!("{name}.key"))).unwrap(),
+    )
+    .unwrap()
+}
+
+#[test]
+fn checkpoints_cosignatures_and_offline_proofs() {
+    let c = Channel::new();
+    let notice = entry_id(&c.a(&[
+        "notify",
+        "--severity",
+        "high",
+        "--category",
+        "c",
+        "--summary",
+        "s",
+        "--json",
+    ]));
+    // No checkpoint yet: prove explains what to do.
+    let r = fails(
+        c.path(),
+        &["--store", "a", "prove", &notice, "--out", "p"],
+        2,
+        "no checkpoint",
+    );
+    assert!(r.stderr.contains("hotline cosign"), "{}", r.stderr);
+    let cp = c.a(&["checkpoint", "--json"]).json();
+    assert_eq!(cp["size"], 2);
+    assert!(
+        cp["note"]
+            .as_str()
+            .unwrap()
+            .contains("\n\n\u{2014} hotline/")
+    );
+    c.send("a", "b");
+    let cos = c.b(&["cosign", "--json"]).json();
+    assert_eq!(cos["cosigned"][0]["party"], "alpha");
+    // Cosigning again is a no-op, not a second cosignature.
+    assert!(c.b(&["cosign"]).stdout.contains("already cosigned"));
+    c.send("b", "a");
+    let v = c.a(&["verify", "--json"]).json();
+    assert_eq!(v["ok"], true, "{v}");
+    assert_eq!(v["checkpoints"][0]["cosignatures"][0]["party"], "beta");
+    let show = c.a(&["show", &notice]).stdout;
+    assert!(
+        show.contains("witnessed in the author's feed no later than"),
+        "{show}"
+    );
+
+    c.a(&["prove", &notice, "--out", "n.tlog-proof"]);
+    let proof = std::fs::read_to_string(c.path().join("n.tlog-proof")).unwrap();
+    assert!(
+        proof.starts_with("c2sp.org/tlog-proof@v1\nextra "),
+        "{proof}"
+    );
+    let judge = tempfile::tempdir().unwrap();
+    let file = c.path().join("n.tlog-proof");
+    let (ap, bp) = (c.path().join("alpha.pub"), c.path().join("beta.pub"));
+    let args = |f: &Path| -> Vec<String> {
+        vec![
+            "verify-proof".into(),
+            f.display().to_string(),
+            "--trust".into(),
+            ap.display().to_string(),
+            "--trust".into(),
+            bp.display().to_string(),
+            "--json".into(),
+        ]
+    };
+    let a = args(&file);
+    let a: Vec<&str> = a.iter().map(String::as_str).collect();
+    let v = ok(judge.path(), &a).json();
+    assert_eq!(v["ok"], true);
+    assert_eq!(v["seq"], 1);
+    assert_eq!(v["cosignatures"][0]["party"], "beta");
+    // Any single changed byte of the proof file: exit 1.
+    let bytes = std::fs::read(&file).unwrap();
+    let bad = judge.path().join("bad.tlog-proof");
+    for i in (0..bytes.len()).step_by(3) {
+        let mut copy = bytes.clone();
+        copy[i] ^= 0x02;
+        std::fs::write(&bad, &copy).unwrap();
+        let a = args(&bad);
+        let a: Vec<&str> = a.iter().map(String::as_str).collect();
+        let r = hotline(judge.path(), &a);
+        assert_eq!(r.code, 1, "byte {i}: {}{}", r.stdout, r.stderr);
+    }
+}
+
+#[test]
+fn inconsistent_checkpoints_are_refused_and_split_views_reported() {
+    let c = Channel::new();
+    c.a(&["define", "term", "--text", "meaning"]);
+    c.send("a", "b");
+    // Alpha equivocates: a checkpoint of its feed at size 2 whose root is not the root of the
+    // entries it signed, sent to beta on its own.
+    let charter = hotline::store::Store::open(&c.path().join("b"))
+        .unwrap()
+        .charter()
+        .clone();
+    let alpha = secret(&c, "alpha");
+    let forged = hotline::witness::sign_checkpoint(&charter, &alpha, 2, [0x55; 32]).unwrap();
+    let meta = hotline::witness::check_note(&charter, &forged).unwrap();
+    let record = hotline::bundle::NoteRecord {
+        origin: meta.checkpoint.origin().to_owned(),
+        size: 2,
+        root: [0x55; 32],
+        note: forged.clone(),
+    };
+    let bundle = hotline::bundle::write_with_notes::<Vec<u8>>(&charter, &[], &[record]).unwrap();
+    std::fs::write(c.path().join("forged.bundle"), bundle).unwrap();
+    let r = hotline(c.path(), &["--store", "b", "import", "forged.bundle"]);
+    assert_eq!(r.code, 1, "{}{}", r.stdout, r.stderr);
+    assert!(r.stdout.contains("SPLIT VIEW"), "{}", r.stdout);
+    // Beta refuses to cosign it.
+    let r = hotline(c.path(), &["--store", "b", "cosign"]);
+    assert_eq!(r.code, 1, "{}{}", r.stdout, r.stderr);
+    assert!(
+        r.stdout.contains("REFUSED") && r.stdout.contains("split view"),
+        "{}",
+        r.stdout
+    );
+    // Alpha's honest checkpoint at the same size arrives: both notes are the evidence.
+    c.a(&["checkpoint"]);
+    ok(
+        c.path(),
+        &["--store", "a", "export", "--out", "honest.bundle"],
+    );
+    let r = hotline(c.path(), &["--store", "b", "import", "honest.bundle"]);
+    assert_eq!(r.code, 1, "{}{}", r.stdout, r.stderr);
+    assert!(r.stdout.contains("signed two checkpoints"), "{}", r.stdout);
+    let r = hotline(c.path(), &["--store", "b", "verify", "--json"]);
+    assert_eq!(r.code, 1);
+    let v = r.json();
+    let pair = v["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|f| f["kind"] == "split-view" && f["notes"].as_array().map(Vec::len) == Some(2))
+        .unwrap_or_else(|| panic!("no split view with both notes: {v}"));
+    assert_eq!(pair["party"], "alpha");
+    let notes: Vec<&str> = pair["notes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|n| n.as_str().unwrap())
+        .collect();
+    assert!(notes.contains(&String::from_utf8(forged).unwrap().as_str()));
+    let audit = hotline(c.path(), &["--store", "b", "audit"]);
+    assert_eq!(audit.code, 1);
+    assert!(audit.stdout.contains("split-view"), "{}", audit.stdout);
+}
+
+#[test]
+fn parties_prints_c2sp_verifier_keys() {
+    let c = Channel::new();
+    let v = c.a(&["parties", "--json"]).json();
+    let alpha = &v["parties"][0];
+    let vkey = alpha["checkpoint_verifier_key"].as_str().unwrap();
+    assert!(
+        vkey.starts_with("hotline/") && vkey.contains("/alpha+"),
+        "{vkey}"
+    );
+    assert!(hotline::checkpoint::Verifier::parse(vkey).is_ok());
+    let co = alpha["cosigner_verifier_key"].as_str().unwrap();
+    assert!(co.starts_with("hotline-cosigner/"), "{co}");
+}

@@ -1,7 +1,8 @@
 //! Crashes and damage: a lost or garbled index is rebuilt from the journal; a journal cut
 //! anywhere inside its last record, or followed by garbage, opens with that record gone and
-//! everything before it intact; damage in the middle of the journal is refused, then cut by
-//! `repair` with the bytes kept.
+//! everything before it intact; damage in the middle of the journal is refused (at open when
+//! the index does not cover it, else by whatever reads the whole journal), then cut by
+//! `repair` with the bytes kept. Opening reads only what the index has not indexed.
 #![cfg(feature = "store")]
 #![allow(
     clippy::unwrap_used,
@@ -335,24 +336,134 @@ fn damage_in_the_middle_is_refused_then_cut_by_repair_with_the_bytes_kept() {
     let victim = records[2];
     let mut j = t.full.clone();
     j[victim.offset + 30] ^= 0x04;
-    let dir = restore(&t, "rot", &j);
-    match Store::open(&dir) {
-        Err(StoreError::JournalCorrupt { offset, record, .. }) => {
+    let is_the_damage = |e: StoreError| match e {
+        StoreError::JournalCorrupt { offset, record, .. } => {
             assert_eq!((offset, record), (victim.offset as u64, 2))
         }
         other => panic!("{other:?}"),
-    }
+    };
+
+    // With no index to vouch for the journal, opening reads all of it and refuses.
+    let bare = restore(&t, "rot-bare", &j);
+    fs::remove_dir_all(bare.join("index")).unwrap();
+    is_the_damage(Store::open(&bare).unwrap_err());
     // Nothing was cut by the refused open.
+    assert_eq!(fs::read(bare.join("journal")).unwrap(), j);
+
+    // Under an index that has indexed the damaged record, opening reads only the tail past
+    // the index's position, so the store opens and answers from the index; whatever reads
+    // the whole journal finds the damage.
+    let dir = restore(&t, "rot", &j);
+    let s = Store::open(&dir).unwrap();
+    assert_eq!(s.open_report().records_indexed, 1);
+    for (id, entry) in t.earlier.1.iter().zip(&t.earlier.2) {
+        assert_eq!(&s.get(id).unwrap(), entry);
+    }
+    is_the_damage(s.entries().unwrap_err());
+    is_the_damage(s.verify(Options::default()).unwrap_err());
+    is_the_damage(s.export(&BTreeMap::new()).unwrap_err());
+    let err = s.entries().unwrap_err().to_string();
+    assert!(says_repair_journal(&err), "{err}");
+    drop(s);
     assert_eq!(fs::read(dir.join("journal")).unwrap(), j);
 
+    for dir in [bare, dir] {
+        let r = Store::repair(&dir).unwrap();
+        assert_eq!(r.records_dropped, (records.len() - 3) as u64);
+        assert_eq!(r.torn_bytes_cut, (j.len() - victim.offset) as u64);
+        let kept = r.damaged_kept_in.unwrap();
+        assert_eq!(fs::read(kept).unwrap(), &j[victim.offset..]);
+        let s = Store::open(&dir).unwrap();
+        assert_eq!(s.entries().unwrap(), t.earlier.0[..1].to_vec());
+        assert!(s.export(&BTreeMap::new()).is_ok());
+    }
+}
+
+fn says_repair_journal(message: &str) -> bool {
+    message.contains("hotline repair") && message.contains("side file")
+}
+
+#[test]
+fn damage_past_what_the_index_covers_is_refused_at_open() {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path().join("alpha");
+    drop(alpha_store(&dir, 2));
+    let indexed = fs::metadata(dir.join("journal")).unwrap().len() as usize;
+    let snapshot = tmp.path().join("snapshot");
+    copy_dir(&dir, &snapshot);
+    let mut s = Store::open(&dir).unwrap();
+    for i in 0..3 {
+        s.append(
+            &test_key("alpha"),
+            &definition(&format!("later {i}")),
+            Timestamp(T0 + 3600 + i),
+        )
+        .unwrap();
+    }
+    drop(s);
+    let full = fs::read(dir.join("journal")).unwrap();
+    let records = bundle::scan(&full).unwrap().records;
+    // The first record the snapshot's index has not indexed, with two whole records after it.
+    let victim = records.iter().find(|r| r.offset == indexed).unwrap();
+    assert_eq!(victim.index, 4);
+    let mut j = full.clone();
+    j[victim.offset + 40] ^= 0x20;
+    fs::remove_dir_all(&dir).unwrap();
+    copy_dir(&snapshot, &dir);
+    fs::write(dir.join("journal"), &j).unwrap();
+    match Store::open(&dir) {
+        Err(StoreError::JournalCorrupt {
+            offset,
+            record,
+            detail,
+            ..
+        }) => {
+            assert_eq!((offset, record), (victim.offset as u64, 4));
+            assert!(detail.contains("hotline repair"), "{detail}");
+        }
+        other => panic!("{other:?}"),
+    }
+    assert_eq!(fs::read(dir.join("journal")).unwrap(), j);
     let r = Store::repair(&dir).unwrap();
-    assert_eq!(r.records_dropped, (records.len() - 3) as u64);
-    assert_eq!(r.torn_bytes_cut, (j.len() - victim.offset) as u64);
-    let kept = r.damaged_kept_in.unwrap();
-    assert_eq!(fs::read(kept).unwrap(), &j[victim.offset..]);
+    assert_eq!((r.records_dropped, r.entries_indexed), (2, 3));
+    assert_eq!(Store::open(&dir).unwrap().entry_count(), 3);
+}
+
+#[test]
+fn opening_reads_only_what_the_index_has_not_indexed() {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path().join("alpha");
+    drop(alpha_store(&dir, 60));
+    let len = fs::metadata(dir.join("journal")).unwrap().len();
+    let journal = fs::read(dir.join("journal")).unwrap();
+    let records = bundle::scan(&journal).unwrap().records;
+    let charter_end = records[0].end() as u64;
+    let last = records.last().unwrap();
+    let last_len = (last.end() - last.offset) as u64;
+
     let s = Store::open(&dir).unwrap();
-    assert_eq!(s.entries().unwrap(), t.earlier.0[..1].to_vec());
-    assert!(s.export(&BTreeMap::new()).is_ok());
+    assert_eq!(s.open_report().records_indexed, 0);
+    assert_eq!(s.open_report().journal_bytes_read, charter_end + last_len);
+    assert!(s.open_report().journal_bytes_read * 10 < len);
+    drop(s);
+
+    // With no index, or one of another format, all of it.
+    fs::remove_dir_all(dir.join("index")).unwrap();
+    let s = Store::open(&dir).unwrap();
+    assert_eq!(s.open_report().records_indexed, 61);
+    assert_eq!(s.open_report().journal_bytes_read, len);
+    let view = s.feed_view(&test_key("alpha").party()).unwrap();
+    drop(s);
+    {
+        let db = sled::open(dir.join("index")).unwrap();
+        db.open_tree("meta").unwrap().remove("format").unwrap();
+        db.flush().unwrap();
+    }
+    let s = Store::open(&dir).unwrap();
+    assert_eq!(s.open_report().records_indexed, 61);
+    assert_eq!(s.open_report().journal_bytes_read, len);
+    assert_eq!(s.feed_view(&test_key("alpha").party()).unwrap(), view);
+    assert_eq!(s.entry_count(), 61);
 }
 
 #[test]
@@ -370,4 +481,32 @@ fn a_damaged_header_or_charter_is_refused_not_cut() {
         Err(StoreError::JournalCorrupt { .. })
     ));
     assert_eq!(fs::read(dir.join("journal")).unwrap(), j);
+}
+
+#[test]
+fn an_index_of_another_journal_of_the_same_length_is_refused() {
+    // Two journals of the same channel whose records have the same lengths, but not the same
+    // entries: the index of one must not pass for the other's.
+    let tmp = tempfile::tempdir().unwrap();
+    let (d1, d2) = (tmp.path().join("one"), tmp.path().join("two"));
+    for (dir, term) in [(&d1, "term a"), (&d2, "term b")] {
+        let mut s = alpha_store(dir, 1);
+        s.append(&test_key("alpha"), &definition(term), Timestamp(T0 + 3600))
+            .unwrap();
+    }
+    let (j1, j2) = (
+        fs::read(d1.join("journal")).unwrap(),
+        fs::read(d2.join("journal")).unwrap(),
+    );
+    assert_eq!(j1.len(), j2.len());
+    assert_ne!(j1, j2);
+    fs::remove_dir_all(d2.join("index")).unwrap();
+    copy_dir(&d1.join("index"), &d2.join("index"));
+    match Store::open(&d2) {
+        Err(e @ StoreError::IndexDisagrees { .. }) => assert!(says_repair(&e), "{e}"),
+        other => panic!("{other:?}"),
+    }
+    Store::repair(&d2).unwrap();
+    let s = Store::open(&d2).unwrap();
+    assert_eq!(s.entries().unwrap(), bundle::read(&j2).unwrap().entries);
 }

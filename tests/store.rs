@@ -1,5 +1,6 @@
 //! The store: create, open, append, exchange bundles both ways, refuse what does not verify
-//! without writing a byte, keep forks as evidence, lock, resolve id prefixes.
+//! without writing a byte (an append checked alone against the index, as the verifier would
+//! check it), keep forks as evidence, lock, resolve id prefixes.
 #![cfg(feature = "store")]
 #![allow(
     clippy::unwrap_used,
@@ -575,4 +576,118 @@ fn journal_is_a_bundle() {
     assert_eq!(records[0].kind, RecordKind::Charter);
     // The full export is the journal, byte for byte.
     assert_eq!(s.export(&BTreeMap::new()).unwrap(), journal(&dir));
+}
+
+/// Append `body` with `key` and expect a refusal with exactly `want`, nothing written; and the
+/// verifier, given the store's entries and the entry, finds the same kinds on it.
+fn refused_as(s: &mut Store, dir: &Path, key: &SecretKey, body: &Body, want: &[FindingKind]) {
+    let before = journal(dir);
+    let got: Vec<FindingKind> = match s.append(key, body, at(40)) {
+        Err(StoreError::Rejected { findings }) => {
+            for f in &findings {
+                assert_eq!(f.author, Some(key.party()));
+                assert!(f.entry.is_some() && f.seq.is_some());
+            }
+            findings.iter().map(|f| f.kind).collect()
+        }
+        other => panic!("{other:?}"),
+    };
+    assert_eq!(got, want);
+    assert_eq!(journal(dir), before);
+    let head = s.head(&key.party()).unwrap();
+    let (e, _) = chain::sign_next(key, s.channel(), head.as_ref(), at(40), body).unwrap();
+    let mut all = s.entries().unwrap();
+    all.push(e.encode().unwrap());
+    let report = hotline::verify::verify(&example::charter(), &all, Options::default());
+    let found: Vec<FindingKind> = report
+        .findings
+        .iter()
+        .filter(|f| f.index == Some(all.len() - 1))
+        .map(|f| f.kind)
+        .collect();
+    assert_eq!(found, want, "{:#?}", report.findings);
+}
+
+#[test]
+fn append_checks_the_entry_alone_as_the_verifier_would() {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path().join("alpha");
+    let mut s = alpha_store(&dir, 2);
+    let key = test_key("alpha");
+    let defs = s.of_kind(Kind::Definition).unwrap();
+    let def = defs[0].id().unwrap();
+    let n = s
+        .append(&key, &notice("A-1"), at(20))
+        .unwrap()
+        .id()
+        .unwrap();
+    let commitment = |cites: Vec<EntryId>, supersedes| {
+        Body::Commitment(hotline::entry::Commitment {
+            title: "no attacks on hospitals".into(),
+            text: "neither side will".into(),
+            cites,
+            supersedes,
+        })
+    };
+
+    // References: held, and of the right kind.
+    refused_as(
+        &mut s,
+        &dir,
+        &key,
+        &commitment(vec![EntryId([1; 32])], None),
+        &[FindingKind::UnknownReference],
+    );
+    refused_as(
+        &mut s,
+        &dir,
+        &key,
+        &commitment(vec![n], None),
+        &[FindingKind::WrongReferenceKind],
+    );
+    refused_as(
+        &mut s,
+        &dir,
+        &key,
+        &Body::Definition(Definition {
+            term: "t".into(),
+            text: "x".into(),
+            supersedes: Some(n),
+        }),
+        &[FindingKind::WrongReferenceKind],
+    );
+    // Content, placement and policy.
+    refused_as(
+        &mut s,
+        &dir,
+        &key,
+        &commitment(vec![def, def], None),
+        &[FindingKind::InvalidBody],
+    );
+    let mut loud = notice("A-2");
+    if let Body::Notice(n) = &mut loud {
+        n.severity = "apocalyptic".into();
+    }
+    refused_as(&mut s, &dir, &key, &loud, &[FindingKind::UnknownSeverity]);
+    refused_as(
+        &mut s,
+        &dir,
+        &key,
+        &Body::Charter(example::charter()),
+        &[FindingKind::Placement],
+    );
+    let accept = Body::Acceptance(Acceptance {
+        charter: s.channel(),
+    });
+    refused_as(&mut s, &dir, &key, &accept, &[FindingKind::Placement]);
+
+    // What passes.
+    s.append(&key, &commitment(vec![def], None), at(41))
+        .unwrap();
+    let c = s.head(&party("alpha")).unwrap().unwrap().id;
+    let mut cites: Vec<EntryId> = defs.iter().map(|d| d.id().unwrap()).collect();
+    cites.sort();
+    s.append(&key, &commitment(cites, Some(c)), at(42)).unwrap();
+    let report = s.verify(Options::default()).unwrap();
+    assert!(report.ok && report.findings.is_empty(), "{report:?}");
 }

@@ -174,6 +174,45 @@ pub enum Command {
     },
     /// Rebuild the store's index from its journal.
     Repair,
+    /// Sign a checkpoint (C2SP tlog-checkpoint) of your own feed at its current size.
+    #[command(after_help = "Example:\n  hotline checkpoint && hotline export --out to-beta.bundle")]
+    Checkpoint {
+        #[command(flatten)]
+        key: KeyArg,
+    },
+    /// Cosign (cosignature/v1) the latest checkpoint of every other party's feed, after
+    /// checking it matches the entries you hold.
+    #[command(after_help = "Example:\n  hotline import from-alpha.bundle && hotline cosign")]
+    Cosign {
+        #[command(flatten)]
+        key: KeyArg,
+    },
+    /// Write an offline proof (c2sp.org/tlog-proof@v1) that one entry is in its author's feed.
+    #[command(after_help = "Example:\n  hotline prove 5388e8 --out notice.tlog-proof")]
+    Prove {
+        /// The entry (id or unique prefix).
+        id: String,
+        /// The proof file to write.
+        #[arg(long)]
+        out: PathBuf,
+        /// Overwrite an existing file.
+        #[arg(long)]
+        force: bool,
+    },
+    /// Check an offline proof with nothing but the parties' public keys: the entry's
+    /// signature, its inclusion, the checkpoint's signature and every other party's cosignature.
+    #[command(
+        after_help = "Example:\n  hotline verify-proof notice.tlog-proof --trust alpha.pub --trust beta.pub"
+    )]
+    VerifyProof {
+        /// The proof file.
+        file: PathBuf,
+        /// A public key file of a party you trust; the author and every cosigner you require.
+        #[arg(long, value_name = "PUB", required = true)]
+        trust: Vec<PathBuf>,
+    },
+    /// List the channel's parties with their C2SP verifier keys.
+    Parties,
     /// Play out a two-party exchange in a fresh directory and print its timeline.
     Demo {
         /// Where to play it [default: a new temporary directory].

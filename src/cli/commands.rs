@@ -95,7 +95,8 @@ pub fn dispatch(cli: Cli) -> Result<Output, Failure> {
             let store = open(&dir)?;
             let id = resolve(&store, &id)?;
             let entries = store.entries().map_err(store_failure)?;
-            render::show(store.charter(), &entries, &id)
+            let report = verify_store(&store, now())?;
+            render::show(store.charter(), &entries, &id, &report.checkpoints)
                 .ok_or_else(|| Failure::new(format!("entry {id} is not in the store")))
         }
         Command::Export { out, since, force } => export(&dir, &out, &since, force),
@@ -108,12 +109,7 @@ pub fn dispatch(cli: Cli) -> Result<Output, Failure> {
                         .hint("hotline verify BUNDLE --trust A.pub --trust B.pub"));
                 }
                 let store = open(&dir)?;
-                let report = store
-                    .verify(Options {
-                        now: Some(now()),
-                        ..Options::default()
-                    })
-                    .map_err(store_failure)?;
+                let report = verify_store(&store, now())?;
                 Ok(render::report(store.charter(), &report))
             }
         },
@@ -124,7 +120,8 @@ pub fn dispatch(cli: Cli) -> Result<Output, Failure> {
                 None => now(),
             };
             let entries = store.entries().map_err(store_failure)?;
-            let a = hotline::audit::audit(store.charter(), &entries, at);
+            let notes = note_bytes(&store)?;
+            let a = hotline::audit::audit_with_notes(store.charter(), &entries, &notes, at);
             Ok(render::audit(store.charter(), &a))
         }
         Command::Repair => {
@@ -140,7 +137,37 @@ pub fn dispatch(cli: Cli) -> Result<Output, Failure> {
             ))
         }
         Command::Demo { dir } => super::demo::run(dir),
+        Command::Checkpoint { key } => super::witness::checkpoint(&dir, &key),
+        Command::Cosign { key } => super::witness::cosign(&dir, &key),
+        Command::Prove { id, out, force } => super::witness::prove(&dir, &id, &out, force),
+        Command::VerifyProof { file, trust } => super::witness::verify_proof(&file, &trust),
+        Command::Parties => super::witness::parties(&dir),
     }
+}
+
+/// Every checkpoint note the store holds.
+pub(super) fn note_bytes(store: &Store) -> Result<Vec<Vec<u8>>, Failure> {
+    Ok(store
+        .all_notes()
+        .map_err(store_failure)?
+        .into_iter()
+        .map(|n| n.note)
+        .collect())
+}
+
+/// Verify everything the store holds, entries and checkpoints, from scratch.
+pub(super) fn verify_store(store: &Store, at: Timestamp) -> Result<verify::Report, Failure> {
+    let entries = store.entries().map_err(store_failure)?;
+    let notes = note_bytes(store)?;
+    Ok(verify::verify_with_notes(
+        store.charter(),
+        &entries,
+        &notes,
+        Options {
+            now: Some(at),
+            ..Options::default()
+        },
+    ))
 }
 
 /// The current time, in whole seconds.
@@ -209,15 +236,15 @@ pub fn store_failure(e: StoreError) -> Failure {
     }
 }
 
-fn open(dir: &Path) -> Result<Store, Failure> {
+pub(super) fn open(dir: &Path) -> Result<Store, Failure> {
     Store::open(dir).map_err(store_failure)
 }
 
-fn resolve(store: &Store, prefix: &str) -> Result<EntryId, Failure> {
+pub(super) fn resolve(store: &Store, prefix: &str) -> Result<EntryId, Failure> {
     store.resolve(prefix).map_err(store_failure)
 }
 
-fn read_file(path: &Path) -> Result<Vec<u8>, Failure> {
+pub(super) fn read_file(path: &Path) -> Result<Vec<u8>, Failure> {
     std::fs::read(path).map_err(|e| Failure::io("read", path, &e))
 }
 
@@ -256,7 +283,7 @@ pub fn load_key(path: &Path) -> Result<SecretKey, Failure> {
     })
 }
 
-fn load_pub(path: &Path) -> Result<PublicKey, Failure> {
+pub(super) fn load_pub(path: &Path) -> Result<PublicKey, Failure> {
     let text = String::from_utf8(read_file(path)?)
         .map_err(|_| Failure::new(format!("{} is not a public key file", path.display())))?;
     PublicKey::from_file_text(&text).map_err(|e| {
@@ -445,7 +472,12 @@ fn join(dir: &Path, bundle_path: &Path, key_path: &Path) -> Result<Output, Failu
     store
         .set_identity(&my_name, &absolute(key_path))
         .map_err(store_failure)?;
-    let imported = store.import(&bytes, Some(now())).map_err(store_failure)?;
+    let charter = b.charter.clone();
+    let imported = store
+        .import_with(&bytes, Some(now()), |note| {
+            super::witness::note_meta(&charter, note)
+        })
+        .map_err(store_failure)?;
     let channel = store.channel();
     let entry = store
         .append(
@@ -466,7 +498,7 @@ fn join(dir: &Path, bundle_path: &Path, key_path: &Path) -> Result<Output, Failu
     ))
 }
 
-fn signing_key(store: &Store, key: &KeyArg) -> Result<SecretKey, Failure> {
+pub(super) fn signing_key(store: &Store, key: &KeyArg) -> Result<SecretKey, Failure> {
     match &key.key {
         Some(p) => load_key(p),
         None => match store.identity() {
@@ -632,7 +664,12 @@ fn export(dir: &Path, out: &Path, since: &[String], force: bool) -> Result<Outpu
 fn import(dir: &Path, file: &Path) -> Result<Output, Failure> {
     let mut store = open(dir)?;
     let bytes = read_file(file)?;
-    let r = store.import(&bytes, Some(now())).map_err(store_failure)?;
+    let charter = store.charter().clone();
+    let r = store
+        .import_with(&bytes, Some(now()), |note| {
+            super::witness::note_meta(&charter, note)
+        })
+        .map_err(store_failure)?;
     let mut text = format!(
         "imported {} new entries from {} ({} already held)\n",
         r.new_entries,
@@ -647,16 +684,35 @@ fn import(dir: &Path, file: &Path) -> Result<Output, Failure> {
             f.seq
         ));
     }
-    let code = if r.forks.is_empty() { 0 } else { PROBLEM };
+    // A checkpoint that contradicts one already held, or the entries held, was kept as
+    // evidence: say so now.
+    let report = verify_store(&store, now())?;
+    let splits: Vec<&verify::Finding> = report
+        .findings
+        .iter()
+        .filter(|f| f.kind == verify::FindingKind::SplitView)
+        .collect();
+    for f in &splits {
+        text.push_str(&format!(
+            "SPLIT VIEW: {} (both kept as evidence)\n",
+            f.message
+        ));
+    }
+    if r.new_notes > 0 {
+        text.push_str(&format!("imported {} checkpoint note(s)\n", r.new_notes));
+    }
+    let ok = r.forks.is_empty() && splits.is_empty();
     Ok(Output {
         text,
         json: json!({
-            "ok": r.forks.is_empty(),
+            "ok": ok,
             "new_entries": r.new_entries,
             "already_held": r.already_held,
+            "new_notes": r.new_notes,
             "forks": r.forks,
+            "split_views": splits,
         }),
-        code,
+        code: if ok { 0 } else { PROBLEM },
     })
 }
 

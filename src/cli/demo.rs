@@ -33,12 +33,15 @@ impl Demo {
                 f.message
             ))
         })?;
-        let _ = writeln!(self.text, "{party:>5} $ hotline {}", shown(args));
+        let _ = writeln!(self.text, "{party:>6} $ hotline {}", shown(args));
         let _ = writeln!(self.text, "        {say}");
         self.steps
             .push(json!({ "party": party, "args": args, "result": out.json }));
-        if out.code != OK {
-            let _ = writeln!(self.text, "{}", out.text);
+        // Show what the commands a person would read closely print.
+        if out.code != OK || matches!(args.first(), Some(&"verify-proof" | &"cosign")) {
+            for line in out.text.lines() {
+                let _ = writeln!(self.text, "        | {line}");
+            }
         }
         Ok(out.json)
     }
@@ -249,6 +252,44 @@ fn play(d: &mut Demo) -> Result<(), Failure> {
         ],
     )?;
     d.exchange("beta", "alpha", 7)?;
+    d.run(
+        "alpha",
+        "alpha signs a checkpoint of its feed (C2SP tlog-checkpoint)",
+        &["checkpoint"],
+    )?;
+    d.exchange("alpha", "beta", 8)?;
+    d.run(
+        "beta",
+        "beta cosigns it, having checked it matches alpha's entries it holds",
+        &["cosign"],
+    )?;
+    d.run(
+        "beta",
+        "beta signs a checkpoint of its own feed",
+        &["checkpoint"],
+    )?;
+    d.exchange("beta", "alpha", 9)?;
+    d.run("alpha", "alpha cosigns beta's checkpoint", &["cosign"])?;
+    d.exchange("alpha", "beta", 10)?;
+    let proof = d.path("notice.tlog-proof");
+    d.run(
+        "alpha",
+        "alpha proves its first notice to an outsider: the entry, its inclusion proof, the cosigned checkpoint",
+        &["prove", &notice, "--out", &proof],
+    )?;
+    let (alpha_pub, beta_pub) = (d.path("alpha.pub"), d.path("beta.pub"));
+    d.run(
+        "judge",
+        "a third party checks the proof with nothing but the two public keys",
+        &[
+            "verify-proof",
+            &proof,
+            "--trust",
+            &alpha_pub,
+            "--trust",
+            &beta_pub,
+        ],
+    )?;
     Ok(())
 }
 

@@ -4,6 +4,7 @@ mod args;
 mod commands;
 mod demo;
 mod render;
+mod witness;
 
 use std::io::Write;
 use std::path::{Path, PathBuf};

@@ -6,7 +6,7 @@ use std::time::{Duration, UNIX_EPOCH};
 use hotline::audit::{Audit, Deadline};
 use hotline::charter::Charter;
 use hotline::entry::{Body, EntryId, SignedEntry, Stage, Timestamp};
-use hotline::verify::{Finding, Level, Report};
+use hotline::verify::{CheckpointSummary, Finding, Level, Report};
 use serde_json::{Value, json};
 
 use super::{OK, Output, PROBLEM};
@@ -118,7 +118,12 @@ pub fn log(charter: &Charter, entries: &[Vec<u8>]) -> Output {
 }
 
 /// `hotline show ID`.
-pub fn show(charter: &Charter, entries: &[Vec<u8>], id: &EntryId) -> Option<Output> {
+pub fn show(
+    charter: &Charter,
+    entries: &[Vec<u8>],
+    id: &EntryId,
+    checkpoints: &[CheckpointSummary],
+) -> Option<Output> {
     let items = items(entries);
     let item = items.iter().find(|i| i.id == *id)?;
     let h = item.signed.header();
@@ -205,12 +210,25 @@ pub fn show(charter: &Charter, entries: &[Vec<u8>], id: &EntryId) -> Option<Outp
     if acks.is_empty() {
         text.push_str("acked     not yet acknowledged by any other party in this store\n");
     }
+    let witnessed =
+        CheckpointSummary::earliest_witness(checkpoints, &charter.label(&h.author), h.seq.0);
+    match &witnessed {
+        Some(w) => {
+            let _ = writeln!(
+                text,
+                "witnessed {}",
+                super::witness::witnessed_line(&w.by, w.time, w.size)
+            );
+        }
+        None => text.push_str("witnessed no cosigned checkpoint held here includes it yet\n"),
+    }
     Some(Output::ok(
         text,
         json!({
             "ok": true, "id": item.id, "author": charter.label(&h.author), "author_key": h.author,
             "seq": h.seq, "time": h.time, "prev": h.prev,
             "kind": item.body.as_ref().map(|b| b.kind().name()), "body": body_json, "acks": acks,
+            "witnessed": witnessed,
         }),
     ))
 }
@@ -256,6 +274,25 @@ pub fn report(charter: &Charter, r: &Report) -> Output {
                 ""
             } else {
                 "  (has not accepted the charter in what is held)"
+            }
+        );
+    }
+    for c in &r.checkpoints {
+        let cos: Vec<String> = c
+            .cosignatures
+            .iter()
+            .map(|s| format!("{} at {}", s.party, time(s.time)))
+            .collect();
+        let _ = writeln!(
+            text,
+            "  checkpoint {} size {} root {}, cosigned by {}",
+            c.party,
+            c.size,
+            c.root.get(..16).unwrap_or_default(),
+            if cos.is_empty() {
+                "nobody".into()
+            } else {
+                cos.join(", ")
             }
         );
     }
@@ -313,6 +350,13 @@ pub fn audit(charter: &Charter, a: &Audit) -> Output {
             n.summary,
             time(n.sent)
         );
+        if let Some(w) = &n.witnessed {
+            let _ = writeln!(
+                text,
+                "  {}",
+                super::witness::witnessed_line(&w.by, w.time, w.size)
+            );
+        }
         for r in &n.receivers {
             let acks: Vec<String> = r
                 .acks

@@ -8,6 +8,7 @@ use crate::charter::CharterError;
 use crate::encoding::EncodeError;
 use crate::entry::{ChannelId, EntryId, Seq};
 use crate::keys::PartyId;
+use crate::merkle::ProofError;
 use crate::verify::{Finding, ForkProof};
 
 /// Why a store operation failed. Whatever the variant, a failed write has left the journal as
@@ -155,6 +156,39 @@ pub enum StoreError {
     /// An entry or charter too large to encode.
     #[error("{0}")]
     Encode(#[from] EncodeError),
+    /// A signed-note record of a bundle was refused by the note checker, or states another
+    /// origin, size or root than its note. Nothing was written.
+    #[error(
+        "refused, nothing was written: the signed note in record {index} at byte offset {offset}: {reason}"
+    )]
+    BadNote {
+        /// The record's position in the bundle.
+        index: usize,
+        /// Its byte offset.
+        offset: usize,
+        /// What the checker said, or how the record disagrees with the note.
+        reason: String,
+    },
+    /// A root or proof asked of a party's tree beyond its size, or of an entry outside it.
+    #[error("{party}'s feed tree holds its first {tree_size} entries (up to any fork): {detail}")]
+    OutsideTree {
+        /// The party's name.
+        party: String,
+        /// The size of its tree.
+        tree_size: u64,
+        /// What was asked.
+        detail: String,
+    },
+    /// Sizes for which no proof exists (an empty old tree, an old size above the new, an
+    /// entry beyond the size).
+    #[error("{party}'s feed tree: {source}")]
+    BadProofRequest {
+        /// The party's name.
+        party: String,
+        /// What is wrong with the request.
+        #[source]
+        source: ProofError,
+    },
 }
 
 fn summarize(findings: &[Finding]) -> String {
@@ -192,13 +226,19 @@ pub struct OpenReport {
     pub torn_bytes_cut: u64,
     /// Journal records the index lacked and were indexed now.
     pub records_indexed: u64,
+    /// Journal bytes read to open the store. When the index vouches for the journal up to its
+    /// position, that is the header, the charter record, the last record the index covers and
+    /// everything after it; otherwise (no index, an index of another format, or one that
+    /// disagrees) the whole file.
+    pub journal_bytes_read: u64,
 }
 
 /// What [`Store::repair`](super::Store::repair) did.
 #[non_exhaustive]
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct RepairReport {
-    /// Signed entries in the rebuilt index (the whole journal but the charter).
+    /// Signed entries in the rebuilt index (every record of the journal but the charter and
+    /// the notes).
     pub entries_indexed: u64,
     /// Bytes cut off the end of the journal.
     pub torn_bytes_cut: u64,
@@ -209,7 +249,7 @@ pub struct RepairReport {
     pub damaged_kept_in: Option<PathBuf>,
 }
 
-/// What [`Store::import`](super::Store::import) did.
+/// What [`Store::import`](super::Store::import) or [`Store::import_with`](super::Store::import_with) did.
 #[non_exhaustive]
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct ImportReport {
@@ -217,6 +257,8 @@ pub struct ImportReport {
     pub new_entries: usize,
     /// Entries of the bundle the store already held (same id), skipped.
     pub already_held: usize,
+    /// Signed notes added to the store (those not already held, byte for byte).
+    pub new_notes: usize,
     /// The ids of the entries added, in the order written.
     pub new_ids: Vec<EntryId>,
     /// Forks the import revealed, each with both signed entries as evidence.

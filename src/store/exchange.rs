@@ -1,18 +1,20 @@
 //! Writing to the store: appending one's own entries, importing and exporting bundles, and
 //! verifying what the store holds.
 
-use std::collections::{BTreeMap, HashSet};
+use std::collections::{BTreeMap, BTreeSet, HashSet};
 
-use super::journal::Held;
+use super::index::note_key;
+use super::journal::{Held, HeldNote};
+use super::notes::NoteMeta;
 use super::{ImportReport, Store, StoreError, index_failed};
-use crate::bundle::{self, RecordKind};
+use crate::bundle::{self, NoteRecord, RecordKind};
 use crate::chain;
-use crate::entry::{Body, EntryId, Seq, SignedEntry, Timestamp};
+use crate::entry::{Body, EntryId, SignedEntry, Timestamp};
 use crate::keys::{PartyId, SecretKey};
 use crate::verify::{self, Finding, FindingKind, ForkProof, Level, Options, Report};
 
 /// A new entry about to be written.
-struct New {
+pub(super) struct New {
     id: EntryId,
     signed: SignedEntry,
     bytes: Vec<u8>,
@@ -38,9 +40,21 @@ fn key(f: &Finding) -> Key {
     (f.kind, f.author, f.seq, f.entry, f.message.clone())
 }
 
+/// The note checker of [`Store::import`]: it takes no notes.
+fn refuse_notes(_: &[u8]) -> Result<NoteMeta, String> {
+    Err(
+        "this import takes no signed notes (they need a note checker: see `Store::import_with`)"
+            .into(),
+    )
+}
+
 impl Store {
     /// Sign `body` as the next entry of `key`'s feed, at claimed time `now` (raised to the
     /// feed's last time if the clock is behind it), and store it: journal, `sync_data`, index.
+    ///
+    /// The entry is checked against the index alone (see the module docs), with O(log n)
+    /// reads: content, placement, severity, references held and of the right kind, and an
+    /// acknowledgement's view against the acknowledged feed's tree.
     ///
     /// # Errors
     ///
@@ -63,42 +77,67 @@ impl Store {
             .ok_or(StoreError::NotAParty { key: me })?
             .name
             .clone();
-        let feed = self.index.feed(&me)?;
-        if let Some(w) = feed.windows(2).find(|w| matches!(w, [a, b] if a.0 == b.0)) {
-            let seq = w.first().map_or(Seq(0), |(s, _)| *s);
+        if let Some(seq) = self.index.first_fork(&me)? {
             return Err(StoreError::Forked { party, seq });
         }
         let head = self.head(&me)?;
         let (signed, head) = chain::sign_next(key, self.channel, head.as_ref(), now, body)?;
-        let bytes = signed.encode()?;
+        let findings = self.check_new(&signed, head.id)?;
+        if !findings.is_empty() {
+            return Err(StoreError::Rejected { findings });
+        }
         let new = New {
             id: head.id,
             signed: signed.clone(),
-            bytes,
+            bytes: signed.encode()?,
         };
-        let mut candidates = vec![new.bytes.clone()];
-        self.accept(&mut candidates, vec![new], Options::default())?;
+        self.write(vec![new], Vec::new())?;
+        // The cached report no longer covers every entry held.
+        self.baseline = None;
         Ok(signed)
     }
 
-    /// Import a bundle: read it strictly, check it is this channel's, and verify the store's
-    /// entries plus the bundle's. If that adds any error-level finding other than a fork, refuse
-    /// the whole bundle and write nothing. Otherwise append every entry not already held in one
-    /// write, `sync_data`, and index them. Forks are accepted, both entries kept as evidence.
-    /// Importing the same bundle twice adds nothing the second time.
-    ///
-    /// `now` is the verifier's clock, for the future-time warning.
+    /// Import a bundle that holds no signed notes: [`Store::import_with`] with a note checker
+    /// that refuses every note.
     ///
     /// # Errors
     ///
-    /// [`StoreError::Bundle`] for a damaged or malformed bundle, [`StoreError::WrongChannel`]
-    /// for another channel's, [`StoreError::Rejected`] with the findings that refused it, or an
-    /// I/O or index error.
+    /// As [`Store::import_with`]; a bundle with a note record is refused with
+    /// [`StoreError::BadNote`].
     pub fn import(
         &mut self,
         bundle_bytes: &[u8],
         now: Option<Timestamp>,
     ) -> Result<ImportReport, StoreError> {
+        self.import_with(bundle_bytes, now, refuse_notes)
+    }
+
+    /// Import a bundle: read it strictly, check it is this channel's, check every signed note
+    /// with `check_note` (which parses and verifies the note and returns what it states), and
+    /// verify the store's entries plus the bundle's. If a note is refused or states other than
+    /// its record says, or the entries add any error-level finding other than a fork, refuse
+    /// the whole bundle and write nothing. Otherwise append every entry not already held, then
+    /// every note not already held (same bytes), in one write, `sync_data`, and index them.
+    /// Forks are accepted, both entries kept as evidence. Importing the same bundle twice adds
+    /// nothing the second time.
+    ///
+    /// `now` is the verifier's clock, for the future-time warning. This verifies every entry
+    /// the store holds, twice at most: imports are rarer than appends.
+    ///
+    /// # Errors
+    ///
+    /// [`StoreError::Bundle`] for a damaged or malformed bundle, [`StoreError::WrongChannel`]
+    /// for another channel's, [`StoreError::BadNote`] for a note refused,
+    /// [`StoreError::Rejected`] with the findings that refused it, or an I/O or index error.
+    pub fn import_with<F>(
+        &mut self,
+        bundle_bytes: &[u8],
+        now: Option<Timestamp>,
+        mut check_note: F,
+    ) -> Result<ImportReport, StoreError>
+    where
+        F: FnMut(&[u8]) -> Result<NoteMeta, String>,
+    {
         self.usable()?;
         let b = bundle::read(bundle_bytes)?;
         if b.charter != self.charter {
@@ -108,6 +147,34 @@ impl Store {
             });
         }
         let mut report = ImportReport::default();
+
+        // Every note is checked before anything else is done.
+        let mut notes: Vec<NoteRecord> = Vec::new();
+        let mut seen_notes = HashSet::new();
+        for n in b.notes {
+            let bad = |reason: String| StoreError::BadNote {
+                index: n.index,
+                offset: n.offset,
+                reason,
+            };
+            let meta = check_note(&n.record.note).map_err(bad)?;
+            let r = &n.record;
+            if meta.origin != r.origin || meta.size != r.size || meta.root != r.root {
+                return Err(bad(format!(
+                    "the record says origin {:?}, size {}, root {}, but the note states origin {:?}, size {}, root {}",
+                    r.origin,
+                    r.size,
+                    hex::encode(r.root),
+                    meta.origin,
+                    meta.size,
+                    hex::encode(meta.root)
+                )));
+            }
+            if !self.index.note_held(&r.note)? && seen_notes.insert(note_key(&r.note)) {
+                notes.push(n.record);
+            }
+        }
+
         // Entries to verify with the store's (all but exact copies of what is held), and the
         // subset to write (decodable, with an id not held and not seen earlier in the bundle).
         let mut to_check: Vec<Vec<u8>> = Vec::new();
@@ -144,48 +211,71 @@ impl Store {
             seen_bytes.insert(bytes.clone());
             to_check.push(bytes);
         }
-        if to_check.is_empty() {
-            return Ok(report);
+        let mut report_after: Option<Report> = None;
+        if !to_check.is_empty() {
+            let opts = Options {
+                now,
+                ..Options::default()
+            };
+            let (added, after) = self.verify_union(to_check, opts)?;
+            report.forks = added.forks;
+            report.warnings = added.warnings;
+            report_after = Some(after);
         }
-        let opts = Options {
-            now,
-            ..Options::default()
-        };
-        let new_ids: Vec<EntryId> = to_write.iter().map(|n| n.id).collect();
-        let added = self.accept(&mut to_check, to_write, opts)?;
-        report.new_entries = new_ids.len();
-        report.new_ids = new_ids;
-        report.forks = added.forks;
-        report.warnings = added.warnings;
+        report.new_ids = to_write.iter().map(|n| n.id).collect();
+        report.new_entries = to_write.len();
+        report.new_notes = notes.len();
+        let held = self.journal.entries;
+        let new_entries = to_write.len();
+        self.write(to_write, notes)?;
+        // The report is the store's own from now on, if everything verified was written (not
+        // so for re-signed copies of held entries).
+        if let Some(after) = report_after {
+            let whole = u64::try_from(after.entries_checked).ok()
+                == Some(held.saturating_add(u64::try_from(new_entries).unwrap_or(u64::MAX)));
+            self.baseline = whole.then_some(after);
+        }
         Ok(report)
     }
 
-    /// A bundle of the charter and every entry whose seq is at least `since[author]` (0 for an
-    /// author not named), in journal order.
+    /// A bundle of the charter, every entry whose seq is at least `since[author]` (0 for an
+    /// author not named), in journal order, then every signed note held, in journal order.
     ///
     /// # Errors
     ///
-    /// An I/O error, or [`StoreError::JournalCorrupt`] if the journal changed underneath.
+    /// An I/O error, or [`StoreError::JournalCorrupt`] if the journal is damaged.
     pub fn export(&self, since: &BTreeMap<PartyId, u64>) -> Result<Vec<u8>, StoreError> {
-        let mut out = Vec::new();
-        for bytes in self.journal.entries()? {
-            // The journal holds only entries that decoded when they were accepted.
-            let keep = SignedEntry::decode(&bytes).is_ok_and(|e| {
-                let h = e.header();
-                h.seq.0 >= since.get(&h.author).copied().unwrap_or(0)
-            });
-            if keep {
-                out.push(bytes);
+        let mut entries = Vec::new();
+        let mut notes = Vec::new();
+        for (kind, payload) in self.journal.records()? {
+            match kind {
+                RecordKind::Entry => {
+                    // The journal holds only entries that decoded when they were accepted.
+                    let keep = SignedEntry::decode(&payload).is_ok_and(|e| {
+                        let h = e.header();
+                        h.seq.0 >= since.get(&h.author).copied().unwrap_or(0)
+                    });
+                    if keep {
+                        entries.push(payload);
+                    }
+                }
+                RecordKind::Note => {
+                    // And only note records that decoded when they were written.
+                    if let Ok(n) = NoteRecord::decode(&payload) {
+                        notes.push(n);
+                    }
+                }
+                RecordKind::Charter => {}
             }
         }
-        Ok(bundle::write(&self.charter, &out)?)
+        Ok(bundle::write_with_notes(&self.charter, &entries, &notes)?)
     }
 
     /// Verify everything the store holds, from the journal, from scratch.
     ///
     /// # Errors
     ///
-    /// An I/O error, or [`StoreError::JournalCorrupt`] if the journal changed underneath.
+    /// An I/O error, or [`StoreError::JournalCorrupt`] if the journal is damaged.
     pub fn verify(&self, opts: Options) -> Result<Report, StoreError> {
         Ok(verify::verify(
             &self.charter,
@@ -195,21 +285,19 @@ impl Store {
     }
 
     /// Verify the store's entries followed by `candidates`; refuse if that adds an error-level
-    /// finding other than a fork; else write `new` to the journal (one write, `sync_data`) and
-    /// then to the index.
-    fn accept(
+    /// finding other than a fork. Returns what it added and the report.
+    fn verify_union(
         &mut self,
-        candidates: &mut Vec<Vec<u8>>,
-        new: Vec<New>,
+        candidates: Vec<Vec<u8>>,
         opts: Options,
-    ) -> Result<Added, StoreError> {
+    ) -> Result<(Added, Report), StoreError> {
         let mut all = self.journal.entries()?;
         let held = all.len();
         let baseline = match self.baseline.take() {
             Some(b) => b,
             None => verify::verify(&self.charter, &all, Options::default()),
         };
-        all.append(candidates);
+        all.extend(candidates);
         let report = verify::verify(&self.charter, &all, opts);
 
         let mut before: BTreeMap<Key, usize> = BTreeMap::new();
@@ -236,61 +324,91 @@ impl Store {
                 }
             }
         }
+        self.baseline = Some(baseline);
         if !errors.is_empty() {
-            self.baseline = Some(baseline);
             return Err(StoreError::Rejected { findings: errors });
         }
-        if new.is_empty() {
-            self.baseline = Some(baseline);
-            return Ok(added);
-        }
+        Ok((added, report))
+    }
 
-        let mut records = Vec::new();
-        let mut offsets = Vec::with_capacity(new.len());
-        for n in &new {
-            offsets.push(u64::try_from(records.len()).unwrap_or(u64::MAX));
-            records.extend(bundle::record(RecordKind::Entry, &n.bytes)?);
+    /// Write `entries` then `notes` to the journal (one write, `sync_data`) and then to the
+    /// index. Writes nothing if both are empty.
+    pub(super) fn write(
+        &mut self,
+        entries: Vec<New>,
+        notes: Vec<NoteRecord>,
+    ) -> Result<(), StoreError> {
+        if entries.is_empty() && notes.is_empty() {
+            return Ok(());
         }
+        let payloads: Vec<Vec<u8>> = notes
+            .iter()
+            .map(NoteRecord::encode)
+            .collect::<Result<_, _>>()?;
+        let records: Vec<(RecordKind, &[u8])> = entries
+            .iter()
+            .map(|n| (RecordKind::Entry, n.bytes.as_slice()))
+            .chain(payloads.iter().map(|p| (RecordKind::Note, p.as_slice())))
+            .collect();
         let first_record = self.journal.records;
-        let count = u64::try_from(new.len()).unwrap_or(u64::MAX);
-        let at = match self.journal.append(&records, count) {
-            Ok(at) => at,
-            Err(e) => {
-                self.baseline = Some(baseline);
-                return Err(e);
-            }
-        };
-        // The entries are durable from here on; an index failure only leaves the index
-        // behind, which the next open mends. The report is the store's own from now on, if
-        // everything verified was written (not so for re-signed copies of held entries).
-        self.baseline =
-            (report.entries_checked == held.saturating_add(new.len())).then_some(report);
-        let indexed = new
-            .into_iter()
-            .zip(offsets)
-            .zip(0u64..)
-            .try_for_each(|((n, offset), k)| {
-                self.index.add(&Held {
-                    record: first_record.saturating_add(k),
-                    offset: at.saturating_add(offset),
-                    id: n.id,
-                    signed: n.signed,
-                    bytes: n.bytes,
-                })
+        let offsets = self.journal.append(&records)?;
+        // The records are durable from here on; an index failure only leaves the index
+        // behind, which the next open mends.
+        let mut at = offsets.into_iter().zip(first_record..);
+        let mut indexed = Ok(());
+        let mut authors = BTreeSet::new();
+        for n in entries {
+            let Some((offset, record)) = at.next() else {
+                break;
+            };
+            authors.insert(n.signed.header().author);
+            indexed = self.index.add(&Held {
+                record,
+                offset,
+                id: n.id,
+                signed: n.signed,
+                bytes: n.bytes,
             });
+            if indexed.is_err() {
+                break;
+            }
+        }
+        // Each author's tree grows once, over all of its new entries.
+        for author in &authors {
+            if indexed.is_err() {
+                break;
+            }
+            indexed = self.index.update_tree(author);
+        }
+        if indexed.is_ok() {
+            for (note, payload) in notes.into_iter().zip(payloads) {
+                let Some((offset, record)) = at.next() else {
+                    break;
+                };
+                indexed = self.index.add_note(&HeldNote {
+                    record,
+                    offset,
+                    note,
+                    payload,
+                });
+                if indexed.is_err() {
+                    break;
+                }
+            }
+        }
         let positioned = indexed.and_then(|()| {
             self.index
-                .set_position(self.journal.records, self.journal.len, &self.channel)
+                .set_position(&self.journal.position(), &self.channel)
         });
         if let Err(e) = positioned {
             let detail = format!(
-                "the entries were saved in the journal, but the index could not be updated ({}); \
+                "the records were saved in the journal, but the index could not be updated ({}); \
                  reopen the store to index them",
                 index_failed(&e)
             );
             self.stale = Some(detail.clone());
             return Err(StoreError::Index { detail });
         }
-        Ok(added)
+        Ok(())
     }
 }

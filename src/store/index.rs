@@ -1,27 +1,44 @@
-//! The index: sled trees over the journal's entries. Everything here can be rebuilt from the
-//! journal, and nothing outside this file knows it is sled.
+//! The index: sled trees over the journal's records. Everything here can be rebuilt from the
+//! journal, and nothing outside this module and its two helpers ([`super::tree`],
+//! [`super::notes`]) knows it is sled.
 //!
 //! | tree | key | value |
 //! |---|---|---|
-//! | `meta` | `indexed` | records indexed `u64` ‖ journal bytes indexed `u64` ‖ channel id `[32]` |
+//! | `meta` | `format` | index format `u32` (= [`FORMAT`]) |
+//! | `meta` | `indexed` | records indexed `u64` ‖ journal bytes indexed `u64` ‖ channel id `[32]` ‖ byte offset of the last record indexed `u64` ‖ entries among the records `u64` |
 //! | `entries` | entry id `[32]` | journal record `u64` ‖ byte offset `u64` ‖ signed entry bytes |
-//! | `order` | journal record `u64` | entry id `[32]` |
+//! | `order` | journal record `u64` | record kind `u8` ‖ entry id `[32]` (kind 2) or note key `[32]` (kind 3) |
 //! | `feeds` | author `[32]` ‖ seq `u64` ‖ entry id `[32]` | empty |
 //! | `kinds` | body kind `u16` ‖ journal record `u64` | entry id `[32]` |
 //! | `forks` | author `[32]` ‖ seq `u64` | empty |
+//! | `nodes` | author `[32]` ‖ level `u8` ‖ index `u64` | perfect subtree hash `[32]` (see [`super::tree`]) |
+//! | `nodes` | author `[32]` ‖ `ff` | tree size `u64` |
+//! | `notes` | journal record `u64` | the note record's payload |
+//! | `note_keys` | note key `[32]` | journal record `u64` |
+//! | `note_origins` | origin length `u32` ‖ origin ‖ journal record `u64` | empty |
 //!
-//! Integers are big-endian, so keys sort in numeric order. The journal's charter is record 0,
-//! so a fresh index has indexed 1 record.
+//! Integers are big-endian, so keys sort in numeric order. A note key is
+//! `SHA-256("hotline/v1/index-note\0" ‖ note bytes)`. The journal's charter is record 0, so a
+//! fresh index has indexed 1 record.
+//!
+//! An index of another format (an older version's) is emptied and rebuilt from the journal
+//! when it is opened.
 
+use std::collections::BTreeSet;
 use std::path::Path;
 
 use super::error::StoreError;
-use super::journal::{Contents, Held};
-use crate::bundle;
+use super::journal::{Contents, Held, HeldNote, Item, Position};
+use crate::bundle::RecordKind;
+use crate::encoding;
 use crate::entry::{ChannelId, EntryId, Seq};
 use crate::keys::PartyId;
 
 const META_KEY: &[u8] = b"indexed";
+const FORMAT_KEY: &[u8] = b"format";
+/// The index format this version writes; any other is rebuilt.
+pub(super) const FORMAT: u32 = 2;
+const NOTE_KEY_TAG: &[u8] = b"hotline/v1/index-note\0";
 
 pub(super) struct Index {
     db: sled::Db,
@@ -31,9 +48,26 @@ pub(super) struct Index {
     feeds: sled::Tree,
     kinds: sled::Tree,
     forks: sled::Tree,
+    pub(super) nodes: sled::Tree,
+    pub(super) notes: sled::Tree,
+    pub(super) note_keys: sled::Tree,
+    pub(super) note_origins: sled::Tree,
 }
 
-fn index_err(e: sled::Error) -> StoreError {
+/// The index's position record.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(super) struct Meta {
+    pub at: Position,
+    pub channel: ChannelId,
+}
+
+/// What [`Index::bring_level`] did.
+pub(super) struct Levelled {
+    /// Records indexed now.
+    pub now: u64,
+}
+
+pub(super) fn index_err(e: sled::Error) -> StoreError {
     StoreError::Index {
         detail: describe(&e),
     }
@@ -53,11 +87,11 @@ fn describe(e: &sled::Error) -> String {
     }
 }
 
-fn id_from(bytes: &[u8]) -> Option<EntryId> {
+pub(super) fn id_from(bytes: &[u8]) -> Option<EntryId> {
     bytes.try_into().ok().map(EntryId)
 }
 
-fn u64_from(bytes: &[u8]) -> Option<u64> {
+pub(super) fn u64_from(bytes: &[u8]) -> Option<u64> {
     bytes.try_into().ok().map(u64::from_be_bytes)
 }
 
@@ -69,27 +103,67 @@ fn feed_key(author: &PartyId, seq: Seq, id: &EntryId) -> Vec<u8> {
     k
 }
 
+fn seq_key(author: &PartyId, seq: u64) -> Vec<u8> {
+    let mut k = Vec::with_capacity(40);
+    k.extend_from_slice(&author.0);
+    k.extend_from_slice(&seq.to_be_bytes());
+    k
+}
+
+/// The key under which the index knows a note: its bytes, hashed.
+pub(super) fn note_key(note: &[u8]) -> [u8; 32] {
+    encoding::tagged_hash(NOTE_KEY_TAG, note)
+}
+
+/// What the `order` tree holds for a record: its kind and the key of what it holds.
+fn order_value(kind: RecordKind, key: &[u8; 32]) -> Vec<u8> {
+    let mut v = Vec::with_capacity(33);
+    v.push(kind.code());
+    v.extend_from_slice(key);
+    v
+}
+
+/// What the `order` tree holds for a journal item.
+fn order_value_of(item: &Item) -> Vec<u8> {
+    match item {
+        Item::Entry(h) => order_value(RecordKind::Entry, &h.id.0),
+        Item::Note(n) => order_value(RecordKind::Note, &note_key(&n.note.note)),
+    }
+}
+
 fn disagrees(record: u64, detail: String) -> StoreError {
     StoreError::IndexDisagrees { record, detail }
 }
 
 impl Index {
-    /// Open (or create) the index.
+    /// Open (or create) the index. An index of another format is emptied, to be rebuilt.
     ///
     /// sled can panic on some damaged files rather than return an error; the panic is caught
     /// here and reported like any other failure to open.
     pub fn open(path: &Path) -> Result<Index, StoreError> {
         let open = || -> Result<Index, sled::Error> {
             let db = sled::Config::new().path(path).flush_every_ms(None).open()?;
-            Ok(Index {
+            let index = Index {
                 meta: db.open_tree("meta")?,
                 entries: db.open_tree("entries")?,
                 order: db.open_tree("order")?,
                 feeds: db.open_tree("feeds")?,
                 kinds: db.open_tree("kinds")?,
                 forks: db.open_tree("forks")?,
+                nodes: db.open_tree("nodes")?,
+                notes: db.open_tree("notes")?,
+                note_keys: db.open_tree("note_keys")?,
+                note_origins: db.open_tree("note_origins")?,
                 db,
-            })
+            };
+            let format = index.meta.get(FORMAT_KEY)?;
+            if format.as_deref() != Some(&FORMAT.to_be_bytes()[..]) {
+                for tree in index.trees() {
+                    tree.clear()?;
+                }
+                index.meta.insert(FORMAT_KEY, &FORMAT.to_be_bytes())?;
+            }
+            Ok(index)
         };
         match std::panic::catch_unwind(std::panic::AssertUnwindSafe(open)) {
             Ok(Ok(index)) => Ok(index),
@@ -102,54 +176,133 @@ impl Index {
         }
     }
 
-    /// Check the index against the journal and index what it lacks. Returns how many records
-    /// were indexed now.
-    pub fn bring_level(&self, channel: &ChannelId, j: &Contents) -> Result<u64, StoreError> {
-        let total = u64::try_from(j.entries.len())
-            .unwrap_or(u64::MAX)
-            .saturating_add(1);
-        let meta = self.meta.get(META_KEY).map_err(index_err)?;
+    fn trees(&self) -> [&sled::Tree; 10] {
+        [
+            &self.meta,
+            &self.entries,
+            &self.order,
+            &self.feeds,
+            &self.kinds,
+            &self.forks,
+            &self.nodes,
+            &self.notes,
+            &self.note_keys,
+            &self.note_origins,
+        ]
+    }
+
+    /// The position record, if there is one.
+    pub fn position(&self) -> Result<Option<Meta>, StoreError> {
+        let Some(v) = self.meta.get(META_KEY).map_err(index_err)? else {
+            return Ok(None);
+        };
+        let field = |at: usize| v.get(at..at.saturating_add(8)).and_then(u64_from);
+        match (
+            field(0),
+            field(8),
+            v.get(16..48).and_then(id_from),
+            field(48),
+            field(56),
+            v.len(),
+        ) {
+            (Some(records), Some(bytes), Some(c), Some(last_offset), Some(entries), 64) => {
+                Ok(Some(Meta {
+                    at: Position {
+                        records,
+                        bytes,
+                        last_offset,
+                        entries,
+                    },
+                    channel: ChannelId(c.0),
+                }))
+            }
+            _ => Err(disagrees(0, "its position record is damaged".into())),
+        }
+    }
+
+    /// The kind and payload of the record the index holds at journal position `record`, if it
+    /// holds one there (`None` for the charter, record 0).
+    pub fn record_at(&self, record: u64) -> Result<Option<(RecordKind, Vec<u8>)>, StoreError> {
+        let Some(v) = self.order.get(record.to_be_bytes()).map_err(index_err)? else {
+            return Ok(None);
+        };
+        let damaged = || StoreError::Index {
+            detail: format!("its record of journal position {record} is damaged"),
+        };
+        match (
+            v.first().copied().and_then(RecordKind::from_code),
+            v.get(1..),
+        ) {
+            (Some(RecordKind::Entry), Some(id)) => {
+                let id = id_from(id).ok_or_else(damaged)?;
+                Ok(self.get(&id)?.map(|b| (RecordKind::Entry, b)))
+            }
+            (Some(RecordKind::Note), Some(_)) => Ok(self
+                .notes
+                .get(record.to_be_bytes())
+                .map_err(index_err)?
+                .map(|p| (RecordKind::Note, p.to_vec()))),
+            _ => Err(damaged()),
+        }
+    }
+
+    /// Check the index against the journal's records from `j.first` on and index what it
+    /// lacks. When `j` is the whole journal (`first` = 1) everything the index holds is
+    /// checked; when it is the tail after the index's position, the journal's side of that
+    /// position was checked by [`super::journal::Journal::open_tail`], and only what the index
+    /// holds beyond it is checked here.
+    pub fn bring_level(&self, channel: &ChannelId, j: &Contents) -> Result<Levelled, StoreError> {
+        let total = j
+            .first
+            .saturating_add(u64::try_from(j.items.len()).unwrap_or(u64::MAX));
+        let item_at = |record: u64| -> Option<&Item> {
+            record
+                .checked_sub(j.first)
+                .and_then(|i| usize::try_from(i).ok())
+                .and_then(|i| j.items.get(i))
+        };
+        let meta = self.position()?;
         let indexed = match &meta {
-            Some(v) => {
-                let (records, bytes, ch) = match (
-                    v.get(..8).and_then(u64_from),
-                    v.get(8..16).and_then(u64_from),
-                    v.get(16..).and_then(id_from),
-                ) {
-                    (Some(r), Some(b), Some(c)) => (r, b, ChannelId(c.0)),
-                    _ => return Err(disagrees(0, "its position record is damaged".into())),
-                };
-                if ch != *channel {
+            Some(m) => {
+                let records = m.at.records;
+                if m.channel != *channel {
                     return Err(disagrees(
                         0,
                         format!(
                             "it indexes channel {}, the journal holds {}",
-                            ch.short(),
+                            m.channel.short(),
                             channel.short()
                         ),
                     ));
                 }
-                if records == 0 || records > total {
+                if records == 0 || records > total || records < j.first {
                     return Err(disagrees(
                         records,
                         format!("it has indexed {records} records, the journal holds {total}"),
                     ));
                 }
-                let end = match records.checked_sub(2) {
-                    None => j.charter_end,
-                    Some(last) => entry_at(j, last).map_or(0, end_of),
+                let end = match records.checked_sub(1) {
+                    Some(0) => Some(j.charter_end),
+                    Some(last) => item_at(last).map(Item::end),
+                    None => None,
                 };
-                if bytes != end {
+                if let Some(end) = end
+                    && m.at.bytes != end
+                {
                     return Err(disagrees(
                         records,
                         format!(
-                            "it has indexed {bytes} journal bytes, but its {records} records end at byte {end}"
+                            "it has indexed {} journal bytes, but its {records} records end at byte {end}",
+                            m.at.bytes
                         ),
                     ));
                 }
                 records
             }
             None => {
+                if j.first != 1 {
+                    return Err(disagrees(0, "its position record is missing".into()));
+                }
                 if !(self.entries.is_empty() && self.order.is_empty() && self.feeds.is_empty()) {
                     return Err(disagrees(
                         0,
@@ -159,23 +312,29 @@ impl Index {
                 1
             }
         };
-        // Every position the index holds, including any beyond its position record (an update
-        // cut short by a crash), must name the journal's entry there.
-        for item in self.order.iter() {
+        // Every position the index holds from `first` on, including any beyond its position
+        // record (an update cut short by a crash), must name the journal's record there.
+        for item in self.order.range(j.first.to_be_bytes()..) {
             let (k, v) = item.map_err(index_err)?;
             let record = u64_from(&k).unwrap_or(u64::MAX);
-            match record.checked_sub(1).and_then(|i| entry_at(j, i)) {
-                Some(h) if id_from(&v) == Some(h.id) => {}
-                Some(h) => {
+            match item_at(record) {
+                Some(i) if *v == *order_value_of(i) => {}
+                Some(Item::Entry(h)) => {
                     return Err(disagrees(
                         record,
                         format!("the journal holds entry {} there", h.id.short()),
                     ));
                 }
-                None => return Err(disagrees(record, "the journal has no entry there".into())),
+                Some(Item::Note(_)) => {
+                    return Err(disagrees(
+                        record,
+                        "the journal holds another record there".into(),
+                    ));
+                }
+                None => return Err(disagrees(record, "the journal has no record there".into())),
             }
         }
-        for record in 1..indexed {
+        for record in j.first..indexed {
             if !self
                 .order
                 .contains_key(record.to_be_bytes())
@@ -183,26 +342,56 @@ impl Index {
             {
                 return Err(disagrees(
                     record,
-                    "the index has no entry at this position".into(),
+                    "the index has no record at this position".into(),
                 ));
             }
         }
-        let todo = usize::try_from(indexed.saturating_sub(1))
-            .ok()
-            .and_then(|start| j.entries.get(start..))
+        let todo = indexed
+            .checked_sub(j.first)
+            .and_then(|start| usize::try_from(start).ok())
+            .and_then(|start| j.items.get(start..))
             .unwrap_or_default();
         if todo.is_empty() && meta.is_some() {
-            return Ok(0);
+            return Ok(Levelled { now: 0 });
         }
-        for h in todo {
-            self.add(h)?;
+        let mut authors = BTreeSet::new();
+        for item in todo {
+            match item {
+                Item::Entry(h) => {
+                    self.add(h)?;
+                    authors.insert(h.signed.header().author);
+                }
+                Item::Note(n) => self.add_note(n)?,
+            }
         }
-        let len = j.entries.last().map_or(j.charter_end, end_of);
-        self.set_position(total, len, channel)?;
-        Ok(u64::try_from(todo.len()).unwrap_or(u64::MAX))
+        for author in &authors {
+            self.update_tree(author)?;
+        }
+        let entries_before = match &meta {
+            Some(m) if j.first > 1 => m.at.entries,
+            _ => 0,
+        };
+        let entries =
+            entries_before.saturating_add(u64::try_from(j.entries().count()).unwrap_or(0));
+        // Only a fresh index of a journal that holds nothing but its charter gets here with no
+        // items.
+        let at = Position {
+            records: total,
+            bytes: j.items.last().map_or(j.charter_end, Item::end),
+            last_offset: j.items.last().map_or(
+                u64::try_from(crate::bundle::HEADER_LEN).unwrap_or(0),
+                Item::offset,
+            ),
+            entries,
+        };
+        self.set_position(&at, channel)?;
+        Ok(Levelled {
+            now: u64::try_from(todo.len()).unwrap_or(u64::MAX),
+        })
     }
 
-    /// Index one entry (idempotent).
+    /// Index one entry (idempotent). Its author's tree is brought level by
+    /// [`Index::update_tree`], which the caller runs once it has added every entry it has.
     pub fn add(&self, h: &Held) -> Result<(), StoreError> {
         let header = h.signed.header();
         let mut value = Vec::with_capacity(h.bytes.len().saturating_add(16));
@@ -211,11 +400,12 @@ impl Index {
         value.extend_from_slice(&h.bytes);
         self.entries.insert(h.id.0, value).map_err(index_err)?;
         self.order
-            .insert(h.record.to_be_bytes(), &h.id.0)
+            .insert(
+                h.record.to_be_bytes(),
+                order_value(RecordKind::Entry, &h.id.0),
+            )
             .map_err(index_err)?;
-        let mut at = Vec::with_capacity(40);
-        at.extend_from_slice(&header.author.0);
-        at.extend_from_slice(&header.seq.0.to_be_bytes());
+        let at = seq_key(&header.author, header.seq.0);
         for other in self.feeds.scan_prefix(&at).keys() {
             let other = other.map_err(index_err)?;
             if other.get(40..).and_then(id_from) != Some(h.id) {
@@ -232,17 +422,35 @@ impl Index {
         Ok(())
     }
 
-    /// Record that the first `records` journal records (`bytes` bytes) are indexed, and flush.
-    pub fn set_position(
-        &self,
-        records: u64,
-        bytes: u64,
-        channel: &ChannelId,
-    ) -> Result<(), StoreError> {
-        let mut v = Vec::with_capacity(48);
-        v.extend_from_slice(&records.to_be_bytes());
-        v.extend_from_slice(&bytes.to_be_bytes());
+    /// Index one note (idempotent).
+    pub fn add_note(&self, n: &HeldNote) -> Result<(), StoreError> {
+        let record = n.record.to_be_bytes();
+        self.notes
+            .insert(record, n.payload.as_slice())
+            .map_err(index_err)?;
+        self.note_keys
+            .insert(note_key(&n.note.note), &record)
+            .map_err(index_err)?;
+        self.note_origins
+            .insert(origin_key(&n.note.origin, Some(n.record)), &[])
+            .map_err(index_err)?;
+        self.order
+            .insert(
+                record,
+                order_value(RecordKind::Note, &note_key(&n.note.note)),
+            )
+            .map_err(index_err)?;
+        Ok(())
+    }
+
+    /// Record that the journal is indexed up to `at`, and flush.
+    pub fn set_position(&self, at: &Position, channel: &ChannelId) -> Result<(), StoreError> {
+        let mut v = Vec::with_capacity(64);
+        v.extend_from_slice(&at.records.to_be_bytes());
+        v.extend_from_slice(&at.bytes.to_be_bytes());
         v.extend_from_slice(&channel.0);
+        v.extend_from_slice(&at.last_offset.to_be_bytes());
+        v.extend_from_slice(&at.entries.to_be_bytes());
         self.meta.insert(META_KEY, v).map_err(index_err)?;
         self.db.flush().map_err(index_err)?;
         Ok(())
@@ -265,15 +473,38 @@ impl Index {
     pub fn feed(&self, party: &PartyId) -> Result<Vec<(Seq, EntryId)>, StoreError> {
         let mut out = Vec::new();
         for k in self.feeds.scan_prefix(party.0).keys() {
-            let k = k.map_err(index_err)?;
-            if let (Some(seq), Some(id)) = (
-                k.get(32..40).and_then(u64_from),
-                k.get(40..).and_then(id_from),
-            ) {
-                out.push((Seq(seq), id));
+            if let Some(e) = feed_entry(&k.map_err(index_err)?) {
+                out.push(e);
             }
         }
         Ok(out)
+    }
+
+    /// A party's last entry as `(seq, id)` (at a forked last seq, the one with the larger id).
+    pub fn last(&self, party: &PartyId) -> Result<Option<(Seq, EntryId)>, StoreError> {
+        match self.feeds.scan_prefix(party.0).keys().next_back() {
+            None => Ok(None),
+            Some(k) => Ok(feed_entry(&k.map_err(index_err)?)),
+        }
+    }
+
+    /// The ids of the entries held at `party`'s `seq`.
+    pub fn at_seq(&self, party: &PartyId, seq: u64) -> Result<Vec<EntryId>, StoreError> {
+        let mut out = Vec::new();
+        for k in self.feeds.scan_prefix(seq_key(party, seq)).keys() {
+            if let Some((_, id)) = feed_entry(&k.map_err(index_err)?) {
+                out.push(id);
+            }
+        }
+        Ok(out)
+    }
+
+    /// The first seq at which `party`'s feed has a fork, if it has one.
+    pub fn first_fork(&self, party: &PartyId) -> Result<Option<Seq>, StoreError> {
+        match self.forks.scan_prefix(party.0).keys().next() {
+            None => Ok(None),
+            Some(k) => Ok(k.map_err(index_err)?.get(32..).and_then(u64_from).map(Seq)),
+        }
     }
 
     /// The ids that start with `prefix` (whole bytes), in id order.
@@ -314,14 +545,21 @@ impl Index {
     }
 }
 
-/// Byte offset just past an entry's record.
-pub(super) fn end_of(h: &Held) -> u64 {
-    h.offset
-        .saturating_add(u64::try_from(h.bytes.len()).unwrap_or(u64::MAX))
-        .saturating_add(u64::try_from(bundle::RECORD_OVERHEAD).unwrap_or(u64::MAX))
+fn feed_entry(k: &[u8]) -> Option<(Seq, EntryId)> {
+    Some((
+        Seq(k.get(32..40).and_then(u64_from)?),
+        k.get(40..).and_then(id_from)?,
+    ))
 }
 
-/// The journal's entry number `i` (record `i + 1`).
-fn entry_at(j: &Contents, i: u64) -> Option<&Held> {
-    usize::try_from(i).ok().and_then(|i| j.entries.get(i))
+/// The `note_origins` key of `origin` and, with a record, of that note.
+pub(super) fn origin_key(origin: &str, record: Option<u64>) -> Vec<u8> {
+    let len = u32::try_from(origin.len()).unwrap_or(u32::MAX);
+    let mut k = Vec::with_capacity(origin.len().saturating_add(12));
+    k.extend_from_slice(&len.to_be_bytes());
+    k.extend_from_slice(origin.as_bytes());
+    if let Some(r) = record {
+        k.extend_from_slice(&r.to_be_bytes());
+    }
+    k
 }

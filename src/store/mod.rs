@@ -3,8 +3,8 @@
 //!
 //! | file | what |
 //! |---|---|
-//! | `journal` | a bundle (see [`crate::bundle`]): header, the charter record, then every signed entry accepted, in the order accepted. **The truth.** |
-//! | `index/` | a sled database indexing the journal: entries by id, feeds, kinds, forks. Rebuilt from the journal at will. |
+//! | `journal` | a bundle (see [`crate::bundle`]): header, the charter record, then every signed entry accepted and every signed note kept, in the order written. **The truth.** |
+//! | `index/` | a sled database indexing the journal: entries by id, feeds, kinds, forks, each feed's Merkle tree, notes. Rebuilt from the journal at will. |
 //! | `lock` | held (`File::try_lock`) for the life of a [`Store`]; a second opener gets [`StoreError::Locked`] at once. |
 //! | `config.json` | the party this store acts for and the path of its secret key file. |
 //!
@@ -19,24 +19,48 @@
 //!    (the journal itself is created by temporary file, rename and directory sync) — only then
 //!    does the operation report success;
 //! 2. only after that is sled updated, then flushed; a `meta` record says how many journal
-//!    records (and bytes) the index covers.
+//!    records (and bytes) the index covers, and where the last of them starts.
 //!
-//! On [`Store::open`]: the lock is taken; the journal is read and a torn tail (the incomplete
-//! or check-failing last record(s) of an interrupted write, never reported as done) is cut off
-//! and synced ([`OpenReport::torn_bytes_cut`]). Damage followed by well-formed records is not a
-//! torn tail and is refused ([`StoreError::JournalCorrupt`]; [`Store::repair`] cuts it, keeping
-//! the bytes in a side file). Then sled is opened ([`StoreError::IndexUnusable`] if it cannot
-//! be); an index behind the journal is brought level; one that claims more than the journal,
-//! or names another entry at a journal position, is [`StoreError::IndexDisagrees`]. Either
-//! error says to run `hotline repair`, which deletes `index/` and rebuilds it.
+//! # Opening
+//!
+//! [`Store::open`] takes the lock and opens sled ([`StoreError::IndexUnusable`] if it cannot
+//! be). Then, when the index has a position record, only what it does not vouch for is read:
+//! the journal's header and charter record (which must be the channel the index indexes), the
+//! last record the index covers (which must be where the index says, intact, and hold what the
+//! index holds for it), and everything after it. A torn tail there (the incomplete or
+//! check-failing last record(s) of an interrupted write, never reported as done) is cut off
+//! and synced ([`OpenReport::torn_bytes_cut`]); damage followed by well-formed records is not a
+//! torn tail and is refused ([`StoreError::JournalCorrupt`]); the records after the position
+//! are indexed. So opening costs the journal's tail, not its length
+//! ([`OpenReport::journal_bytes_read`]).
+//!
+//! If any of those checks fails, or the index has no position (new, deleted, or of another
+//! format), the whole journal is read and checked instead, as [`Store::repair`] does, with the
+//! same torn-tail and damage rules; an index behind the journal is brought level; one that
+//! claims more than the journal, or names another record at a journal position, is
+//! [`StoreError::IndexDisagrees`]. Either error says to run `hotline repair`, which deletes
+//! `index/` and rebuilds it.
+//!
+//! What opening does not do is re-read the records the index already vouches for: damage to
+//! them (a disk fault, an outside edit) is found by whatever next reads the whole journal —
+//! [`Store::verify`], [`Store::export`], [`Store::entries`], [`Store::import`] — as
+//! [`StoreError::JournalCorrupt`], and `hotline repair` cuts the journal there as above. The
+//! store's answers meanwhile come from the index's copies of the records, which were checked
+//! when they were written.
 //!
 //! # What the store holds
 //!
-//! Only entries that verify: [`Store::append`] and [`Store::import`] run
-//! [`crate::verify::verify`] over the store's entries plus the new ones, and refuse
-//! ([`StoreError::Rejected`], nothing written) if that adds any error-level finding other than a
-//! fork. Forks are kept — both entries — as evidence. This costs a verification of the whole
-//! store per write: milliseconds for thousands of entries.
+//! Only entries that verify. [`Store::append`] checks the new entry alone against the index,
+//! in O(log n) reads (see `check.rs`): content, placement, references, and an
+//! acknowledgement's view against the acknowledged feed's tree; and it appends only to a feed
+//! without a fork. [`Store::import`] runs [`crate::verify::verify`] over the store's entries
+//! plus the new ones, and refuses ([`StoreError::Rejected`], nothing written) if that adds any
+//! error-level finding other than a fork. Forks are kept — both entries — as evidence.
+//!
+//! Each feed's RFC 6962 tree is kept as its perfect subtrees (see `tree.rs`), so
+//! [`Store::root_at`], [`Store::inclusion_proof`] and [`Store::consistency_proof`] cost O(log n)
+//! reads, and an append O(log n) hashing. Signed notes (checkpoints) are kept as given, with
+//! what their caller says they state ([`Store::add_notes`], [`Store::import_with`]).
 
 use std::fs::{self, File, OpenOptions, TryLockError};
 use std::path::{Path, PathBuf};
@@ -45,16 +69,21 @@ use crate::chain::Head;
 use crate::charter::Charter;
 use crate::entry::{ChannelId, EntryId, FeedView, Kind, Seq, SignedEntry};
 use crate::keys::PartyId;
-use crate::merkle;
 use crate::verify::Report;
 
+mod check;
 mod config;
 mod error;
 mod exchange;
 mod index;
 mod journal;
+mod notes;
+mod proofs;
+mod tree;
 
 pub use error::{ImportReport, OpenReport, RepairReport, StoreError};
+pub use notes::{NoteMeta, StoredNote};
+pub use proofs::InclusionProof;
 
 use config::Config;
 use index::Index;
@@ -73,7 +102,8 @@ pub struct Store {
     channel: ChannelId,
     config: Option<Config>,
     opened: OpenReport,
-    /// The verifier's report on the store's entries, kept from the last write.
+    /// The verifier's report on the store's entries, kept from the last import (an import
+    /// verifies the store's entries with the bundle's); dropped by an append.
     baseline: Option<Report>,
     /// Set when the journal took a write the index could not: reads may be stale, so writes
     /// stop until the store is reopened (which indexes the rest).
@@ -133,7 +163,7 @@ impl Store {
         }
         let journal = Journal::create(dir, charter)?;
         let index = Index::open(&dir.join(INDEX))?;
-        index.set_position(1, journal.len, &channel)?;
+        index.set_position(&journal.position(), &channel)?;
         Ok(Store {
             index,
             journal,
@@ -149,7 +179,8 @@ impl Store {
     }
 
     /// Open the store in `dir`: lock it, cut a torn tail off the journal, and check the index
-    /// against the journal, indexing what it lacks. See the module docs.
+    /// against the journal, indexing what it lacks. Reads only the journal's tail past what
+    /// the index has indexed, when the index vouches for the rest. See the module docs.
     ///
     /// # Errors
     ///
@@ -163,10 +194,27 @@ impl Store {
             });
         }
         let lock = take_lock(dir)?;
-        let (journal, contents) = Journal::open(dir, OnDamage::Refuse)?;
-        let channel = contents.charter.id()?;
         let index = Index::open(&dir.join(INDEX))?;
-        let records_indexed = index.bring_level(&channel, &contents)?;
+        // Any doubt about the index's position means reading the whole journal, which says
+        // what is wrong.
+        let tail = match index.position().ok().flatten() {
+            None => None,
+            Some(meta) => match index.record_at(meta.at.records.saturating_sub(1)) {
+                Ok(last) if last.is_some() || meta.at.records == 1 => Journal::open_tail(
+                    dir,
+                    &meta.at,
+                    last.as_ref().map(|(k, p)| (*k, p.as_slice())),
+                    &meta.channel,
+                )?,
+                _ => None,
+            },
+        };
+        let (journal, contents) = match tail {
+            Some(opened) => opened,
+            None => Journal::open(dir, OnDamage::Refuse)?,
+        };
+        let channel = contents.charter.id()?;
+        let records_indexed = index.bring_level(&channel, &contents)?.now;
         let config = config::load(dir)?;
         Ok(Store {
             index,
@@ -178,6 +226,7 @@ impl Store {
             opened: OpenReport {
                 torn_bytes_cut: contents.cut.bytes,
                 records_indexed,
+                journal_bytes_read: contents.bytes_read,
             },
             baseline: None,
             stale: None,
@@ -211,7 +260,7 @@ impl Store {
         let index = Index::open(&path)?;
         index.bring_level(&channel, &contents)?;
         Ok(RepairReport {
-            entries_indexed: u64::try_from(contents.entries.len()).unwrap_or(u64::MAX),
+            entries_indexed: u64::try_from(contents.entries().count()).unwrap_or(u64::MAX),
             torn_bytes_cut: contents.cut.bytes,
             records_dropped: contents.cut.records_dropped,
             damaged_kept_in: contents.cut.kept_in,
@@ -268,7 +317,7 @@ impl Store {
 
     /// How many signed entries the store holds.
     pub fn entry_count(&self) -> u64 {
-        self.journal.records.saturating_sub(1)
+        self.journal.entries
     }
 
     /// The last entry of `party`'s feed (at a forked last seq, one of them).
@@ -277,7 +326,7 @@ impl Store {
     ///
     /// An index error.
     pub fn head(&self, party: &PartyId) -> Result<Option<Head>, StoreError> {
-        let Some(&(seq, id)) = self.index.feed(party)?.last() else {
+        let Some((seq, id)) = self.index.last(party)? else {
             return Ok(None);
         };
         let e = self.held(&id)?;
@@ -296,30 +345,22 @@ impl Store {
     pub fn feed_len(&self, party: &PartyId) -> Result<u64, StoreError> {
         Ok(self
             .index
-            .feed(party)?
-            .last()
+            .last(party)?
             .map_or(0, |(seq, _)| seq.0.saturating_add(1)))
     }
 
     /// The size and RFC 6962 root of `party`'s feed as held: its entries from seq 0 up to the
-    /// first fork. This is the view an acknowledgement of that party's entries commits to.
+    /// first fork ([`Store::tree_size`], [`Store::root_at`]), in O(log n) reads. This is the
+    /// view an acknowledgement of that party's entries commits to.
     ///
     /// # Errors
     ///
     /// An index error.
     pub fn feed_view(&self, party: &PartyId) -> Result<FeedView, StoreError> {
-        let feed = self.index.feed(party)?;
-        let mut leaves = Vec::new();
-        for (i, (seq, id)) in feed.iter().enumerate() {
-            let forked = feed.get(i.saturating_add(1)).is_some_and(|(s, _)| s == seq);
-            if seq.0 != leaves.len() as u64 || forked {
-                break;
-            }
-            leaves.push(merkle::leaf_hash(&self.held_bytes(id)?));
-        }
+        let size = self.tree_size(party)?;
         Ok(FeedView {
-            size: leaves.len() as u64,
-            root: merkle::root(&leaves),
+            size,
+            root: self.root_at(party, size)?,
         })
     }
 

@@ -1,0 +1,325 @@
+//! `checkpoint`, `cosign`, `prove`, `verify-proof` and `parties`.
+
+use std::fmt::Write as _;
+use std::path::{Path, PathBuf};
+
+use hotline::charter::Charter;
+use hotline::entry::Timestamp;
+use hotline::keys::PartyId;
+use hotline::proof::{self, OfflineProof};
+use hotline::store::{NoteMeta, Store};
+use hotline::witness::{self, CheckedNote, Held};
+use serde_json::json;
+
+use super::args::KeyArg;
+use super::commands::{
+    load_pub, now, open, read_file, resolve, signing_key, store_failure, write_new,
+};
+use super::render::time;
+use super::{Failure, OK, Output, PROBLEM};
+
+fn witness_failure(e: witness::WitnessError) -> Failure {
+    let hint = match &e {
+        witness::WitnessError::NotHeld { .. } => {
+            Some("import the party's latest bundle, then cosign again")
+        }
+        witness::WitnessError::Inconsistent { .. } => Some(
+            "do not trust this feed's owner until this is explained; `hotline verify` keeps both views as evidence",
+        ),
+        _ => None,
+    };
+    let f = Failure::new(e.to_string());
+    match hint {
+        Some(h) => f.hint(h),
+        None => f,
+    }
+}
+
+/// The metadata of a checkpoint note, for the store (which does not parse notes itself).
+pub fn note_meta(charter: &Charter, note: &[u8]) -> Result<NoteMeta, String> {
+    let c = witness::check_note(charter, note).map_err(|e| e.to_string())?;
+    Ok(NoteMeta {
+        origin: c.checkpoint.origin().to_owned(),
+        size: c.checkpoint.size(),
+        root: *c.checkpoint.root(),
+    })
+}
+
+/// Every note held for `party`'s feed that checks, with its bytes.
+fn checked_notes(store: &Store, party: &PartyId) -> Result<Vec<(CheckedNote, Vec<u8>)>, Failure> {
+    let charter = store.charter();
+    let Some(p) = charter.party(party) else {
+        return Ok(Vec::new());
+    };
+    let origin = witness::origin(charter, p).map_err(witness_failure)?;
+    let notes = store.notes(&origin).map_err(store_failure)?;
+    Ok(notes
+        .into_iter()
+        .filter_map(|n| {
+            witness::check_note(charter, &n.note)
+                .ok()
+                .map(|c| (c, n.note))
+        })
+        .collect())
+}
+
+pub fn checkpoint(dir: &Path, key: &KeyArg) -> Result<Output, Failure> {
+    let mut store = open(dir)?;
+    let sk = signing_key(&store, key)?;
+    let charter = store.charter().clone();
+    let me = charter.party(&sk.party()).ok_or_else(|| {
+        Failure::new("the key is not a party of this channel")
+            .hint("use the key of a party listed in the channel's charter")
+    })?;
+    let size = store.tree_size(&sk.party()).map_err(store_failure)?;
+    let root = store.root_at(&sk.party(), size).map_err(store_failure)?;
+    let note = witness::sign_checkpoint(&charter, &sk, size, root).map_err(witness_failure)?;
+    let origin = witness::origin(&charter, me).map_err(witness_failure)?;
+    store
+        .add_notes(&[(
+            NoteMeta {
+                origin: origin.clone(),
+                size,
+                root,
+            },
+            note.clone(),
+        )])
+        .map_err(store_failure)?;
+    let vkey = witness::log_verifier(&charter, me).map_err(witness_failure)?;
+    let text = String::from_utf8_lossy(&note).into_owned();
+    Ok(Output::ok(
+        format!(
+            "signed a checkpoint of {}'s feed at size {size}:\n\n{text}\nverifier key: {vkey}\nNext: export it to the other parties so they can cosign it (`hotline cosign`).\n",
+            me.name
+        ),
+        json!({ "ok": true, "origin": origin, "size": size, "root": hex::encode(root), "note": text, "verifier_key": vkey.to_string() }),
+    ))
+}
+
+pub fn cosign(dir: &Path, key: &KeyArg) -> Result<Output, Failure> {
+    let mut store = open(dir)?;
+    let sk = signing_key(&store, key)?;
+    let charter = store.charter().clone();
+    if charter.party(&sk.party()).is_none() {
+        return Err(Failure::new("the key is not a party of this channel"));
+    }
+    let mut text = String::new();
+    let mut done = Vec::new();
+    let mut refused = Vec::new();
+    for p in charter.parties.iter().filter(|p| p.key != sk.party()) {
+        let notes = checked_notes(&store, &p.key)?;
+        let Some((latest, bytes)) = notes.iter().max_by_key(|(c, _)| c.checkpoint.size()) else {
+            let _ = writeln!(text, "{}: no checkpoint of its feed is held yet", p.name);
+            continue;
+        };
+        let last_cosigned = notes
+            .iter()
+            .filter(|(c, _)| c.cosignatures.iter().any(|s| s.key == sk.party()))
+            .map(|(c, _)| c.checkpoint.size())
+            .max();
+        if last_cosigned == Some(latest.checkpoint.size()) {
+            let _ = writeln!(
+                text,
+                "{}: already cosigned its checkpoint at size {}",
+                p.name,
+                latest.checkpoint.size()
+            );
+            continue;
+        }
+        let tree = store.tree_size(&p.key).map_err(store_failure)?;
+        let size = latest.checkpoint.size();
+        let root_at_checkpoint = if size <= tree {
+            Some(store.root_at(&p.key, size).map_err(store_failure)?)
+        } else {
+            None
+        };
+        let held = move |_: &CheckedNote| Held {
+            size: tree,
+            root_at_checkpoint,
+            last_cosigned,
+        };
+        match witness::cosign(&charter, &sk, bytes, &held, now()) {
+            Ok(note) => {
+                let meta = note_meta(&charter, &note).map_err(Failure::new)?;
+                store.add_notes(&[(meta, note)]).map_err(store_failure)?;
+                let _ = writeln!(
+                    text,
+                    "{}: cosigned its checkpoint at size {size} (root {})",
+                    p.name,
+                    &hex::encode(latest.checkpoint.root())[..12]
+                );
+                done.push(json!({ "party": p.name, "size": size }));
+            }
+            Err(e) => {
+                let _ = writeln!(text, "{}: REFUSED: {e}", p.name);
+                refused.push(json!({ "party": p.name, "size": size, "reason": e.to_string() }));
+            }
+        }
+    }
+    let ok = refused.is_empty();
+    if !done.is_empty() {
+        text.push_str("Next: export the cosigned checkpoints back to their owners.\n");
+    }
+    Ok(Output {
+        text,
+        json: json!({ "ok": ok, "cosigned": done, "refused": refused }),
+        code: if ok { OK } else { PROBLEM },
+    })
+}
+
+pub fn prove(dir: &Path, id: &str, out: &Path, force: bool) -> Result<Output, Failure> {
+    let store = open(dir)?;
+    let id = resolve(&store, id)?;
+    let entry = store
+        .get(&id)
+        .map_err(store_failure)?
+        .ok_or_else(|| Failure::new(format!("entry {id} is not in the store")))?;
+    let author = entry.header().author;
+    let seq = entry.header().seq.0;
+    let name = store.charter().label(&author);
+    let tree = store.tree_size(&author).map_err(store_failure)?;
+    // Checkpoints that cover the entry and match the entries held; the most cosigned, then
+    // the earliest, so the proof shows the earliest witnessed time.
+    let mut best: Option<(CheckedNote, Vec<u8>)> = None;
+    let notes = checked_notes(&store, &author)?;
+    for (c, bytes) in &notes {
+        let size = c.checkpoint.size();
+        if size <= seq || size > tree {
+            continue;
+        }
+        if store.root_at(&author, size).map_err(store_failure)? != *c.checkpoint.root() {
+            continue;
+        }
+        let same: Vec<&[u8]> = notes
+            .iter()
+            .filter(|(o, _)| o.checkpoint == c.checkpoint)
+            .map(|(_, b)| b.as_slice())
+            .collect();
+        let merged = witness::merge(&same)
+            .map_err(witness_failure)?
+            .unwrap_or_else(|| bytes.clone());
+        let checked = witness::check_note(store.charter(), &merged).map_err(witness_failure)?;
+        let better = match &best {
+            None => true,
+            Some((b, _)) => {
+                (checked.cosignatures.len(), std::cmp::Reverse(size))
+                    > (b.cosignatures.len(), std::cmp::Reverse(b.checkpoint.size()))
+            }
+        };
+        if better {
+            best = Some((checked, merged));
+        }
+    }
+    let Some((checked, note)) = best else {
+        return Err(Failure::new(format!(
+            "no checkpoint of {name}'s feed held here covers seq {seq}"
+        ))
+        .hint(format!(
+            "{name} runs `hotline checkpoint` and exports it; the other parties import it, run `hotline cosign`, and export back"
+        )));
+    };
+    let size = checked.checkpoint.size();
+    let ip = store
+        .inclusion_proof(&id, Some(size))
+        .map_err(store_failure)?;
+    let proof = OfflineProof {
+        entry: ip.entry,
+        index: seq,
+        path: ip.path,
+        note,
+    };
+    let bytes = proof.encode();
+    write_new(out, &bytes, 0o644, force)?;
+    let cosigned: Vec<String> = checked
+        .cosignatures
+        .iter()
+        .map(|c| format!("{} at {}", c.party, time(c.time)))
+        .collect();
+    Ok(Output::ok(
+        format!(
+            "wrote {} ({} bytes): {name}'s seq {seq} in its checkpoint at size {size}, cosigned by {}\n",
+            out.display(),
+            bytes.len(),
+            if cosigned.is_empty() {
+                "nobody yet".into()
+            } else {
+                cosigned.join(", ")
+            }
+        ),
+        json!({ "ok": true, "file": out, "bytes": bytes.len(), "entry": id, "checkpoint_size": size, "inclusion_proof_bytes": proof.path.len() * 32, "cosignatures": checked.cosignatures }),
+    ))
+}
+
+pub fn verify_proof(file: &Path, trust: &[PathBuf]) -> Result<Output, Failure> {
+    let trusted = trust
+        .iter()
+        .map(|p| load_pub(p))
+        .collect::<Result<Vec<_>, _>>()?;
+    let bytes = read_file(file)?;
+    let result = OfflineProof::parse(&bytes).and_then(|p| proof::verify_offline(&p, &trusted));
+    match result {
+        Ok(p) => {
+            let mut text = format!(
+                "OK: entry {} ({}) is {}'s seq {} in the checkpoint {} at size {}\n  claimed time {} (the author's claim)\n",
+                p.entry.short(),
+                p.kind.as_deref().unwrap_or("unknown kind"),
+                p.author,
+                p.seq,
+                p.origin,
+                p.checkpoint_size,
+                time(p.claimed_time)
+            );
+            for c in &p.cosignatures {
+                let _ = writeln!(
+                    text,
+                    "  in the feed no later than {} (cosigned by {})",
+                    time(c.time),
+                    c.party
+                );
+            }
+            let mut json = serde_json::to_value(&p).unwrap_or_default();
+            if let Some(o) = json.as_object_mut() {
+                o.insert("ok".into(), json!(true));
+            }
+            Ok(Output::ok(text, json))
+        }
+        Err(e) => {
+            let mut f = Failure::new(format!("{}: {e}", file.display()))
+                .hint("the proof does not hold for the keys given; nothing in it can be trusted");
+            f.code = PROBLEM;
+            Err(f)
+        }
+    }
+}
+
+pub fn parties(dir: &Path) -> Result<Output, Failure> {
+    let store = open(dir)?;
+    let charter = store.charter();
+    let mut text = format!("channel {:?} ({})\n", charter.name, store.channel());
+    let mut rows = Vec::new();
+    for p in &charter.parties {
+        let log = witness::log_verifier(charter, p).map_err(witness_failure)?;
+        let co = witness::cosigner_verifier(&p.key).map_err(witness_failure)?;
+        let _ = writeln!(
+            text,
+            "{} ({}, {})\n  key          {}\n  checkpoints  {log}\n  cosignatures {co}",
+            p.name,
+            p.role,
+            p.key.fingerprint(),
+            p.key
+        );
+        rows.push(json!({ "name": p.name, "role": p.role, "key": p.key, "checkpoint_verifier_key": log.to_string(), "cosigner_verifier_key": co.to_string() }));
+    }
+    Ok(Output::ok(
+        text,
+        json!({ "ok": true, "channel": store.channel(), "parties": rows }),
+    ))
+}
+
+/// Time helper kept here so the renderers need not know about cosignatures.
+pub fn witnessed_line(by: &str, t: Timestamp, size: u64) -> String {
+    format!(
+        "witnessed in the author's feed no later than {} ({by}'s cosignature of the checkpoint at size {size})",
+        time(t)
+    )
+}

@@ -1,0 +1,166 @@
+//! Signed notes (checkpoints) kept beside the entries: in the journal as records of kind 3
+//! ([`crate::bundle::NoteRecord`]), in the index by journal position, by origin and by their
+//! bytes. The store never parses a note: whoever hands one over says what it states
+//! ([`NoteMeta`]), having checked it.
+
+use std::collections::HashSet;
+
+use super::Store;
+use super::error::StoreError;
+use super::index::{Index, index_err, note_key, origin_key, u64_from};
+use crate::bundle::NoteRecord;
+use crate::merkle::Hash;
+
+/// What a signed note states, as the caller read and checked it: the store does not parse
+/// notes.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NoteMeta {
+    /// The note's origin line (for a checkpoint, the log's origin).
+    pub origin: String,
+    /// The tree size it states.
+    pub size: u64,
+    /// The root hash it states.
+    pub root: Hash,
+}
+
+/// A signed note the store holds, with what it states.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StoredNote {
+    /// The note's origin line.
+    pub origin: String,
+    /// The tree size it states.
+    pub size: u64,
+    /// The root hash it states.
+    pub root: Hash,
+    /// The whole signed note, byte for byte as it was added.
+    pub note: Vec<u8>,
+}
+
+impl StoredNote {
+    /// What the note states.
+    pub fn meta(&self) -> NoteMeta {
+        NoteMeta {
+            origin: self.origin.clone(),
+            size: self.size,
+            root: self.root,
+        }
+    }
+}
+
+impl From<NoteRecord> for StoredNote {
+    fn from(r: NoteRecord) -> StoredNote {
+        StoredNote {
+            origin: r.origin,
+            size: r.size,
+            root: r.root,
+            note: r.note,
+        }
+    }
+}
+
+/// The record the journal keeps for a note and what it states.
+pub(super) fn note_record(meta: &NoteMeta, note: &[u8]) -> NoteRecord {
+    NoteRecord {
+        origin: meta.origin.clone(),
+        size: meta.size,
+        root: meta.root,
+        note: note.to_vec(),
+    }
+}
+
+impl Index {
+    /// Whether a note with exactly these bytes is held.
+    pub fn note_held(&self, note: &[u8]) -> Result<bool, StoreError> {
+        self.note_keys
+            .contains_key(note_key(note))
+            .map_err(index_err)
+    }
+
+    fn note_at(&self, record: u64) -> Result<StoredNote, StoreError> {
+        let damaged = |why: &str| StoreError::Index {
+            detail: format!("the note at journal position {record} {why}"),
+        };
+        let payload = self
+            .notes
+            .get(record.to_be_bytes())
+            .map_err(index_err)?
+            .ok_or_else(|| damaged("is missing"))?;
+        NoteRecord::decode(&payload)
+            .map(StoredNote::from)
+            .map_err(|e| damaged(&format!("is damaged: {e}")))
+    }
+
+    /// The notes of one origin, in journal order.
+    pub fn notes_of(&self, origin: &str) -> Result<Vec<StoredNote>, StoreError> {
+        let mut out = Vec::new();
+        let prefix = origin_key(origin, None);
+        let at = prefix.len();
+        for k in self.note_origins.scan_prefix(&prefix).keys() {
+            let k = k.map_err(index_err)?;
+            if let Some(record) = k.get(at..).and_then(u64_from) {
+                out.push(self.note_at(record)?);
+            }
+        }
+        Ok(out)
+    }
+
+    /// Every note, in journal order.
+    pub fn all_notes(&self) -> Result<Vec<StoredNote>, StoreError> {
+        let mut out = Vec::new();
+        for item in self.notes.iter() {
+            let (_, payload) = item.map_err(index_err)?;
+            let note = NoteRecord::decode(&payload).map_err(|e| StoreError::Index {
+                detail: format!("a note in the index is damaged: {e}"),
+            })?;
+            out.push(note.into());
+        }
+        Ok(out)
+    }
+}
+
+impl Store {
+    /// Keep signed notes (checkpoints, cosigned or not): append each note not already held
+    /// (same bytes) to the journal in one write, `sync_data`, then index them. Returns how
+    /// many were new.
+    ///
+    /// The store does not parse or check notes: `meta` must be what the note states, checked
+    /// by the caller (for example with [`crate::checkpoint`]), since the store indexes the
+    /// note by it and an importer that checks the note refuses a record that disagrees.
+    ///
+    /// # Errors
+    ///
+    /// [`StoreError::Bundle`] if a note is too large for a record, or an I/O or index error.
+    /// Nothing is written unless `Ok` is returned.
+    pub fn add_notes(&mut self, notes: &[(NoteMeta, Vec<u8>)]) -> Result<usize, StoreError> {
+        self.usable()?;
+        let mut seen = HashSet::new();
+        let mut new = Vec::new();
+        for (meta, note) in notes {
+            if self.index.note_held(note)? || !seen.insert(note_key(note)) {
+                continue;
+            }
+            new.push(note_record(meta, note));
+        }
+        let count = new.len();
+        self.write(Vec::new(), new)?;
+        Ok(count)
+    }
+
+    /// The notes held whose origin is `origin`, in journal order.
+    ///
+    /// # Errors
+    ///
+    /// An index error.
+    pub fn notes(&self, origin: &str) -> Result<Vec<StoredNote>, StoreError> {
+        self.index.notes_of(origin)
+    }
+
+    /// Every note held, in journal order.
+    ///
+    /// # Errors
+    ///
+    /// An index error.
+    pub fn all_notes(&self) -> Result<Vec<StoredNote>, StoreError> {
+        self.index.all_notes()
+    }
+}
