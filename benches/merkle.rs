@@ -12,6 +12,8 @@
 // Setup that fails should stop the run loudly.
 #![allow(clippy::expect_used)]
 
+mod support;
+
 use std::hint::black_box;
 use std::time::Instant;
 
@@ -24,20 +26,6 @@ const INDEX: u64 = 777_777;
 
 fn leaf(i: u64) -> Hash {
     merkle::leaf_hash(&i.to_be_bytes())
-}
-
-/// Nanoseconds per call of `f`, the best of five rounds of `iters` calls: a quick same-run
-/// estimate for the ratios, beside criterion's own numbers.
-fn ns_per_call<T>(iters: u32, mut f: impl FnMut() -> T) -> f64 {
-    (0..5)
-        .map(|_| {
-            let start = Instant::now();
-            for _ in 0..iters {
-                black_box(f());
-            }
-            start.elapsed().as_secs_f64() * 1e9 / f64::from(iters)
-        })
-        .fold(f64::INFINITY, f64::min)
 }
 
 fn merkle_benches(c: &mut Criterion) {
@@ -80,15 +68,21 @@ fn merkle_benches(c: &mut Criterion) {
     });
     group.finish();
 
-    let base = ns_per_call(200_000, sha);
+    let base = support::ns_per_call(5, 200_000, sha);
     let mut frontier = Frontier::new();
     let next = leaf(0);
     let ratios = [
-        ("verify_inclusion/1M", ns_per_call(20_000, verify)),
-        ("inclusion_proof_from/1M", ns_per_call(20_000, make)),
+        (
+            "verify_inclusion/1M",
+            support::ns_per_call(5, 20_000, verify),
+        ),
+        (
+            "inclusion_proof_from/1M",
+            support::ns_per_call(5, 20_000, make),
+        ),
         (
             "frontier_push",
-            ns_per_call(200_000, || frontier.push(black_box(next))),
+            support::ns_per_call(5, 200_000, || frontier.push(black_box(next))),
         ),
     ];
     println!("same-run ratios to one SHA-256 of 64 bytes ({base:.0} ns):");

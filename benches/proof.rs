@@ -8,6 +8,8 @@
 // Setup that fails should stop the run loudly.
 #![allow(clippy::expect_used, clippy::cast_possible_truncation)]
 
+mod support;
+
 use std::hint::black_box;
 use std::time::Instant;
 
@@ -20,18 +22,6 @@ use hotline::witness::{self, CheckedNote, Held};
 
 const LEAVES: u64 = 1_000_000;
 const INDEX: u64 = 777_777;
-
-fn ns_per_call<T>(iters: u32, mut f: impl FnMut() -> T) -> f64 {
-    (0..5)
-        .map(|_| {
-            let start = Instant::now();
-            for _ in 0..iters {
-                black_box(f());
-            }
-            start.elapsed().as_secs_f64() * 1e9 / f64::from(iters)
-        })
-        .fold(f64::INFINITY, f64::min)
-}
 
 fn proof_benches(c: &mut Criterion) {
     let charter = example::charter();
@@ -117,8 +107,8 @@ fn proof_benches(c: &mut Criterion) {
     });
     group.finish();
 
-    let base = ns_per_call(2_000, || party.verify(b"baseline message", &sig));
-    let full = ns_per_call(1_000, || proof::verify_offline(&proof, &trusted));
+    let base = support::ns_per_call(5, 2_000, || party.verify(b"baseline message", &sig));
+    let full = support::ns_per_call(5, 1_000, || proof::verify_offline(&proof, &trusted));
     println!(
         "same-run estimate: one verify_strict {:.1} µs; verify_offline {:.1} µs = {:.2}x the baseline",
         base / 1e3,

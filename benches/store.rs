@@ -22,7 +22,11 @@
 #![allow(clippy::expect_used)]
 
 #[cfg(feature = "store")]
+mod support;
+
+#[cfg(feature = "store")]
 mod store {
+    use super::support;
     use std::hint::black_box;
     use std::path::Path;
     use std::time::{Duration, Instant};
@@ -66,20 +70,6 @@ mod store {
         let mut store = Store::create(dir, &charter).expect("store is created");
         store.import(&bytes, None).expect("bundle imports");
         (store, middle.expect("the feed has a middle"))
-    }
-
-    /// Nanoseconds per call of `f`, the best of three rounds of `iters` calls: a quick same-run
-    /// estimate for the ratios, beside criterion's own numbers.
-    fn ns_per_call<T>(iters: u32, mut f: impl FnMut() -> T) -> f64 {
-        (0..3)
-            .map(|_| {
-                let start = Instant::now();
-                for _ in 0..iters {
-                    black_box(f());
-                }
-                start.elapsed().as_secs_f64() * 1e9 / f64::from(iters)
-            })
-            .fold(f64::INFINITY, f64::min)
     }
 
     pub fn store_benches(c: &mut Criterion) {
@@ -132,7 +122,7 @@ mod store {
         }
         group.finish();
 
-        let base = ns_per_call(2_000, sign);
+        let base = support::ns_per_call(3, 2_000, sign);
         println!(
             "same-run ratios to one Ed25519 signature ({:.1} µs, {:.0} signatures/s):",
             base / 1e3,
@@ -140,17 +130,18 @@ mod store {
         );
         for (n, dir, store, middle) in &mut stores {
             let Some(s) = store.as_mut() else { continue };
-            let append = ns_per_call(100, || {
+            let append = support::ns_per_call(3, 100, || {
                 next += 1;
                 clock += 1;
                 s.append(&key, &definition(next), Timestamp(clock))
                     .expect("append")
             });
-            let proof = ns_per_call(2_000, || s.inclusion_proof(middle, None).expect("proof"));
+            let proof =
+                support::ns_per_call(3, 2_000, || s.inclusion_proof(middle, None).expect("proof"));
             let size = s.tree_size(&key.party()).expect("tree size");
             let path = s.inclusion_proof(middle, None).expect("proof").path.len();
             drop(store.take());
-            let open = ns_per_call(20, || Store::open(dir).expect("open"));
+            let open = support::ns_per_call(3, 20, || Store::open(dir).expect("open"));
             println!("  N = {n} (tree size now {size}, proof of {path} hashes):");
             for (name, ns) in [
                 ("append", append),
