@@ -81,9 +81,10 @@ pub struct Receiver {
     pub acks: Vec<AckSeen>,
     /// Ids and claimed times of its responses to the notice.
     pub responses: Vec<(EntryId, Timestamp)>,
-    /// The acknowledge-by deadline.
+    /// The acknowledge-by deadline: the later of the notice's and the charter policy's for
+    /// its severity.
     pub ack: Deadline,
-    /// The respond-by deadline: met by a response or a substantive acknowledgement.
+    /// The respond-by deadline, likewise: met by a response or a substantive acknowledgement.
     pub respond: Deadline,
 }
 
@@ -148,6 +149,14 @@ pub struct Audit {
     pub verification: Report,
 }
 
+/// The deadline that binds: the later of the notice's own and the policy's, whichever exist.
+fn due(notice: Option<Timestamp>, policy: Option<Timestamp>) -> Option<Timestamp> {
+    match (notice, policy) {
+        (Some(a), Some(b)) => Some(a.max(b)),
+        (a, b) => a.or(b),
+    }
+}
+
 struct Seen {
     id: EntryId,
     signed: SignedEntry,
@@ -202,10 +211,30 @@ pub fn audit_with_notes<B: AsRef<[u8]>, N: AsRef<[u8]>>(
     }
 
     let label = |k: &PartyId| charter.label(k);
+    // Answers by target, so the audit is linear in the entries, not notices × entries.
+    let mut answers: HashMap<EntryId, Vec<&Seen>> = HashMap::new();
+    for r in &seen {
+        match &r.body {
+            Body::Ack(a) => answers.entry(a.of).or_default().push(r),
+            Body::Response(x) => answers.entry(x.to).or_default().push(r),
+            _ => {}
+        }
+    }
     let mut notices = Vec::new();
     for s in &seen {
         let Body::Notice(n) = &s.body else { continue };
         let author = s.signed.header().author;
+        let sent = s.signed.header().time;
+        // Judged as of `at`: a notice claimed later was not sent yet.
+        if sent > at {
+            continue;
+        }
+        // The receiver's duty is at least the charter's window for the severity; a sender
+        // can grant more time but not less.
+        let policy = charter.policy.severity(&n.severity);
+        let ack_by = due(n.ack_by, policy.map(|p| sent.plus(p.ack_within)));
+        let respond_by = due(n.respond_by, policy.map(|p| sent.plus(p.respond_within)));
+        let targets = answers.get(&s.id).map(Vec::as_slice).unwrap_or_default();
         let receivers = charter
             .parties
             .iter()
@@ -213,8 +242,13 @@ pub fn audit_with_notes<B: AsRef<[u8]>, N: AsRef<[u8]>>(
             .map(|p| {
                 let mut acks = Vec::new();
                 let mut responses = Vec::new();
-                for r in seen.iter().filter(|r| r.signed.header().author == p.key) {
-                    let time = r.signed.header().time;
+                // Answers claimed after `at` had not been given yet; an answer claiming a time
+                // before the notice counts from the notice's own time.
+                for r in targets
+                    .iter()
+                    .filter(|r| r.signed.header().author == p.key && r.signed.header().time <= at)
+                {
+                    let time = r.signed.header().time.max(sent);
                     match &r.body {
                         Body::Ack(a) if a.of == s.id => acks.push(AckSeen {
                             id: r.id,
@@ -235,8 +269,8 @@ pub fn audit_with_notes<B: AsRef<[u8]>, N: AsRef<[u8]>>(
                     .min();
                 Receiver {
                     party: p.name.clone(),
-                    ack: Deadline::judge(n.ack_by, first_ack, at),
-                    respond: Deadline::judge(n.respond_by, first_answer, at),
+                    ack: Deadline::judge(ack_by, first_ack, at),
+                    respond: Deadline::judge(respond_by, first_answer, at),
                     acks,
                     responses,
                 }
@@ -354,6 +388,95 @@ mod tests {
         assert!(matches!(r.ack, Deadline::Missed { at: None, .. }), "{r:?}");
         assert!(!late.ok);
         assert!(late.missed >= 1);
+    }
+
+    /// Alpha's notice of `severity` with the given deadlines, and beta's acknowledgement of it
+    /// claimed at `ack_at`.
+    fn notice_and_ack(
+        severity: &str,
+        ack_by: Option<u64>,
+        ack_at: u64,
+    ) -> (Charter, Vec<Vec<u8>>, u64) {
+        use crate::entry::{AckState, Notice, Stage};
+        let mut ex = example::build().unwrap();
+        let sent = example::T0 + 200 * H;
+        let notice = ex
+            .alpha
+            .append(
+                sent,
+                Body::Notice(Notice {
+                    incident: "X".into(),
+                    stage: Stage::Initial,
+                    severity: severity.into(),
+                    category: "c".into(),
+                    summary: "s".into(),
+                    detail: String::new(),
+                    detected_at: None,
+                    indicators: vec![],
+                    requested_action: String::new(),
+                    handling: String::new(),
+                    ack_by: ack_by.map(Timestamp),
+                    respond_by: None,
+                    refs: vec![],
+                }),
+            )
+            .unwrap();
+        let view = ex.alpha.view();
+        let ack = ex
+            .beta
+            .append(
+                ack_at.max(example::T0 + 74 * H),
+                example::ack(notice.id().unwrap(), AckState::Received, "", view),
+            )
+            .unwrap();
+        let mut entries: Vec<Vec<u8>> = ex
+            .entries
+            .iter()
+            .map(|(_, e)| e.encode().unwrap())
+            .collect();
+        entries.push(notice.encode().unwrap());
+        entries.push(ack.encode().unwrap());
+        (ex.charter, entries, sent)
+    }
+
+    #[test]
+    fn the_policy_window_binds_the_sender() {
+        // "low" gives 72 hours to acknowledge; the sender asked for an acknowledgement before
+        // it even sent the notice. Beta's answer a second later is on time.
+        let sent = example::T0 + 200 * H;
+        let (charter, entries, _) = notice_and_ack("low", Some(sent - 1), sent + 1);
+        let a = audit(&charter, &entries, Timestamp(sent + 10 * H));
+        let r = &a.notices[2].receivers[0];
+        assert_eq!(
+            r.ack,
+            Deadline::Met {
+                due: Timestamp(sent + 72 * H),
+                at: Timestamp(sent + 1)
+            }
+        );
+        // With no deadline in the notice at all, the policy still applies.
+        let (charter, entries, _) = notice_and_ack("low", None, sent + 100 * H);
+        let a = audit(&charter, &entries, Timestamp(sent + 200 * H));
+        assert!(a.notices[2].receivers[0].ack.is_missed());
+    }
+
+    #[test]
+    fn answers_after_the_audit_time_do_not_count() {
+        let sent = example::T0 + 200 * H;
+        let (charter, entries, _) = notice_and_ack("high", None, sent + 2 * H);
+        // At sent + 1h the acknowledgement (claimed at +2h) had not been given.
+        let a = audit(&charter, &entries, Timestamp(sent + H));
+        let r = &a.notices[2].receivers[0];
+        assert!(r.acks.is_empty());
+        assert_eq!(
+            r.ack,
+            Deadline::Pending {
+                due: Timestamp(sent + 4 * H)
+            }
+        );
+        // A notice claimed after the audit time is not listed.
+        let before = audit(&charter, &entries, Timestamp(sent - 1));
+        assert_eq!(before.notices.len(), 2);
     }
 
     #[test]

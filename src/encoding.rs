@@ -29,13 +29,20 @@ use sha2::{Digest, Sha256};
 /// record that claims more is rejected before anything is allocated for it.
 pub const MAX_ENCODED_LEN: usize = 256 * 1024;
 
-type Canonical = Configuration<BigEndian, Fixint, Limit<MAX_ENCODED_LEN>>;
+/// The bound on what decoding may reserve in memory. bincode counts a container's claimed
+/// length times the in-memory size of its element type (24 bytes for a `String`), not wire
+/// bytes, so this bound is not the wire limit: the wire limit is [`MAX_ENCODED_LEN`], checked
+/// on the input's length before decoding and on every output after encoding. This bound only
+/// stops a forged length field from making the decoder reserve more than 16 MiB.
+const DECODE_RESERVE_LIMIT: usize = 64 * MAX_ENCODED_LEN;
+
+type Canonical = Configuration<BigEndian, Fixint, Limit<DECODE_RESERVE_LIMIT>>;
 
 const fn canonical() -> Canonical {
     config::standard()
         .with_big_endian()
         .with_fixed_int_encoding()
-        .with_limit::<MAX_ENCODED_LEN>()
+        .with_limit::<DECODE_RESERVE_LIMIT>()
 }
 
 /// Domain tags. Every hash and signature input starts with one of these, so no two kinds of
@@ -101,12 +108,19 @@ pub enum DecodeError {
 ///
 /// Fails only if the value is larger than [`MAX_ENCODED_LEN`] bytes.
 pub fn encode<T: bincode::Encode>(value: &T) -> Result<Vec<u8>, EncodeError> {
-    bincode::encode_to_vec(value, canonical()).map_err(|e| match e {
+    let bytes = bincode::encode_to_vec(value, canonical()).map_err(|e| match e {
         bincode::error::EncodeError::UnexpectedEnd => EncodeError::TooLong {
             limit: MAX_ENCODED_LEN,
         },
         other => EncodeError::Other(other.to_string()),
-    })
+    })?;
+    // Never produce what `decode` would refuse.
+    if bytes.len() > MAX_ENCODED_LEN {
+        return Err(EncodeError::TooLong {
+            limit: MAX_ENCODED_LEN,
+        });
+    }
+    Ok(bytes)
 }
 
 /// Why a value could not be encoded.
@@ -269,6 +283,28 @@ mod tests {
             decode::<Sample>(&big),
             Err(DecodeError::InputTooLong { .. })
         ));
+    }
+
+    #[test]
+    fn the_wire_limit_is_the_documented_one() {
+        // Many small strings: far under 256 KiB on the wire, though bincode reserves 24
+        // bytes of memory per String.
+        let many = vec![String::new(); 12_000];
+        let b = encode(&many).unwrap();
+        assert_eq!(b.len(), 8 + 12_000 * 8);
+        assert_eq!(decode::<Vec<String>>(&b).unwrap().len(), 12_000);
+        // Nothing over the limit is produced.
+        let big = vec![0u8; MAX_ENCODED_LEN];
+        assert_eq!(
+            encode(&big),
+            Err(EncodeError::TooLong {
+                limit: MAX_ENCODED_LEN
+            })
+        );
+        let just = vec![0u8; MAX_ENCODED_LEN - 8];
+        let b = encode(&just).unwrap();
+        assert_eq!(b.len(), MAX_ENCODED_LEN);
+        assert_eq!(decode::<Vec<u8>>(&b).unwrap().len(), MAX_ENCODED_LEN - 8);
     }
 
     #[test]

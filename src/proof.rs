@@ -90,6 +90,11 @@ pub enum ProofError {
     /// A required cosignature is missing.
     #[error("the checkpoint lacks a valid cosignature by {0}, which the policy requires")]
     MissingCosignature(String),
+    /// Only the author is trusted: the proof would rest on the author's word alone.
+    #[error(
+        "no party other than the author is trusted, so nothing but the author's own word vouches for the checkpoint; trust the other parties' keys too"
+    )]
+    NoCosigner,
 }
 
 fn format_err(line: usize, reason: impl Into<String>) -> ProofError {
@@ -148,6 +153,9 @@ impl OfflineProof {
         let index_text = line
             .strip_prefix("index ")
             .ok_or_else(|| format_err(n, "expected `index N`"))?;
+        if index_text.is_empty() || !index_text.bytes().all(|b| b.is_ascii_digit()) {
+            return Err(format_err(n, "the index must be decimal digits only"));
+        }
         if index_text.len() > 1 && index_text.starts_with('0') {
             return Err(format_err(n, "the index has a leading zero"));
         }
@@ -192,6 +200,8 @@ pub struct Proven {
     pub kind: Option<String>,
     /// The author's claimed time.
     pub claimed_time: Timestamp,
+    /// The channel the entry belongs to.
+    pub channel: crate::entry::ChannelId,
     /// The checkpoint's origin.
     pub origin: String,
     /// The checkpoint's tree size.
@@ -201,8 +211,10 @@ pub struct Proven {
 }
 
 /// Verify a proof with nothing but the parties' public keys. The policy: the author must be
-/// trusted and must have signed both the entry and the checkpoint, and every other trusted
-/// party must have cosigned the checkpoint.
+/// trusted and must have signed both the entry and the checkpoint, at least one other party
+/// must be trusted, and every other trusted party must have cosigned the checkpoint. The
+/// author's name, which forms the checkpoint's origin, is the one in its trusted key file and
+/// must be its name in the charter.
 ///
 /// # Errors
 ///
@@ -221,6 +233,9 @@ pub fn verify_offline(proof: &OfflineProof, trusted: &[PublicKey]) -> Result<Pro
     let log =
         Verifier::ed25519(&origin, author.id).map_err(|e| ProofError::Checkpoint(e.to_string()))?;
     let others: Vec<&PublicKey> = trusted.iter().filter(|t| t.id != author.id).collect();
+    if others.is_empty() {
+        return Err(ProofError::NoCosigner);
+    }
     let cosigners = others
         .iter()
         .map(|t| witness::cosigner_verifier(&t.id))
@@ -266,6 +281,7 @@ pub fn verify_offline(proof: &OfflineProof, trusted: &[PublicKey]) -> Result<Pro
         seq: h.seq.0,
         kind: signed.entry.body().ok().map(|b| b.kind().to_string()),
         claimed_time: h.time,
+        channel: h.channel,
         origin,
         checkpoint_size: cp.size(),
         cosignatures,
@@ -358,8 +374,16 @@ mod tests {
             verify_offline(&uncosigned, &trusted),
             Err(ProofError::MissingCosignature(_))
         ));
-        // Alpha alone trusted: no cosigner required, still valid.
-        assert!(verify_offline(&uncosigned, &trusted[..1]).is_ok());
+        // Alpha alone trusted: the author's word alone is not a proof.
+        assert_eq!(
+            verify_offline(&uncosigned, &trusted[..1]),
+            Err(ProofError::NoCosigner)
+        );
+        // "index +3" is not the canonical form of 3.
+        let text = String::from_utf8(p.encode())
+            .unwrap()
+            .replace("\nindex 3\n", "\nindex +3\n");
+        assert!(OfflineProof::parse(text.as_bytes()).is_err());
         assert!(matches!(
             verify_offline(&p, &trusted[1..]),
             Err(ProofError::UntrustedAuthor(_))

@@ -8,7 +8,7 @@
 //! the claimed times are true (they are the authors' claims), or that no entries exist beyond
 //! the ones given.
 
-use std::collections::{BTreeMap, HashMap, HashSet};
+use std::collections::{BTreeMap, HashMap};
 
 use crate::chain::{self, Head, LinkError};
 use crate::charter::Charter;
@@ -60,6 +60,9 @@ pub enum FindingKind {
     BrokenLink,
     /// Two different entries signed by one party at one seq.
     Fork,
+    /// One entry's content signed twice with different signatures (two different Merkle
+    /// leaves for one id); the evidence holds both.
+    DoubleSignature,
     /// A first entry that is not the charter or an acceptance of it, or one of those later.
     Placement,
     /// A reference to an entry not in the set.
@@ -303,20 +306,31 @@ impl Verifier<'_> {
                     self.push(FindingKind::Placement, Some(&c), e.to_string());
                 }
                 if let Body::Notice(n) = &body
-                    && self.charter.policy.severity(&n.severity).is_none() {
-                        self.push(
-                            FindingKind::UnknownSeverity,
-                            Some(&c),
-                            format!("severity {:?} is not in the charter's policy", n.severity),
-                        );
-                    }
+                    && self.charter.policy.severity(&n.severity).is_none()
+                {
+                    self.push(
+                        FindingKind::UnknownSeverity,
+                        Some(&c),
+                        format!("severity {:?} is not in the charter's policy", n.severity),
+                    );
+                }
                 c.body = Some(body);
             }
-            Err(BodyError::UnknownKind(k)) => self.push(
-                FindingKind::UnknownKind,
-                Some(&c),
-                format!("body kind {k} is unknown to this verifier; signature and links checked, content not"),
-            ),
+            Err(BodyError::UnknownKind(k)) => {
+                self.push(
+                    FindingKind::UnknownKind,
+                    Some(&c),
+                    format!("body kind {k} is unknown to this verifier; signature and links checked, content not"),
+                );
+                // Whatever new kinds may come, a feed starts with the charter or an acceptance.
+                if header.seq == Seq(0) {
+                    self.push(
+                        FindingKind::Placement,
+                        Some(&c),
+                        format!("a feed's first entry must be the charter or an acceptance, found kind {k}"),
+                    );
+                }
+            }
             Err(e) => self.push(FindingKind::InvalidBody, Some(&c), e.to_string()),
         }
         if let Some(now) = self.opts.now
@@ -362,12 +376,34 @@ pub fn verify_with_notes<B: AsRef<[u8]>, N: AsRef<[u8]>>(
         return finish(v, entries.len(), Vec::new(), false, Vec::new());
     }
 
-    // 1. Each entry on its own; identical entries (same id) count once.
+    // 1. Each entry on its own; identical entries count once. The same content under two
+    // different valid signatures is two different Merkle leaves: equivocation.
     let mut feeds: HashMap<PartyId, Feed> = HashMap::new();
-    let mut seen: HashSet<EntryId> = HashSet::new();
+    let mut seen: HashMap<EntryId, Checked> = HashMap::new();
     for (index, bytes) in entries.iter().enumerate() {
-        if let Some(c) = v.check_one(index, bytes.as_ref())
-            && seen.insert(c.id)
+        let Some(c) = v.check_one(index, bytes.as_ref()) else {
+            continue;
+        };
+        if let Some(first) = seen.get(&c.id) {
+            if first.bytes != c.bytes {
+                let proof = ForkProof::new(v.channel, first, &c);
+                let who = charter.label(&c.signed.header().author);
+                v.push(
+                    FindingKind::DoubleSignature,
+                    Some(&c),
+                    format!(
+                        "{who} signed entry {} (seq {}) twice with different signatures: two different leaves of its feed's tree, so acknowledgements of one contradict the other",
+                        c.id.short(),
+                        c.signed.header().seq
+                    ),
+                );
+                if let Some(f) = v.findings.last_mut() {
+                    f.evidence = Some(proof);
+                }
+            }
+            continue;
+        }
+        seen.insert(c.id, c.clone());
         {
             let h = c.signed.header();
             feeds
@@ -638,7 +674,7 @@ fn check_references(
                 FindingKind::AckContradictsFeed,
                 Some(c),
                 format!(
-                    "its view of {who}'s feed at size {} has root {}, but the entries held give {}",
+                    "its view of {who}'s feed at size {} has root {}, but the entries held give {}: either this acknowledgement is wrong, or the entries of {who} held here are not the ones the acker saw (replaced or re-signed since)",
                     ack.view.size,
                     short_hash(&ack.view.root),
                     short_hash(root)

@@ -295,12 +295,33 @@ pub fn merge(notes: &[&[u8]]) -> Result<Option<Vec<u8>>, WitnessError> {
             continue;
         }
         for sig in other.signatures() {
-            if !merged.signatures().contains(sig) {
+            // One line per key; of two cosignatures by one key, keep the earlier, which is the
+            // stronger evidence of when the checkpoint existed.
+            let held = merged
+                .signatures()
+                .iter()
+                .find(|s| s.name() == sig.name() && s.key_id() == sig.key_id());
+            let replace = match held {
+                None => true,
+                Some(h) => match (cosig_time(h.signature()), cosig_time(sig.signature())) {
+                    (Some(old), Some(new)) => new < old,
+                    _ => false,
+                },
+            };
+            if replace {
                 merged.add_signature(sig.clone())?;
             }
         }
     }
     Ok(Some(merged.encode()))
+}
+
+/// The timestamp of a cosignature/v1 signature (its first 8 bytes), if it is one.
+fn cosig_time(sig: &[u8]) -> Option<u64> {
+    if sig.len() != 72 {
+        return None;
+    }
+    Some(u64::from_be_bytes(sig.get(..8)?.try_into().ok()?))
 }
 
 #[cfg(test)]
@@ -343,6 +364,23 @@ mod tests {
         assert_eq!(checked.cosignatures[0].time, Timestamp(99));
         let merged = merge(&[&note, &cosigned]).unwrap().unwrap();
         assert_eq!(merged, cosigned);
+        // Of two cosignatures by beta, the earlier is kept, whichever comes first.
+        let later = cosign(
+            &charter,
+            &b,
+            &note,
+            &held(Some([7; 32]), None),
+            Timestamp(500),
+        )
+        .unwrap();
+        for pair in [[&later, &cosigned], [&cosigned, &later]] {
+            let m = merge(&[pair[0].as_slice(), pair[1].as_slice()])
+                .unwrap()
+                .unwrap();
+            let c = check_note(&charter, &m).unwrap();
+            assert_eq!(c.cosignatures.len(), 1);
+            assert_eq!(c.cosignatures[0].time, Timestamp(99));
+        }
     }
 
     #[test]

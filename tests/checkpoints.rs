@@ -136,3 +136,16 @@ fn bad_notes_are_reported() {
     );
     assert!(r.checkpoints.is_empty());
 }
+
+#[test]
+fn a_checkpoint_beyond_the_entries_held_is_not_when_evidence() {
+    // Beta cosigned alpha's checkpoint at size 10; the verifier holds only 7 of alpha's
+    // entries, which may not be the ones beta saw: the cosignature says nothing about them.
+    let (charter, entries, _) = alpha_leaves();
+    let note = cosigned(&charter, 10, [0x42; 32], T0 + 3600);
+    let r = verify_with_notes(&charter, &entries, &[&note], Options::default());
+    assert!(r.ok, "{:#?}", r.findings);
+    assert_eq!(r.checkpoints.len(), 1);
+    assert!(!r.checkpoints[0].matches_entries);
+    assert!(CheckpointSummary::earliest_witness(&r.checkpoints, "alpha", 1).is_none());
+}

@@ -382,7 +382,7 @@ fn bundle_of_another_channel_is_refused() {
     fails(
         c.path(),
         &["--store", "b", "import", "other.bundle"],
-        2,
+        1,
         "channel",
     );
     assert_eq!(c.journal("b"), before);
@@ -455,6 +455,22 @@ fn wrong_keys_are_refused() {
             "can be read by other users",
         );
     }
+    // Another party's key in this store: signing would fork that party's feed.
+    fails(
+        c.path(),
+        &[
+            "--store",
+            "b",
+            "define",
+            "t",
+            "--text",
+            "x",
+            "--key",
+            "alpha.key",
+        ],
+        2,
+        "this store belongs to beta",
+    );
     // Nothing was written by any of these.
     assert_eq!(
         c.a(&["log", "--json"]).json()["entries"]
@@ -598,8 +614,32 @@ fn usage_errors_and_help() {
         help.contains("Exit codes") && help.contains("hotline demo"),
         "{help}"
     );
-    let help = ok(dir.path(), &["notify", "--help"]).stdout;
-    assert!(help.contains("Example"), "{help}");
+    for cmd in [
+        "keygen",
+        "channel",
+        "join",
+        "define",
+        "commit",
+        "notify",
+        "respond",
+        "ack",
+        "log",
+        "show",
+        "export",
+        "import",
+        "verify",
+        "audit",
+        "repair",
+        "demo",
+        "checkpoint",
+        "cosign",
+        "prove",
+        "verify-proof",
+        "parties",
+    ] {
+        let help = ok(dir.path(), &[cmd, "--help"]).stdout;
+        assert!(help.contains("Example"), "{cmd}: {help}");
+    }
     let r = hotline(dir.path(), &["verify", "--json"]);
     assert_eq!(r.code, 2);
     assert_eq!(r.json()["ok"], false);
@@ -785,4 +825,116 @@ fn parties_prints_c2sp_verifier_keys() {
     assert!(hotline::checkpoint::Verifier::parse(vkey).is_ok());
     let co = alpha["cosigner_verifier_key"].as_str().unwrap();
     assert!(co.starts_with("hotline-cosigner/"), "{co}");
+}
+
+#[test]
+fn hostile_text_is_escaped_and_oversize_text_refused() {
+    let c = Channel::new();
+    let reason = "r\rOK, accepted\u{1b}[2J\u{202e}";
+    let notice = entry_id(&c.a(&[
+        "notify",
+        "--severity",
+        "low",
+        "--category",
+        "c",
+        "--summary",
+        "s",
+        "--json",
+    ]));
+    c.send("a", "b");
+    c.b(&["ack", &notice, "--state", "disputed", "--reason", reason]);
+    c.send("b", "a");
+    for args in [&["audit"][..], &["log"][..]] {
+        let mut v = vec!["--store", "a"];
+        v.extend_from_slice(args);
+        let out = hotline(c.path(), &v).stdout;
+        assert!(
+            !out.contains('\r') && !out.contains('\u{1b}') && !out.contains('\u{202e}'),
+            "{out:?}"
+        );
+        assert!(out.contains("\\u{1b}"), "{out}");
+    }
+    // JSON keeps the signed text exactly.
+    let v = c.a(&["audit", "--json"]).json();
+    assert_eq!(v["disputes"][0]["ack"]["reason"], reason);
+
+    let big = "x".repeat(300 * 1024);
+    std::fs::write(c.path().join("big.txt"), &big).unwrap();
+    fails(
+        c.path(),
+        &["--store", "a", "define", "big", "--file", "big.txt"],
+        2,
+        "too large",
+    );
+}
+
+#[test]
+fn a_bundle_with_a_tampered_cosignature_fails_verification() {
+    let c = Channel::new();
+    c.a(&["checkpoint"]);
+    c.send("a", "b");
+    c.b(&["cosign"]);
+    ok(c.path(), &["--store", "b", "export", "--out", "all.bundle"]);
+    let bytes = std::fs::read(c.path().join("all.bundle")).unwrap();
+    let mut parsed = hotline::bundle::read(&bytes).unwrap();
+    assert_eq!(parsed.notes.len(), 2);
+    let trust = ["--trust", "alpha.pub", "--trust", "beta.pub"];
+    let mut args = vec!["verify", "all.bundle"];
+    args.extend_from_slice(&trust);
+    let good = ok(c.path(), &args).stdout;
+    assert!(good.contains("cosigned by beta"), "{good}");
+    // Change one base64 character of beta's cosignature and re-frame the bundle.
+    let note = parsed
+        .notes
+        .iter_mut()
+        .find(|n| String::from_utf8_lossy(&n.record.note).contains("hotline-cosigner/"))
+        .unwrap();
+    let text = String::from_utf8(note.record.note.clone()).unwrap();
+    let at = text.rfind("hotline-cosigner/").unwrap();
+    let line_end = text[at..].find('\n').unwrap() + at;
+    let mut b = text.into_bytes();
+    b[line_end - 6] = if b[line_end - 6] == b'A' { b'B' } else { b'A' };
+    note.record.note = b;
+    let records: Vec<_> = parsed.notes.iter().map(|n| n.record.clone()).collect();
+    let forged =
+        hotline::bundle::write_with_notes(&parsed.charter, &parsed.entries, &records).unwrap();
+    std::fs::write(c.path().join("forged.bundle"), forged).unwrap();
+    let mut args = vec!["verify", "forged.bundle", "--json"];
+    args.extend_from_slice(&trust);
+    let r = hotline(c.path(), &args);
+    assert_eq!(r.code, 1, "{}{}", r.stdout, r.stderr);
+    assert!(r.stdout.contains("bad-checkpoint"), "{}", r.stdout);
+}
+
+/// The README's step-by-step block, run as it stands with bash and the built binary.
+#[test]
+fn the_readme_walkthrough_runs_as_written() {
+    let readme =
+        std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/README.md")).unwrap();
+    let section = &readme[readme.find("## A two-party channel, step by step").unwrap()..];
+    let start = section.find("```sh\n").unwrap() + 6;
+    let script = &section[start..start + section[start..].find("```").unwrap()];
+    assert!(script.contains("verify-proof"), "{script}");
+    let dir = tempfile::tempdir().unwrap();
+    let bin = Path::new(env!("CARGO_BIN_EXE_hotline")).parent().unwrap();
+    let path = format!(
+        "{}:{}",
+        bin.display(),
+        std::env::var("PATH").unwrap_or_default()
+    );
+    let out = Command::new("bash")
+        .args(["-euo", "pipefail", "-c", script])
+        .current_dir(dir.path())
+        .env("PATH", path)
+        .env_remove("HOTLINE_STORE")
+        .output()
+        .unwrap();
+    let (stdout, stderr) = (
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr),
+    );
+    assert!(out.status.success(), "stdout:\n{stdout}\nstderr:\n{stderr}");
+    assert!(stdout.contains("OK: entry"), "{stdout}");
+    assert!(stdout.contains("0 deadline(s) missed"), "{stdout}");
+    assert!(stdout.contains("OK: 7 entries checked"), "{stdout}");
 }

@@ -144,6 +144,19 @@ fn fork_evidence_stands_on_its_own() {
     let n = tampered.b.len();
     tampered.b[n - 70] ^= 1;
     assert!(tampered.verify(&charter).is_err());
+    // The same content under two signatures is evidence of the same kind.
+    let case = cases()
+        .into_iter()
+        .find(|c| c.name == "double-signature")
+        .unwrap();
+    let (charter2, entries2) = load(&case);
+    let report = verify(&charter2, &entries2, Options::default());
+    let double = report.findings[0]
+        .evidence
+        .clone()
+        .expect("carries evidence");
+    double.verify(&charter2).unwrap();
+    assert_ne!(double.a, double.b);
     // And it survives a JSON round trip of its hex bytes.
     let json = serde_json::to_value(&proof).unwrap();
     assert_eq!(hex::decode(json["a"].as_str().unwrap()).unwrap(), proof.a);

@@ -48,7 +48,10 @@ pub enum Command {
         force: bool,
     },
     /// Create or manage a channel.
-    #[command(subcommand)]
+    #[command(
+        subcommand,
+        after_help = "Example:\n  hotline --store alpha.store channel create \"alpha-beta hotline\" --key alpha.key --party beta.pub"
+    )]
     Channel(ChannelCommand),
     /// Join a channel from a bundle its founder sent: sign your acceptance of its charter.
     #[command(
@@ -128,8 +131,10 @@ pub enum Command {
         key: KeyArg,
     },
     /// List the entries in the store.
+    #[command(after_help = "Examples:\n  hotline log\n  hotline --store beta.store log --json")]
     Log,
     /// Show one entry in full, with who acknowledged it and when.
+    #[command(after_help = "Example:\n  hotline show 5388e8")]
     Show {
         /// The entry (id or unique prefix).
         id: String,
@@ -150,6 +155,7 @@ pub enum Command {
         force: bool,
     },
     /// Import a bundle: all of it after verification, or nothing.
+    #[command(after_help = "Example:\n  hotline --store beta.store import from-alpha.bundle")]
     Import {
         /// The bundle file.
         file: PathBuf,
@@ -173,6 +179,7 @@ pub enum Command {
         at: Option<String>,
     },
     /// Rebuild the store's index from its journal.
+    #[command(after_help = "Example:\n  hotline --store alpha.store repair")]
     Repair,
     /// Sign a checkpoint (C2SP tlog-checkpoint) of your own feed at its current size.
     #[command(after_help = "Example:\n  hotline checkpoint && hotline export --out to-beta.bundle")]
@@ -212,8 +219,10 @@ pub enum Command {
         trust: Vec<PathBuf>,
     },
     /// List the channel's parties with their C2SP verifier keys.
+    #[command(after_help = "Example:\n  hotline parties --json")]
     Parties,
     /// Play out a two-party exchange in a fresh directory and print its timeline.
+    #[command(after_help = "Examples:\n  hotline demo\n  hotline demo --dir ./demo --json")]
     Demo {
         /// Where to play it [default: a new temporary directory].
         #[arg(long, value_name = "DIR")]

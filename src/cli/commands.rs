@@ -227,7 +227,21 @@ pub fn store_failure(e: StoreError) -> Failure {
     let mut f = Failure::new(msg);
     if let StoreError::Rejected { findings } = &e {
         let lines: Vec<String> = findings.iter().map(render::finding_line).collect();
-        f.message = format!("{}\n{}", f.message, lines.join("\n"));
+        f.message = format!(
+            "refused, nothing was written: {} problem(s) found\n{}",
+            findings.len(),
+            lines.join("\n")
+        );
+    }
+    // A bundle or entry refused on verification grounds is a problem found (exit 1), not a
+    // usage error.
+    if matches!(
+        e,
+        StoreError::Rejected { .. }
+            | StoreError::Bundle(_)
+            | StoreError::WrongChannel { .. }
+            | StoreError::BadNote { .. }
+    ) {
         f.code = PROBLEM;
     }
     match hint {
@@ -236,8 +250,20 @@ pub fn store_failure(e: StoreError) -> Failure {
     }
 }
 
+/// Open the store, waiting up to 3 seconds for another command that holds it to finish (a
+/// lock can outlive its holder by a moment), then reporting it in use.
 pub(super) fn open(dir: &Path) -> Result<Store, Failure> {
-    Store::open(dir).map_err(store_failure)
+    let start = std::time::Instant::now();
+    let mut pause = std::time::Duration::from_millis(10);
+    loop {
+        match Store::open(dir) {
+            Err(StoreError::Locked { .. }) if start.elapsed().as_secs() < 3 => {
+                std::thread::sleep(pause);
+                pause = (pause * 2).min(std::time::Duration::from_millis(200));
+            }
+            other => return other.map_err(store_failure),
+        }
+    }
 }
 
 pub(super) fn resolve(store: &Store, prefix: &str) -> Result<EntryId, Failure> {
@@ -263,6 +289,14 @@ pub fn load_key(path: &Path) -> Result<SecretKey, Failure> {
         String::from_utf8(read_file(path)?)
             .map_err(|_| Failure::new(format!("{} is not a key file", path.display())))?,
     );
+    if text.trim_start().starts_with("hotline public key") || text.contains("\nhotline public key")
+    {
+        return Err(Failure::new(format!(
+            "{} is a public key file; signing needs the secret key",
+            path.display()
+        ))
+        .hint("pass the NAME.key file that `hotline keygen NAME` wrote beside NAME.pub"));
+    }
     #[cfg(unix)]
     {
         use std::os::unix::fs::PermissionsExt;
@@ -499,21 +533,53 @@ fn join(dir: &Path, bundle_path: &Path, key_path: &Path) -> Result<Output, Failu
 }
 
 pub(super) fn signing_key(store: &Store, key: &KeyArg) -> Result<SecretKey, Failure> {
-    match &key.key {
-        Some(p) => load_key(p),
+    let sk = match &key.key {
+        Some(p) => load_key(p)?,
         None => match store.identity() {
-            Some((_, path)) => load_key(&path),
+            Some((_, path)) => load_key(&path).map_err(|f| {
+                f.hint("the store remembers this key file; pass --key YOUR.key if it moved")
+            })?,
             None => {
-                Err(Failure::new("this store does not know your key").hint("pass --key YOUR.key"))
+                return Err(
+                    Failure::new("this store does not know your key").hint("pass --key YOUR.key")
+                );
             }
         },
+    };
+    // A store holds one party's own feed: signing as another party here would fork that
+    // party's feed as soon as its own store signs the same seq.
+    if let Some((me, _)) = store.identity()
+        && store
+            .charter()
+            .party(&sk.party())
+            .is_some_and(|p| p.name != me)
+    {
+        return Err(Failure::new(format!(
+            "this store belongs to {me}; the key given is {}'s",
+            sk.name()
+        ))
+        .hint(format!(
+            "sign as {} in {}'s own store; signing here would fork its feed",
+            sk.name(),
+            sk.name()
+        )));
     }
+    Ok(sk)
 }
 
 fn append(store: &mut Store, key: &KeyArg, body: Body) -> Result<Output, Failure> {
     let sk = signing_key(store, key)?;
     if let Err(msg) = body.check_content() {
         return Err(Failure::new(msg));
+    }
+    let size = body.encode().map(|b| b.len()).unwrap_or(usize::MAX);
+    // The entry adds its header and signature to the body.
+    if size > hotline::encoding::MAX_ENCODED_LEN - 256 {
+        return Err(Failure::new(format!(
+            "the entry's text is too large: {size} bytes, the limit is {} bytes for a whole entry",
+            hotline::encoding::MAX_ENCODED_LEN
+        ))
+        .hint("shorten it, or split it into several entries that refer to each other"));
     }
     let kind = body.kind();
     let entry = store.append(&sk, &body, now()).map_err(store_failure)?;
@@ -750,9 +816,11 @@ fn verify_bundle(path: &Path, trust: &[PathBuf]) -> Result<Output, Failure> {
             return Err(f);
         }
     }
-    let report = verify::verify(
+    let notes: Vec<&[u8]> = b.notes.iter().map(|n| n.record.note.as_slice()).collect();
+    let report = verify::verify_with_notes(
         &b.charter,
         &b.entries,
+        &notes,
         Options {
             now: Some(now()),
             ..Options::default()

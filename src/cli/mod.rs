@@ -6,6 +6,20 @@ mod demo;
 mod render;
 mod witness;
 
+#[cfg(test)]
+mod tests {
+    use super::printable;
+
+    #[test]
+    fn control_and_direction_characters_are_escaped() {
+        assert_eq!(printable("a\nb"), "a\nb");
+        assert_eq!(printable("r\rOK\u{1b}[K"), "r\\u{d}OK\\u{1b}[K");
+        assert_eq!(printable("x\u{202e}y"), "x\\u{202e}y");
+        assert_eq!(printable("tab\there"), "tab\\u{9}here");
+        assert_eq!(printable("ünïcödé — fine"), "ünïcödé — fine");
+    }
+}
+
 use std::io::Write;
 use std::path::{Path, PathBuf};
 
@@ -90,7 +104,7 @@ pub fn run() -> u8 {
             let text = if json {
                 serde_json::to_string_pretty(&out.json).unwrap_or_default() + "\n"
             } else {
-                out.text
+                printable(&out.text)
             };
             write_stdout(&text);
             out.code
@@ -105,13 +119,29 @@ pub fn run() -> u8 {
                 write_stdout(&(serde_json::to_string_pretty(&v).unwrap_or_default() + "\n"));
             }
             let mut err = std::io::stderr().lock();
-            let _ = writeln!(err, "error: {}", f.message);
+            let _ = writeln!(err, "error: {}", printable(&f.message));
             if let Some(h) = &f.hint {
-                let _ = writeln!(err, "hint: {h}");
+                let _ = writeln!(err, "hint: {}", printable(h));
             }
             f.code
         }
     }
+}
+
+/// Text for a terminal: every control character but the newline, and every Unicode
+/// direction override, shown as an escape, so that text another party signed cannot move the
+/// cursor, clear the screen or reorder what the reader sees.
+pub fn printable(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for c in text.chars() {
+        let bidi = matches!(c, '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}' | '\u{200e}' | '\u{200f}' | '\u{061c}');
+        if (c.is_control() && c != '\n') || bidi {
+            out.extend(c.escape_unicode());
+        } else {
+            out.push(c);
+        }
+    }
+    out
 }
 
 /// Write to stdout; a closed pipe (`hotline log | head`) is not an error.

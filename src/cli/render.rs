@@ -353,7 +353,7 @@ pub fn audit(charter: &Charter, a: &Audit) -> Output {
         if let Some(w) = &n.witnessed {
             let _ = writeln!(
                 text,
-                "  {}",
+                "  witnessed {}",
                 super::witness::witnessed_line(&w.by, w.time, w.size)
             );
         }

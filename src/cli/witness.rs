@@ -319,7 +319,7 @@ pub fn parties(dir: &Path) -> Result<Output, Failure> {
 /// Time helper kept here so the renderers need not know about cosignatures.
 pub fn witnessed_line(by: &str, t: Timestamp, size: u64) -> String {
     format!(
-        "witnessed in the author's feed no later than {} ({by}'s cosignature of the checkpoint at size {size})",
+        "in the author's feed no later than {} ({by}'s cosignature of the checkpoint at size {size})",
         time(t)
     )
 }

@@ -23,6 +23,10 @@ pub struct CheckpointSummary {
     pub root: String,
     /// Every verified cosignature over this size and root, from all notes held.
     pub cosignatures: Vec<Cosignature>,
+    /// Whether the verifier holds the owner's entries up to this size and their root is this
+    /// root. Only such a checkpoint is evidence about particular entries: one beyond the
+    /// entries held could commit to a history other than the one shown here.
+    pub matches_entries: bool,
 }
 
 /// The earliest cosigned evidence that an entry was in its author's feed.
@@ -37,8 +41,8 @@ pub struct Witnessed {
 }
 
 impl CheckpointSummary {
-    /// The earliest cosignature time of a checkpoint of `party`'s feed that includes `seq`,
-    /// among `checkpoints` (all consistent ones, not only the latest).
+    /// The earliest cosignature time of a checkpoint of `party`'s feed that includes `seq` and
+    /// was checked against the entries held, among `checkpoints`.
     pub fn earliest_witness(
         checkpoints: &[CheckpointSummary],
         party: &str,
@@ -46,7 +50,7 @@ impl CheckpointSummary {
     ) -> Option<Witnessed> {
         checkpoints
             .iter()
-            .filter(|c| c.party == party && c.size > seq)
+            .filter(|c| c.party == party && c.size > seq && c.matches_entries)
             .flat_map(|c| {
                 c.cosignatures.iter().map(move |s| Witnessed {
                     by: s.party.clone(),
@@ -102,12 +106,18 @@ pub(super) fn check<N: AsRef<[u8]>>(
         }
     }
     let mut split = vec![false; good.len()];
+    let mut matches = vec![false; good.len()];
     // A checkpoint against the owner's own signed entries.
     for (i, (c, note)) in good.iter().enumerate() {
         let cp = &c.checkpoint;
         let held = prefix_roots
             .get(&c.key)
             .and_then(|r| usize::try_from(cp.size()).ok().and_then(|n| r.get(n)));
+        if held == Some(cp.root())
+            && let Some(m) = matches.get_mut(i)
+        {
+            *m = true;
+        }
         if let Some(root) = held
             && root != cp.root()
         {
@@ -130,23 +140,34 @@ pub(super) fn check<N: AsRef<[u8]>>(
         }
     }
     // Two checkpoints of one feed at one size with different roots.
-    let mut reported: Vec<(String, u64)> = Vec::new();
-    for (i, (a, na)) in good.iter().enumerate() {
-        for (j, (b, nb)) in good.iter().enumerate().skip(i + 1) {
-            let (ca, cb) = (&a.checkpoint, &b.checkpoint);
-            if ca.origin() != cb.origin() || ca.size() != cb.size() || ca.root() == cb.root() {
-                continue;
+    // Grouped by (origin, size), so hostile numbers of notes cost linear time.
+    let mut groups: HashMap<(&str, u64), Vec<usize>> = HashMap::new();
+    for (i, (c, _)) in good.iter().enumerate() {
+        groups
+            .entry((c.checkpoint.origin(), c.checkpoint.size()))
+            .or_default()
+            .push(i);
+    }
+    let mut keys: Vec<(&str, u64)> = groups.keys().copied().collect();
+    keys.sort();
+    for key in keys {
+        let members = groups.get(&key).map(Vec::as_slice).unwrap_or_default();
+        let Some(&i) = members.first() else { continue };
+        let Some((a, na)) = good.get(i) else { continue };
+        let Some(&j) = members.iter().find(|&&j| {
+            good.get(j)
+                .is_some_and(|(b, _)| b.checkpoint.root() != a.checkpoint.root())
+        }) else {
+            continue;
+        };
+        let Some((b, nb)) = good.get(j) else { continue };
+        let (ca, cb) = (&a.checkpoint, &b.checkpoint);
+        for &k in members {
+            if let Some(s) = split.get_mut(k) {
+                *s = true;
             }
-            for k in [i, j] {
-                if let Some(s) = split.get_mut(k) {
-                    *s = true;
-                }
-            }
-            let key = (ca.origin().to_owned(), ca.size());
-            if reported.contains(&key) {
-                continue;
-            }
-            reported.push(key);
+        }
+        {
             v.findings.push(finding(
                 FindingKind::SplitView,
                 Some((a.party.clone(), a.key)),
@@ -163,16 +184,15 @@ pub(super) fn check<N: AsRef<[u8]>>(
     }
     // Consistent checkpoints, cosignatures merged per (origin, size, root).
     let mut out: Vec<CheckpointSummary> = Vec::new();
+    let mut at: HashMap<(String, u64, String), usize> = HashMap::new();
     for (k, (c, _)) in good.iter().enumerate() {
         if split.get(k).copied().unwrap_or(true) {
             continue;
         }
         let cp = &c.checkpoint;
         let root = hex::encode(cp.root());
-        match out
-            .iter_mut()
-            .find(|s| s.origin == cp.origin() && s.size == cp.size() && s.root == root)
-        {
+        let key = (cp.origin().to_owned(), cp.size(), root.clone());
+        match at.get(&key).and_then(|&i| out.get_mut(i)) {
             Some(s) => {
                 for cs in &c.cosignatures {
                     if !s
@@ -190,8 +210,10 @@ pub(super) fn check<N: AsRef<[u8]>>(
                 size: cp.size(),
                 root,
                 cosignatures: c.cosignatures.clone(),
+                matches_entries: matches.get(k).copied().unwrap_or(false),
             }),
         }
+        at.entry(key).or_insert(out.len().saturating_sub(1));
     }
     out.sort_by(|a, b| a.party.cmp(&b.party).then(b.size.cmp(&a.size)));
     out

@@ -152,6 +152,18 @@ pub fn malleate(sig: &[u8; 64]) -> [u8; 64] {
     out
 }
 
+/// A valid Ed25519 signature of `entry` by `name`'s test key, made with a nonce other than
+/// the deterministic one.
+fn second_signature(entry: &Entry, name: &str) -> [u8; 64] {
+    use ed25519_dalek::hazmat::{ExpandedSecretKey, raw_sign};
+    let seed = hotline::encoding::tagged_hash(b"hotline public test key\0", name.as_bytes());
+    let mut esk = ExpandedSecretKey::from(&seed);
+    esk.hash_prefix = [0x5a; 32];
+    let vk = ed25519_dalek::VerifyingKey::from(&esk);
+    let msg = encoding::tagged_message(tag::ENTRY_SIGNATURE, &entry.encode().expect("encodes"));
+    raw_sign::<sha2::Sha512>(&esk, &msg, &vk).to_bytes()
+}
+
 /// Every fixture file, by path relative to the package root.
 pub fn generate() -> BTreeMap<String, String> {
     let example::Example {
@@ -304,6 +316,19 @@ pub fn generate() -> BTreeMap<String, String> {
             e.header.channel = example::other_channel_id()
         }))),
         vec![finding("wrong-channel", "alpha", 6)],
+        None,
+    );
+    // The same content under a second valid signature (another nonce): a different leaf.
+    let mut resigned = last.clone();
+    resigned.signature = second_signature(&last.entry, "alpha");
+    assert_ne!(resigned.signature, last.signature);
+    let mut double = entries.clone();
+    double.push(enc(&resigned));
+    case(
+        "double-signature",
+        "Alpha's last entry appears twice, the same content under two different valid signatures (a second nonce): two different leaves at one place in its feed.",
+        double,
+        vec![finding("double-signature", "alpha", 6)],
         None,
     );
     let mallory = test_key("mallory");
