@@ -257,7 +257,15 @@ pub(super) fn open(dir: &Path) -> Result<Store, Failure> {
     let mut pause = std::time::Duration::from_millis(10);
     loop {
         match Store::open(dir) {
+            // sled's own file lock can also outlive the handle that held it, for a moment after
+            // a command in this process closed the store (the demo runs commands in-process).
             Err(StoreError::Locked { .. }) if start.elapsed().as_secs() < 3 => {
+                std::thread::sleep(pause);
+                pause = (pause * 2).min(std::time::Duration::from_millis(200));
+            }
+            Err(StoreError::IndexUnusable { detail })
+                if detail.contains("could not acquire lock") && start.elapsed().as_secs() < 3 =>
+            {
                 std::thread::sleep(pause);
                 pause = (pause * 2).min(std::time::Duration::from_millis(200));
             }
