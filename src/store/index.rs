@@ -131,6 +131,27 @@ fn order_value_of(item: &Item) -> Vec<u8> {
     }
 }
 
+/// Open sled, waiting up to 3 seconds while its file lock is held. The store's own lock
+/// file already keeps other processes out, so a held sled lock is a handle of this process
+/// that sled releases a moment after it was dropped (seen when a store is reopened at once).
+fn open_sled(config: &sled::Config) -> Result<sled::Db, sled::Error> {
+    let start = std::time::Instant::now();
+    let mut pause = std::time::Duration::from_millis(5);
+    loop {
+        match config.open() {
+            // sled 0.34 reports it as ErrorKind::Other with this text (its config.rs).
+            Err(sled::Error::Io(e))
+                if e.to_string().starts_with("could not acquire lock")
+                    && start.elapsed() < std::time::Duration::from_secs(3) =>
+            {
+                std::thread::sleep(pause);
+                pause = (pause * 2).min(std::time::Duration::from_millis(100));
+            }
+            other => return other,
+        }
+    }
+}
+
 fn disagrees(record: u64, detail: String) -> StoreError {
     StoreError::IndexDisagrees { record, detail }
 }
@@ -142,7 +163,7 @@ impl Index {
     /// here and reported like any other failure to open.
     pub fn open(path: &Path) -> Result<Index, StoreError> {
         let open = || -> Result<Index, sled::Error> {
-            let db = sled::Config::new().path(path).flush_every_ms(None).open()?;
+            let db = open_sled(&sled::Config::new().path(path).flush_every_ms(None))?;
             let index = Index {
                 meta: db.open_tree("meta")?,
                 entries: db.open_tree("entries")?,
