@@ -12,6 +12,7 @@
 //! | 1 | the canonical `Charter` bytes |
 //! | 2 | the canonical `SignedEntry` bytes |
 //! | 3 | a signed note with what it claims: the canonical [`NoteRecord`] bytes |
+//! | 4 | a batch marker (journals only): the number `n` of records that follow it in the same write, `u32` big-endian, `n` ≥ 2 |
 //!
 //! `len` is at most [`MAX_ENCODED_LEN`]. The first record is the charter and no other record
 //! is. The check value is not a signature: it catches damage and torn writes, and tells a
@@ -20,6 +21,16 @@
 //! There is no trailer, so a bundle cut exactly at a record boundary is a shorter valid
 //! bundle. That is what lets the journal grow by appending, and it loses nothing that matters:
 //! an importer only ever learns of fewer entries, each still signed.
+//!
+//! A **batch marker** makes a journal write of several records all-or-nothing across a crash:
+//! it stands before the records of the write and says how many there are, so a journal that
+//! ends before the last of them is a torn write, cut back to the marker ([`whole_writes`]).
+//! The marker stands before the records, not after them, so that a reader never has to guess:
+//! with a marker after, a single unmarked record followed by a torn batch would look like the
+//! first record of a longer torn batch. A single-record write needs no marker: its check value
+//! already tells it whole from torn. Exports never contain batch markers; a reader skips the
+//! well-formed ones (a journal copied as a bundle reads as one) and refuses a bundle whose
+//! last batch is incomplete.
 
 use std::fmt;
 
@@ -56,6 +67,9 @@ pub enum RecordKind {
     Entry = 2,
     /// 3: one signed note (a checkpoint) and its origin, size and root ([`NoteRecord`]).
     Note = 3,
+    /// 4: a batch marker: the number of records that follow it in the same journal write
+    /// (see [`whole_writes`]). Journals only; exports never contain one.
+    Batch = 4,
 }
 
 impl RecordKind {
@@ -70,6 +84,7 @@ impl RecordKind {
             1 => Some(RecordKind::Charter),
             2 => Some(RecordKind::Entry),
             3 => Some(RecordKind::Note),
+            4 => Some(RecordKind::Batch),
             _ => None,
         }
     }
@@ -81,6 +96,7 @@ impl fmt::Display for RecordKind {
             RecordKind::Charter => "charter",
             RecordKind::Entry => "signed entry",
             RecordKind::Note => "signed note",
+            RecordKind::Batch => "batch marker",
         })
     }
 }
@@ -202,6 +218,31 @@ pub enum BundleError {
         offset: usize,
         /// What is wrong with the payload.
         error: DecodeError,
+    },
+    /// A batch marker whose payload is not a count of 2 or more, or one of whose records is
+    /// not a signed entry or note.
+    #[error("record {index} at byte offset {offset} breaks the batch rules: {reason}")]
+    BadBatch {
+        /// The offending record's position.
+        index: usize,
+        /// Where it starts.
+        offset: usize,
+        /// What is wrong.
+        reason: &'static str,
+    },
+    /// The bundle ends before the last of the records its last batch marker announces.
+    #[error(
+        "the batch marker in record {index} at byte offset {offset} announces {count} records, but only {found} follow it: the write it starts is incomplete"
+    )]
+    IncompleteBatch {
+        /// The marker's position.
+        index: usize,
+        /// Where it starts.
+        offset: usize,
+        /// The records it announces.
+        count: u32,
+        /// The records that follow it.
+        found: usize,
     },
     /// A payload too large for a record (when writing).
     #[error("a {kind} of {len} bytes is over the {MAX_ENCODED_LEN}-byte record limit")]
@@ -454,6 +495,80 @@ pub fn next_good_record(bytes: &[u8], from: usize) -> Option<usize> {
     })
 }
 
+/// The batch marker record for a write of `count` records (the marker's payload is `count`,
+/// `u32` big-endian).
+///
+/// # Errors
+///
+/// [`BundleError::BadBatch`] if `count` is under 2: a single record needs no marker.
+pub fn batch_record(count: u32) -> Result<Vec<u8>, BundleError> {
+    if count < 2 {
+        return Err(BundleError::BadBatch {
+            index: 0,
+            offset: 0,
+            reason: "a batch marker announces 2 records or more",
+        });
+    }
+    record(RecordKind::Batch, &count.to_be_bytes())
+}
+
+/// The count a batch marker announces.
+///
+/// # Errors
+///
+/// [`BundleError::BadBatch`] if the payload is not 4 bytes or the count is under 2.
+pub fn batch_count(r: &Record<'_>) -> Result<u32, BundleError> {
+    let bad = |reason| BundleError::BadBatch {
+        index: r.index,
+        offset: r.offset,
+        reason,
+    };
+    let count = <[u8; 4]>::try_from(r.payload)
+        .map(u32::from_be_bytes)
+        .map_err(|_| bad("a batch marker's payload is a 4-byte count"))?;
+    if count < 2 {
+        return Err(bad("a batch marker announces 2 records or more"));
+    }
+    Ok(count)
+}
+
+/// How many of `records` (consecutive records of one file, as [`scan`] returns them) make up
+/// whole writes: all of them, or all up to the last batch marker when fewer records follow it
+/// than it announces (a torn write, which a journal cuts back to the marker). Records outside
+/// a batch are single-record writes, whole by their check values.
+///
+/// # Errors
+///
+/// [`BundleError::BadBatch`] for a marker whose payload is not a count of 2 or more, or a
+/// charter or another marker among the records a marker announces.
+pub fn whole_writes(records: &[Record<'_>]) -> Result<usize, BundleError> {
+    let mut at = 0usize;
+    while let Some(r) = records.get(at) {
+        if r.kind != RecordKind::Batch {
+            at = at.saturating_add(1);
+            continue;
+        }
+        let count = usize::try_from(batch_count(r)?).unwrap_or(usize::MAX);
+        let members = records.get(at.saturating_add(1)..).unwrap_or_default();
+        if let Some(m) = members
+            .iter()
+            .take(count)
+            .find(|m| !matches!(m.kind, RecordKind::Entry | RecordKind::Note))
+        {
+            return Err(BundleError::BadBatch {
+                index: m.index,
+                offset: m.offset,
+                reason: "a batch holds only signed entries and signed notes",
+            });
+        }
+        if members.len() < count {
+            return Ok(at);
+        }
+        at = at.saturating_add(1).saturating_add(count);
+    }
+    Ok(records.len())
+}
+
 /// A bundle's contents.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Bundle {
@@ -512,9 +627,10 @@ pub fn write_with_notes<B: AsRef<[u8]>>(
 }
 
 /// Read a whole bundle, strictly: the header, then every record intact to the last byte, the
-/// first record a valid charter and no other, every note record a canonical [`NoteRecord`].
-/// The entries and notes are not verified here (that is the verifier's and the note
-/// checker's job), only framed.
+/// first record a valid charter and no other, every note record a canonical [`NoteRecord`],
+/// every batch marker well-formed and followed by all the records it announces (markers are
+/// then skipped: they carry nothing). The entries and notes are not verified here (that is the
+/// verifier's and the note checker's job), only framed.
 ///
 /// # Errors
 ///
@@ -524,14 +640,23 @@ pub fn read(bytes: &[u8]) -> Result<Bundle, BundleError> {
     if let Some(e) = scan.stop {
         return Err(e);
     }
-    let mut records = scan.records.into_iter();
-    let first = records.next().ok_or(BundleError::Empty)?;
+    let first = *scan.records.first().ok_or(BundleError::Empty)?;
     if first.kind != RecordKind::Charter {
         return Err(BundleError::CharterNotFirst {
             index: first.index,
             offset: first.offset,
         });
     }
+    let whole = whole_writes(&scan.records)?;
+    if let Some(marker) = scan.records.get(whole) {
+        return Err(BundleError::IncompleteBatch {
+            index: marker.index,
+            offset: marker.offset,
+            count: batch_count(marker)?,
+            found: scan.records.len().saturating_sub(whole).saturating_sub(1),
+        });
+    }
+    let records = scan.records.into_iter().skip(1);
     let charter = Charter::decode(first.payload).map_err(|error| BundleError::Charter {
         index: first.index,
         offset: first.offset,
@@ -561,6 +686,7 @@ pub fn read(bytes: &[u8]) -> Result<Bundle, BundleError> {
                     record,
                 });
             }
+            RecordKind::Batch => {}
         }
     }
     Ok(Bundle {
@@ -781,6 +907,82 @@ mod tests {
         }
     }
 
+    /// A journal-like file: the charter, one entry alone, then a batch of the rest.
+    fn batched() -> (Vec<Vec<u8>>, Vec<u8>, usize) {
+        let (charter, entries, _) = sample();
+        let mut bytes = header();
+        bytes.extend(record(RecordKind::Charter, &charter.encode().unwrap()).unwrap());
+        bytes.extend(record(RecordKind::Entry, &entries[0]).unwrap());
+        let marker_at = bytes.len();
+        bytes.extend(batch_record((entries.len() - 1) as u32).unwrap());
+        for e in &entries[1..] {
+            bytes.extend(record(RecordKind::Entry, e).unwrap());
+        }
+        (entries, bytes, marker_at)
+    }
+
+    #[test]
+    fn batch_markers_are_skipped_and_their_writes_are_whole_or_cut() {
+        let (entries, bytes, marker_at) = batched();
+        assert!(entries.len() >= 3);
+        // Read as a bundle, the marker is skipped.
+        assert_eq!(read(&bytes).unwrap().entries, entries);
+        // The known answer written in docs/FORMAT.md, section 8.
+        assert_eq!(
+            hex::encode(batch_record(2).unwrap()),
+            "040000000400000002705b921fdea428b2"
+        );
+        let bounds = boundaries(&bytes);
+        let all = scan(&bytes).unwrap().records;
+        assert_eq!(whole_writes(&all), Ok(all.len()));
+        // Cut at every record boundary inside the batch: the whole writes end at the marker.
+        for &cut in bounds.iter().filter(|&&b| b > marker_at && b < bytes.len()) {
+            let s = scan(&bytes[..cut]).unwrap();
+            let whole = whole_writes(&s.records).unwrap();
+            assert_eq!(s.records[whole].offset, marker_at, "cut {cut}");
+            assert!(
+                matches!(read(&bytes[..cut]), Err(BundleError::IncompleteBatch { offset, count, .. }) if offset == marker_at && count as usize == entries.len() - 1),
+                "cut {cut}"
+            );
+        }
+        // Cut before the marker: a shorter, whole file.
+        let s = scan(&bytes[..marker_at]).unwrap();
+        assert_eq!(whole_writes(&s.records), Ok(s.records.len()));
+    }
+
+    #[test]
+    fn malformed_batches_are_refused() {
+        let (charter, entries, _) = sample();
+        let start = || {
+            let mut b = header();
+            b.extend(record(RecordKind::Charter, &charter.encode().unwrap()).unwrap());
+            b
+        };
+        assert!(matches!(batch_record(1), Err(BundleError::BadBatch { .. })));
+        for payload in [&[0u8, 0, 0, 1][..], &[0, 0, 2][..], &[0, 0, 0, 0, 2][..]] {
+            let mut b = start();
+            let at = b.len();
+            b.extend(record(RecordKind::Batch, payload).unwrap());
+            b.extend(record(RecordKind::Entry, &entries[0]).unwrap());
+            b.extend(record(RecordKind::Entry, &entries[1]).unwrap());
+            assert!(
+                matches!(read(&b), Err(BundleError::BadBatch { index: 1, offset, .. }) if offset == at),
+                "{payload:?}"
+            );
+        }
+        // A marker among the records another announces.
+        let mut b = start();
+        b.extend(batch_record(2).unwrap());
+        b.extend(record(RecordKind::Entry, &entries[0]).unwrap());
+        b.extend(batch_record(2).unwrap());
+        b.extend(record(RecordKind::Entry, &entries[1]).unwrap());
+        b.extend(record(RecordKind::Entry, &entries[2]).unwrap());
+        assert!(matches!(
+            read(&b),
+            Err(BundleError::BadBatch { index: 3, .. })
+        ));
+    }
+
     #[test]
     fn charter_rules() {
         let (charter, entries, _) = sample();
@@ -833,13 +1035,13 @@ mod tests {
     #[test]
     fn unknown_kind_oversize_and_garbage() {
         let mut b = header();
-        b.extend([4, 0, 0, 0, 0]);
+        b.extend([5, 0, 0, 0, 0]);
         assert_eq!(
             read(&b),
             Err(BundleError::UnknownKind {
                 index: 0,
                 offset: 9,
-                kind: 4
+                kind: 5
             })
         );
         let mut b = header();

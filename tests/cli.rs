@@ -938,3 +938,60 @@ fn the_readme_walkthrough_runs_as_written() {
     assert!(stdout.contains("0 deadline(s) missed"), "{stdout}");
     assert!(stdout.contains("OK: 7 entries checked"), "{stdout}");
 }
+
+#[test]
+fn a_refused_join_leaves_nothing_and_can_be_retried() {
+    let c = Channel::new();
+    let mut bytes = std::fs::read(c.path().join("invite.bundle")).unwrap();
+    let n = bytes.len();
+    bytes[n - 30] ^= 0x01;
+    std::fs::write(c.path().join("bad-invite.bundle"), &bytes).unwrap();
+    let r = hotline(
+        c.path(),
+        &[
+            "--store",
+            "b2",
+            "join",
+            "bad-invite.bundle",
+            "--key",
+            "beta.key",
+        ],
+    );
+    assert_eq!(r.code, 1, "{}{}", r.stdout, r.stderr);
+    assert!(!c.path().join("b2").join("journal").exists());
+    // A bundle whose framing is sound but whose entry does not verify: refused after the
+    // store was begun, and nothing of it is left.
+    let good = std::fs::read(c.path().join("invite.bundle")).unwrap();
+    let mut b = hotline::bundle::read(&good).unwrap();
+    let last = b.entries[0].len() - 70;
+    b.entries[0][last] ^= 0x01;
+    let reframed = hotline::bundle::write(&b.charter, &b.entries).unwrap();
+    std::fs::write(c.path().join("forged-invite.bundle"), reframed).unwrap();
+    let r = hotline(
+        c.path(),
+        &[
+            "--store",
+            "b2",
+            "join",
+            "forged-invite.bundle",
+            "--key",
+            "beta.key",
+        ],
+    );
+    assert_eq!(r.code, 1, "{}{}", r.stdout, r.stderr);
+    assert!(
+        !c.path().join("b2").join("journal").exists(),
+        "a refused join left a store"
+    );
+    ok(
+        c.path(),
+        &[
+            "--store",
+            "b2",
+            "join",
+            "invite.bundle",
+            "--key",
+            "beta.key",
+        ],
+    );
+}

@@ -1,8 +1,10 @@
 //! Crashes and damage: a lost or garbled index is rebuilt from the journal; a journal cut
-//! anywhere inside its last record, or followed by garbage, opens with that record gone and
-//! everything before it intact; damage in the middle of the journal is refused (at open when
-//! the index does not cover it, else by whatever reads the whole journal), then cut by
-//! `repair` with the bytes kept. Opening reads only what the index has not indexed.
+//! anywhere inside its last write (one record, or a batch of them), or followed by garbage,
+//! opens with that write gone whole and everything before it intact; damage in the middle of
+//! the journal is refused (at open when the index does not cover it, else by whatever reads
+//! the whole journal, and by every write), then mended by `repair` from the journal's whole
+//! records and the index's copies, with the damaged bytes kept. Opening reads only what the
+//! index has not indexed.
 #![cfg(feature = "store")]
 #![allow(
     clippy::unwrap_used,
@@ -19,7 +21,7 @@ use std::path::{Path, PathBuf};
 use hotline::bundle;
 use hotline::entry::{Body, Definition, EntryId, SignedEntry, Timestamp};
 use hotline::example::{self, T0, test_key};
-use hotline::store::{Store, StoreError};
+use hotline::store::{NoteMeta, Store, StoreError};
 use hotline::verify::Options;
 
 fn definition(term: &str) -> Body {
@@ -183,8 +185,20 @@ fn an_index_from_another_journal_is_refused() {
         Err(e @ StoreError::IndexDisagrees { .. }) => assert!(says_repair(&e), "{e}"),
         other => panic!("{other:?}"),
     }
-    Store::repair(&d2).unwrap();
-    assert_eq!(Store::open(&d2).unwrap().entry_count(), 2);
+    // The two journals agree as far as the shorter goes (the same key signed the same entries
+    // at the same times), so this index is, to the repair, that of a journal whose tail the
+    // disk lost: its copies of the rest are signed entries of this channel, and come back.
+    let r = Store::repair(&d2).unwrap();
+    assert_eq!((r.entries_recovered, r.records_lost), (2, 0));
+    assert_eq!(r.index_not_used, None);
+    let s = Store::open(&d2).unwrap();
+    assert_eq!(s.entry_count(), 4);
+    assert_eq!(
+        s.entries().unwrap(),
+        bundle::read(&fs::read(d1.join("journal")).unwrap())
+            .unwrap()
+            .entries
+    );
 }
 
 /// A store whose last write was torn at every possible point: a snapshot of the store before
@@ -320,13 +334,15 @@ fn a_cut_journal_under_an_index_that_has_its_last_entry_needs_repair() {
     }
     // The torn tail was cut before the index was checked.
     assert_eq!(fs::read(dir.join("journal")).unwrap(), t.full);
+    // The index's copy of the entry the journal lost puts it back.
     let r = Store::repair(&dir).unwrap();
     assert_eq!(r.torn_bytes_cut, 0);
-    assert_eq!(r.entries_indexed, t.earlier.0.len() as u64 + 1);
-    assert_eq!(
-        Store::open(&dir).unwrap().entries().unwrap().len(),
-        t.earlier.0.len() + 1
-    );
+    assert_eq!((r.entries_recovered, r.records_lost), (1, 0));
+    assert_eq!(r.entries_indexed, t.earlier.0.len() as u64 + 2);
+    assert_eq!(fs::read(dir.join("journal")).unwrap(), j);
+    let s = Store::open(&dir).unwrap();
+    assert_eq!(s.entries().unwrap().len(), t.earlier.0.len() + 2);
+    assert!(s.verify(Options::default()).unwrap().ok);
 }
 
 #[test]
@@ -367,15 +383,29 @@ fn damage_in_the_middle_is_refused_then_cut_by_repair_with_the_bytes_kept() {
     drop(s);
     assert_eq!(fs::read(dir.join("journal")).unwrap(), j);
 
-    for dir in [bare, dir] {
+    // Repair keeps every whole record, before the damage and after it, and takes the damaged
+    // one from the index's copy; with no index, that one is lost and said to be.
+    let all = bundle::read(&t.full).unwrap().entries;
+    for (dir, indexed) in [(bare, false), (dir, true)] {
         let r = Store::repair(&dir).unwrap();
-        assert_eq!(r.records_dropped, (records.len() - 3) as u64);
-        assert_eq!(r.torn_bytes_cut, (j.len() - victim.offset) as u64);
+        assert_eq!(r.records_dropped, 0);
+        assert_eq!(r.torn_bytes_cut, 0);
+        assert_eq!(r.damaged_bytes, (victim.end() - victim.offset) as u64);
+        assert_eq!(r.entries_recovered, u64::from(indexed));
+        assert_eq!(r.records_lost, u64::from(!indexed));
         let kept = r.damaged_kept_in.unwrap();
         assert_eq!(fs::read(kept).unwrap(), &j[victim.offset..]);
         let s = Store::open(&dir).unwrap();
-        assert_eq!(s.entries().unwrap(), t.earlier.0[..1].to_vec());
+        let mut want = all.clone();
+        if !indexed {
+            want.remove(1);
+        }
+        assert_eq!(s.entries().unwrap(), want);
         assert!(s.export(&BTreeMap::new()).is_ok());
+        if indexed {
+            assert_eq!(fs::read(dir.join("journal")).unwrap(), t.full);
+            assert!(s.verify(Options::default()).unwrap().ok);
+        }
     }
 }
 
@@ -424,9 +454,11 @@ fn damage_past_what_the_index_covers_is_refused_at_open() {
         other => panic!("{other:?}"),
     }
     assert_eq!(fs::read(dir.join("journal")).unwrap(), j);
+    // The index has no copy of the damaged record: it is lost, the records after it kept.
     let r = Store::repair(&dir).unwrap();
-    assert_eq!((r.records_dropped, r.entries_indexed), (2, 3));
-    assert_eq!(Store::open(&dir).unwrap().entry_count(), 3);
+    assert_eq!((r.records_lost, r.entries_recovered), (1, 0));
+    assert_eq!((r.records_dropped, r.entries_indexed), (0, 5));
+    assert_eq!(Store::open(&dir).unwrap().entry_count(), 5);
 }
 
 #[test]
@@ -509,4 +541,319 @@ fn an_index_of_another_journal_of_the_same_length_is_refused() {
     Store::repair(&d2).unwrap();
     let s = Store::open(&d2).unwrap();
     assert_eq!(s.entries().unwrap(), bundle::read(&j2).unwrap().entries);
+}
+
+fn alpha_journal(dir: &Path) -> Vec<u8> {
+    fs::read(dir.join("journal")).unwrap()
+}
+
+/// Two notes for `add_notes`: the store keeps notes as opaque bytes.
+fn two_notes() -> Vec<(NoteMeta, Vec<u8>)> {
+    (1..=2u8)
+        .map(|i| {
+            (
+                NoteMeta {
+                    origin: "example.org/alpha".into(),
+                    size: u64::from(i),
+                    root: [i; 32],
+                },
+                format!("example.org/alpha\n{i}\nroot\n\n— sig {i}\n").into_bytes(),
+            )
+        })
+        .collect()
+}
+
+#[test]
+fn writes_are_refused_on_a_damaged_journal_and_repair_rebuilds_it_from_the_index() {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path().join("alpha");
+    drop(alpha_store(&dir, 12));
+    let key = test_key("alpha");
+    let own = Store::open(&dir).unwrap().export(&BTreeMap::new()).unwrap();
+    let good = alpha_journal(&dir);
+    let records = bundle::scan(&good).unwrap().records;
+    // One byte overwritten at offset 1500, in a record with whole records after it.
+    let victim = *records
+        .iter()
+        .find(|r| r.offset <= 1500 && 1500 < r.end())
+        .unwrap();
+    assert!(victim.index + 2 < records.len());
+    let mut j = good.clone();
+    j[1500] ^= 0x10;
+    fs::write(dir.join("journal"), &j).unwrap();
+
+    let refused = |e: StoreError| {
+        let m = e.to_string();
+        match e {
+            StoreError::JournalCorrupt { offset, .. } => {
+                assert_eq!(offset, victim.offset as u64, "{m}");
+                assert!(
+                    m.contains("Nothing was written") && m.contains("hotline repair"),
+                    "{m}"
+                );
+            }
+            other => panic!("{other:?}"),
+        }
+    };
+    // Opening reads only the tail past the index's position, so the store opens; its first
+    // write reads the whole journal first, finds the damage, and refuses — every kind of write.
+    let mut s = Store::open(&dir).unwrap();
+    refused(
+        s.append(&key, &definition("on top"), Timestamp(T0 + 9999))
+            .unwrap_err(),
+    );
+    refused(s.add_notes(&two_notes()).unwrap_err());
+    refused(s.import(&own, None).unwrap_err());
+    drop(s);
+    assert_eq!(alpha_journal(&dir), j);
+    // Also when a whole read found the damage first.
+    let mut s = Store::open(&dir).unwrap();
+    assert!(s.entries().is_err());
+    refused(
+        s.append(&key, &definition("on top"), Timestamp(T0 + 9999))
+            .unwrap_err(),
+    );
+    drop(s);
+    assert_eq!(alpha_journal(&dir), j);
+
+    // Repair takes the damaged record from the index's copy: nothing is lost, nothing moves.
+    let r = Store::repair(&dir).unwrap();
+    assert_eq!(r.entries_recovered, 1);
+    assert_eq!((r.records_lost, r.records_dropped), (0, 0));
+    assert_eq!(r.index_not_used, None);
+    assert_eq!(r.damaged_bytes, (victim.end() - victim.offset) as u64);
+    assert!(r.feeds_behind.is_empty());
+    let side = dir.join(format!("journal.damaged-at-{}", victim.offset));
+    assert_eq!(r.damaged_kept_in.as_deref(), Some(side.as_path()));
+    assert_eq!(fs::read(&side).unwrap(), &j[victim.offset..]);
+    assert_eq!(alpha_journal(&dir), good);
+    let mut s = Store::open(&dir).unwrap();
+    let e = s
+        .append(&key, &definition("after"), Timestamp(T0 + 9999))
+        .unwrap();
+    assert_eq!(e.header().seq.0, 13);
+    assert!(s.verify(Options::default()).unwrap().ok);
+}
+
+#[test]
+fn a_store_that_lost_its_own_entries_refuses_to_sign_until_they_are_imported_again() {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path().join("alpha");
+    drop(alpha_store(&dir, 6));
+    let key = test_key("alpha");
+    let alpha = key.party();
+    // What a counterparty holds of alpha's feed.
+    let counterparty_copy = Store::open(&dir).unwrap().export(&BTreeMap::new()).unwrap();
+    // The index is lost, and the disk garbles the journal's last two records: entries alpha
+    // signed (seq 5 and 6) exist nowhere in the store any more.
+    let good = alpha_journal(&dir);
+    let records = bundle::scan(&good).unwrap().records;
+    garble(
+        &dir.join("journal"),
+        records[records.len() - 2].offset + 3,
+        7,
+    );
+    fs::remove_dir_all(dir.join("index")).unwrap();
+
+    let r = Store::repair(&dir).unwrap();
+    assert_eq!(r.entries_indexed, 5);
+    assert_eq!(r.feeds_behind.len(), 1, "{r:?}");
+    let behind = &r.feeds_behind[0];
+    assert_eq!(
+        (
+            behind.name.as_str(),
+            behind.party,
+            behind.signed,
+            behind.held
+        ),
+        ("alpha", alpha, 6, 5)
+    );
+    for _ in 0..2 {
+        // Refused, and still refused after reopening: signing seq 5 again would fork the feed.
+        let mut s = Store::open(&dir).unwrap();
+        assert_eq!(s.feed_len(&alpha).unwrap(), 5);
+        let before = alpha_journal(&dir);
+        match s.append(&key, &definition("again"), Timestamp(T0 + 9999)) {
+            Err(e @ StoreError::FeedWentBack { .. }) => {
+                let m = e.to_string();
+                assert!(m.contains("went back from seq 6 to seq 4"), "{m}");
+                assert!(m.contains("fork") && m.contains("Re-import"), "{m}");
+            }
+            other => panic!("{other:?}"),
+        }
+        assert_eq!(alpha_journal(&dir), before);
+    }
+    // Importing the lost entries from the counterparty's copy lifts it.
+    let mut s = Store::open(&dir).unwrap();
+    assert_eq!(s.import(&counterparty_copy, None).unwrap().new_entries, 2);
+    let e = s
+        .append(&key, &definition("again"), Timestamp(T0 + 9999))
+        .unwrap();
+    assert_eq!(e.header().seq.0, 7);
+    assert!(s.forks().unwrap().is_empty());
+    assert!(s.verify(Options::default()).unwrap().ok);
+}
+
+#[test]
+fn an_import_torn_anywhere_is_kept_whole_or_not_at_all() {
+    let tmp = tempfile::tempdir().unwrap();
+    let (da, db) = (tmp.path().join("alpha"), tmp.path().join("beta"));
+    let charter = example::charter();
+    let a = alpha_store(&da, 2);
+    // Beta joins and writes three definitions: alpha's import of them is one write of four
+    // records.
+    let mut b = Store::create(&db, &charter).unwrap();
+    b.import(&a.export(&BTreeMap::new()).unwrap(), None)
+        .unwrap();
+    let beta = test_key("beta");
+    let accept = Body::Acceptance(hotline::entry::Acceptance {
+        charter: charter.id().unwrap(),
+    });
+    b.append(&beta, &accept, Timestamp(T0 + 100)).unwrap();
+    for i in 0..3 {
+        b.append(
+            &beta,
+            &definition(&format!("beta {i}")),
+            Timestamp(T0 + 200 + i),
+        )
+        .unwrap();
+    }
+    let from_beta = b.export(&BTreeMap::new()).unwrap();
+    let earlier = state(&a);
+    drop(a);
+    let snapshot = tmp.path().join("snapshot");
+    copy_dir(&da, &snapshot);
+    let before = alpha_journal(&da).len();
+    let mut a = Store::open(&da).unwrap();
+    assert_eq!(a.import(&from_beta, None).unwrap().new_entries, 4);
+    let after = state(&a);
+    // Exports hold no batch markers; the journal, read as a bundle, reads past them.
+    let export = a.export(&BTreeMap::new()).unwrap();
+    assert!(
+        bundle::scan(&export)
+            .unwrap()
+            .records
+            .iter()
+            .all(|r| r.kind != bundle::RecordKind::Batch)
+    );
+    drop(a);
+    let full = alpha_journal(&da);
+    assert_eq!(bundle::read(&full).unwrap().entries, after.0);
+    let records = bundle::scan(&full).unwrap().records;
+    let marker = records.iter().find(|r| r.offset == before).unwrap();
+    assert_eq!(marker.kind, bundle::RecordKind::Batch);
+    assert_eq!(marker.payload, 4u32.to_be_bytes());
+    let boundaries: Vec<usize> = records
+        .iter()
+        .map(|r| r.offset)
+        .filter(|&o| o > before)
+        .collect();
+
+    // Every record boundary and the bytes either side of it (where a prefix of whole records
+    // would survive if writes were not whole), and every 9th byte between; every single byte
+    // of a batch is covered by the unit tests of `store::damage`.
+    let cuts: std::collections::BTreeSet<usize> = (before..=full.len())
+        .filter(|c| {
+            (c - before).is_multiple_of(9)
+                || boundaries
+                    .iter()
+                    .chain([&before, &full.len()])
+                    .any(|b| c.abs_diff(*b) <= 1)
+        })
+        .collect();
+    let dir = tmp.path().join("cut");
+    for cut in cuts {
+        let _ = fs::remove_dir_all(&dir);
+        copy_dir(&snapshot, &dir);
+        fs::write(dir.join("journal"), &full[..cut]).unwrap();
+        // Under the index of before the import, and, at the record boundaries, with no index.
+        let bare = [false, true];
+        let runs = if boundaries.contains(&cut) {
+            &bare[..]
+        } else {
+            &bare[..1]
+        };
+        for &no_index in runs {
+            if no_index {
+                fs::write(dir.join("journal"), &full[..cut]).unwrap();
+                fs::remove_dir_all(dir.join("index")).unwrap();
+            }
+            let s = Store::open(&dir).unwrap_or_else(|e| panic!("cut at {cut}: {e}"));
+            if cut == full.len() {
+                assert_eq!(state(&s), after);
+                assert_eq!(s.open_report().torn_bytes_cut, 0);
+            } else {
+                assert_eq!(state(&s).1, earlier.1, "cut at {cut}, no index: {no_index}");
+                assert_eq!(state(&s), earlier);
+                assert_eq!(s.open_report().torn_bytes_cut, (cut - before) as u64);
+                assert_eq!(alpha_journal(&dir).len(), before);
+            }
+        }
+    }
+}
+
+#[test]
+fn notes_added_together_are_kept_whole_or_not_at_all() {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path().join("alpha");
+    drop(alpha_store(&dir, 1));
+    let snapshot = tmp.path().join("snapshot");
+    copy_dir(&dir, &snapshot);
+    let before = alpha_journal(&dir).len();
+    let mut s = Store::open(&dir).unwrap();
+    assert_eq!(s.add_notes(&two_notes()).unwrap(), 2);
+    drop(s);
+    let full = alpha_journal(&dir);
+    let cut_dir = tmp.path().join("cut");
+    let records = bundle::scan(&full).unwrap().records;
+    for cut in (before..full.len()).filter(|c| {
+        (c - before).is_multiple_of(5) || records.iter().any(|r| c.abs_diff(r.offset) <= 1)
+    }) {
+        let _ = fs::remove_dir_all(&cut_dir);
+        copy_dir(&snapshot, &cut_dir);
+        fs::write(cut_dir.join("journal"), &full[..cut]).unwrap();
+        let s = Store::open(&cut_dir).unwrap();
+        assert!(s.all_notes().unwrap().is_empty(), "cut at {cut}");
+        assert_eq!(alpha_journal(&cut_dir).len(), before);
+    }
+    assert_eq!(Store::open(&dir).unwrap().all_notes().unwrap().len(), 2);
+}
+
+#[test]
+fn an_unreadable_config_names_its_file_and_repair_sets_it_aside() {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path().join("alpha");
+    let mut s = alpha_store(&dir, 1);
+    s.set_identity("alpha", Path::new("/keys/alpha.key"))
+        .unwrap();
+    drop(s);
+    let config = dir.join("config.json");
+    fs::write(&config, "{ not json").unwrap();
+    let e = Store::open(&dir).unwrap_err();
+    let m = e.to_string();
+    assert!(matches!(e, StoreError::Config { .. }), "{m}");
+    assert!(m.contains(&config.display().to_string()), "{m}");
+    assert!(
+        m.contains("can be deleted") && m.contains("hotline repair"),
+        "{m}"
+    );
+
+    let r = Store::repair(&dir).unwrap();
+    let aside = dir.join("config.json.unreadable");
+    assert_eq!(r.config_kept_in.as_deref(), Some(aside.as_path()));
+    assert_eq!(fs::read_to_string(&aside).unwrap(), "{ not json");
+    let mut s = Store::open(&dir).unwrap();
+    assert_eq!(s.identity(), None);
+    s.append(
+        &test_key("alpha"),
+        &definition("after"),
+        Timestamp(T0 + 9999),
+    )
+    .unwrap();
+    s.set_identity("alpha", Path::new("/keys/alpha.key"))
+        .unwrap();
+    drop(s);
+    // A deleted one is no more than a store that does not know its key.
+    fs::remove_file(&config).unwrap();
+    assert_eq!(Store::open(&dir).unwrap().identity(), None);
 }

@@ -691,3 +691,179 @@ fn append_checks_the_entry_alone_as_the_verifier_would() {
     let report = s.verify(Options::default()).unwrap();
     assert!(report.ok && report.findings.is_empty(), "{report:?}");
 }
+
+/// The names in `dir`, sorted.
+fn names(dir: &Path) -> Vec<String> {
+    let mut n: Vec<String> = std::fs::read_dir(dir)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    n.sort();
+    n
+}
+
+fn no_notes(_: &[u8]) -> Result<hotline::store::NoteMeta, String> {
+    Err("no notes here".into())
+}
+
+#[test]
+fn create_with_makes_the_store_only_if_the_import_succeeds() {
+    let tmp = tempfile::tempdir().unwrap();
+    let a = alpha_store(&tmp.path().join("alpha"), 2);
+    let charter = example::charter();
+    let good = a.export(&BTreeMap::new()).unwrap();
+    // A bundle whose framing is whole but whose last entry's signature is not: the verifier,
+    // not the reader, refuses it.
+    let mut entries = a.entries().unwrap();
+    let mut last = SignedEntry::decode(entries.last().unwrap()).unwrap();
+    last.signature[5] ^= 1;
+    *entries.last_mut().unwrap() = last.encode().unwrap();
+    let forged = bundle::write(&charter, &entries).unwrap();
+    let mut other: Charter = example::charter();
+    other.name = "another channel".into();
+
+    // A directory that does not exist yet is not left behind.
+    let fresh = tmp.path().join("beta");
+    for (bundle, charter) in [(&forged, &charter), (&good, &other)] {
+        match Store::create_with(&fresh, charter, bundle, Some(at(50)), no_notes) {
+            Err(StoreError::Rejected { .. } | StoreError::WrongChannel { .. }) => {}
+            other => panic!("{other:?}"),
+        }
+        assert!(!fresh.exists());
+    }
+    // One that exists keeps what it held, and only that.
+    let home = tmp.path().join("home");
+    std::fs::create_dir(&home).unwrap();
+    std::fs::write(home.join("notes.txt"), "mine").unwrap();
+    assert!(Store::create_with(&home, &charter, &forged, Some(at(50)), no_notes).is_err());
+    assert_eq!(names(&home), ["notes.txt"]);
+
+    // The retry succeeds, and the store is whole: what the bundle held, ready to sign.
+    let (mut s, report) =
+        Store::create_with(&home, &charter, &good, Some(at(50)), no_notes).unwrap();
+    assert_eq!(report.new_entries, 3);
+    assert_eq!(s.entries().unwrap(), a.entries().unwrap());
+    let accept = Body::Acceptance(Acceptance {
+        charter: charter.id().unwrap(),
+    });
+    s.append(&test_key("beta"), &accept, at(51)).unwrap();
+    drop(s);
+    let s = Store::open(&home).unwrap();
+    assert_eq!(s.entry_count(), 4);
+    assert!(s.verify(Options::default()).unwrap().ok);
+    drop(s);
+    assert!(!names(&home).iter().any(|n| n.starts_with(".hotline")));
+    // A second one refuses, and leaves the store as it is.
+    let before = journal(&home);
+    assert!(matches!(
+        Store::create_with(&home, &charter, &good, None, no_notes),
+        Err(StoreError::AlreadyExists { .. })
+    ));
+    assert_eq!(journal(&home), before);
+    // Killed just after the journal moved into place: the index left in the staging
+    // directory is not needed, the journal is the store.
+    let staging = home.join(".hotline-creating");
+    std::fs::create_dir(&staging).unwrap();
+    std::fs::rename(home.join("index"), staging.join("index")).unwrap();
+    let s = Store::open(&home).unwrap();
+    assert_eq!(s.open_report().records_indexed, 5);
+    assert!(!staging.exists());
+}
+
+/// Every file under `dir` with its bytes.
+fn files(dir: &Path) -> BTreeMap<std::path::PathBuf, Vec<u8>> {
+    let mut out = BTreeMap::new();
+    for e in std::fs::read_dir(dir).unwrap() {
+        let p = e.unwrap().path();
+        if p.is_dir() {
+            out.extend(files(&p));
+        } else {
+            out.insert(p.clone(), std::fs::read(&p).unwrap());
+        }
+    }
+    out
+}
+
+#[test]
+fn a_store_opened_read_only_is_read_without_a_lock_or_a_change() {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path().join("alpha");
+    let mut s = alpha_store(&dir, 3);
+    s.set_identity("alpha", Path::new("/keys/alpha.key"))
+        .unwrap();
+    let entries = s.entries().unwrap();
+    let export = s.export(&BTreeMap::new()).unwrap();
+    let view = s.feed_view(&party("alpha")).unwrap();
+    let last = SignedEntry::decode(entries.last().unwrap())
+        .unwrap()
+        .id()
+        .unwrap();
+    drop(s);
+    // A writer killed mid-append left a torn tail; another holds the lock now.
+    let torn = &bundle::record(RecordKind::Entry, &entries[1]).unwrap()[..40];
+    let mut j = journal(&dir);
+    j.extend_from_slice(torn);
+    std::fs::write(dir.join("journal"), &j).unwrap();
+    let holder = std::fs::OpenOptions::new()
+        .read(true)
+        .write(true)
+        .open(dir.join("lock"))
+        .unwrap();
+    holder.try_lock().unwrap();
+    let before = files(&dir);
+
+    let mut ro = Store::open_read_only(&dir).unwrap();
+    assert!(ro.is_read_only());
+    assert_eq!(ro.open_report().torn_bytes_ignored, torn.len() as u64);
+    assert_eq!(ro.open_report().torn_bytes_cut, 0);
+    assert_eq!(ro.entries().unwrap(), entries);
+    assert_eq!(ro.export(&BTreeMap::new()).unwrap(), export);
+    assert!(ro.verify(Options::default()).unwrap().ok);
+    assert_eq!(ro.feed_view(&party("alpha")).unwrap(), view);
+    assert!(ro.inclusion_proof(&last, None).unwrap().verify().is_ok());
+    assert_eq!(ro.resolve(&last.to_string()[..8]).unwrap(), last);
+    assert_eq!(
+        ro.identity(),
+        Some(("alpha".into(), Path::new("/keys/alpha.key").to_path_buf()))
+    );
+    let read_only = |e: StoreError| assert!(matches!(e, StoreError::ReadOnly { .. }), "{e}");
+    read_only(
+        ro.append(&test_key("alpha"), &definition("no"), at(9))
+            .unwrap_err(),
+    );
+    read_only(ro.import(&export, None).unwrap_err());
+    read_only(ro.add_notes(&[]).unwrap_err());
+    read_only(ro.set_identity("alpha", Path::new("x")).unwrap_err());
+    drop(ro);
+    assert_eq!(files(&dir), before);
+    drop(holder);
+
+    // In a directory this process may not write to (unless it is root, whom permissions do
+    // not bind), opening for writing says to open read-only, which works.
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let mode = |p: &Path, m: u32| {
+            std::fs::set_permissions(p, std::fs::Permissions::from_mode(m)).unwrap();
+        };
+        mode(&dir.join("lock"), 0o444);
+        mode(&dir, 0o555);
+        let bound = std::fs::File::create(dir.join("probe")).is_err();
+        if bound {
+            match Store::open(&dir) {
+                Err(e @ StoreError::NotWritable { .. }) => {
+                    assert!(e.to_string().contains("read-only"), "{e}");
+                }
+                other => panic!("{other:?}"),
+            }
+            assert_eq!(
+                Store::open_read_only(&dir).unwrap().entries().unwrap(),
+                entries
+            );
+        } else {
+            std::fs::remove_file(dir.join("probe")).unwrap();
+        }
+        mode(&dir, 0o755);
+        mode(&dir.join("lock"), 0o644);
+    }
+}

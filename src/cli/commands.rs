@@ -126,15 +126,50 @@ pub fn dispatch(cli: Cli) -> Result<Output, Failure> {
         }
         Command::Repair => {
             let r = Store::repair(&dir).map_err(store_failure)?;
-            Ok(Output::ok(
-                format!(
-                    "repaired {}: index rebuilt from the journal ({} entries; {} torn bytes cut)\n",
-                    dir.display(),
-                    r.entries_indexed,
-                    r.torn_bytes_cut
-                ),
-                json!({ "ok": true, "store": dir, "entries": r.entries_indexed, "torn_bytes_cut": r.torn_bytes_cut, "records_dropped": r.records_dropped, "damaged_kept_in": r.damaged_kept_in }),
-            ))
+            let mut text = format!(
+                "repaired {}: {} entries indexed; {} entries and {} notes recovered from the index's copies; {} records lost; {} torn bytes cut\n",
+                dir.display(),
+                r.entries_indexed,
+                r.entries_recovered,
+                r.notes_recovered,
+                r.records_lost,
+                r.torn_bytes_cut
+            );
+            if let Some(p) = &r.damaged_kept_in {
+                text.push_str(&format!("the damaged bytes are kept in {}\n", p.display()));
+            }
+            if let Some(why) = &r.index_not_used {
+                text.push_str(&format!("the old index was not used: {why}\n"));
+            }
+            if let Some(p) = &r.config_kept_in {
+                text.push_str(&format!(
+                    "the unreadable configuration was set aside in {}; pass --key again\n",
+                    p.display()
+                ));
+            }
+            for f in &r.feeds_behind {
+                text.push_str(&format!(
+                    "WARNING: {}'s feed now holds {} entries but this store signed up to seq {}: import those entries again from a counterparty's bundle before signing\n",
+                    f.name, f.held, f.signed
+                ));
+            }
+            let behind: Vec<serde_json::Value> = r
+                .feeds_behind
+                .iter()
+                .map(|f| json!({ "party": f.name, "signed": f.signed, "held": f.held }))
+                .collect();
+            let ok = r.records_lost == 0 && r.feeds_behind.is_empty();
+            Ok(Output {
+                text,
+                json: json!({
+                    "ok": ok, "store": dir, "entries": r.entries_indexed,
+                    "entries_recovered": r.entries_recovered, "notes_recovered": r.notes_recovered,
+                    "records_lost": r.records_lost, "torn_bytes_cut": r.torn_bytes_cut,
+                    "records_dropped": r.records_dropped, "damaged_kept_in": r.damaged_kept_in,
+                    "index_not_used": r.index_not_used, "feeds_behind": behind,
+                }),
+                code: if ok { 0 } else { PROBLEM },
+            })
         }
         Command::Demo { dir } => super::demo::run(dir),
         Command::Checkpoint { key } => super::witness::checkpoint(&dir, &key),
@@ -219,6 +254,15 @@ pub fn store_failure(e: StoreError) -> Failure {
         StoreError::NotAParty { .. } => {
             Some("use the key of a party listed in the channel's charter")
         }
+        StoreError::JournalCorrupt { .. } => Some(
+            "run `hotline repair`: it rebuilds damaged records from the index's copies and keeps the damaged bytes aside",
+        ),
+        StoreError::FeedWentBack { .. } => {
+            Some("import your own entries again from a bundle a counterparty exports, then sign")
+        }
+        StoreError::ReadOnly { .. } => {
+            Some("this copy of the store is read-only here; sign in the party's own store")
+        }
         StoreError::Rejected { .. } => Some(
             "nothing was imported; ask the sender for a fresh bundle and run `hotline verify BUNDLE --trust …` on it",
         ),
@@ -268,6 +312,10 @@ pub(super) fn open(dir: &Path) -> Result<Store, Failure> {
             {
                 std::thread::sleep(pause);
                 pause = (pause * 2).min(std::time::Duration::from_millis(200));
+            }
+            // A copy the user may read but not write (an auditor's): read it without a lock.
+            Err(StoreError::NotWritable { .. }) => {
+                return Store::open_read_only(dir).map_err(store_failure);
             }
             other => return other.map_err(store_failure),
         }
@@ -499,8 +547,12 @@ fn absolute(p: &Path) -> PathBuf {
 fn join(dir: &Path, bundle_path: &Path, key_path: &Path) -> Result<Output, Failure> {
     let key = load_key(key_path)?;
     let bytes = read_file(bundle_path)?;
-    let b = bundle::read(&bytes)
-        .map_err(|e| Failure::new(format!("{}: {e}", bundle_path.display())))?;
+    let b = bundle::read(&bytes).map_err(|e| {
+        let mut f = Failure::new(format!("{}: {e}", bundle_path.display()))
+            .hint("ask the founder for a fresh invitation bundle");
+        f.code = PROBLEM;
+        f
+    })?;
     let Some(me) = b.charter.party(&key.party()) else {
         return Err(Failure::new(format!(
             "the key in {} is not a party of channel {:?}",
@@ -510,15 +562,15 @@ fn join(dir: &Path, bundle_path: &Path, key_path: &Path) -> Result<Output, Failu
         .hint("join with the key whose .pub file the founder listed"));
     };
     let my_name = me.name.clone();
-    let mut store = Store::create(dir, &b.charter).map_err(store_failure)?;
+    // The store comes into being only if the founder's bundle imports: a refused bundle
+    // leaves nothing behind, and `join` can be run again with a good one.
+    let charter = b.charter.clone();
+    let (mut store, imported) = Store::create_with(dir, &b.charter, &bytes, Some(now()), |note| {
+        super::witness::note_meta(&charter, note)
+    })
+    .map_err(store_failure)?;
     store
         .set_identity(&my_name, &absolute(key_path))
-        .map_err(store_failure)?;
-    let charter = b.charter.clone();
-    let imported = store
-        .import_with(&bytes, Some(now()), |note| {
-            super::witness::note_meta(&charter, note)
-        })
         .map_err(store_failure)?;
     let channel = store.channel();
     let entry = store

@@ -45,6 +45,42 @@ pub enum StoreError {
         /// The lock file.
         path: PathBuf,
     },
+    /// The store's lock file cannot be created or opened for writing (the directory or the
+    /// file is not writable, or the file system is read-only): the store can be opened
+    /// read-only ([`Store::open_read_only`](super::Store::open_read_only)), not for writing.
+    #[error(
+        "cannot write to the store: {} cannot be opened for writing ({source}); a store that cannot be written can only be opened read-only",
+        .path.display()
+    )]
+    NotWritable {
+        /// The lock file.
+        path: PathBuf,
+        /// The operating system's error.
+        #[source]
+        source: io::Error,
+    },
+    /// A write to a store opened read-only.
+    #[error("the store in {} is open read-only: nothing can be written to it", .dir.display())]
+    ReadOnly {
+        /// The store's directory.
+        dir: PathBuf,
+    },
+    /// The party's feed as held ends before the highest seq this store has signed for it
+    /// (entries were lost, for example to damage that `hotline repair` could not mend), so the
+    /// next entry would take a seq already signed: a fork of the party's own feed. Nothing was
+    /// signed.
+    #[error(
+        "{party}'s feed went back from seq {signed} to {}: this store signed {party}'s entries up to seq {signed}, so signing now would sign seq {held} a second time and fork the feed. Re-import your own entries from a counterparty's bundle first",
+        went_back_to(*.held)
+    )]
+    FeedWentBack {
+        /// The party's name.
+        party: String,
+        /// The highest seq this store has signed for the party.
+        signed: u64,
+        /// The length of the party's feed as held: the seq the next entry would take.
+        held: u64,
+    },
     /// The charter given to [`Store::create`](super::Store::create) breaks a rule.
     #[error("{0}")]
     InvalidCharter(CharterError),
@@ -191,6 +227,13 @@ pub enum StoreError {
     },
 }
 
+fn went_back_to(held: u64) -> String {
+    match held.checked_sub(1) {
+        Some(last) => format!("seq {last}"),
+        None => "no entry at all".into(),
+    }
+}
+
 fn summarize(findings: &[Finding]) -> String {
     match findings.first() {
         None => "no finding recorded".into(),
@@ -231,22 +274,62 @@ pub struct OpenReport {
     /// everything after it; otherwise (no index, an index of another format, or one that
     /// disagrees) the whole file.
     pub journal_bytes_read: u64,
+    /// Bytes of torn tail left in the journal and ignored, by a store opened read-only.
+    pub torn_bytes_ignored: u64,
 }
 
 /// What [`Store::repair`](super::Store::repair) did.
 #[non_exhaustive]
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct RepairReport {
-    /// Signed entries in the rebuilt index (every record of the journal but the charter and
-    /// the notes).
+    /// Signed entries in the rebuilt index: every signed entry of the rebuilt journal.
     pub entries_indexed: u64,
-    /// Bytes cut off the end of the journal.
+    /// Bytes of torn tail cut off the end of the journal: an interrupted write (never reported
+    /// as written), or the end of a file whose last records the disk lost. Records of it that
+    /// the index holds copies of are recovered.
     pub torn_bytes_cut: u64,
-    /// Well-formed records that followed damage in the middle of the journal and were cut with
-    /// it; their bytes are kept in [`RepairReport::damaged_kept_in`].
+    /// Well-formed records the journal held that the rebuilt journal does not: the records of
+    /// an incomplete batch at its end (an interrupted write), and any record whose payload is
+    /// not a signed entry or note record (unless the index holds a copy).
     pub records_dropped: u64,
-    /// Where the cut bytes were kept, when whole records were among them.
+    /// Bytes of damage left out of the rebuilt journal: from each record that is cut short or
+    /// fails its check, when a well-formed record follows, to that record.
+    pub damaged_bytes: u64,
+    /// Signed entries the journal lost (to damage, or to a lost tail) that were put back from
+    /// the index's copies.
+    pub entries_recovered: u64,
+    /// Signed notes put back from the index's copies.
+    pub notes_recovered: u64,
+    /// Records (signed entries or notes) in the damaged bytes that no copy exists of: lost.
+    /// Counted by the index's copies and by the records' framing where it is still readable;
+    /// a run of bytes whose framing is unreadable counts as one record.
+    pub records_lost: u64,
+    /// Why the index's copies were not used, when it had any to offer: it could not be
+    /// opened or read, or it is not this journal's index (it names another record than the
+    /// journal holds at some byte offset).
+    pub index_not_used: Option<String>,
+    /// Where the journal's bytes from the first damage on were kept, when there was damage.
     pub damaged_kept_in: Option<PathBuf>,
+    /// Where an unreadable `config.json` was moved; an empty one took its place.
+    pub config_kept_in: Option<PathBuf>,
+    /// Feeds that now end before the highest seq this store has signed for them: entries of
+    /// the party's own that are lost. The store refuses to sign for these parties
+    /// ([`StoreError::FeedWentBack`]) until their entries are imported again.
+    pub feeds_behind: Vec<FeedBehind>,
+}
+
+/// A party's feed that ends before the highest seq the store has signed for it.
+#[non_exhaustive]
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FeedBehind {
+    /// The party.
+    pub party: PartyId,
+    /// Its name in the charter.
+    pub name: String,
+    /// The highest seq the store has signed for it.
+    pub signed: u64,
+    /// The length of its feed as held.
+    pub held: u64,
 }
 
 /// What [`Store::import`](super::Store::import) or [`Store::import_with`](super::Store::import_with) did.

@@ -3,6 +3,7 @@
 
 use std::collections::{BTreeMap, BTreeSet, HashSet};
 
+use super::config;
 use super::index::note_key;
 use super::journal::{Held, HeldNote};
 use super::notes::NoteMeta;
@@ -60,16 +61,24 @@ impl Store {
     ///
     /// [`StoreError::NotAParty`] if `key` is not a party of the charter;
     /// [`StoreError::Forked`] if the party's feed as held has a fork;
+    /// [`StoreError::FeedWentBack`] if the party's feed as held ends before the highest seq
+    /// this store has signed for it (the entry would fork the feed);
+    /// [`StoreError::JournalCorrupt`] if the journal is damaged (the whole journal is checked
+    /// before a store's first write); [`StoreError::ReadOnly`];
     /// [`StoreError::Rejected`] if the entry would not verify (for example an
     /// acknowledgement whose view does not match, or a first entry that is not the party's
     /// acceptance); or an I/O or index error. Nothing is written unless `Ok` is returned.
+    ///
+    /// Once the entry is written, the store records its seq as the highest it has signed for
+    /// the party (in `config.json`). If that record cannot be written the append still
+    /// succeeds (the entry is durable) and the next append writes it again.
     pub fn append(
         &mut self,
         key: &SecretKey,
         body: &Body,
         now: Timestamp,
     ) -> Result<SignedEntry, StoreError> {
-        self.usable()?;
+        self.writable()?;
         let me = key.party();
         let party = self
             .charter
@@ -81,6 +90,16 @@ impl Store {
             return Err(StoreError::Forked { party, seq });
         }
         let head = self.head(&me)?;
+        let held = head.as_ref().map_or(0, |h| h.seq.0.saturating_add(1));
+        if let Some(signed) = self.config.signed(&me)
+            && held <= signed
+        {
+            return Err(StoreError::FeedWentBack {
+                party,
+                signed,
+                held,
+            });
+        }
         let (signed, head) = chain::sign_next(key, self.channel, head.as_ref(), now, body)?;
         let findings = self.check_new(&signed, head.id)?;
         if !findings.is_empty() {
@@ -91,7 +110,15 @@ impl Store {
             signed: signed.clone(),
             bytes: signed.encode()?,
         };
-        self.write(vec![new], Vec::new())?;
+        let journal_len = self.journal.len;
+        let written = self.write(vec![new], Vec::new());
+        if self.journal.len != journal_len {
+            // The entry is in the journal (even if the index then failed): it is signed. A mark
+            // that cannot be saved now is saved by the next append.
+            self.config.note_signed(&me, head.seq.0);
+            let _ = config::save_mark(&self.dir, &self.config);
+        }
+        written?;
         // The cached report no longer covers every entry held.
         self.baseline = None;
         Ok(signed)
@@ -128,7 +155,9 @@ impl Store {
     ///
     /// [`StoreError::Bundle`] for a damaged or malformed bundle, [`StoreError::WrongChannel`]
     /// for another channel's, [`StoreError::BadNote`] for a note refused,
-    /// [`StoreError::Rejected`] with the findings that refused it, or an I/O or index error.
+    /// [`StoreError::Rejected`] with the findings that refused it,
+    /// [`StoreError::JournalCorrupt`] if the store's journal is damaged,
+    /// [`StoreError::ReadOnly`], or an I/O or index error.
     pub fn import_with<F>(
         &mut self,
         bundle_bytes: &[u8],
@@ -138,7 +167,7 @@ impl Store {
     where
         F: FnMut(&[u8]) -> Result<NoteMeta, String>,
     {
-        self.usable()?;
+        self.writable()?;
         let b = bundle::read(bundle_bytes)?;
         if b.charter != self.charter {
             return Err(StoreError::WrongChannel {
@@ -265,7 +294,7 @@ impl Store {
                         notes.push(n);
                     }
                 }
-                RecordKind::Charter => {}
+                RecordKind::Charter | RecordKind::Batch => {}
             }
         }
         Ok(bundle::write_with_notes(&self.charter, &entries, &notes)?)
@@ -331,8 +360,9 @@ impl Store {
         Ok((added, report))
     }
 
-    /// Write `entries` then `notes` to the journal (one write, `sync_data`) and then to the
-    /// index. Writes nothing if both are empty.
+    /// Write `entries` then `notes` to the journal (one write, after a batch marker if there
+    /// is more than one record, then `sync_data`) and then to the index. Writes nothing if
+    /// both are empty.
     pub(super) fn write(
         &mut self,
         entries: Vec<New>,
@@ -350,15 +380,20 @@ impl Store {
             .map(|n| (RecordKind::Entry, n.bytes.as_slice()))
             .chain(payloads.iter().map(|p| (RecordKind::Note, p.as_slice())))
             .collect();
-        let first_record = self.journal.records;
-        let offsets = self.journal.append(&records)?;
+        let appended = self.journal.append(&records)?;
         // The records are durable from here on; an index failure only leaves the index
         // behind, which the next open mends.
-        let mut at = offsets.into_iter().zip(first_record..);
-        let mut indexed = Ok(());
+        let mut at = appended.at.into_iter();
+        let mut indexed = match appended.batch {
+            Some((record, count)) => self.index.add_batch(record, count),
+            None => Ok(()),
+        };
         let mut authors = BTreeSet::new();
         for n in entries {
-            let Some((offset, record)) = at.next() else {
+            if indexed.is_err() {
+                break;
+            }
+            let Some((record, offset)) = at.next() else {
                 break;
             };
             authors.insert(n.signed.header().author);
@@ -382,7 +417,7 @@ impl Store {
         }
         if indexed.is_ok() {
             for (note, payload) in notes.into_iter().zip(payloads) {
-                let Some((offset, record)) = at.next() else {
+                let Some((record, offset)) = at.next() else {
                     break;
                 };
                 indexed = self.index.add_note(&HeldNote {

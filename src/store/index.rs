@@ -7,7 +7,7 @@
 //! | `meta` | `format` | index format `u32` (= [`FORMAT`]) |
 //! | `meta` | `indexed` | records indexed `u64` ‖ journal bytes indexed `u64` ‖ channel id `[32]` ‖ byte offset of the last record indexed `u64` ‖ entries among the records `u64` |
 //! | `entries` | entry id `[32]` | journal record `u64` ‖ byte offset `u64` ‖ signed entry bytes |
-//! | `order` | journal record `u64` | record kind `u8` ‖ entry id `[32]` (kind 2) or note key `[32]` (kind 3) |
+//! | `order` | journal record `u64` | record kind `u8` ‖ entry id `[32]` (kind 2), note key `[32]` (kind 3) or the count a batch marker announces `u32` (kind 4) |
 //! | `feeds` | author `[32]` ‖ seq `u64` ‖ entry id `[32]` | empty |
 //! | `kinds` | body kind `u16` ‖ journal record `u64` | entry id `[32]` |
 //! | `forks` | author `[32]` ‖ seq `u64` | empty |
@@ -22,7 +22,11 @@
 //! fresh index has indexed 1 record.
 //!
 //! An index of another format (an older version's) is emptied and rebuilt from the journal
-//! when it is opened.
+//! when it is opened. (Batch markers, kind 4, came after format 2 without changing it: an index
+//! of a journal without them is the same either way.)
+//!
+//! The index's copies of the records are what `hotline repair` rebuilds a damaged journal from
+//! ([`Index::copies`]), so a repair reads them before it deletes the index.
 
 use std::collections::BTreeSet;
 use std::path::Path;
@@ -116,8 +120,8 @@ pub(super) fn note_key(note: &[u8]) -> [u8; 32] {
 }
 
 /// What the `order` tree holds for a record: its kind and the key of what it holds.
-fn order_value(kind: RecordKind, key: &[u8; 32]) -> Vec<u8> {
-    let mut v = Vec::with_capacity(33);
+fn order_value(kind: RecordKind, key: &[u8]) -> Vec<u8> {
+    let mut v = Vec::with_capacity(key.len().saturating_add(1));
     v.push(kind.code());
     v.extend_from_slice(key);
     v
@@ -128,7 +132,23 @@ fn order_value_of(item: &Item) -> Vec<u8> {
     match item {
         Item::Entry(h) => order_value(RecordKind::Entry, &h.id.0),
         Item::Note(n) => order_value(RecordKind::Note, &note_key(&n.note.note)),
+        Item::Batch { count, .. } => order_value(RecordKind::Batch, &count.to_be_bytes()),
     }
+}
+
+/// A record as the index holds a copy of it, for rebuilding a damaged journal.
+#[derive(Debug, Clone)]
+pub(super) struct IndexCopy {
+    /// Its position in the journal the index indexed.
+    pub record: u64,
+    pub kind: RecordKind,
+    /// The record's payload: the entry's canonical bytes, the note record's, or a batch
+    /// marker's count.
+    pub payload: Vec<u8>,
+    /// What the `order` tree names: the entry id, the note key, or the count.
+    pub key: Vec<u8>,
+    /// The byte offset the index keeps for it (entries only).
+    pub offset: Option<u64>,
 }
 
 /// Open sled, waiting up to 3 seconds while its file lock is held. The store's own lock
@@ -162,8 +182,40 @@ impl Index {
     /// sled can panic on some damaged files rather than return an error; the panic is caught
     /// here and reported like any other failure to open.
     pub fn open(path: &Path) -> Result<Index, StoreError> {
+        Index::open_with(
+            sled::Config::new().path(path).flush_every_ms(None),
+            true,
+            path,
+        )
+    }
+
+    /// Open the index as it is, of whatever format, to read its copies of the records: a
+    /// format this version does not write is not emptied.
+    pub fn open_as_is(path: &Path) -> Result<Index, StoreError> {
+        Index::open_with(
+            sled::Config::new().path(path).flush_every_ms(None),
+            false,
+            path,
+        )
+    }
+
+    /// A temporary index, outside the store directory, deleted when dropped: for a store
+    /// opened read-only.
+    pub fn open_temporary() -> Result<Index, StoreError> {
+        Index::open_with(
+            sled::Config::new().temporary(true).flush_every_ms(None),
+            true,
+            Path::new("(a temporary index)"),
+        )
+    }
+
+    fn open_with(
+        config: sled::Config,
+        clear_other_format: bool,
+        path: &Path,
+    ) -> Result<Index, StoreError> {
         let open = || -> Result<Index, sled::Error> {
-            let db = open_sled(&sled::Config::new().path(path).flush_every_ms(None))?;
+            let db = open_sled(&config)?;
             let index = Index {
                 meta: db.open_tree("meta")?,
                 entries: db.open_tree("entries")?,
@@ -178,7 +230,7 @@ impl Index {
                 db,
             };
             let format = index.meta.get(FORMAT_KEY)?;
-            if format.as_deref() != Some(&FORMAT.to_be_bytes()[..]) {
+            if clear_other_format && format.as_deref() != Some(&FORMAT.to_be_bytes()[..]) {
                 for tree in index.trees() {
                     tree.clear()?;
                 }
@@ -263,6 +315,9 @@ impl Index {
                 .get(record.to_be_bytes())
                 .map_err(index_err)?
                 .map(|p| (RecordKind::Note, p.to_vec()))),
+            (Some(RecordKind::Batch), Some(count)) if count.len() == 4 => {
+                Ok(Some((RecordKind::Batch, count.to_vec())))
+            }
             _ => Err(damaged()),
         }
     }
@@ -346,7 +401,7 @@ impl Index {
                         format!("the journal holds entry {} there", h.id.short()),
                     ));
                 }
-                Some(Item::Note(_)) => {
+                Some(Item::Note(_) | Item::Batch { .. }) => {
                     return Err(disagrees(
                         record,
                         "the journal holds another record there".into(),
@@ -383,6 +438,7 @@ impl Index {
                     authors.insert(h.signed.header().author);
                 }
                 Item::Note(n) => self.add_note(n)?,
+                Item::Batch { record, count, .. } => self.add_batch(*record, *count)?,
             }
         }
         for author in &authors {
@@ -462,6 +518,61 @@ impl Index {
             )
             .map_err(index_err)?;
         Ok(())
+    }
+
+    /// Index a batch marker (idempotent): only its place, so that every journal position is
+    /// accounted for.
+    pub fn add_batch(&self, record: u64, count: u32) -> Result<(), StoreError> {
+        self.order
+            .insert(
+                record.to_be_bytes(),
+                order_value(RecordKind::Batch, &count.to_be_bytes()),
+            )
+            .map_err(index_err)?;
+        Ok(())
+    }
+
+    /// The position record and every record the index holds a copy of, by journal position,
+    /// for rebuilding a damaged journal. A position whose copy is missing is left out. An
+    /// error only when sled fails.
+    pub fn copies(&self) -> Result<(Option<Meta>, Vec<IndexCopy>), StoreError> {
+        let meta = self.position().ok().flatten();
+        let mut out = Vec::new();
+        for item in self.order.iter() {
+            let (k, v) = item.map_err(index_err)?;
+            let Some(record) = u64_from(&k) else { continue };
+            let (Some(kind), Some(key)) = (
+                v.first().copied().and_then(RecordKind::from_code),
+                v.get(1..),
+            ) else {
+                continue;
+            };
+            let (payload, offset) = match kind {
+                RecordKind::Entry => {
+                    let Some(value) = self.entries.get(key).map_err(index_err)? else {
+                        continue;
+                    };
+                    match (value.get(16..), value.get(8..16).and_then(u64_from)) {
+                        (Some(bytes), Some(offset)) => (bytes.to_vec(), Some(offset)),
+                        _ => continue,
+                    }
+                }
+                RecordKind::Note => match self.notes.get(k).map_err(index_err)? {
+                    Some(p) => (p.to_vec(), None),
+                    None => continue,
+                },
+                RecordKind::Batch => (key.to_vec(), None),
+                RecordKind::Charter => continue,
+            };
+            out.push(IndexCopy {
+                record,
+                kind,
+                payload,
+                key: key.to_vec(),
+                offset,
+            });
+        }
+        Ok((meta, out))
     }
 
     /// Record that the journal is indexed up to `at`, and flush.

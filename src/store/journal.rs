@@ -2,14 +2,25 @@
 //!
 //! Opening reads either the whole file ([`Journal::open`]) or, when the index vouches for a
 //! prefix of it, only the header, the charter record, the last record the index covers and
-//! what follows ([`Journal::open_tail`]).
+//! what follows ([`Journal::open_tail`]). A write of more than one record starts with a batch
+//! marker (see [`crate::bundle::whole_writes`]), so that a write torn anywhere is cut back
+//! whole: a journal's torn tail is the end of the file from the first record that is cut short
+//! or fails its check, when no well-formed record follows, or from the last batch marker, when
+//! fewer records follow it than it announces.
+//!
+//! Opening by the tail does not re-read the records the index vouches for, so before the
+//! store's first write the whole file's framing and check values are read once
+//! ([`Journal::ensure_sound`]); damage found then, or by any whole read
+//! ([`Journal::records`]), refuses every later write of this handle.
 
 use std::fs::{self, File, OpenOptions};
 use std::io::{self, Read, Seek, SeekFrom, Write};
 use std::path::{Path, PathBuf};
+use std::sync::{Mutex, PoisonError};
 
+use super::damage::{Damage, corrupt, rebase, whole_journal, whole_len};
 use super::error::StoreError;
-use crate::bundle::{self, BundleError, NoteRecord, Record, RecordKind, Scan};
+use crate::bundle::{self, NoteRecord, Record, RecordKind, Scan};
 use crate::charter::Charter;
 use crate::encoding::MAX_ENCODED_LEN;
 use crate::entry::{ChannelId, EntryId, SignedEntry};
@@ -36,9 +47,10 @@ pub(super) fn sync_dir(dir: &Path) -> Result<(), StoreError> {
     Ok(())
 }
 
-/// Write `bytes` to `path` by way of a temporary file and a rename, so that `path` holds
-/// either its old content or all of the new, then make the rename durable.
-pub(super) fn write_atomically(dir: &Path, path: &Path, bytes: &[u8]) -> Result<(), StoreError> {
+/// Write `bytes` to `path` by way of a synced temporary file and a rename, so that `path`
+/// holds either its old content or all of the new. The rename itself is made durable by the
+/// caller, if it must be ([`sync_dir`]).
+pub(super) fn replace_file(path: &Path, bytes: &[u8]) -> Result<(), StoreError> {
     let mut tmp = path.as_os_str().to_owned();
     tmp.push(".tmp");
     let tmp = PathBuf::from(tmp);
@@ -46,8 +58,27 @@ pub(super) fn write_atomically(dir: &Path, path: &Path, bytes: &[u8]) -> Result<
     f.write_all(bytes).map_err(io_err("write", &tmp))?;
     f.sync_all().map_err(io_err("sync", &tmp))?;
     drop(f);
-    fs::rename(&tmp, path).map_err(io_err("rename into place", path))?;
+    fs::rename(&tmp, path).map_err(io_err("rename into place", path))
+}
+
+/// Write `bytes` to `path` by way of a temporary file and a rename, so that `path` holds
+/// either its old content or all of the new, then make the rename durable.
+pub(super) fn write_atomically(dir: &Path, path: &Path, bytes: &[u8]) -> Result<(), StoreError> {
+    replace_file(path, bytes)?;
     sync_dir(dir)
+}
+
+/// Write a new file (never replacing one: an earlier repair that failed later on may have
+/// kept the same bytes already) and sync it.
+pub(super) fn write_side_file(path: &Path, bytes: &[u8]) -> Result<(), StoreError> {
+    match OpenOptions::new().write(true).create_new(true).open(path) {
+        Ok(mut f) => f
+            .write_all(bytes)
+            .and_then(|()| f.sync_all())
+            .map_err(io_err("write", path)),
+        Err(e) if e.kind() == io::ErrorKind::AlreadyExists => Ok(()),
+        Err(e) => Err(io_err("create", path)(e)),
+    }
 }
 
 /// One signed entry as the journal holds it.
@@ -83,7 +114,16 @@ pub(super) struct HeldNote {
 pub(super) enum Item {
     Entry(Held),
     Note(HeldNote),
+    /// A batch marker: the next `count` records are one write.
+    Batch {
+        record: u64,
+        offset: u64,
+        count: u32,
+    },
 }
+
+/// Bytes of a batch marker record.
+pub(super) const BATCH_RECORD_LEN: u64 = 4 + bundle::RECORD_OVERHEAD as u64;
 
 impl Item {
     /// The record's byte offset.
@@ -91,36 +131,34 @@ impl Item {
         match self {
             Item::Entry(h) => h.offset,
             Item::Note(n) => n.offset,
+            Item::Batch { offset, .. } => *offset,
         }
     }
 
     /// Byte offset just past the record.
     pub fn end(&self) -> u64 {
-        let payload = match self {
-            Item::Entry(h) => h.bytes.len(),
-            Item::Note(n) => n.payload.len(),
+        let len = match self {
+            Item::Entry(h) => len64(h.bytes.len()).saturating_add(len64(bundle::RECORD_OVERHEAD)),
+            Item::Note(n) => len64(n.payload.len()).saturating_add(len64(bundle::RECORD_OVERHEAD)),
+            Item::Batch { .. } => BATCH_RECORD_LEN,
         };
-        self.offset()
-            .saturating_add(len64(payload))
-            .saturating_add(len64(bundle::RECORD_OVERHEAD))
+        self.offset().saturating_add(len)
     }
 }
 
-/// What to do about damage followed by well-formed records (not a torn tail).
+/// Whether the journal may be changed: cut a torn tail, appended to.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(super) enum OnDamage {
-    /// Refuse to open.
-    Refuse,
-    /// Cut the journal at the damage, keeping the bytes cut in a side file.
-    Cut,
+pub(super) enum Access {
+    /// Open for appending; a torn tail is cut off the file.
+    Write,
+    /// Read only; a torn tail is left in the file and ignored.
+    ReadOnly,
 }
 
-/// What was cut off the journal's end.
+/// What was cut off the journal's end (or, read-only, ignored).
 #[derive(Debug, Clone, Default)]
 pub(super) struct Cut {
     pub bytes: u64,
-    pub records_dropped: u64,
-    pub kept_in: Option<PathBuf>,
 }
 
 /// How far the journal goes (or how far the index has indexed it).
@@ -157,80 +195,50 @@ impl Contents {
     pub fn entries(&self) -> impl Iterator<Item = &Held> {
         self.items.iter().filter_map(|i| match i {
             Item::Entry(h) => Some(h),
-            Item::Note(_) => None,
+            Item::Note(_) | Item::Batch { .. } => None,
         })
     }
+}
+
+/// What is known of the journal's bytes up to its length, beyond what opening checked.
+#[derive(Debug, Clone, PartialEq, Eq)]
+enum Health {
+    /// Only the part opening read was checked.
+    Unchecked,
+    /// Every record was read and checked, once, and the store's own writes since are whole.
+    Sound,
+    /// A whole read found damage.
+    Damaged(Damage),
 }
 
 /// The open journal.
 #[derive(Debug)]
 pub(super) struct Journal {
     pub path: PathBuf,
-    file: File,
+    /// `None` when opened read-only.
+    file: Option<File>,
     /// Bytes of whole records (and the header).
     pub len: u64,
-    /// Records held, the charter included.
+    /// Records held, the charter and batch markers included.
     pub records: u64,
     /// Signed entries held.
     pub entries: u64,
     /// Byte offset of the last record.
     pub last_offset: u64,
+    health: Mutex<Health>,
+}
+
+/// Where a write's records went.
+pub(super) struct Appended {
+    /// The batch marker written before the records, when there is more than one: its position
+    /// and the count it announces.
+    pub batch: Option<(u64, u32)>,
+    /// Each record's position and byte offset, in the order given.
+    pub at: Vec<(u64, u64)>,
 }
 
 pub(super) fn len64(n: usize) -> u64 {
     u64::try_from(n).unwrap_or(u64::MAX)
-}
-
-/// The error for damage at `offset` (record `record`).
-fn corrupt(path: &Path, offset: u64, record: u64, detail: String) -> StoreError {
-    StoreError::JournalCorrupt {
-        path: path.to_path_buf(),
-        offset,
-        record,
-        detail,
-    }
-}
-
-/// A record-level error found in bytes that start at file offset `base`, with its offset made
-/// a file offset.
-fn rebase(e: BundleError, base: u64) -> BundleError {
-    let at = |o: usize| {
-        usize::try_from(base)
-            .unwrap_or(usize::MAX)
-            .saturating_add(o)
-    };
-    match e {
-        BundleError::Truncated {
-            index,
-            offset,
-            needed,
-            available,
-        } => BundleError::Truncated {
-            index,
-            offset: at(offset),
-            needed,
-            available,
-        },
-        BundleError::UnknownKind {
-            index,
-            offset,
-            kind,
-        } => BundleError::UnknownKind {
-            index,
-            offset: at(offset),
-            kind,
-        },
-        BundleError::TooLong { index, offset, len } => BundleError::TooLong {
-            index,
-            offset: at(offset),
-            len,
-        },
-        BundleError::BadCheck { index, offset } => BundleError::BadCheck {
-            index,
-            offset: at(offset),
-        },
-        other => other,
-    }
 }
 
 fn open_for_append(dir: &Path, path: &Path) -> Result<File, StoreError> {
@@ -240,6 +248,16 @@ fn open_for_append(dir: &Path, path: &Path) -> Result<File, StoreError> {
             dir: dir.to_path_buf(),
         }),
         Err(e) => Err(io_err("open", path)(e)),
+    }
+}
+
+fn read_whole(dir: &Path, path: &Path) -> Result<Vec<u8>, StoreError> {
+    match fs::read(path) {
+        Ok(b) => Ok(b),
+        Err(e) if e.kind() == io::ErrorKind::NotFound => Err(StoreError::NotFound {
+            dir: dir.to_path_buf(),
+        }),
+        Err(e) => Err(io_err("read", path)(e)),
     }
 }
 
@@ -285,58 +303,53 @@ fn decode_items(path: &Path, records: &[Record<'_>], base: u64) -> Result<Vec<It
                     payload: r.payload.to_vec(),
                 })
             }
+            RecordKind::Batch => Item::Batch {
+                record,
+                offset,
+                count: bundle::batch_count(r).map_err(|e| bad(rebase(e, base).to_string()))?,
+            },
         });
     }
     Ok(items)
 }
 
-/// After scanning `buf` (the file's bytes from offset `base` to its end): if the scan stopped
-/// early, cut the file there — a torn tail — or, when whole records follow the bad one (damage,
-/// not an interrupted write), refuse or cut keeping the bytes in a side file.
+/// After scanning `buf` (the file's bytes from offset `base` to its end): cut the torn tail
+/// after the last whole write off the file (when it is open for writing), or refuse damage.
+/// Returns what was cut and how many of the scanned records are kept.
 fn settle(
-    dir: &Path,
     path: &Path,
-    file: &File,
+    file: Option<&File>,
     buf: &[u8],
-    (base, first_index): (u64, u64),
+    at: (u64, u64),
     scan: &Scan<'_>,
-    on_damage: OnDamage,
-) -> Result<Cut, StoreError> {
-    let mut cut = Cut::default();
-    let Some(stop) = &scan.stop else {
-        return Ok(cut);
+) -> Result<(Cut, usize), StoreError> {
+    let (keep, kept) = whole_len(buf, at, scan).map_err(|d| d.refused(path))?;
+    let cut = Cut {
+        bytes: len64(buf.len().saturating_sub(keep)),
     };
-    let at = scan.valid_len;
-    let at_file = base.saturating_add(len64(at));
-    if let Some(next) = bundle::next_good_record(buf, at.saturating_add(1)) {
-        if on_damage == OnDamage::Refuse {
-            let record = first_index.saturating_add(len64(scan.records.len()));
-            return Err(corrupt(
-                path,
-                at_file,
-                record,
-                format!(
-                    "{}; a well-formed record follows at byte offset {}, so this is damage, not \
-                     an interrupted write. `hotline repair` cuts the journal here and keeps the \
-                     bytes cut in a side file",
-                    rebase(stop.clone(), base),
-                    base.saturating_add(len64(next))
-                ),
-            ));
-        }
-        cut.records_dropped = count_records(buf, next);
-        let side = dir.join(format!("{FILE}.damaged-at-{at_file}"));
-        write_side_file(&side, buf.get(at..).unwrap_or_default())?;
-        cut.kept_in = Some(side);
+    if let Some(file) = file
+        && cut.bytes > 0
+    {
+        file.set_len(at.0.saturating_add(len64(keep)))
+            .and_then(|()| file.sync_all())
+            .map_err(io_err("cut the torn tail of", path))?;
     }
-    cut.bytes = len64(buf.len().saturating_sub(at));
-    file.set_len(at_file)
-        .and_then(|()| file.sync_all())
-        .map_err(io_err("cut the torn tail of", path))?;
-    Ok(cut)
+    Ok((cut, kept))
 }
 
 impl Journal {
+    fn with(path: PathBuf, file: Option<File>, at: Position, health: Health) -> Journal {
+        Journal {
+            path,
+            file,
+            len: at.bytes,
+            records: at.records,
+            entries: at.entries,
+            last_offset: at.last_offset,
+            health: Mutex::new(health),
+        }
+    }
+
     /// Create the journal with its header and charter record. The file appears whole or not at
     /// all (temporary file, rename, directory sync).
     pub fn create(dir: &Path, charter: &Charter) -> Result<Journal, StoreError> {
@@ -348,26 +361,29 @@ impl Journal {
             .append(true)
             .open(&path)
             .map_err(io_err("open", &path))?;
-        Ok(Journal {
-            path,
-            file,
-            len: len64(bytes.len()),
+        let at = Position {
             records: 1,
-            entries: 0,
+            bytes: len64(bytes.len()),
             last_offset: len64(bundle::HEADER_LEN),
-        })
+            entries: 0,
+        };
+        Ok(Journal::with(path, Some(file), at, Health::Sound))
     }
 
-    /// Open the journal, reading all of it: cut a torn tail off it, and decode what it holds.
-    pub fn open(dir: &Path, on_damage: OnDamage) -> Result<(Journal, Contents), StoreError> {
+    /// Open the journal, reading all of it: cut a torn tail off it (read-only: ignore it), and
+    /// decode what it holds. Damage followed by a well-formed record is refused.
+    pub fn open(dir: &Path, access: Access) -> Result<(Journal, Contents), StoreError> {
         let path = dir.join(FILE);
-        let file = open_for_append(dir, &path)?;
-        let bytes = fs::read(&path).map_err(io_err("read", &path))?;
+        let file = match access {
+            Access::Write => Some(open_for_append(dir, &path)?),
+            Access::ReadOnly => None,
+        };
+        let bytes = read_whole(dir, &path)?;
         let scan = bundle::scan(&bytes).map_err(|e| corrupt(&path, 0, 0, e.to_string()))?;
-        let cut = settle(dir, &path, &file, &bytes, (0, 0), &scan, on_damage)?;
+        let (cut, kept) = settle(&path, file.as_ref(), &bytes, (0, 0), &scan)?;
+        let records = scan.records.get(..kept).unwrap_or_default();
 
-        let mut records = scan.records.iter();
-        let first = records.next().ok_or_else(|| {
+        let first = records.first().ok_or_else(|| {
             corrupt(
                 &path,
                 len64(bundle::HEADER_LEN),
@@ -385,16 +401,17 @@ impl Journal {
         }
         let charter = Charter::decode(first.payload)
             .map_err(|e| corrupt(&path, len64(first.offset), 0, e.to_string()))?;
-        let items = decode_items(&path, scan.records.get(1..).unwrap_or_default(), 0)?;
+        let items = decode_items(&path, records.get(1..).unwrap_or_default(), 0)?;
         let entries = len64(items.iter().filter(|i| matches!(i, Item::Entry(_))).count());
-        let journal = Journal {
-            file,
-            len: len64(scan.valid_len),
-            records: len64(scan.records.len()),
-            entries,
+        let at = Position {
+            records: len64(records.len()),
+            bytes: records
+                .last()
+                .map_or(len64(bundle::HEADER_LEN), |r| len64(r.end())),
             last_offset: items.last().map_or(len64(first.offset), Item::offset),
-            path,
+            entries,
         };
+        let journal = Journal::with(path, file, at, Health::Sound);
         let contents = Contents {
             charter,
             charter_end: len64(first.end()),
@@ -500,25 +517,17 @@ impl Journal {
         bytes_read = bytes_read.saturating_add(len64(tail.len()));
         let first_index = usize::try_from(at.records).unwrap_or(usize::MAX);
         let scan = bundle::scan_from(&tail, 0, first_index);
-        let cut = settle(
-            dir,
-            &path,
-            &file,
-            &tail,
-            (at.bytes, at.records),
-            &scan,
-            OnDamage::Refuse,
-        )?;
-        let items = decode_items(&path, &scan.records, at.bytes)?;
+        let (cut, kept) = settle(&path, Some(&file), &tail, (at.bytes, at.records), &scan)?;
+        let records = scan.records.get(..kept).unwrap_or_default();
+        let items = decode_items(&path, records, at.bytes)?;
         let new_entries = len64(items.iter().filter(|i| matches!(i, Item::Entry(_))).count());
-        let journal = Journal {
-            file,
-            len: at.bytes.saturating_add(len64(scan.valid_len)),
+        let now = Position {
             records: at.records.saturating_add(len64(items.len())),
-            entries: at.entries.saturating_add(new_entries),
+            bytes: items.last().map_or(at.bytes, Item::end),
             last_offset: items.last().map_or(at.last_offset, Item::offset),
-            path,
+            entries: at.entries.saturating_add(new_entries),
         };
+        let journal = Journal::with(path, Some(file), now, Health::Unchecked);
         let contents = Contents {
             charter,
             charter_end,
@@ -540,28 +549,77 @@ impl Journal {
         }
     }
 
-    /// Append `records` (kind and payload each) in one write, then `sync_data`; returns each
-    /// record's byte offset. On any failure the file is cut back to its old length, so nothing
-    /// of the write remains.
-    pub fn append(&mut self, records: &[(RecordKind, &[u8])]) -> Result<Vec<u64>, StoreError> {
+    fn health(&self) -> std::sync::MutexGuard<'_, Health> {
+        self.health.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+
+    /// Refuse to write on top of damage: read and check every record once (framing, check
+    /// values, batches), unless that was done already; refuse if that, or any earlier whole
+    /// read, found damage.
+    pub fn ensure_sound(&self) -> Result<(), StoreError> {
+        let known = self.health().clone();
+        match known {
+            Health::Sound => Ok(()),
+            Health::Damaged(d) => Err(d.write_refused(&self.path)),
+            Health::Unchecked => {
+                let bytes = self.read()?;
+                self.scan_whole(&bytes)
+                    .map(|_| ())
+                    .map_err(|d| d.write_refused(&self.path))
+            }
+        }
+    }
+
+    /// Scan the journal's bytes (as far as the store has written them): every record must be
+    /// whole, every batch complete. Records what it found.
+    fn scan_whole<'a>(&self, bytes: &'a [u8]) -> Result<Scan<'a>, Damage> {
+        let found = whole_journal(bytes, self.len);
+        *self.health() = match &found {
+            Ok(_) => Health::Sound,
+            Err(d) => Health::Damaged(d.clone()),
+        };
+        found
+    }
+
+    /// Append `records` (kind and payload each) in one write, preceded by a batch marker when
+    /// there is more than one, then `sync_data`. On any failure the file is cut back to its old
+    /// length, so nothing of the write remains.
+    pub fn append(&mut self, records: &[(RecordKind, &[u8])]) -> Result<Appended, StoreError> {
         let at = self.len;
         let mut bytes = Vec::new();
-        let mut offsets = Vec::with_capacity(records.len());
+        let mut next = self.records;
+        let batch = if records.len() > 1 {
+            let count = u32::try_from(records.len()).map_err(|_| {
+                io_err("append to", &self.path)(io::Error::new(
+                    io::ErrorKind::InvalidInput,
+                    "too many records for one write",
+                ))
+            })?;
+            bytes.extend(bundle::batch_record(count)?);
+            next = next.saturating_add(1);
+            Some((self.records, count))
+        } else {
+            None
+        };
+        let mut placed = Vec::with_capacity(records.len());
         for (kind, payload) in records {
-            offsets.push(at.saturating_add(len64(bytes.len())));
+            placed.push((next, at.saturating_add(len64(bytes.len()))));
+            next = next.saturating_add(1);
             bytes.extend(bundle::record(*kind, payload)?);
         }
-        let Some(&last) = offsets.last() else {
-            return Ok(offsets);
+        let Some(&(_, last)) = placed.last() else {
+            return Ok(Appended { batch, at: placed });
         };
-        let on_disk = self
-            .file
-            .metadata()
-            .map_err(io_err("inspect", &self.path))?
-            .len();
+        let path = self.path.clone();
+        let Some(file) = self.file.as_mut() else {
+            return Err(StoreError::ReadOnly {
+                dir: path.parent().map(Path::to_path_buf).unwrap_or_default(),
+            });
+        };
+        let on_disk = file.metadata().map_err(io_err("inspect", &path))?.len();
         if on_disk != at {
             return Err(corrupt(
-                &self.path,
+                &path,
                 at,
                 self.records,
                 format!(
@@ -569,25 +627,21 @@ impl Journal {
                 ),
             ));
         }
-        if let Err(e) = self
-            .file
-            .write_all(&bytes)
-            .and_then(|()| self.file.sync_data())
-        {
-            // Best effort: the error below is what matters, and a partial record left behind
+        if let Err(e) = file.write_all(&bytes).and_then(|()| file.sync_data()) {
+            // Best effort: the error below is what matters, and a partial write left behind
             // would be cut as a torn tail at the next open anyway.
-            let _ = self.file.set_len(at).and_then(|()| self.file.sync_data());
-            return Err(io_err("append to", &self.path)(e));
+            let _ = file.set_len(at).and_then(|()| file.sync_data());
+            return Err(io_err("append to", &path)(e));
         }
         let entries = records
             .iter()
             .filter(|(k, _)| *k == RecordKind::Entry)
             .count();
         self.len = at.saturating_add(len64(bytes.len()));
-        self.records = self.records.saturating_add(len64(records.len()));
+        self.records = next;
         self.entries = self.entries.saturating_add(len64(entries));
         self.last_offset = last;
-        Ok(offsets)
+        Ok(Appended { batch, at: placed })
     }
 
     /// The journal's bytes, as far as the store has written them.
@@ -597,27 +651,15 @@ impl Journal {
         Ok(bytes)
     }
 
-    /// The payloads of every record after the charter, in journal order, read from the file:
-    /// the entries' canonical bytes and the note records'.
+    /// The payloads of every signed entry and note record, in journal order, read from the
+    /// file and checked (framing, check values, batches).
     pub fn records(&self) -> Result<Vec<(RecordKind, Vec<u8>)>, StoreError> {
         let bytes = self.read()?;
-        let scan = bundle::scan(&bytes).map_err(|e| corrupt(&self.path, 0, 0, e.to_string()))?;
-        if let Some(stop) = scan.stop {
-            let record = len64(scan.records.len());
-            return Err(corrupt(
-                &self.path,
-                len64(scan.valid_len),
-                record,
-                format!(
-                    "{stop}. The store's index still holds every entry, but the journal needs \
-                     `hotline repair`, which cuts it there and keeps the bytes cut in a side file"
-                ),
-            ));
-        }
+        let scan = self.scan_whole(&bytes).map_err(|d| d.refused(&self.path))?;
         Ok(scan
             .records
             .iter()
-            .filter(|r| r.kind != RecordKind::Charter)
+            .filter(|r| matches!(r.kind, RecordKind::Entry | RecordKind::Note))
             .map(|r| (r.kind, r.payload.to_vec()))
             .collect())
     }
@@ -630,28 +672,5 @@ impl Journal {
             .filter(|(k, _)| *k == RecordKind::Entry)
             .map(|(_, p)| p)
             .collect())
-    }
-}
-
-fn count_records(bytes: &[u8], mut from: usize) -> u64 {
-    let mut n = 0u64;
-    while let Some(at) = bundle::next_good_record(bytes, from) {
-        n = n.saturating_add(1);
-        from = bundle::parse_record(bytes, at, 0)
-            .map(|r| r.end())
-            .unwrap_or(at.saturating_add(1));
-    }
-    n
-}
-
-fn write_side_file(path: &Path, bytes: &[u8]) -> Result<(), StoreError> {
-    match OpenOptions::new().write(true).create_new(true).open(path) {
-        Ok(mut f) => f
-            .write_all(bytes)
-            .and_then(|()| f.sync_all())
-            .map_err(io_err("write", path)),
-        // Kept by an earlier repair that failed later on.
-        Err(e) if e.kind() == io::ErrorKind::AlreadyExists => Ok(()),
-        Err(e) => Err(io_err("create", path)(e)),
     }
 }

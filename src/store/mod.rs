@@ -3,10 +3,10 @@
 //!
 //! | file | what |
 //! |---|---|
-//! | `journal` | a bundle (see [`crate::bundle`]): header, the charter record, then every signed entry accepted and every signed note kept, in the order written. **The truth.** |
-//! | `index/` | a sled database indexing the journal: entries by id, feeds, kinds, forks, each feed's Merkle tree, notes. Rebuilt from the journal at will. |
-//! | `lock` | held (`File::try_lock`) for the life of a [`Store`]; a second opener gets [`StoreError::Locked`] at once. |
-//! | `config.json` | the party this store acts for and the path of its secret key file. |
+//! | `journal` | a bundle (see [`crate::bundle`]): header, the charter record, then every signed entry accepted and every signed note kept, in the order written, a write of several records preceded by a batch marker. **The truth.** |
+//! | `index/` | a sled database indexing the journal: entries by id, feeds, kinds, forks, each feed's Merkle tree, notes. Rebuilt from the journal at will; its copies of the records are what a damaged journal is rebuilt from. |
+//! | `lock` | held (`File::try_lock`) for the life of a [`Store`] opened for writing; a second opener gets [`StoreError::Locked`] at once. |
+//! | `config.json` | the party this store acts for, the path of its secret key file, and the highest seq the store has signed for each party (see `config.rs`). |
 //!
 //! # Durability
 //!
@@ -17,7 +17,9 @@
 //!
 //! 1. every write appends its record(s) to the journal in **one** `write`, then `sync_data`
 //!    (the journal itself is created by temporary file, rename and directory sync) — only then
-//!    does the operation report success;
+//!    does the operation report success. A write of more than one record (an import, several
+//!    notes) starts with a batch marker that says how many records follow, so a write torn by
+//!    a crash anywhere is cut back whole at the next open: all of it or none;
 //! 2. only after that is sled updated, then flushed; a `meta` record says how many journal
 //!    records (and bytes) the index covers, and where the last of them starts.
 //!
@@ -28,25 +30,43 @@
 //! the journal's header and charter record (which must be the channel the index indexes), the
 //! last record the index covers (which must be where the index says, intact, and hold what the
 //! index holds for it), and everything after it. A torn tail there (the incomplete or
-//! check-failing last record(s) of an interrupted write, never reported as done) is cut off
-//! and synced ([`OpenReport::torn_bytes_cut`]); damage followed by well-formed records is not a
-//! torn tail and is refused ([`StoreError::JournalCorrupt`]); the records after the position
-//! are indexed. So opening costs the journal's tail, not its length
+//! check-failing last record(s) of an interrupted write, or the records after a batch marker
+//! that announces more, never reported as done) is cut off and synced
+//! ([`OpenReport::torn_bytes_cut`]); damage followed by well-formed records is not a torn tail
+//! and is refused ([`StoreError::JournalCorrupt`]); the records after the position are
+//! indexed. So opening costs the journal's tail, not its length
 //! ([`OpenReport::journal_bytes_read`]).
 //!
 //! If any of those checks fails, or the index has no position (new, deleted, or of another
-//! format), the whole journal is read and checked instead, as [`Store::repair`] does, with the
-//! same torn-tail and damage rules; an index behind the journal is brought level; one that
-//! claims more than the journal, or names another record at a journal position, is
-//! [`StoreError::IndexDisagrees`]. Either error says to run `hotline repair`, which deletes
-//! `index/` and rebuilds it.
+//! format), the whole journal is read and checked instead, with the same torn-tail and damage
+//! rules; an index behind the journal is brought level; one that claims more than the journal,
+//! or names another record at a journal position, is [`StoreError::IndexDisagrees`]. Either
+//! error says to run `hotline repair` ([`Store::repair`]).
 //!
-//! What opening does not do is re-read the records the index already vouches for: damage to
+//! What opening does not do is re-read the records the index already vouches for. Damage to
 //! them (a disk fault, an outside edit) is found by whatever next reads the whole journal —
-//! [`Store::verify`], [`Store::export`], [`Store::entries`], [`Store::import`] — as
-//! [`StoreError::JournalCorrupt`], and `hotline repair` cuts the journal there as above. The
-//! store's answers meanwhile come from the index's copies of the records, which were checked
-//! when they were written.
+//! [`Store::verify`], [`Store::export`], [`Store::entries`] — as
+//! [`StoreError::JournalCorrupt`], and by the first write: before its first write a store
+//! reads and checks the whole journal's framing and check values once (hashing only), and
+//! while the journal is known to be damaged every write ([`Store::append`],
+//! [`Store::add_notes`], [`Store::import_with`]) is refused, so that nothing is signed or kept
+//! on top of damage that a repair would have to work around. The store's answers meanwhile
+//! come from the index's copies of the records, which were checked when they were written.
+//!
+//! # Repair
+//!
+//! [`Store::repair`] rebuilds the journal from every record that is whole in it and every
+//! record the index holds a copy of (the index keeps each entry's bytes and each note
+//! record), in journal order, by temporary file, rename and directory sync; it keeps the
+//! journal's bytes from the first damage on in `journal.damaged-at-<offset>`, and says how
+//! many entries and notes it recovered from the index and how many records are lost (exist
+//! nowhere else). Then it rebuilds the index. The index's copies are used only if the index
+//! is this journal's: it must name, at every byte offset where the journal holds a whole
+//! record, that record, and each copy must be intact (an entry: its id, channel, author and
+//! signature). A store whose repaired feed ends before the highest seq the store has signed
+//! for that party (kept in `config.json`, which outlives a repair) refuses to sign for it
+//! ([`StoreError::FeedWentBack`]): its next entry would reuse a signed seq, a fork of its own
+//! feed. Importing its lost entries from a counterparty's bundle lifts that.
 //!
 //! # What the store holds
 //!
@@ -61,38 +81,50 @@
 //! [`Store::root_at`], [`Store::inclusion_proof`] and [`Store::consistency_proof`] cost O(log n)
 //! reads, and an append O(log n) hashing. Signed notes (checkpoints) are kept as given, with
 //! what their caller says they state ([`Store::add_notes`], [`Store::import_with`]).
+//!
+//! # Read-only
+//!
+//! [`Store::open_read_only`] reads a store it cannot (or should not) write, such as an
+//! auditor's copy in a directory it may not write to: it takes no lock, changes no file
+//! (a torn tail is ignored, not cut), reads the whole journal and indexes it in a temporary
+//! index outside the store directory, and refuses every write ([`StoreError::ReadOnly`]).
 
 use std::fs::{self, File, OpenOptions, TryLockError};
+use std::io;
 use std::path::{Path, PathBuf};
 
 use crate::chain::Head;
 use crate::charter::Charter;
-use crate::entry::{ChannelId, EntryId, FeedView, Kind, Seq, SignedEntry};
+use crate::entry::{ChannelId, EntryId, FeedView, Kind, Seq, SignedEntry, Timestamp};
 use crate::keys::PartyId;
 use crate::verify::Report;
 
 mod check;
 mod config;
+mod damage;
 mod error;
 mod exchange;
 mod index;
 mod journal;
 mod notes;
 mod proofs;
+mod repair;
 mod tree;
 
-pub use error::{ImportReport, OpenReport, RepairReport, StoreError};
+pub use error::{FeedBehind, ImportReport, OpenReport, RepairReport, StoreError};
 pub use notes::{NoteMeta, StoredNote};
 pub use proofs::InclusionProof;
 
 use config::Config;
 use index::Index;
-use journal::{Journal, OnDamage, io_err};
+use journal::{Access, Journal, io_err, sync_dir};
 
 const LOCK: &str = "lock";
 const INDEX: &str = "index";
+/// Where [`Store::create_with`] builds a store before moving it into place.
+const STAGING: &str = ".hotline-creating";
 
-/// An open store. Holds the store's lock until dropped.
+/// An open store. Holds the store's lock until dropped (unless opened read-only).
 pub struct Store {
     // Field order is drop order: sled closes before the lock is released.
     index: Index,
@@ -100,7 +132,7 @@ pub struct Store {
     dir: PathBuf,
     charter: Charter,
     channel: ChannelId,
-    config: Option<Config>,
+    config: Config,
     opened: OpenReport,
     /// The verifier's report on the store's entries, kept from the last import (an import
     /// verifies the store's entries with the bundle's); dropped by an append.
@@ -108,7 +140,8 @@ pub struct Store {
     /// Set when the journal took a write the index could not: reads may be stale, so writes
     /// stop until the store is reopened (which indexes the rest).
     stale: Option<String>,
-    _lock: File,
+    read_only: bool,
+    _lock: Option<File>,
 }
 
 impl std::fmt::Debug for Store {
@@ -117,8 +150,16 @@ impl std::fmt::Debug for Store {
             .field("dir", &self.dir)
             .field("channel", &self.channel)
             .field("journal_len", &self.journal.len)
+            .field("read_only", &self.read_only)
             .finish_non_exhaustive()
     }
+}
+
+fn cannot_write(e: &io::Error) -> bool {
+    matches!(
+        e.kind(),
+        io::ErrorKind::PermissionDenied | io::ErrorKind::ReadOnlyFilesystem
+    )
 }
 
 fn take_lock(dir: &Path) -> Result<File, StoreError> {
@@ -128,8 +169,14 @@ fn take_lock(dir: &Path) -> Result<File, StoreError> {
         .write(true)
         .create(true)
         .truncate(false)
-        .open(&path)
-        .map_err(io_err("open", &path))?;
+        .open(&path);
+    let file = match file {
+        Ok(f) => f,
+        Err(source) if cannot_write(&source) => {
+            return Err(StoreError::NotWritable { path, source });
+        }
+        Err(e) => return Err(io_err("open", &path)(e)),
+    };
     match file.try_lock() {
         Ok(()) => Ok(file),
         Err(TryLockError::WouldBlock) => Err(StoreError::Locked { path }),
@@ -137,10 +184,31 @@ fn take_lock(dir: &Path) -> Result<File, StoreError> {
     }
 }
 
+/// [`take_lock`] for making a store: a directory that cannot be written is then only an I/O
+/// error (there is no store to open read-only).
+fn take_lock_to_create(dir: &Path) -> Result<File, StoreError> {
+    take_lock(dir).map_err(|e| match e {
+        StoreError::NotWritable { path, source } => StoreError::Io {
+            op: "create",
+            path,
+            source,
+        },
+        other => other,
+    })
+}
+
 fn index_failed(e: &StoreError) -> String {
     match e {
         StoreError::Index { detail } => detail.clone(),
         other => other.to_string(),
+    }
+}
+
+fn remove_dir_if_any(path: &Path) -> Result<(), StoreError> {
+    match fs::remove_dir_all(path) {
+        Ok(()) => Ok(()),
+        Err(e) if e.kind() == io::ErrorKind::NotFound => Ok(()),
+        Err(e) => Err(io_err("delete", path)(e)),
     }
 }
 
@@ -155,7 +223,7 @@ impl Store {
         charter.check().map_err(StoreError::InvalidCharter)?;
         let channel = charter.id()?;
         fs::create_dir_all(dir).map_err(io_err("create directory", dir))?;
-        let lock = take_lock(dir)?;
+        let lock = take_lock_to_create(dir)?;
         if dir.join(journal::FILE).exists() || dir.join(INDEX).exists() {
             return Err(StoreError::AlreadyExists {
                 dir: dir.to_path_buf(),
@@ -170,12 +238,90 @@ impl Store {
             dir: dir.to_path_buf(),
             charter: charter.clone(),
             channel,
-            config: None,
+            config: Config::default(),
             opened: OpenReport::default(),
             baseline: None,
             stale: None,
-            _lock: lock,
+            read_only: false,
+            _lock: Some(lock),
         })
+    }
+
+    /// Create a store for `charter` in `dir` holding what `bundle_bytes` holds, or leave `dir`
+    /// as it was: the store is built and the bundle imported ([`Store::import_with`], with
+    /// `now` and `check_note`) in a directory inside `dir`, and only if the import succeeds is
+    /// the store moved into place — its journal first, which is the moment the store exists
+    /// (an index left behind by a crash just after is rebuilt from the journal). On failure
+    /// everything made is removed (the directory too, if this made it), so the same call can
+    /// be retried.
+    ///
+    /// # Errors
+    ///
+    /// As [`Store::create`] and [`Store::import_with`] (a bundle of another channel than
+    /// `charter`'s is [`StoreError::WrongChannel`]).
+    pub fn create_with<F>(
+        dir: &Path,
+        charter: &Charter,
+        bundle_bytes: &[u8],
+        now: Option<Timestamp>,
+        check_note: F,
+    ) -> Result<(Store, ImportReport), StoreError>
+    where
+        F: FnMut(&[u8]) -> Result<NoteMeta, String>,
+    {
+        charter.check().map_err(StoreError::InvalidCharter)?;
+        let made_dir = !dir.exists();
+        fs::create_dir_all(dir).map_err(io_err("create directory", dir))?;
+        let made_lock = !dir.join(LOCK).exists();
+        let lock = match take_lock_to_create(dir) {
+            Ok(l) => l,
+            Err(e) => {
+                if made_dir {
+                    let _ = fs::remove_dir(dir);
+                }
+                return Err(e);
+            }
+        };
+        if dir.join(journal::FILE).exists() || dir.join(INDEX).exists() {
+            return Err(StoreError::AlreadyExists {
+                dir: dir.to_path_buf(),
+            });
+        }
+        let staging = dir.join(STAGING);
+        let built = remove_dir_if_any(&staging).and_then(|()| {
+            let mut s = Store::create(&staging, charter)?;
+            let report = s.import_with(bundle_bytes, now, check_note)?;
+            Ok(report)
+        });
+        let moved = built.and_then(|report| {
+            // The staged store is closed (dropped) by now; its journal is the commit point.
+            fs::rename(staging.join(journal::FILE), dir.join(journal::FILE))
+                .map_err(io_err("move into place", &dir.join(journal::FILE)))?;
+            sync_dir(dir)?;
+            Ok(report)
+        });
+        let report = match moved {
+            Ok(r) => r,
+            Err(e) => {
+                // Best effort: what matters is the error, and nothing here is a store.
+                let _ = fs::remove_dir_all(&staging);
+                if made_lock {
+                    let _ = fs::remove_file(dir.join(LOCK));
+                }
+                drop(lock);
+                if made_dir {
+                    let _ = fs::remove_dir(dir);
+                }
+                return Err(e);
+            }
+        };
+        // The store exists from here on; the index only saves reading the journal again.
+        if fs::rename(staging.join(INDEX), dir.join(INDEX)).is_ok() {
+            let _ = sync_dir(dir);
+        }
+        let _ = fs::remove_dir_all(&staging);
+        let store = Store::open_locked(dir, lock)?;
+        Ok((store, report))
     }
 
     /// Open the store in `dir`: lock it, cut a torn tail off the journal, and check the index
@@ -184,7 +330,8 @@ impl Store {
     ///
     /// # Errors
     ///
-    /// [`StoreError::NotFound`], [`StoreError::Locked`], [`StoreError::JournalCorrupt`],
+    /// [`StoreError::NotFound`], [`StoreError::Locked`], [`StoreError::NotWritable`] (open it
+    /// with [`Store::open_read_only`] instead), [`StoreError::JournalCorrupt`],
     /// [`StoreError::IndexUnusable`], [`StoreError::IndexDisagrees`], [`StoreError::Config`],
     /// or an I/O error.
     pub fn open(dir: &Path) -> Result<Store, StoreError> {
@@ -194,6 +341,14 @@ impl Store {
             });
         }
         let lock = take_lock(dir)?;
+        Store::open_locked(dir, lock)
+    }
+
+    fn open_locked(dir: &Path, lock: File) -> Result<Store, StoreError> {
+        // What a `create_with` interrupted after moving its journal into place left behind.
+        if dir.join(STAGING).exists() {
+            let _ = fs::remove_dir_all(dir.join(STAGING));
+        }
         let index = Index::open(&dir.join(INDEX))?;
         // Any doubt about the index's position means reading the whole journal, which says
         // what is wrong.
@@ -211,7 +366,7 @@ impl Store {
         };
         let (journal, contents) = match tail {
             Some(opened) => opened,
-            None => Journal::open(dir, OnDamage::Refuse)?,
+            None => Journal::open(dir, Access::Write)?,
         };
         let channel = contents.charter.id()?;
         let records_indexed = index.bring_level(&channel, &contents)?.now;
@@ -227,21 +382,63 @@ impl Store {
                 torn_bytes_cut: contents.cut.bytes,
                 records_indexed,
                 journal_bytes_read: contents.bytes_read,
+                torn_bytes_ignored: 0,
             },
             baseline: None,
             stale: None,
-            _lock: lock,
+            read_only: false,
+            _lock: Some(lock),
         })
     }
 
-    /// Rebuild the index of the store in `dir` from its journal: cut the journal's torn tail
-    /// (or, if the journal is damaged in the middle, cut it there and keep the bytes cut in
-    /// `journal.damaged-at-<offset>`), delete `index/` and index every entry again.
+    /// Open the store in `dir` to read it only: no lock is taken and no file in `dir` is
+    /// changed. The whole journal is read and checked (a torn tail is ignored, damage refused)
+    /// and indexed in a temporary index outside `dir`, so this costs the journal's length.
+    /// Every write is refused with [`StoreError::ReadOnly`]. A `config.json` that cannot be
+    /// read is ignored: it only matters for signing.
+    ///
+    /// A store in use by another process can be opened this way too; it then shows the
+    /// journal as it was when opened.
     ///
     /// # Errors
     ///
-    /// [`StoreError::NotFound`], [`StoreError::Locked`], [`StoreError::JournalCorrupt`] if the
-    /// journal's header or charter is unreadable, or an I/O or index error.
+    /// [`StoreError::NotFound`], [`StoreError::JournalCorrupt`], or an I/O or index error.
+    pub fn open_read_only(dir: &Path) -> Result<Store, StoreError> {
+        let (journal, contents) = Journal::open(dir, Access::ReadOnly)?;
+        let channel = contents.charter.id()?;
+        let index = Index::open_temporary()?;
+        let records_indexed = index.bring_level(&channel, &contents)?.now;
+        let config = config::load(dir).unwrap_or_default();
+        Ok(Store {
+            index,
+            journal,
+            dir: dir.to_path_buf(),
+            charter: contents.charter,
+            channel,
+            config,
+            opened: OpenReport {
+                torn_bytes_cut: 0,
+                records_indexed,
+                journal_bytes_read: contents.bytes_read,
+                torn_bytes_ignored: contents.cut.bytes,
+            },
+            baseline: None,
+            stale: None,
+            read_only: true,
+            _lock: None,
+        })
+    }
+
+    /// Repair the store in `dir`: rebuild the journal from its whole records and the index's
+    /// copies of the rest, cut a torn tail, then delete `index/` and index every record again.
+    /// See the module docs ("Repair"). An unreadable `config.json` is moved aside and an
+    /// empty one started.
+    ///
+    /// # Errors
+    ///
+    /// [`StoreError::NotFound`], [`StoreError::Locked`], [`StoreError::NotWritable`],
+    /// [`StoreError::JournalCorrupt`] if the journal's header or charter is unreadable (nothing
+    /// is changed then), or an I/O or index error.
     pub fn repair(dir: &Path) -> Result<RepairReport, StoreError> {
         if !dir.join(journal::FILE).exists() {
             return Err(StoreError::NotFound {
@@ -249,22 +446,7 @@ impl Store {
             });
         }
         let _lock = take_lock(dir)?;
-        let (_journal, contents) = Journal::open(dir, OnDamage::Cut)?;
-        let channel = contents.charter.id()?;
-        let path = dir.join(INDEX);
-        match fs::remove_dir_all(&path) {
-            Ok(()) => {}
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
-            Err(e) => return Err(io_err("delete", &path)(e)),
-        }
-        let index = Index::open(&path)?;
-        index.bring_level(&channel, &contents)?;
-        Ok(RepairReport {
-            entries_indexed: u64::try_from(contents.entries().count()).unwrap_or(u64::MAX),
-            torn_bytes_cut: contents.cut.bytes,
-            records_dropped: contents.cut.records_dropped,
-            damaged_kept_in: contents.cut.kept_in,
-        })
+        repair::run(dir)
     }
 
     /// The store's directory.
@@ -287,32 +469,42 @@ impl Store {
         &self.opened
     }
 
+    /// Whether the store was opened read-only ([`Store::open_read_only`]).
+    pub fn is_read_only(&self) -> bool {
+        self.read_only
+    }
+
     /// Set the party this store acts for and its key file, in `config.json`.
     ///
     /// # Errors
     ///
-    /// [`StoreError::UnknownParty`] if no party has that name, [`StoreError::Config`] or an I/O
-    /// error.
+    /// [`StoreError::UnknownParty`] if no party has that name, [`StoreError::ReadOnly`],
+    /// [`StoreError::Config`] or an I/O error.
     pub fn set_identity(&mut self, party_name: &str, key_file: &Path) -> Result<(), StoreError> {
+        if self.read_only {
+            return Err(StoreError::ReadOnly {
+                dir: self.dir.clone(),
+            });
+        }
         if self.charter.party_named(party_name).is_none() {
             return Err(StoreError::UnknownParty {
                 name: party_name.to_owned(),
             });
         }
-        let config = Config {
-            party: party_name.to_owned(),
-            key_file: key_file.to_path_buf(),
-        };
+        let mut config = self.config.clone();
+        config.party = Some(party_name.to_owned());
+        config.key_file = Some(key_file.to_path_buf());
         config::save(&self.dir, &config)?;
-        self.config = Some(config);
+        self.config = config;
         Ok(())
     }
 
     /// The party this store acts for and its key file, if set.
     pub fn identity(&self) -> Option<(String, PathBuf)> {
-        self.config
-            .as_ref()
-            .map(|c| (c.party.clone(), c.key_file.clone()))
+        match (&self.config.party, &self.config.key_file) {
+            (Some(p), Some(k)) => Some((p.clone(), k.clone())),
+            _ => None,
+        }
     }
 
     /// How many signed entries the store holds.
@@ -479,14 +671,21 @@ impl Store {
         decode_held(id, &self.held_bytes(id)?)
     }
 
-    /// Refuse writes after the index fell behind the journal.
-    fn usable(&self) -> Result<(), StoreError> {
-        match &self.stale {
-            None => Ok(()),
-            Some(detail) => Err(StoreError::Index {
-                detail: detail.clone(),
-            }),
+    /// Refuse writes to a store opened read-only, after the index fell behind the journal, or
+    /// while the journal is damaged (checked once, before the first write: see the module
+    /// docs).
+    fn writable(&self) -> Result<(), StoreError> {
+        if self.read_only {
+            return Err(StoreError::ReadOnly {
+                dir: self.dir.clone(),
+            });
         }
+        if let Some(detail) = &self.stale {
+            return Err(StoreError::Index {
+                detail: detail.clone(),
+            });
+        }
+        self.journal.ensure_sound()
     }
 }
 

@@ -129,10 +129,11 @@ impl Store {
     ///
     /// # Errors
     ///
-    /// [`StoreError::Bundle`] if a note is too large for a record, or an I/O or index error.
-    /// Nothing is written unless `Ok` is returned.
+    /// [`StoreError::Bundle`] if a note is too large for a record,
+    /// [`StoreError::JournalCorrupt`] if the journal is damaged, [`StoreError::ReadOnly`], or
+    /// an I/O or index error. Nothing is written unless `Ok` is returned.
     pub fn add_notes(&mut self, notes: &[(NoteMeta, Vec<u8>)]) -> Result<usize, StoreError> {
-        self.usable()?;
+        self.writable()?;
         let mut seen = HashSet::new();
         let mut new = Vec::new();
         for (meta, note) in notes {
