@@ -129,6 +129,17 @@ fn finding(kind: &str, party: &str, seq: u64) -> Expected {
     }
 }
 
+/// A `malformed` finding at input position `index`: the entry did not decode, so only its
+/// position is known.
+fn malformed(index: usize) -> Expected {
+    Expected {
+        kind: "malformed".into(),
+        party: None,
+        seq: None,
+        index: Some(index),
+    }
+}
+
 /// Re-sign a modified copy of `e` with `key`.
 fn resign(e: &SignedEntry, key: &hotline::SecretKey, f: impl FnOnce(&mut Entry)) -> SignedEntry {
     let mut entry = e.entry.clone();
@@ -358,12 +369,7 @@ pub fn generate() -> BTreeMap<String, String> {
         "trailing-bytes",
         "Alpha's last entry with one zero byte appended.",
         with_last(trailing),
-        vec![Expected {
-            kind: "malformed".into(),
-            party: None,
-            seq: None,
-            index: Some(last_ix),
-        }],
+        vec![malformed(last_ix)],
         None,
     );
     let mut oversize = enc(&last);
@@ -373,24 +379,14 @@ pub fn generate() -> BTreeMap<String, String> {
         "oversize-length",
         "The body length field of alpha's last entry claims 2^40 bytes.",
         with_last(oversize),
-        vec![Expected {
-            kind: "malformed".into(),
-            party: None,
-            seq: None,
-            index: Some(last_ix),
-        }],
+        vec![malformed(last_ix)],
         None,
     );
     case(
         "unknown-version",
         "Alpha's last entry, validly signed, with format version 2.",
         with_last(enc(&resign(&last, &alpha_key, |e| e.header.version = 2))),
-        vec![Expected {
-            kind: "malformed".into(),
-            party: None,
-            seq: None,
-            index: Some(last_ix),
-        }],
+        vec![malformed(last_ix)],
         None,
     );
     let def_id = labelled[2].1.id().expect("id");
