@@ -214,16 +214,51 @@ pub fn now() -> Timestamp {
     Timestamp(secs)
 }
 
-fn parse_time(s: &str, what: &str) -> Result<Timestamp, Failure> {
-    let t = humantime::parse_rfc3339_weak(s).map_err(|e| {
-        Failure::new(format!("{what}: {s:?} is not a time: {e}"))
-            .hint("use RFC 3339, e.g. 2026-03-01T12:00:00Z")
-    })?;
-    let secs = t
+/// An RFC 3339 time with its zone: `Z` or a numeric offset such as `+02:00`. A time without
+/// a zone is refused rather than guessed.
+pub(super) fn parse_time(s: &str, what: &str) -> Result<Timestamp, Failure> {
+    let bad = |why: String| {
+        Failure::new(format!("{what}: {s:?} is not a time: {why}")).hint(
+            "use RFC 3339 with a zone, e.g. 2026-03-01T12:00:00Z or 2026-03-01T14:00:00+02:00",
+        )
+    };
+    let (base, offset_secs): (String, i64) = if s.ends_with(['Z', 'z']) {
+        (s.to_owned(), 0)
+    } else {
+        let n = s.len();
+        let tail = s.get(n.saturating_sub(6)..).unwrap_or_default();
+        let t = tail.as_bytes();
+        let numeric = t.len() == 6
+            && matches!(t.first(), Some(b'+' | b'-'))
+            && t.get(3) == Some(&b':')
+            && [1, 2, 4, 5]
+                .iter()
+                .all(|&i| t.get(i).is_some_and(u8::is_ascii_digit));
+        if !numeric {
+            return Err(bad("no time zone (Z or ±HH:MM)".into()));
+        }
+        let num = |r: std::ops::Range<usize>| {
+            tail.get(r).and_then(|x| x.parse::<i64>().ok()).unwrap_or(0)
+        };
+        let (hours, minutes) = (num(1..3), num(4..6));
+        if hours > 23 || minutes > 59 {
+            return Err(bad("the offset is out of range".into()));
+        }
+        let sign = if tail.starts_with('-') { -1 } else { 1 };
+        let head = s.get(..n - 6).unwrap_or_default();
+        (format!("{head}Z"), sign * (hours * 3600 + minutes * 60))
+    };
+    let t = humantime::parse_rfc3339_weak(&base).map_err(|e| bad(e.to_string()))?;
+    let local = t
         .duration_since(std::time::UNIX_EPOCH)
         .map(|d| d.as_secs())
-        .map_err(|_| Failure::new(format!("{what}: {s:?} is before 1970")))?;
-    Ok(Timestamp(secs))
+        .map_err(|_| bad("it is before 1970".into()))?;
+    let utc = i64::try_from(local)
+        .ok()
+        .and_then(|l| l.checked_sub(offset_secs))
+        .and_then(|u| u64::try_from(u).ok())
+        .ok_or_else(|| bad("it is before 1970".into()))?;
+    Ok(Timestamp(utc))
 }
 
 fn parse_duration(s: &str, what: &str) -> Result<u64, Failure> {
@@ -887,4 +922,25 @@ fn verify_bundle(path: &Path, trust: &[PathBuf]) -> Result<Output, Failure> {
         },
     );
     Ok(render::report(&b.charter, &report))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::parse_time;
+
+    #[test]
+    fn times_need_a_zone_and_offsets_count() {
+        let z = parse_time("2026-03-01T12:00:00Z", "t").unwrap();
+        assert_eq!(parse_time("2026-03-01T14:00:00+02:00", "t").unwrap(), z);
+        assert_eq!(parse_time("2026-03-01T07:30:00-04:30", "t").unwrap(), z);
+        for bad in [
+            "2026-03-01T12:00:00",
+            "2026-03-01 12:00:00",
+            "yesterday",
+            "2026-03-01T12:00:00+25:00",
+            "",
+        ] {
+            assert!(parse_time(bad, "t").is_err(), "{bad}");
+        }
+    }
 }
