@@ -643,6 +643,11 @@ fn usage_errors_and_help() {
     let r = hotline(dir.path(), &["verify", "--json"]);
     assert_eq!(r.code, 2);
     assert_eq!(r.json()["ok"], false);
+    // A usage error caught while parsing still answers --json with JSON.
+    let r = hotline(dir.path(), &["--json", "show"]);
+    assert_eq!(r.code, 2);
+    assert_eq!(r.json()["ok"], false);
+    assert!(r.stderr.contains("Usage"), "{}", r.stderr);
 }
 
 #[test]

@@ -33,7 +33,16 @@ impl Demo {
                 f.message
             ))
         })?;
-        let _ = writeln!(self.text, "{party:>6} $ hotline {}", shown(args));
+        let store_arg = if party == "judge" {
+            String::new()
+        } else {
+            format!("--store {party}.store ")
+        };
+        let _ = writeln!(
+            self.text,
+            "{party:>6} $ hotline {store_arg}{}",
+            shown(args, &self.dir)
+        );
         let _ = writeln!(self.text, "        {say}");
         self.steps
             .push(json!({ "party": party, "args": args, "result": out.json }));
@@ -67,10 +76,17 @@ impl Demo {
     }
 }
 
-fn shown(args: &[&str]) -> String {
+/// The command line as a person would type it in the demo's directory: paths inside it
+/// relative to it.
+fn shown(args: &[&str], dir: &Path) -> String {
+    let dir = dir.display().to_string();
     args.iter()
         .map(|a| {
-            let a = a.rsplit('/').next().unwrap_or(a);
+            let a = if *a == dir {
+                "."
+            } else {
+                a.strip_prefix(&format!("{dir}/")).unwrap_or(a)
+            };
             if a.contains(' ') {
                 format!("{a:?}")
             } else {

@@ -94,6 +94,15 @@ pub fn run() -> u8 {
         Ok(c) => c,
         Err(e) => {
             let code = if e.use_stderr() { USAGE } else { OK };
+            // A script that asked for JSON gets JSON, even for a usage error.
+            if code == USAGE && std::env::args().any(|a| a == "--json") {
+                let v = serde_json::json!({
+                    "ok": false,
+                    "error": e.kind().to_string(),
+                    "hint": "see --help",
+                });
+                write_stdout(&(serde_json::to_string_pretty(&v).unwrap_or_default() + "\n"));
+            }
             let _ = e.print();
             return code;
         }
