@@ -14,7 +14,9 @@ use std::hint::black_box;
 use std::time::Instant;
 
 use criterion::{Criterion, Throughput, criterion_main};
-use hotline::entry::{Body, Entry, EntryId, FORMAT_VERSION, Header, Response, Seq, Timestamp};
+use hotline::entry::{
+    Body, Entry, EntryId, FORMAT_VERSION, Header, Response, Seq, Timestamp, View,
+};
 use hotline::example::{self, test_key};
 use hotline::merkle::{self, MemoryTree};
 use hotline::proof::{self, OfflineProof};
@@ -34,6 +36,12 @@ fn proof_benches(c: &mut Criterion) {
         seq: Seq(INDEX),
         prev: EntryId([7; 32]),
         time: Timestamp(example::T0),
+        // A typical two-party entry: one view of the other feed.
+        views: vec![View {
+            party: beta.party(),
+            size: INDEX,
+            root: [5; 32],
+        }],
     };
     let body = Body::Response(Response {
         to: EntryId([9; 32]),

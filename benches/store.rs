@@ -60,7 +60,7 @@ mod store {
             } else {
                 definition(i)
             };
-            let e = w.append(T0 + i, body).expect("entry fits");
+            let e = w.append(T0 + i, vec![], body).expect("entry fits");
             if i == n / 2 {
                 middle = Some(e.id().expect("entry encodes"));
             }

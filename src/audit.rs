@@ -215,7 +215,7 @@ pub fn audit_with_notes<B: AsRef<[u8]>, N: AsRef<[u8]>>(
     let mut answers: HashMap<EntryId, Vec<&Seen>> = HashMap::new();
     for r in &seen {
         match &r.body {
-            Body::Ack(a) => answers.entry(a.of).or_default().push(r),
+            Body::Ack(a) => answers.entry(a.of.id).or_default().push(r),
             Body::Response(x) => answers.entry(x.to).or_default().push(r),
             _ => {}
         }
@@ -250,7 +250,7 @@ pub fn audit_with_notes<B: AsRef<[u8]>, N: AsRef<[u8]>>(
                 {
                     let time = r.signed.header().time.max(sent);
                     match &r.body {
-                        Body::Ack(a) if a.of == s.id => acks.push(AckSeen {
+                        Body::Ack(a) if a.of.id == s.id => acks.push(AckSeen {
                             id: r.id,
                             state: a.state,
                             time,
@@ -304,7 +304,7 @@ pub fn audit_with_notes<B: AsRef<[u8]>, N: AsRef<[u8]>>(
             ) {
                 return None;
             }
-            let target = by_id.get(&a.of).and_then(|i| seen.get(*i));
+            let target = by_id.get(&a.of.id).and_then(|i| seen.get(*i));
             Some(Dispute {
                 ack: AckSeen {
                     id: s.id,
@@ -313,7 +313,7 @@ pub fn audit_with_notes<B: AsRef<[u8]>, N: AsRef<[u8]>>(
                     reason: a.reason.clone(),
                 },
                 by: label(&s.signed.header().author),
-                of: a.of,
+                of: a.of.id,
                 of_author: target
                     .map(|t| label(&t.signed.header().author))
                     .unwrap_or_else(|| "unknown".into()),
@@ -404,6 +404,7 @@ mod tests {
             .alpha
             .append(
                 sent,
+                ex.beta.seen(),
                 Body::Notice(Notice {
                     incident: "X".into(),
                     stage: Stage::Initial,
@@ -421,12 +422,13 @@ mod tests {
                 }),
             )
             .unwrap();
-        let view = ex.alpha.view();
+        let view = ex.alpha.seen();
         let ack = ex
             .beta
             .append(
                 ack_at.max(example::T0 + 74 * H),
-                example::ack(notice.id().unwrap(), AckState::Received, "", view),
+                view,
+                example::ack(example::entry_ref(&notice).unwrap(), AckState::Received, ""),
             )
             .unwrap();
         let mut entries: Vec<Vec<u8>> = ex

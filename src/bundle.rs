@@ -4,7 +4,7 @@
 //! ```text
 //! file   = magic "HOTLINE\0" (48 4f 54 4c 49 4e 45 00) ‖ version: u8 (= 1) ‖ record*
 //! record = kind: u8 ‖ len: u32 (big-endian) ‖ payload[len] ‖ check[8]
-//! check  = first 8 bytes of SHA-256("hotline/v1/record\0" ‖ kind ‖ len (4 bytes BE) ‖ payload)
+//! check  = first 8 bytes of SHA-256("hotline/v2/record\0" ‖ kind ‖ len (4 bytes BE) ‖ payload)
 //! ```
 //!
 //! | kind | payload |
@@ -46,7 +46,7 @@ pub const MAGIC: [u8; 8] = *b"HOTLINE\0";
 pub const BUNDLE_VERSION: u8 = 1;
 
 /// Prefix of a record's check hash, in the style of [`crate::encoding::tag`].
-pub const RECORD_TAG: &[u8] = b"hotline/v1/record\0";
+pub const RECORD_TAG: &[u8] = b"hotline/v2/record\0";
 
 /// Bytes before the first record: the magic and the version.
 pub const HEADER_LEN: usize = MAGIC.len() + 1;
@@ -305,7 +305,7 @@ pub fn header() -> Vec<u8> {
 }
 
 /// A record's check value: the first 8 bytes of
-/// `SHA-256("hotline/v1/record\0" ‖ kind ‖ len ‖ payload)`.
+/// `SHA-256("hotline/v2/record\0" ‖ kind ‖ len ‖ payload)`.
 pub fn check(kind: u8, len: [u8; 4], payload: &[u8]) -> [u8; CHECK_LEN] {
     let digest: [u8; 32] = Sha256::new()
         .chain_update(RECORD_TAG)
@@ -823,12 +823,12 @@ mod tests {
         let r = record(RecordKind::Entry, b"abc").unwrap();
         assert_eq!(&r[..8], &[2, 0, 0, 0, 3, b'a', b'b', b'c']);
         let mut h = Sha256::new();
-        h.update(b"hotline/v1/record\0");
+        h.update(b"hotline/v2/record\0");
         h.update([2, 0, 0, 0, 3]);
         h.update(b"abc");
         assert_eq!(&r[8..], &h.finalize()[..8]);
         // The known answer written in docs/FORMAT.md, section 8.
-        assert_eq!(hex::encode(&r), "0200000003616263a69274260328f721");
+        assert_eq!(hex::encode(&r), "0200000003616263fdf8e8e8421c1f26");
         assert_eq!(r.len(), 3 + RECORD_OVERHEAD);
         let big = vec![0u8; MAX_ENCODED_LEN + 1];
         assert!(matches!(
@@ -930,7 +930,7 @@ mod tests {
         // The known answer written in docs/FORMAT.md, section 8.
         assert_eq!(
             hex::encode(batch_record(2).unwrap()),
-            "040000000400000002705b921fdea428b2"
+            "0400000004000000029397d97ba759e9dd"
         );
         let bounds = boundaries(&bytes);
         let all = scan(&bytes).unwrap().records;

@@ -6,12 +6,15 @@
 //! - the claimed time never goes backwards within a feed;
 //! - the author is a party of the charter, and the channel id is the charter's;
 //! - the founder (the charter's first party) starts with the charter itself, every other party
-//!   with an acceptance naming the channel id; neither kind appears anywhere else.
+//!   with an acceptance naming the channel id; neither kind appears anywhere else;
+//! - the header's views are of parties of the charter other than the author, strictly
+//!   ascending by key, each of at least one entry.
 
 use crate::charter::Charter;
 use crate::encoding::EncodeError;
 use crate::entry::{
     Body, ChannelId, Entry, EntryId, FORMAT_VERSION, Header, Kind, Seq, SignedEntry, Timestamp,
+    View,
 };
 use crate::keys::{PartyId, SecretKey};
 
@@ -72,18 +75,26 @@ pub enum LinkError {
     /// The first entry of a feed is not what it must be, or a first-entry kind appears later.
     #[error("{0}")]
     Placement(String),
+    /// The header's views break a rule of their own (order, author, party, size).
+    #[error("{0}")]
+    InvalidView(String),
 }
 
-/// The header of the entry that follows `head` in `author`'s feed (or starts it). The time is
-/// `now`, raised to the head's time if the local clock is behind it, so a feed never goes
-/// backwards.
+/// The header of the entry that follows `head` in `author`'s feed (or starts it), with the
+/// author's `views` of the other feeds. The time is `now`, raised to the head's time if the
+/// local clock is behind it, so a feed never goes backwards. The views are put in canonical
+/// order (ascending by party); the author's own and empty ones are dropped.
 pub fn next_header(
     channel: ChannelId,
     author: PartyId,
     head: Option<&Head>,
     now: Timestamp,
+    mut views: Vec<View>,
 ) -> Header {
-    match head {
+    views.retain(|v| v.party != author && v.size > 0);
+    views.sort_by_key(|v| v.party);
+    views.dedup_by_key(|v| v.party);
+    let mut header = match head {
         None => Header {
             version: FORMAT_VERSION,
             channel,
@@ -91,6 +102,7 @@ pub fn next_header(
             seq: Seq(0),
             prev: EntryId::ZERO,
             time: now,
+            views: Vec::new(),
         },
         Some(h) => Header {
             version: FORMAT_VERSION,
@@ -99,12 +111,15 @@ pub fn next_header(
             seq: Seq(h.seq.0.saturating_add(1)),
             prev: h.id,
             time: now.max(h.time),
+            views: Vec::new(),
         },
-    }
+    };
+    header.views = views;
+    header
 }
 
-/// Sign `body` as the entry that follows `head` in `key`'s feed; returns the entry and the new
-/// head.
+/// Sign `body` as the entry that follows `head` in `key`'s feed, with the author's `views` of
+/// the other feeds (see [`next_header`]); returns the entry and the new head.
 ///
 /// # Errors
 ///
@@ -114,9 +129,10 @@ pub fn sign_next(
     channel: ChannelId,
     head: Option<&Head>,
     now: Timestamp,
+    views: Vec<View>,
     body: &Body,
 ) -> Result<(SignedEntry, Head), EncodeError> {
-    let header = next_header(channel, key.party(), head, now);
+    let header = next_header(channel, key.party(), head, now, views);
     let signed = Entry::new(header, body)?.sign(key)?;
     let h = signed.header();
     let new_head = Head {
@@ -178,6 +194,48 @@ pub fn check_link(prev: Option<&Head>, header: &Header) -> Result<(), LinkError>
             time: header.time.0,
             previous: p.time.0,
         });
+    }
+    Ok(())
+}
+
+/// The header's views are well formed: each of a party of the charter other than the author,
+/// of at least one entry, strictly ascending by party key (one encoding per set of views).
+///
+/// # Errors
+///
+/// [`LinkError::InvalidView`] naming the view and the rule.
+pub fn check_views(charter: &Charter, header: &Header) -> Result<(), LinkError> {
+    let bad = |i: usize, why: String| Err(LinkError::InvalidView(format!("view {i}: {why}")));
+    for (i, v) in header.views.iter().enumerate() {
+        if v.party == header.author {
+            return bad(i, "an author does not view its own feed".into());
+        }
+        if charter.party(&v.party).is_none() {
+            return bad(
+                i,
+                format!("{} is not a party of the charter", v.party.fingerprint()),
+            );
+        }
+        if v.size == 0 {
+            return bad(
+                i,
+                format!(
+                    "the view of {} has size 0; a feed not held is left out",
+                    charter.label(&v.party)
+                ),
+            );
+        }
+        if i > 0
+            && header
+                .views
+                .get(i - 1)
+                .is_some_and(|prev| prev.party >= v.party)
+        {
+            return bad(
+                i,
+                "views must be strictly ascending by party key (canonical form)".into(),
+            );
+        }
     }
     Ok(())
 }
@@ -249,10 +307,10 @@ mod tests {
     fn next_header_follows_the_rules() {
         let c = ChannelId([1; 32]);
         let a = PartyId([2; 32]);
-        let first = next_header(c, a, None, Timestamp(10));
+        let first = next_header(c, a, None, Timestamp(10), vec![]);
         assert_eq!(check_link(None, &first), Ok(()));
         let h = head(0, 7, 10);
-        let second = next_header(c, a, Some(&h), Timestamp(5));
+        let second = next_header(c, a, Some(&h), Timestamp(5), vec![]);
         assert_eq!(second.time, Timestamp(10), "never goes backwards");
         assert_eq!(check_link(Some(&h), &second), Ok(()));
     }
@@ -262,7 +320,7 @@ mod tests {
         let c = ChannelId([1; 32]);
         let a = PartyId([2; 32]);
         let h = head(3, 7, 100);
-        let good = next_header(c, a, Some(&h), Timestamp(100));
+        let good = next_header(c, a, Some(&h), Timestamp(100), vec![]);
 
         let mut gap = good.clone();
         gap.seq = Seq(5);
@@ -285,7 +343,7 @@ mod tests {
             Err(LinkError::TimeRegression { .. })
         ));
 
-        let mut nonzero = next_header(c, a, None, Timestamp(1));
+        let mut nonzero = next_header(c, a, None, Timestamp(1), vec![]);
         nonzero.prev = EntryId([1; 32]);
         assert!(matches!(
             check_link(None, &nonzero),

@@ -5,7 +5,7 @@
 //! Party    = name: String ‖ key[32] ‖ role: String
 //! Policy   = severities: Vec<Severity>
 //! Severity = name: String ‖ ack_within: u64 (seconds) ‖ respond_within: u64 (seconds)
-//! channel id = SHA-256("hotline/v1/channel-id\0" ‖ Charter)
+//! channel id = SHA-256("hotline/v2/channel-id\0" ‖ Charter)
 //! ```
 //!
 //! The founding party signs the charter as its first entry; every other party's first entry is
@@ -104,7 +104,7 @@ pub enum CharterError {
 }
 
 impl Charter {
-    /// The channel id: `SHA-256("hotline/v1/channel-id\0" ‖ canonical charter)`.
+    /// The channel id: `SHA-256("hotline/v2/channel-id\0" ‖ canonical charter)`.
     ///
     /// # Errors
     ///

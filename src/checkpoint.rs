@@ -65,7 +65,7 @@
 //!
 //! One Ed25519 key may serve as a party's entry key, its note key and its cosigner key:
 //!
-//! - hotline entry signatures are over `"hotline/v1/entry-signature\0" ‖ entry`, which
+//! - hotline entry signatures are over `"hotline/v2/entry-signature\0" ‖ entry`, which
 //!   contains a NUL; note texts and cosignature messages cannot contain NUL;
 //! - every cosignature message begins `cosignature/v1\n`; [`Signer::sign`] refuses, and
 //!   [`Verifier`] rejects, an Ed25519 note signature over a text that begins that way, so a

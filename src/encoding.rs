@@ -50,11 +50,11 @@ const fn canonical() -> Canonical {
 /// so an entry signature can never be mistaken for a note signature by the same key.
 pub mod tag {
     /// Prefix of the channel id hash: `SHA-256(CHANNEL_ID ‖ charter)`.
-    pub const CHANNEL_ID: &[u8] = b"hotline/v1/channel-id\0";
+    pub const CHANNEL_ID: &[u8] = b"hotline/v2/channel-id\0";
     /// Prefix of the entry id hash: `SHA-256(ENTRY_ID ‖ entry)`.
-    pub const ENTRY_ID: &[u8] = b"hotline/v1/entry-id\0";
+    pub const ENTRY_ID: &[u8] = b"hotline/v2/entry-id\0";
     /// Prefix of the bytes an author signs: `ENTRY_SIGNATURE ‖ entry`.
-    pub const ENTRY_SIGNATURE: &[u8] = b"hotline/v1/entry-signature\0";
+    pub const ENTRY_SIGNATURE: &[u8] = b"hotline/v2/entry-signature\0";
 }
 
 /// Why a byte string was refused.

@@ -4,14 +4,21 @@
 //! SignedEntry = Entry ‖ signature[64]
 //! Entry       = Header ‖ kind: u16 ‖ body: Vec<u8>      (body = canonical encoding of the kind's struct)
 //! Header      = version: u8 ‖ channel[32] ‖ author[32] ‖ seq: u64 ‖ prev[32] ‖ time: u64
-//! entry id    = SHA-256("hotline/v1/entry-id\0" ‖ Entry)
-//! signature   = Ed25519(author, "hotline/v1/entry-signature\0" ‖ Entry)
+//!               ‖ views: Vec<View>
+//! View        = party[32] ‖ size: u64 ‖ root[32]  (the author's view of another party's feed)
+//! entry id    = SHA-256("hotline/v2/entry-id\0" ‖ Entry)
+//! signature   = Ed25519(author, "hotline/v2/entry-signature\0" ‖ Entry)
 //! ```
 //!
 //! The body travels as a length-prefixed byte string tagged with its kind, so a verifier that
 //! does not know a newer kind can still check the entry's signature, id and place in the feed.
 //! The id covers everything but the signature, so it does not change if the same content is
-//! signed again. See `docs/FORMAT.md` for the full byte layout.
+//! signed again.
+//!
+//! Every header carries the author's views of the other feeds it holds, so every entry is a
+//! signed receipt of everything inside its views and sits after them in a causal order that no
+//! claimed time can undo. The views are complete in every entry (not only the ones that
+//! changed), so one entry proven on its own, with an inclusion proof, still says all it saw. See `docs/FORMAT.md` for the full byte layout.
 
 use std::fmt;
 use std::str::FromStr;
@@ -21,7 +28,7 @@ use crate::encoding::{self, DecodeError, EncodeError, tag};
 use crate::keys::{KeyError, PartyId, SecretKey};
 
 /// The only entry format version this library writes and accepts.
-pub const FORMAT_VERSION: u8 = 1;
+pub const FORMAT_VERSION: u8 = 2;
 
 macro_rules! hash_id {
     ($(#[$doc:meta])* $name:ident, $what:literal) => {
@@ -72,12 +79,12 @@ macro_rules! hash_id {
 }
 
 hash_id!(
-    /// An entry's id: `SHA-256("hotline/v1/entry-id\0" ‖ Entry)`.
+    /// An entry's id: `SHA-256("hotline/v2/entry-id\0" ‖ Entry)`.
     EntryId,
     "entry id"
 );
 hash_id!(
-    /// A channel's id: `SHA-256("hotline/v1/channel-id\0" ‖ Charter)`.
+    /// A channel's id: `SHA-256("hotline/v2/channel-id\0" ‖ Charter)`.
     ChannelId,
     "channel id"
 );
@@ -156,6 +163,39 @@ pub struct Header {
     pub prev: EntryId,
     /// When the author says it wrote the entry: a claim, not evidence.
     pub time: Timestamp,
+    /// The author's view of every other party's feed of which it holds at least one entry,
+    /// strictly ascending by party key (see [`View`]).
+    pub views: Vec<View>,
+}
+
+/// One party's signed view of another party's feed: the other feed's first `size` entries
+/// have this RFC 6962 root. Signing it is a receipt for every one of those entries.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, bincode::Encode, bincode::Decode, serde::Serialize)]
+pub struct View {
+    /// The party whose feed is viewed.
+    pub party: PartyId,
+    /// How many of its entries the view covers (at least 1).
+    pub size: u64,
+    /// RFC 6962 root of those entries, hex in JSON.
+    #[serde(serialize_with = "hex_bytes")]
+    pub root: [u8; 32],
+}
+
+impl View {
+    /// The view as a size and a root.
+    pub fn feed(&self) -> FeedView {
+        FeedView {
+            size: self.size,
+            root: self.root,
+        }
+    }
+}
+
+impl Header {
+    /// The author's view of `party`'s feed, if the header carries one.
+    pub fn view_of(&self, party: &PartyId) -> Option<&View> {
+        self.views.iter().find(|v| v.party == *party)
+    }
 }
 
 /// The body kinds, with their wire numbers.
@@ -177,11 +217,13 @@ pub enum Kind {
     Response,
     /// 7: an acknowledgement of another party's entry.
     Ack,
+    /// 8: a receipt for entries imported from other parties' feeds.
+    Receipt,
 }
 
 impl Kind {
     /// Every kind this version knows.
-    pub const ALL: [Kind; 7] = [
+    pub const ALL: [Kind; 8] = [
         Kind::Charter,
         Kind::Acceptance,
         Kind::Definition,
@@ -189,6 +231,7 @@ impl Kind {
         Kind::Notice,
         Kind::Response,
         Kind::Ack,
+        Kind::Receipt,
     ];
 
     /// The wire number.
@@ -201,6 +244,7 @@ impl Kind {
             Kind::Notice => 5,
             Kind::Response => 6,
             Kind::Ack => 7,
+            Kind::Receipt => 8,
         }
     }
 
@@ -219,6 +263,7 @@ impl Kind {
             Kind::Notice => "notice",
             Kind::Response => "response",
             Kind::Ack => "ack",
+            Kind::Receipt => "receipt",
         }
     }
 }
@@ -380,17 +425,37 @@ fn hex_bytes<S: serde::Serializer>(b: &[u8; 32], s: S) -> Result<S::Ok, S::Error
     s.serialize_str(&hex::encode(b))
 }
 
-/// An acknowledgement of another party's entry.
+/// An entry named by its place as well as its id, so that a verifier that does not hold it can
+/// still say whose entry, and which, a signature is about.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, bincode::Encode, bincode::Decode, serde::Serialize)]
+pub struct EntryRef {
+    /// Its author.
+    pub author: PartyId,
+    /// Its seq in the author's feed.
+    pub seq: Seq,
+    /// Its id.
+    pub id: EntryId,
+}
+
+/// An acknowledgement of another party's entry. The acker's view of that party's feed, in the
+/// header, must include the entry acknowledged.
 #[derive(Debug, Clone, PartialEq, Eq, bincode::Encode, bincode::Decode)]
 pub struct Ack {
     /// The entry acknowledged.
-    pub of: EntryId,
+    pub of: EntryRef,
     /// What the acker says about it.
     pub state: AckState,
     /// Why, for disputed, rejected and needs-info; may be empty.
     pub reason: String,
-    /// The acker's view of the author's feed, which must include the entry acknowledged.
-    pub view: FeedView,
+}
+
+/// A receipt, signed on import: the header's views of `feeds` are the evidence. Receipts are
+/// not themselves receipted, so two parties' exchanges converge.
+#[derive(Debug, Clone, PartialEq, Eq, bincode::Encode, bincode::Decode)]
+pub struct Receipt {
+    /// The feeds the import brought new entries of, strictly ascending; each has a view in the
+    /// header.
+    pub feeds: Vec<PartyId>,
 }
 
 /// A decoded body.
@@ -411,6 +476,8 @@ pub enum Body {
     Response(Response),
     /// See [`Ack`].
     Ack(Ack),
+    /// See [`Receipt`].
+    Receipt(Receipt),
 }
 
 impl Body {
@@ -424,6 +491,7 @@ impl Body {
             Body::Notice(_) => Kind::Notice,
             Body::Response(_) => Kind::Response,
             Body::Ack(_) => Kind::Ack,
+            Body::Receipt(_) => Kind::Receipt,
         }
     }
 
@@ -441,6 +509,7 @@ impl Body {
             Body::Notice(b) => encoding::encode(b),
             Body::Response(b) => encoding::encode(b),
             Body::Ack(b) => encoding::encode(b),
+            Body::Receipt(b) => encoding::encode(b),
         }
     }
 
@@ -460,6 +529,7 @@ impl Body {
             Kind::Notice => Body::Notice(encoding::decode(bytes).map_err(d)?),
             Kind::Response => Body::Response(encoding::decode(bytes).map_err(d)?),
             Kind::Ack => Body::Ack(encoding::decode(bytes).map_err(d)?),
+            Kind::Receipt => Body::Receipt(encoding::decode(bytes).map_err(d)?),
         })
     }
 
@@ -474,8 +544,8 @@ impl Body {
             }
             Body::Notice(n) => out.extend(n.refs.iter().map(|id| ("refs", *id))),
             Body::Response(r) => out.push(("to", r.to)),
-            Body::Ack(a) => out.push(("of", a.of)),
-            Body::Charter(_) | Body::Acceptance(_) => {}
+            Body::Ack(a) => out.push(("of", a.of.id)),
+            Body::Charter(_) | Body::Acceptance(_) | Body::Receipt(_) => {}
         }
         out
     }
@@ -522,10 +592,17 @@ impl Body {
                 ascending("refs", &n.refs)
             }
             Body::Response(r) => non_empty("text", &r.text),
-            Body::Ack(a) => {
-                if a.view.size == 0 {
-                    return Err("`view.size` must be at least 1: the view must include the entry acknowledged".into());
+            Body::Receipt(r) => {
+                if r.feeds.is_empty() {
+                    return Err("`feeds` must name at least one feed".into());
                 }
+                if r.feeds.windows(2).all(|w| matches!(w, [a, b] if a < b)) {
+                    Ok(())
+                } else {
+                    Err("`feeds` must list keys in strictly ascending order without repeats (canonical form)".into())
+                }
+            }
+            Body::Ack(a) => {
                 if matches!(
                     a.state,
                     AckState::Disputed | AckState::Rejected | AckState::NeedsInfo
@@ -618,7 +695,7 @@ impl Entry {
 pub struct SignedEntry {
     /// The signed content.
     pub entry: Entry,
-    /// Ed25519 signature over `"hotline/v1/entry-signature\0" ‖ Entry`.
+    /// Ed25519 signature over `"hotline/v2/entry-signature\0" ‖ Entry`.
     pub signature: [u8; 64],
 }
 
@@ -710,6 +787,11 @@ mod tests {
             seq: Seq(1),
             prev: EntryId([4; 32]),
             time: Timestamp(1_700_000_000),
+            views: vec![View {
+                party: PartyId([7; 32]),
+                size: 3,
+                root: [8; 32],
+            }],
         }
     }
 
@@ -735,6 +817,11 @@ mod tests {
         assert_eq!(bytes[0], FORMAT_VERSION);
         assert_eq!(&bytes[1..33], &[3; 32]);
         assert_eq!(&bytes[65..73], &1u64.to_be_bytes());
+        // Then the views: a u64 count, then party ‖ size ‖ root for each.
+        assert_eq!(&bytes[113..121], &1u64.to_be_bytes());
+        assert_eq!(&bytes[121..153], &[7; 32]);
+        assert_eq!(&bytes[153..161], &3u64.to_be_bytes());
+        assert_eq!(&bytes[161..193], &[8; 32]);
         // The signature is the last 64 bytes, with no length prefix.
         assert_eq!(&bytes[bytes.len() - 64..], &e.signature);
     }
@@ -752,11 +839,11 @@ mod tests {
     fn unknown_version_and_kind() {
         let (key, e) = signed();
         let mut h = e.entry.clone();
-        h.header.version = 2;
+        h.header.version = 1;
         let bytes = h.sign(&key).unwrap().encode().unwrap();
         assert_eq!(
             SignedEntry::decode(&bytes),
-            Err(EntryError::UnknownVersion(2))
+            Err(EntryError::UnknownVersion(1))
         );
         assert_eq!(Body::decode(99, &[]), Err(BodyError::UnknownKind(99)));
     }

@@ -6,8 +6,8 @@ use crate::chain::{self, Head};
 use crate::charter::{CHARTER_VERSION, Charter, Party, Policy};
 use crate::encoding::{EncodeError, tag, tagged_hash};
 use crate::entry::{
-    Acceptance, Ack, AckState, Body, ChannelId, Commitment, Definition, EntryId, FeedView, Notice,
-    Response, SignedEntry, Stage, Timestamp,
+    Acceptance, Ack, AckState, Body, ChannelId, Commitment, Definition, EntryRef, FeedView, Notice,
+    Response, SignedEntry, Stage, Timestamp, View,
 };
 use crate::keys::SecretKey;
 use crate::merkle::{self, Hash};
@@ -60,17 +60,24 @@ impl Writer {
         }
     }
 
-    /// Sign and append `body` at claimed time `time`.
+    /// Sign and append `body` at claimed time `time`, with `views` of the other feeds (see
+    /// [`Writer::seen`]).
     ///
     /// # Errors
     ///
     /// Only if the entry exceeds the size limit.
-    pub fn append(&mut self, time: u64, body: Body) -> Result<SignedEntry, EncodeError> {
+    pub fn append(
+        &mut self,
+        time: u64,
+        views: Vec<View>,
+        body: Body,
+    ) -> Result<SignedEntry, EncodeError> {
         let (signed, head) = chain::sign_next(
             &self.key,
             self.channel,
             self.head.as_ref(),
             Timestamp(time),
+            views,
             &body,
         )?;
         self.leaves.push(merkle::leaf_hash(&signed.encode()?));
@@ -85,15 +92,41 @@ impl Writer {
             root: merkle::root(&self.leaves),
         }
     }
+
+    /// This writer's feed as a header view: what another party signs when it has seen all of
+    /// it. Empty (no view) before the first entry.
+    pub fn seen(&self) -> Vec<View> {
+        let v = self.view();
+        if v.size == 0 {
+            return Vec::new();
+        }
+        vec![View {
+            party: self.key.party(),
+            size: v.size,
+            root: v.root,
+        }]
+    }
+}
+
+/// The place and id of a signed entry, as an acknowledgement names it.
+///
+/// # Errors
+///
+/// Only if the entry exceeds the size limit.
+pub fn entry_ref(e: &SignedEntry) -> Result<EntryRef, EncodeError> {
+    Ok(EntryRef {
+        author: e.header().author,
+        seq: e.header().seq,
+        id: e.id()?,
+    })
 }
 
 /// Build an acknowledgement body.
-pub fn ack(of: EntryId, state: AckState, reason: &str, view: FeedView) -> Body {
+pub fn ack(of: EntryRef, state: AckState, reason: &str) -> Body {
     Body::Ack(Ack {
         of,
         state,
         reason: reason.into(),
-        view,
     })
 }
 
@@ -121,24 +154,29 @@ pub fn build() -> Result<Example, EncodeError> {
     let mut b = Writer::new(test_key("beta"), channel);
     let mut out: Vec<(String, SignedEntry)> = Vec::new();
     let h = 3600;
-    let mut put = |label: &str, e: SignedEntry| -> Result<EntryId, EncodeError> {
-        let id = e.id()?;
+    let mut put = |label: &str, e: SignedEntry| -> Result<EntryRef, EncodeError> {
+        let r = entry_ref(&e)?;
         out.push((label.to_owned(), e));
-        Ok(id)
+        Ok(r)
     };
 
     put(
         "alpha-0-charter",
-        a.append(T0, Body::Charter(charter.clone()))?,
+        a.append(T0, vec![], Body::Charter(charter.clone()))?,
     )?;
     put(
         "beta-0-acceptance",
-        b.append(T0 + h, Body::Acceptance(Acceptance { charter: channel }))?,
+        b.append(
+            T0 + h,
+            a.seen(),
+            Body::Acceptance(Acceptance { charter: channel }),
+        )?,
     )?;
     let def = put(
         "alpha-1-definition",
         a.append(
             T0 + 2 * h,
+            b.seen(),
             Body::Definition(Definition {
                 term: "cyber-enabled theft of intellectual property".into(),
                 text: "The use of computer networks to obtain, without authorisation, trade secrets or other confidential business information for the commercial advantage of a company or sector.".into(),
@@ -150,22 +188,24 @@ pub fn build() -> Result<Example, EncodeError> {
         "alpha-2-commitment",
         a.append(
             T0 + 3 * h,
+            b.seen(),
             Body::Commitment(Commitment {
                 title: "No cyber-enabled theft of intellectual property".into(),
                 text: "Neither side will conduct or knowingly support cyber-enabled theft of intellectual property for commercial advantage.".into(),
-                cites: vec![def],
+                cites: vec![def.id],
                 supersedes: None,
             }),
         )?,
     )?;
     put(
         "beta-1-ack-accepted",
-        b.append(T0 + 4 * h, ack(commit, AckState::Accepted, "", a.view()))?,
+        b.append(T0 + 4 * h, a.seen(), ack(commit, AckState::Accepted, ""))?,
     )?;
     let notice = put(
         "alpha-3-notice",
         a.append(
             T0 + 24 * h,
+            b.seen(),
             Body::Notice(Notice {
                 incident: "ALPHA-2026-0001".into(),
                 stage: Stage::Initial,
@@ -179,20 +219,21 @@ pub fn build() -> Result<Example, EncodeError> {
                 handling: "TLP:AMBER".into(),
                 ack_by: Some(Timestamp(T0 + 28 * h)),
                 respond_by: Some(Timestamp(T0 + 96 * h)),
-                refs: vec![commit],
+                refs: vec![commit.id],
             }),
         )?,
     )?;
     put(
         "beta-2-ack-received",
-        b.append(T0 + 25 * h, ack(notice, AckState::Received, "", a.view()))?,
+        b.append(T0 + 25 * h, a.seen(), ack(notice, AckState::Received, ""))?,
     )?;
     let response = put(
         "beta-3-response",
         b.append(
             T0 + 48 * h,
+            a.seen(),
             Body::Response(Response {
-                to: notice,
+                to: notice.id,
                 text:
                     "The hosts were taken down; logs are preserved. No state involvement was found."
                         .into(),
@@ -201,12 +242,13 @@ pub fn build() -> Result<Example, EncodeError> {
     )?;
     put(
         "alpha-4-ack-received",
-        a.append(T0 + 49 * h, ack(response, AckState::Received, "", b.view()))?,
+        a.append(T0 + 49 * h, b.seen(), ack(response, AckState::Received, ""))?,
     )?;
     let update = put(
         "alpha-5-notice-update",
         a.append(
             T0 + 72 * h,
+            b.seen(),
             Body::Notice(Notice {
                 incident: "ALPHA-2026-0001".into(),
                 stage: Stage::Update,
@@ -221,7 +263,7 @@ pub fn build() -> Result<Example, EncodeError> {
                 handling: "TLP:AMBER".into(),
                 ack_by: Some(Timestamp(T0 + 76 * h)),
                 respond_by: Some(Timestamp(T0 + 144 * h)),
-                refs: vec![notice],
+                refs: vec![notice.id],
             }),
         )?,
     )?;
@@ -229,11 +271,11 @@ pub fn build() -> Result<Example, EncodeError> {
         "beta-4-ack-disputed",
         b.append(
             T0 + 73 * h,
+            a.seen(),
             ack(
                 update,
                 AckState::Disputed,
                 "The company named has no link to any state body.",
-                a.view(),
             ),
         )?,
     )?;
@@ -241,6 +283,7 @@ pub fn build() -> Result<Example, EncodeError> {
         "alpha-6-definition-revised",
         a.append(
             T0 + 96 * h,
+            b.seen(),
             Body::Definition(Definition {
                 term: "major incident".into(),
                 text: "An incident that disrupts essential services in either jurisdiction or exposes data of more than 100,000 people.".into(),

@@ -20,6 +20,7 @@ use crate::merkle::{self, Frontier, Hash};
 
 mod fork;
 mod notes;
+mod views;
 pub use fork::{ForkError, ForkProof};
 pub use notes::{CheckpointSummary, Witnessed};
 
@@ -79,6 +80,23 @@ pub enum FindingKind {
     AnswerBeforeSent,
     /// A claimed time far in the future of the verifier's clock.
     FutureTime,
+    /// The header's views break a rule of their own: not ascending, of the author itself, of
+    /// a key not in the charter, or of size 0.
+    InvalidView,
+    /// A signed view of a feed (an entry's header view, or the entry an acknowledgement names)
+    /// that contradicts that feed's own signed entries: one of the two signers showed or
+    /// signed something false. The finding names both.
+    ViewContradictsFeed,
+    /// A later entry of one author views a feed as shorter than an earlier entry did (or no
+    /// longer views it at all).
+    ViewShrinks,
+    /// An entry claims a time before the claimed time of an entry inside its views: one of the
+    /// two authors mis-stated its time.
+    TimeBeforeView,
+    /// A signed view, acknowledgement or checkpoint covers more of a feed than the entries
+    /// presented: entries were withheld (or have not arrived yet). The claim is kept and
+    /// checked when they arrive.
+    Withheld,
     /// A checkpoint note that does not parse, is of no feed of this channel, or whose
     /// owner's signature or a cosignature does not verify.
     BadCheckpoint,
@@ -94,6 +112,8 @@ impl FindingKind {
             FindingKind::UnknownKind
             | FindingKind::TimeRegression
             | FindingKind::AnswerBeforeSent
+            | FindingKind::TimeBeforeView
+            | FindingKind::Withheld
             | FindingKind::FutureTime => Level::Warning,
             _ => Level::Error,
         }
@@ -150,6 +170,27 @@ pub struct FeedSummary {
     pub head: Option<EntryId>,
     /// Whether the party's charter or acceptance entry is held.
     pub accepted: bool,
+    /// How many of these entries other parties' signatures cover (views in their entries,
+    /// cosignatures of the owner's checkpoints) that agree with the entries held. Entries
+    /// beyond this rest on the author's word alone.
+    pub endorsed: u64,
+    /// For each other party whose signatures cover part of this feed, the furthest they cover.
+    pub endorsements: Vec<Endorsement>,
+    /// The furthest any other party's signed view or acknowledgement claims this feed goes,
+    /// when that is beyond `size`: entries not presented (see [`FindingKind::Withheld`]).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub claimed: Option<u64>,
+}
+
+/// How far one party's signatures cover another party's feed.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct Endorsement {
+    /// The signing party's name.
+    pub by: String,
+    /// How many entries, from seq 0, its signatures cover.
+    pub size: u64,
+    /// What signature: `view` (a view in one of its entries) or `cosignature` (of a checkpoint).
+    pub via: &'static str,
 }
 
 fn hex32<S: serde::Serializer>(b: &Hash, s: S) -> Result<S::Ok, S::Error> {
@@ -296,9 +337,15 @@ impl Verifier<'_> {
             self.push(FindingKind::BadSignature, Some(&c), msg);
             return None;
         }
+        if let Err(e) = chain::check_views(self.charter, &header) {
+            self.push(FindingKind::InvalidView, Some(&c), e.to_string());
+        }
         match c.signed.entry.body() {
             Ok(body) => {
-                if let Err(msg) = body.check_content() {
+                if let Err(msg) = body
+                    .check_content()
+                    .and_then(|()| views::receipt_rule(&header, &body))
+                {
                     self.push(FindingKind::InvalidBody, Some(&c), msg);
                 }
                 if let Err(e) = chain::check_placement(self.charter, &self.channel, &header, &body)
@@ -425,7 +472,7 @@ pub fn verify_with_notes<B: AsRef<[u8]>, N: AsRef<[u8]>>(
         summaries.push(summary);
     }
 
-    // 3. References, acknowledgements and answer times, across feeds.
+    // 3. Views, references, acknowledgements and answer times, across feeds.
     let index: HashMap<EntryId, &Checked> = feeds
         .values()
         .flat_map(|f| f.values().flatten())
@@ -433,12 +480,27 @@ pub fn verify_with_notes<B: AsRef<[u8]>, N: AsRef<[u8]>>(
         .collect();
     let mut all: Vec<&Checked> = index.values().copied().collect();
     all.sort_by_key(|c| c.index);
+    let mut cross = views::Views::new(&feeds);
     for c in all {
-        check_references(&mut v, c, &index, &prefix_roots);
+        let agreed = cross.check_entry(&mut v, c);
+        check_references(&mut v, c, &index);
+        if let Some(Body::Ack(ack)) = &c.body {
+            cross.check_ack(&mut v, c, ack, &index, &agreed);
+        }
+    }
+    for party in &charter.parties {
+        if let Some(feed) = feeds.get(&party.key) {
+            views::Views::check_growth(&mut v, feed);
+        }
     }
 
     // 4. Checkpoints: signatures, and split views against each other and the entries held.
     let checkpoints = notes::check(&mut v, notes, &prefix_roots);
+
+    // 5. How far other parties' signatures cover each feed, and what was claimed beyond it.
+    for s in &mut summaries {
+        endorse(&mut v, s, &cross, &checkpoints, charter);
+    }
 
     let in_effect = summaries.iter().all(|s| s.accepted);
     finish(v, entries.len(), summaries, in_effect, checkpoints)
@@ -576,6 +638,9 @@ fn check_feed(
             root,
             head,
             accepted,
+            endorsed: 0,
+            endorsements: Vec::new(),
+            claimed: None,
         },
     )
 }
@@ -589,16 +654,16 @@ fn head_of(c: &Checked) -> Head {
     }
 }
 
-fn check_references(
-    v: &mut Verifier<'_>,
-    c: &Checked,
-    index: &HashMap<EntryId, &Checked>,
-    prefix_roots: &HashMap<PartyId, Vec<Hash>>,
-) {
+/// References by id, their kinds, and answer times. An acknowledgement's `of` is checked
+/// with the views (`views::Views::check_ack`), which can say more when it is not held.
+fn check_references(v: &mut Verifier<'_>, c: &Checked, index: &HashMap<EntryId, &Checked>) {
     let Some(body) = &c.body else { return };
     let own = c.signed.header();
     for (field, id) in body.references() {
         let Some(target) = index.get(&id) else {
+            if matches!(body, Body::Ack(_)) {
+                continue;
+            }
             v.push(
                 FindingKind::UnknownReference,
                 Some(c),
@@ -639,51 +704,66 @@ fn check_references(
             );
         }
     }
-    if let Body::Ack(ack) = body {
-        let Some(target) = index.get(&ack.of) else {
-            return;
-        };
-        let th = target.signed.header();
-        if th.author == own.author {
-            v.push(
-                FindingKind::AckContradictsFeed,
-                Some(c),
-                "a party acknowledges its own entry; acknowledgements are of other parties' entries".into(),
-            );
-            return;
-        }
-        let who = v.charter.label(&th.author);
-        if ack.view.size <= th.seq.0 {
-            v.push(
-                FindingKind::AckContradictsFeed,
-                Some(c),
-                format!(
-                    "acknowledges {who}'s seq {} with a view of only {} entries, which cannot include it",
-                    th.seq, ack.view.size
-                ),
-            );
-            return;
-        }
-        let held = prefix_roots
-            .get(&th.author)
-            .and_then(|r| usize::try_from(ack.view.size).ok().and_then(|n| r.get(n)));
-        if let Some(root) = held
-            && *root != ack.view.root
-        {
-            v.push(
-                FindingKind::AckContradictsFeed,
-                Some(c),
-                format!(
-                    "its view of {who}'s feed at size {} has root {}, but the entries held give {}: either this acknowledgement is wrong, or the entries of {who} held here are not the ones the acker saw (replaced or re-signed since)",
-                    ack.view.size,
-                    short_hash(&ack.view.root),
-                    short_hash(root)
-                ),
-            );
-        }
-    }
 }
 
-fn short_hash(h: &Hash) -> String {
-    hex::encode(h.get(..6).unwrap_or_default())
+/// Fill in `s`'s endorsements (agreeing views and cosignatures by other parties) and report
+/// a claim beyond the entries presented as withheld.
+fn endorse(
+    v: &mut Verifier<'_>,
+    s: &mut FeedSummary,
+    cross: &views::Views<'_>,
+    checkpoints: &[notes::CheckpointSummary],
+    charter: &Charter,
+) {
+    let mut by: BTreeMap<(String, &'static str), u64> = BTreeMap::new();
+    if let Some(e) = cross.endorsed.get(&s.key) {
+        for (party, size) in e {
+            let slot = by.entry((charter.label(party), "view")).or_insert(0);
+            *slot = (*slot).max(*size);
+        }
+    }
+    let mut claimed = cross.claims.get(&s.key).copied();
+    for cp in checkpoints.iter().filter(|c| c.party == s.party) {
+        if cp.matches_entries {
+            for cs in cp.cosignatures.iter().filter(|cs| cs.key != s.key) {
+                let slot = by.entry((cs.party.clone(), "cosignature")).or_insert(0);
+                *slot = (*slot).max(cp.size);
+            }
+        } else if cp.size > s.size && claimed.is_none_or(|c| cp.size > c.0) {
+            claimed = Some((cp.size, s.key, Seq(u64::MAX)));
+        }
+    }
+    s.endorsements = by
+        .into_iter()
+        .map(|((by, via), size)| Endorsement { by, size, via })
+        .collect();
+    s.endorsed = s.endorsements.iter().map(|e| e.size).max().unwrap_or(0);
+    let Some((size, who, seq)) = claimed.filter(|c| c.0 > s.size) else {
+        return;
+    };
+    s.claimed = Some(size);
+    let source = if seq == Seq(u64::MAX) {
+        format!("{}'s own signed checkpoint", s.party)
+    } else {
+        format!("{}'s seq {seq}", charter.label(&who))
+    };
+    let message = format!(
+        "{source} covers {} entries of {}'s feed, but only {} are presented: {} entries withheld, or not received yet",
+        size,
+        s.party,
+        s.size,
+        size.saturating_sub(s.size)
+    );
+    v.findings.push(Finding {
+        kind: FindingKind::Withheld,
+        level: FindingKind::Withheld.level(),
+        party: Some(s.party.clone()),
+        author: Some(s.key),
+        seq: None,
+        entry: None,
+        index: None,
+        message,
+        evidence: None,
+        notes: Vec::new(),
+    });
 }

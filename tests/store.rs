@@ -19,8 +19,8 @@ use hotline::chain;
 use hotline::charter::Charter;
 use hotline::encoding::{tag, tagged_hash};
 use hotline::entry::{
-    Acceptance, AckState, Body, Definition, Entry, EntryId, Kind, Notice, Seq, SignedEntry, Stage,
-    Timestamp,
+    Acceptance, AckState, Body, Definition, Entry, EntryId, EntryRef, Kind, Notice, Seq,
+    SignedEntry, Stage, Timestamp,
 };
 use hotline::example::{self, T0, test_key};
 use hotline::store::{Store, StoreError};
@@ -195,10 +195,13 @@ fn append_refuses_what_would_not_verify() {
     }
     // An acknowledgement of an entry the store does not hold.
     let ack = example::ack(
-        EntryId([1; 32]),
+        EntryRef {
+            author: party("beta"),
+            seq: Seq(0),
+            id: EntryId([1; 32]),
+        },
         AckState::Received,
         "",
-        s.feed_view(&party("alpha")).unwrap(),
     );
     let err = s.append(&test_key("alpha"), &ack, at(0)).unwrap_err();
     assert!(matches!(err, StoreError::Rejected { .. }));
@@ -218,7 +221,7 @@ fn two_stores_exchange_bundles_both_ways() {
     let kb = test_key("beta");
 
     let n = a.append(&ka, &notice("A-1"), at(10)).unwrap();
-    let notice_id = n.id().unwrap();
+    let notice_ref = example::entry_ref(&n).unwrap();
 
     // alpha → beta: everything alpha has of its own feed.
     let since = BTreeMap::from([(beta, b.feed_len(&beta).unwrap())]);
@@ -233,7 +236,7 @@ fn two_stores_exchange_bundles_both_ways() {
     assert_eq!(view, a.feed_view(&alpha).unwrap());
     b.append(
         &kb,
-        &example::ack(notice_id, AckState::Received, "", view),
+        &example::ack(notice_ref, AckState::Received, ""),
         at(11),
     )
     .unwrap();
@@ -408,6 +411,7 @@ fn equivocate(a: &Store) -> SignedEntry {
         a.channel(),
         Some(&head),
         at(50),
+        prev.header().views.clone(),
         &definition("the other story"),
     )
     .unwrap();
@@ -486,7 +490,8 @@ fn a_second_open_is_refused_at_once() {
 /// The id the next entry of `key`'s feed will have with `body` at `now`.
 fn next_id(s: &Store, key: &SecretKey, body: &Body, now: Timestamp) -> EntryId {
     let head = s.head(&key.party()).unwrap();
-    let header = chain::next_header(s.channel(), key.party(), head.as_ref(), now);
+    let views = s.views_for(&key.party(), body).unwrap();
+    let header = chain::next_header(s.channel(), key.party(), head.as_ref(), now, views);
     let entry = Entry::new(header, body).unwrap();
     EntryId(tagged_hash(tag::ENTRY_ID, &entry.encode().unwrap()))
 }
@@ -595,7 +600,8 @@ fn refused_as(s: &mut Store, dir: &Path, key: &SecretKey, body: &Body, want: &[F
     assert_eq!(got, want);
     assert_eq!(journal(dir), before);
     let head = s.head(&key.party()).unwrap();
-    let (e, _) = chain::sign_next(key, s.channel(), head.as_ref(), at(40), body).unwrap();
+    let views = s.views_for(&key.party(), body).unwrap();
+    let (e, _) = chain::sign_next(key, s.channel(), head.as_ref(), at(40), views, body).unwrap();
     let mut all = s.entries().unwrap();
     all.push(e.encode().unwrap());
     let report = hotline::verify::verify(&example::charter(), &all, Options::default());

@@ -19,7 +19,8 @@ use std::path::Path;
 use hotline::bundle;
 use hotline::chain;
 use hotline::entry::{
-    Acceptance, AckState, Body, Definition, EntryId, FeedView, Seq, SignedEntry, Timestamp,
+    Acceptance, AckState, Body, Definition, EntryId, EntryRef, FeedView, Seq, SignedEntry,
+    Timestamp, View,
 };
 use hotline::example::{self, T0, test_key};
 use hotline::merkle::{self, Hash};
@@ -264,9 +265,16 @@ fn sign_at(key: &hotline::SecretKey, s: &Store, prev: &SignedEntry, body: &Body)
         id: prev.id().unwrap(),
         time: prev.header().time,
     };
-    chain::sign_next(key, s.channel(), Some(&head), at(500), body)
-        .unwrap()
-        .0
+    chain::sign_next(
+        key,
+        s.channel(),
+        Some(&head),
+        at(500),
+        prev.header().views.clone(),
+        body,
+    )
+    .unwrap()
+    .0
 }
 
 #[test]
@@ -337,8 +345,16 @@ fn a_fork_cuts_the_tree_back_and_stops_it() {
     assert_eq!(trees(&Store::open(&dir).unwrap()), before);
 }
 
-fn ack(of: EntryId, view: FeedView) -> Body {
-    example::ack(of, AckState::Received, "", view)
+fn ack(author: PartyId, seq: u64, id: EntryId) -> Body {
+    example::ack(
+        EntryRef {
+            author,
+            seq: Seq(seq),
+            id,
+        },
+        AckState::Received,
+        "",
+    )
 }
 
 /// The findings of a refused append, after checking nothing was written.
@@ -353,7 +369,8 @@ fn refused(s: &mut Store, dir: &Path, key: &hotline::SecretKey, body: &Body) -> 
     assert_eq!(s.entry_count(), count);
     // The verifier, given the store's entries and the entry, finds the same.
     let head = s.head(&key.party()).unwrap();
-    let (e, _) = chain::sign_next(key, s.channel(), head.as_ref(), at(900), body).unwrap();
+    let views = s.views_for(&key.party(), body).unwrap();
+    let (e, _) = chain::sign_next(key, s.channel(), head.as_ref(), at(900), views, body).unwrap();
     let mut all = s.entries().unwrap();
     all.push(e.encode().unwrap());
     let report = hotline::verify::verify(&example::charter(), &all, Options::default());
@@ -368,73 +385,46 @@ fn refused(s: &mut Store, dir: &Path, key: &hotline::SecretKey, body: &Body) -> 
 }
 
 #[test]
-fn an_ack_whose_view_disagrees_with_the_tree_is_refused() {
+fn an_ack_must_name_its_entry_truly_and_the_store_signs_its_own_views() {
     let tmp = tempfile::tempdir().unwrap();
     let dir = tmp.path().join("s");
     let mut s = two_feeds(&dir, 8);
-    let (alpha, kb) = (party("alpha"), test_key("beta"));
+    let (alpha, beta, kb) = (party("alpha"), party("beta"), test_key("beta"));
     let target = ids(&s, &alpha)[3];
-    let view = s.feed_view(&alpha).unwrap();
     let contradicts = vec![FindingKind::AckContradictsFeed];
 
-    // A wrong root.
-    let wrong = FeedView {
-        size: view.size,
-        root: [7; 32],
-    };
-    assert_eq!(refused(&mut s, &dir, &kb, &ack(target, wrong)), contradicts);
-    // The root of another size.
-    let shifted = FeedView {
-        size: 6,
-        root: s.root_at(&alpha, 7).unwrap(),
-    };
+    // The right id under another seq, or another author.
     assert_eq!(
-        refused(&mut s, &dir, &kb, &ack(target, shifted)),
+        refused(&mut s, &dir, &kb, &ack(alpha, 4, target)),
         contradicts
     );
-    // A size that does not include the entry.
-    let short = FeedView {
-        size: 3,
-        root: s.root_at(&alpha, 3).unwrap(),
-    };
-    assert_eq!(refused(&mut s, &dir, &kb, &ack(target, short)), contradicts);
     // Acknowledging one's own entry.
-    let own = ids(&s, &party("beta"))[2];
-    let beta_view = s.feed_view(&party("beta")).unwrap();
+    let own = ids(&s, &beta)[2];
+    assert_eq!(refused(&mut s, &dir, &kb, &ack(beta, 2, own)), contradicts);
+    // An entry the store does not hold, where alpha's feed holds another.
     assert_eq!(
-        refused(&mut s, &dir, &kb, &ack(own, beta_view)),
-        contradicts
-    );
-    // An entry the store does not hold.
-    assert_eq!(
-        refused(&mut s, &dir, &kb, &ack(EntryId([3; 32]), view)),
-        vec![FindingKind::UnknownReference]
+        refused(&mut s, &dir, &kb, &ack(alpha, 3, EntryId([3; 32]))),
+        vec![FindingKind::ViewContradictsFeed]
     );
 
-    // A size beyond what the store holds: the verifier cannot judge it, the store refuses it.
-    let beyond = FeedView {
-        size: view.size + 1,
-        root: [0; 32],
-    };
-    match s.append(&kb, &ack(target, beyond), at(900)) {
-        Err(StoreError::Rejected { findings }) => {
-            assert_eq!(findings.len(), 1);
-            assert_eq!(findings[0].kind, FindingKind::AckContradictsFeed);
-            assert_eq!(findings[0].party.as_deref(), Some("beta"));
-            assert_eq!(findings[0].seq, Some(8));
-        }
-        other => panic!("{other:?}"),
-    }
-
-    // The view now, and an older view that includes the entry, are both right.
-    s.append(&kb, &ack(target, view), at(901)).unwrap();
-    let older = FeedView {
-        size: 4,
-        root: s.root_at(&alpha, 4).unwrap(),
-    };
-    s.append(&kb, &ack(target, older), at(902)).unwrap();
+    // The acknowledgement the store signs views alpha's whole feed as held.
+    let e = s.append(&kb, &ack(alpha, 3, target), at(901)).unwrap();
+    let view = s.feed_view(&alpha).unwrap();
+    assert_eq!(
+        e.header().views,
+        vec![View {
+            party: alpha,
+            size: view.size,
+            root: view.root
+        }]
+    );
     let report = s.verify(Options::default()).unwrap();
     assert!(report.ok && report.findings.is_empty(), "{report:?}");
+    let summary = report.feeds.iter().find(|f| f.key == alpha).unwrap();
+    assert_eq!(
+        summary.endorsed, 8,
+        "beta's views cover all of alpha's feed"
+    );
 }
 
 /// A stand-in for a checkpoint note, and the checker that reads it back: the store treats

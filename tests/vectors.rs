@@ -174,55 +174,7 @@ fn sha256(parts: &[&[u8]]) -> [u8; 32] {
 /// from the library.
 #[test]
 fn documented_layout_reproduces_ids_signatures_and_roots() {
-    let text = std::fs::read_to_string(root().join("fixtures/channel/vectors.json")).unwrap();
-    let v: ChannelVectors = serde_json::from_str(&text).unwrap();
-    let charter = hex::decode(&v.charter).unwrap();
-    let channel = sha256(&[b"hotline/v1/channel-id\0", &charter]);
-    assert_eq!(hex::encode(channel), v.channel_id);
-    let mut leaves: std::collections::BTreeMap<String, Vec<[u8; 32]>> = Default::default();
-    assert_eq!(v.entries.len(), 12);
-    for e in &v.entries {
-        let signed = hex::decode(&e.signed).unwrap();
-        let (entry, sig) = signed.split_at(signed.len() - 64);
-        assert_eq!(hex::encode(entry), e.entry);
-        assert_eq!(hex::encode(sig), e.signature);
-        // Header: version u8, channel [32], author [32], seq u64 BE, prev [32], time u64 BE.
-        assert_eq!(entry[0], 1, "{}", e.label);
-        assert_eq!(&entry[1..33], &channel);
-        let author: [u8; 32] = entry[33..65].try_into().unwrap();
-        assert_eq!(hex::encode(author), v.parties[&e.author]);
-        assert_eq!(u64::from_be_bytes(entry[65..73].try_into().unwrap()), e.seq);
-        // kind u16 BE, then body length u64 BE and exactly that many bytes.
-        let kind = u16::from_be_bytes(entry[113..115].try_into().unwrap());
-        let want_kind = [
-            "charter",
-            "acceptance",
-            "definition",
-            "commitment",
-            "notice",
-            "response",
-            "ack",
-        ]
-        .iter()
-        .position(|k| *k == e.kind)
-        .unwrap() as u16
-            + 1;
-        assert_eq!(kind, want_kind, "{}", e.label);
-        let body_len = u64::from_be_bytes(entry[115..123].try_into().unwrap()) as usize;
-        assert_eq!(entry.len(), 123 + body_len, "{}", e.label);
-        // Signing message and id.
-        let message = [b"hotline/v1/entry-signature\0".as_slice(), entry].concat();
-        assert_eq!(hex::encode(&message), e.signing_message);
-        let id = sha256(&[b"hotline/v1/entry-id\0", entry]);
-        assert_eq!(hex::encode(id), e.id, "{}", e.label);
-        let key = VerifyingKey::from_bytes(&author).unwrap();
-        key.verify_strict(&message, &Signature::from_bytes(sig.try_into().unwrap()))
-            .unwrap();
-        let leaf = sha256(&[&[0u8], &signed]);
-        assert_eq!(hex::encode(leaf), e.leaf_hash);
-        leaves.entry(e.author.clone()).or_default().push(leaf);
-    }
-    // RFC 6962 root of each feed, computed here from the definition.
+    // RFC 6962 root, computed here from the definition.
     fn mth(l: &[[u8; 32]]) -> [u8; 32] {
         match l.len() {
             0 => sha256(&[]),
@@ -233,6 +185,75 @@ fn documented_layout_reproduces_ids_signatures_and_roots() {
             }
         }
     }
+    let text = std::fs::read_to_string(root().join("fixtures/channel/vectors.json")).unwrap();
+    let v: ChannelVectors = serde_json::from_str(&text).unwrap();
+    let charter = hex::decode(&v.charter).unwrap();
+    let channel = sha256(&[b"hotline/v2/channel-id\0", &charter]);
+    assert_eq!(hex::encode(channel), v.channel_id);
+    let mut leaves: std::collections::BTreeMap<String, Vec<[u8; 32]>> = Default::default();
+    assert_eq!(v.entries.len(), 12);
+    for e in &v.entries {
+        let signed = hex::decode(&e.signed).unwrap();
+        let (entry, sig) = signed.split_at(signed.len() - 64);
+        assert_eq!(hex::encode(entry), e.entry);
+        assert_eq!(hex::encode(sig), e.signature);
+        // Header: version u8, channel [32], author [32], seq u64 BE, prev [32], time u64 BE,
+        // then the views: a u64 BE count, each party [32] ‖ size u64 BE ‖ root [32].
+        assert_eq!(entry[0], 2, "{}", e.label);
+        assert_eq!(&entry[1..33], &channel);
+        let author: [u8; 32] = entry[33..65].try_into().unwrap();
+        assert_eq!(hex::encode(author), v.parties[&e.author]);
+        assert_eq!(u64::from_be_bytes(entry[65..73].try_into().unwrap()), e.seq);
+        let views = u64::from_be_bytes(entry[113..121].try_into().unwrap()) as usize;
+        let mut last_party = None;
+        for i in 0..views {
+            let at = 121 + 72 * i;
+            let party = hex::encode(&entry[at..at + 32]);
+            let size = u64::from_be_bytes(entry[at + 32..at + 40].try_into().unwrap()) as usize;
+            let root = hex::encode(&entry[at + 40..at + 72]);
+            // Ascending by key, never the author itself, each the root of that party's first
+            // `size` entries as written so far.
+            assert!(last_party.as_ref() < Some(&party), "{}", e.label);
+            assert_ne!(party, hex::encode(author), "{}", e.label);
+            let name = v.parties.iter().find(|(_, k)| **k == party).unwrap().0;
+            let seen = leaves.get(name).map(Vec::as_slice).unwrap_or_default();
+            assert!(size >= 1 && size <= seen.len(), "{}", e.label);
+            assert_eq!(hex::encode(mth(&seen[..size])), root, "{}", e.label);
+            last_party = Some(party);
+        }
+        let k = 121 + 72 * views;
+        // kind u16 BE, then body length u64 BE and exactly that many bytes.
+        let kind = u16::from_be_bytes(entry[k..k + 2].try_into().unwrap());
+        let want_kind = [
+            "charter",
+            "acceptance",
+            "definition",
+            "commitment",
+            "notice",
+            "response",
+            "ack",
+            "receipt",
+        ]
+        .iter()
+        .position(|k| *k == e.kind)
+        .unwrap() as u16
+            + 1;
+        assert_eq!(kind, want_kind, "{}", e.label);
+        let body_len = u64::from_be_bytes(entry[k + 2..k + 10].try_into().unwrap()) as usize;
+        assert_eq!(entry.len(), k + 10 + body_len, "{}", e.label);
+        // Signing message and id.
+        let message = [b"hotline/v2/entry-signature\0".as_slice(), entry].concat();
+        assert_eq!(hex::encode(&message), e.signing_message);
+        let id = sha256(&[b"hotline/v2/entry-id\0", entry]);
+        assert_eq!(hex::encode(id), e.id, "{}", e.label);
+        let key = VerifyingKey::from_bytes(&author).unwrap();
+        key.verify_strict(&message, &Signature::from_bytes(sig.try_into().unwrap()))
+            .unwrap();
+        let leaf = sha256(&[&[0u8], &signed]);
+        assert_eq!(hex::encode(leaf), e.leaf_hash);
+        leaves.entry(e.author.clone()).or_default().push(leaf);
+    }
+    // RFC 6962 root of each feed, computed here from the definition.
     for (party, view) in &v.feeds {
         assert_eq!(leaves[party].len() as u64, view.size);
         assert_eq!(hex::encode(mth(&leaves[party])), view.root, "{party}");

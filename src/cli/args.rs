@@ -154,11 +154,20 @@ pub enum Command {
         #[arg(long)]
         force: bool,
     },
-    /// Import a bundle: all of it after verification, or nothing.
-    #[command(after_help = "Example:\n  hotline --store beta.store import from-alpha.bundle")]
+    /// Import a bundle: all of it after verification, or nothing. Then sign a receipt (your
+    /// signed views of the feeds it brought), which your next export carries to the sender as
+    /// proof of possession.
+    #[command(
+        after_help = "Examples:\n  hotline --store beta.store import from-alpha.bundle\n  hotline --store beta.store import from-alpha.bundle --no-receipt"
+    )]
     Import {
         /// The bundle file.
         file: PathBuf,
+        /// Do not sign a receipt for the entries imported.
+        #[arg(long)]
+        no_receipt: bool,
+        #[command(flatten)]
+        key: KeyArg,
     },
     /// Verify the store from scratch, or a bundle with no store at all.
     #[command(

@@ -6,13 +6,13 @@ use std::path::{Path, PathBuf};
 use hotline::bundle;
 use hotline::charter::{CHARTER_VERSION, Charter, Party, Policy, Severity};
 use hotline::entry::{
-    Acceptance, Ack, AckState, Body, Commitment, Definition, EntryId, Notice, Response, Stage,
-    Timestamp,
+    Acceptance, Ack, AckState, Body, Commitment, Definition, EntryId, EntryRef, Notice, Response,
+    Stage, Timestamp,
 };
 use hotline::keys::{self, PartyId, PublicKey, SecretKey};
 use hotline::store::{Store, StoreError};
 use hotline::verify::{self, Options};
-use serde_json::json;
+use serde_json::{Value, json};
 
 use super::args::{ChannelCommand, Cli, Command, KeyArg, NotifyArgs, TextArg};
 use super::render;
@@ -100,7 +100,11 @@ pub fn dispatch(cli: Cli) -> Result<Output, Failure> {
                 .ok_or_else(|| Failure::new(format!("entry {id} is not in the store")))
         }
         Command::Export { out, since, force } => export(&dir, &out, &since, force),
-        Command::Import { file } => import(&dir, &file),
+        Command::Import {
+            file,
+            no_receipt,
+            key,
+        } => import(&dir, &file, !no_receipt, &key),
         Command::Verify { bundle, trust } => match bundle {
             Some(b) => verify_bundle(&b, &trust),
             None => {
@@ -774,12 +778,14 @@ fn ack(dir: &Path, id: &str, state: &str, reason: String, key: &KeyArg) -> Resul
         return Err(Failure::new("you cannot acknowledge your own entry")
             .hint("acknowledgements are of other parties' entries"));
     }
-    let view = store.feed_view(&author).map_err(store_failure)?;
     let body = Body::Ack(Ack {
-        of,
+        of: EntryRef {
+            author,
+            seq: target.header().seq,
+            id: of,
+        },
         state,
         reason,
-        view,
     });
     append(
         &mut store,
@@ -822,7 +828,15 @@ fn export(dir: &Path, out: &Path, since: &[String], force: bool) -> Result<Outpu
     ))
 }
 
-fn import(dir: &Path, file: &Path) -> Result<Output, Failure> {
+/// A finding kind's stable kebab-case name, as in JSON.
+fn kind_name(kind: verify::FindingKind) -> String {
+    serde_json::to_value(kind)
+        .ok()
+        .and_then(|v| v.as_str().map(str::to_owned))
+        .unwrap_or_default()
+}
+
+fn import(dir: &Path, file: &Path, receipt: bool, key: &KeyArg) -> Result<Output, Failure> {
     let mut store = open(dir)?;
     let bytes = read_file(file)?;
     let charter = store.charter().clone();
@@ -862,7 +876,41 @@ fn import(dir: &Path, file: &Path) -> Result<Output, Failure> {
     if r.new_notes > 0 {
         text.push_str(&format!("imported {} checkpoint note(s)\n", r.new_notes));
     }
-    let ok = r.forks.is_empty() && splits.is_empty();
+    for f in &r.evidence {
+        text.push_str(&format!(
+            "EVIDENCE: {} [{}] (kept; see `hotline verify`)\n",
+            f.message,
+            kind_name(f.kind)
+        ));
+    }
+    for f in &r.warnings {
+        text.push_str(&format!("warning: {} [{}]\n", f.message, kind_name(f.kind)));
+    }
+    // A receipt: signed proof, for the sender, that this store holds what it imported.
+    let mut receipt_json = Value::Null;
+    if receipt && !r.new_ids.is_empty() {
+        match signing_key(&store, key) {
+            Ok(sk) => {
+                if let Some(e) = store.sign_receipt(&sk, &r, now()).map_err(store_failure)? {
+                    let id = e.id().map_err(|e| Failure::new(e.to_string()))?;
+                    text.push_str(&format!(
+                        "signed receipt {} (seq {}): export it so the sender holds your proof of possession\n",
+                        id.short(),
+                        e.header().seq
+                    ));
+                    receipt_json =
+                        json!({ "id": id, "seq": e.header().seq, "views": e.header().views });
+                }
+            }
+            Err(f) => {
+                text.push_str(&format!(
+                    "no receipt signed: {} (pass --key, or --no-receipt)\n",
+                    f.message
+                ));
+            }
+        }
+    }
+    let ok = r.forks.is_empty() && splits.is_empty() && r.evidence.is_empty();
     Ok(Output {
         text,
         json: json!({
@@ -872,6 +920,9 @@ fn import(dir: &Path, file: &Path) -> Result<Output, Failure> {
             "new_notes": r.new_notes,
             "forks": r.forks,
             "split_views": splits,
+            "evidence": r.evidence,
+            "warnings": r.warnings,
+            "receipt": receipt_json,
         }),
         code: if ok { 0 } else { PROBLEM },
     })

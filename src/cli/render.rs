@@ -5,7 +5,8 @@ use std::time::{Duration, UNIX_EPOCH};
 
 use hotline::audit::{Audit, Deadline};
 use hotline::charter::Charter;
-use hotline::entry::{Body, EntryId, SignedEntry, Stage, Timestamp};
+use hotline::entry::{Body, EntryId, SignedEntry, Stage, Timestamp, View};
+use hotline::keys::PartyId;
 use hotline::verify::{CheckpointSummary, Finding, Level, Report};
 use serde_json::{Value, json};
 
@@ -47,7 +48,9 @@ pub fn items(entries: &[Vec<u8>]) -> Vec<Item> {
 }
 
 /// One line about a body.
-pub fn summary(body: Option<&Body>, items: &[Item], charter: &Charter) -> String {
+pub fn summary(body: Option<&Body>, views: &[View], items: &[Item], charter: &Charter) -> String {
+    let h_view =
+        |views: &[View], p: &PartyId| views.iter().find(|v| v.party == *p).map_or(0, |v| v.size);
     let who = |id: &EntryId| {
         items
             .iter()
@@ -82,8 +85,23 @@ pub fn summary(body: Option<&Body>, items: &[Item], charter: &Charter) -> String
             } else {
                 format!(": {}", a.reason)
             };
-            format!("acknowledges {} as {}{reason}", who(&a.of), a.state.name())
+            format!(
+                "acknowledges {} as {}{reason}",
+                who(&a.of.id),
+                a.state.name()
+            )
         }
+        Some(Body::Receipt(r)) => format!(
+            "receipt for {}",
+            r.feeds
+                .iter()
+                .map(|p| {
+                    let size = h_view(views, p);
+                    format!("{}'s feed up to size {size}", charter.label(p))
+                })
+                .collect::<Vec<_>>()
+                .join(", ")
+        ),
         Some(_) => "(another kind)".into(),
     }
 }
@@ -96,7 +114,7 @@ pub fn log(charter: &Charter, entries: &[Vec<u8>]) -> Output {
     for i in &items {
         let h = i.signed.header();
         let party = charter.label(&h.author);
-        let line = summary(i.body.as_ref(), &items, charter);
+        let line = summary(i.body.as_ref(), &h.views, &items, charter);
         let _ = writeln!(
             text,
             "{}  {:<8} #{:<3} {}  {}",
@@ -138,10 +156,19 @@ pub fn show(
     let _ = writeln!(text, "seq       {}", h.seq);
     let _ = writeln!(text, "time      {} (the author's claim)", time(h.time));
     let _ = writeln!(text, "prev      {}", h.prev);
+    for v in &h.views {
+        let _ = writeln!(
+            text,
+            "views     {}'s feed at size {}, root {} (the author's signed receipt for those entries)",
+            charter.label(&v.party),
+            v.size,
+            hex::encode(v.root)
+        );
+    }
     let _ = writeln!(
         text,
         "summary   {}",
-        summary(item.body.as_ref(), &items, charter)
+        summary(item.body.as_ref(), &h.views, &items, charter)
     );
     let body_json = match &item.body {
         Some(Body::Notice(n)) => {
@@ -186,15 +213,16 @@ pub fn show(
             json!({ "to": r.to, "text": r.text })
         }
         Some(Body::Ack(a)) => {
-            json!({ "of": a.of, "state": a.state, "reason": a.reason, "view": a.view })
+            json!({ "of": a.of, "state": a.state, "reason": a.reason })
         }
+        Some(Body::Receipt(r)) => json!({ "feeds": r.feeds }),
         _ => Value::Null,
     };
     // The "when" evidence: other parties' signed acknowledgements of this entry.
     let mut acks = Vec::new();
     for i in &items {
         if let Some(Body::Ack(a)) = &i.body
-            && a.of == *id
+            && a.of.id == *id
         {
             let t = i.signed.header().time;
             let who = charter.label(&i.signed.header().author);
@@ -226,7 +254,7 @@ pub fn show(
         text,
         json!({
             "ok": true, "id": item.id, "author": charter.label(&h.author), "author_key": h.author,
-            "seq": h.seq, "time": h.time, "prev": h.prev,
+            "seq": h.seq, "time": h.time, "prev": h.prev, "views": h.views,
             "kind": item.body.as_ref().map(|b| b.kind().name()), "body": body_json, "acks": acks,
             "witnessed": witnessed,
         }),

@@ -10,20 +10,94 @@
 //!   ([`chain::check_placement`]); a notice's severity is in the charter's policy;
 //! - every referenced entry is held, and of the right kind: a commitment's `cites` names
 //!   definitions, a `supersedes` an entry of the same kind;
-//! - an acknowledgement is of another party's entry, and its view is a size that includes the
-//!   entry acknowledged and is within what the store holds of that party's feed (its tree), with
-//!   the root the store computes for that size.
+//! - an acknowledgement is of another party's entry, named by its true author and seq, and the
+//!   header's view of that feed includes it.
+//!
+//! The header's views are the store's own ([`Store::views_for`]), so they agree with what it
+//! holds by construction.
 //!
 //! Each failure is a [`Finding`] of the kind the verifier would report.
 
 use super::Store;
 use super::error::StoreError;
 use crate::chain;
-use crate::entry::{Body, EntryId, Kind, SignedEntry};
-use crate::merkle::Hash;
+use crate::entry::{Body, EntryId, Kind, SignedEntry, View};
+use crate::keys::PartyId;
+use crate::merkle;
 use crate::verify::{Finding, FindingKind};
 
 impl Store {
+    /// The views `me`'s next entry signs: for every other party whose feed the store holds,
+    /// that feed as held (its tree, up to any fork), with O(log n) reads. A view never shrinks:
+    /// if a fork found since cut a feed's tree back, the view `me`'s last entry signed stands.
+    /// An acknowledgement of an entry past a fork views the branch that holds it.
+    ///
+    /// # Errors
+    ///
+    /// An index error.
+    pub fn views_for(&self, me: &PartyId, body: &Body) -> Result<Vec<View>, StoreError> {
+        let last: Vec<View> = match self.head(me)? {
+            Some(h) => self.held(&h.id)?.entry.header.views,
+            None => Vec::new(),
+        };
+        let mut out = Vec::new();
+        for party in self.charter.parties.iter().map(|p| p.key) {
+            if party == *me {
+                continue;
+            }
+            let size = self.tree_size(&party)?;
+            let mut view = if size > 0 {
+                Some(View {
+                    party,
+                    size,
+                    root: self.root_at(&party, size)?,
+                })
+            } else {
+                None
+            };
+            if let Body::Ack(a) = body
+                && a.of.author == party
+                && a.of.seq.0 >= size
+                && self.index.get(&a.of.id)?.is_some()
+            {
+                view = Some(self.branch_view(&party, &a.of.id)?);
+            }
+            let before = last.iter().find(|v| v.party == party).copied();
+            let chosen = match (view, before) {
+                (Some(v), Some(b)) if b.size > v.size => b,
+                (Some(v), _) => v,
+                (None, b) => match b {
+                    Some(b) => b,
+                    None => continue,
+                },
+            };
+            out.push(chosen);
+        }
+        Ok(out)
+    }
+
+    /// The view of `party`'s feed along the branch that ends with entry `id`: walked back by
+    /// `prev` to seq 0, O(n) reads. Only needed past a fork, where the tree stops.
+    fn branch_view(&self, party: &PartyId, id: &EntryId) -> Result<View, StoreError> {
+        let mut leaves = Vec::new();
+        let mut at = *id;
+        loop {
+            let bytes = self.held_bytes(&at)?;
+            let e = super::decode_held(&at, &bytes)?;
+            leaves.push(merkle::leaf_hash(&bytes));
+            if e.header().seq.0 == 0 {
+                break;
+            }
+            at = e.header().prev;
+        }
+        leaves.reverse();
+        Ok(View {
+            party: *party,
+            size: u64::try_from(leaves.len()).unwrap_or(u64::MAX),
+            root: merkle::root(&leaves),
+        })
+    }
+
     /// The error-level findings storing `signed` (id `id`) would add.
     pub(super) fn check_new(
         &self,
@@ -70,6 +144,28 @@ impl Store {
         }
         for (field, target) in body.references() {
             let Some(bytes) = self.index.get(&target)? else {
+                // An acknowledgement naming an entry not held where its author's feed holds
+                // another: the verifier's view-contradicts-feed.
+                if let Body::Ack(a) = &body
+                    && field == "of"
+                    && let Some((_, other)) = self
+                        .index
+                        .feed(&a.of.author)?
+                        .into_iter()
+                        .find(|(seq, _)| *seq == a.of.seq)
+                {
+                    push(
+                        FindingKind::ViewContradictsFeed,
+                        format!(
+                            "names {}'s entry at seq {} as {}, but the entry held there is {}",
+                            self.charter.label(&a.of.author),
+                            a.of.seq,
+                            target.short(),
+                            other.short()
+                        ),
+                    );
+                    continue;
+                }
                 push(
                     FindingKind::UnknownReference,
                     format!(
@@ -103,51 +199,39 @@ impl Store {
                 continue;
             }
             let th = held.header();
-            if th.author == header.author {
+            if ack.of.author == header.author {
                 push(
                     FindingKind::AckContradictsFeed,
                     "a party acknowledges its own entry; acknowledgements are of other parties' entries".into(),
                 );
                 continue;
             }
-            let who = self.charter.label(&th.author);
-            let size = ack.view.size;
-            if size <= th.seq.0 {
+            if th.author != ack.of.author || th.seq != ack.of.seq {
                 push(
                     FindingKind::AckContradictsFeed,
                     format!(
-                        "acknowledges {who}'s seq {} with a view of only {size} entries, which cannot include it",
+                        "names entry {} as {}'s seq {}, but it is {}'s seq {}",
+                        target.short(),
+                        self.charter.label(&ack.of.author),
+                        ack.of.seq,
+                        self.charter.label(&th.author),
                         th.seq
                     ),
                 );
                 continue;
             }
-            let tree_size = self.index.tree_size(&th.author)?;
-            if size > tree_size {
+            let size = header.view_of(&th.author).map_or(0, |v| v.size);
+            if size <= th.seq.0 {
                 push(
                     FindingKind::AckContradictsFeed,
                     format!(
-                        "its view of {who}'s feed has {size} entries, but the store holds {tree_size} (up to any fork)"
-                    ),
-                );
-                continue;
-            }
-            let root = self.root_at(&th.author, size)?;
-            if root != ack.view.root {
-                push(
-                    FindingKind::AckContradictsFeed,
-                    format!(
-                        "its view of {who}'s feed at size {size} has root {}, but the entries held give {}",
-                        short_hash(&ack.view.root),
-                        short_hash(&root)
+                        "acknowledges {}'s seq {} but its view of that feed ({size} entries) cannot include it",
+                        self.charter.label(&th.author),
+                        th.seq
                     ),
                 );
             }
         }
         Ok(findings)
     }
-}
-
-fn short_hash(h: &Hash) -> String {
-    hex::encode(h.get(..6).unwrap_or_default())
 }

@@ -346,6 +346,11 @@ pub struct ImportReport {
     pub new_ids: Vec<EntryId>,
     /// Forks the import revealed, each with both signed entries as evidence.
     pub forks: Vec<ForkProof>,
-    /// Warning-level findings about the new entries (claimed times and unknown kinds).
+    /// Warning-level findings about the new entries (claimed times, time anomalies, views
+    /// beyond the entries held, unknown kinds).
     pub warnings: Vec<Finding>,
+    /// Error-level findings the import revealed but did not refuse it for: signed views that
+    /// contradict a feed's entries, and findings about entries the store already held. Each
+    /// is evidence against one of the signers it names.
+    pub evidence: Vec<Finding>,
 }

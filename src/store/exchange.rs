@@ -10,7 +10,7 @@ use super::notes::NoteMeta;
 use super::{ImportReport, Store, StoreError, index_failed};
 use crate::bundle::{self, NoteRecord, RecordKind};
 use crate::chain;
-use crate::entry::{Body, EntryId, SignedEntry, Timestamp};
+use crate::entry::{Body, EntryId, Kind, Receipt, SignedEntry, Timestamp};
 use crate::keys::{PartyId, SecretKey};
 use crate::verify::{self, Finding, FindingKind, ForkProof, Level, Options, Report};
 
@@ -25,6 +25,7 @@ pub(super) struct New {
 struct Added {
     forks: Vec<ForkProof>,
     warnings: Vec<Finding>,
+    evidence: Vec<Finding>,
 }
 
 /// How two findings are told apart across two runs of the verifier (the input position is
@@ -100,7 +101,8 @@ impl Store {
                 held,
             });
         }
-        let (signed, head) = chain::sign_next(key, self.channel, head.as_ref(), now, body)?;
+        let views = self.views_for(&me, body)?;
+        let (signed, head) = chain::sign_next(key, self.channel, head.as_ref(), now, views, body)?;
         let findings = self.check_new(&signed, head.id)?;
         if !findings.is_empty() {
             return Err(StoreError::Rejected { findings });
@@ -122,6 +124,41 @@ impl Store {
         // The cached report no longer covers every entry held.
         self.baseline = None;
         Ok(signed)
+    }
+
+    /// Sign `key`'s receipt for what `imported` brought: a [`Receipt`] naming every other
+    /// party's feed that gained entries other than receipts (receipts are not receipted, so two
+    /// parties' exchanges converge), its header views of them being the evidence. Returns
+    /// `None`, signing nothing, when there is nothing to receipt.
+    ///
+    /// # Errors
+    ///
+    /// As [`Store::append`].
+    pub fn sign_receipt(
+        &mut self,
+        key: &SecretKey,
+        imported: &ImportReport,
+        now: Timestamp,
+    ) -> Result<Option<SignedEntry>, StoreError> {
+        let me = key.party();
+        let mut feeds = BTreeSet::new();
+        for id in &imported.new_ids {
+            let Some(e) = self.get(id)? else { continue };
+            let h = e.header();
+            if h.author != me
+                && Kind::from_code(e.entry.kind) != Some(Kind::Receipt)
+                && self.tree_size(&h.author)? > 0
+            {
+                feeds.insert(h.author);
+            }
+        }
+        if feeds.is_empty() {
+            return Ok(None);
+        }
+        let body = Body::Receipt(Receipt {
+            feeds: feeds.into_iter().collect(),
+        });
+        self.append(key, &body, now).map(Some)
     }
 
     /// Import a bundle that holds no signed notes: [`Store::import_with`] with a note checker
@@ -249,6 +286,7 @@ impl Store {
             let (added, after) = self.verify_union(to_check, opts)?;
             report.forks = added.forks;
             report.warnings = added.warnings;
+            report.evidence = added.evidence;
             report_after = Some(after);
         }
         report.new_ids = to_write.iter().map(|n| n.id).collect();
@@ -337,17 +375,25 @@ impl Store {
         let mut added = Added {
             forks: Vec::new(),
             warnings: Vec::new(),
+            evidence: Vec::new(),
         };
         for f in &report.findings {
             if let Some(n) = before.get_mut(&key(f)).filter(|n| **n > 0) {
                 *n -= 1;
                 continue;
             }
+            let new = f.index.is_none_or(|i| i >= held);
             match (f.level, f.kind) {
                 (Level::Error, FindingKind::Fork) => added.forks.extend(f.evidence.clone()),
+                // Two parties' signatures that contradict each other are evidence against one
+                // of them, kept like a fork; and what the new entries reveal about entries
+                // already held never refuses them: only an entry's own author decides what
+                // its feed is.
+                (Level::Error, FindingKind::ViewContradictsFeed) => added.evidence.push(f.clone()),
+                (Level::Error, _) if !new => added.evidence.push(f.clone()),
                 (Level::Error, _) => errors.push(f.clone()),
                 (Level::Warning, _) => {
-                    if f.index.is_some_and(|i| i >= held) {
+                    if new {
                         added.warnings.push(f.clone());
                     }
                 }

@@ -18,7 +18,7 @@
 //! | `note_origins` | origin length `u32` ‖ origin ‖ journal record `u64` | empty |
 //!
 //! Integers are big-endian, so keys sort in numeric order. A note key is
-//! `SHA-256("hotline/v1/index-note\0" ‖ note bytes)`. The journal's charter is record 0, so a
+//! `SHA-256("hotline/v2/index-note\0" ‖ note bytes)`. The journal's charter is record 0, so a
 //! fresh index has indexed 1 record.
 //!
 //! An index of another format (an older version's) is emptied and rebuilt from the journal
@@ -42,7 +42,7 @@ const META_KEY: &[u8] = b"indexed";
 const FORMAT_KEY: &[u8] = b"format";
 /// The index format this version writes; any other is rebuilt.
 pub(super) const FORMAT: u32 = 2;
-const NOTE_KEY_TAG: &[u8] = b"hotline/v1/index-note\0";
+const NOTE_KEY_TAG: &[u8] = b"hotline/v2/index-note\0";
 
 pub(super) struct Index {
     db: sled::Db,

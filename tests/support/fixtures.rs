@@ -8,8 +8,8 @@ use std::collections::BTreeMap;
 
 use hotline::encoding::{self, tag};
 use hotline::entry::{
-    AckState, Body, Commitment, Definition, Entry, EntryId, FeedView, Response, SignedEntry,
-    Timestamp,
+    AckState, Body, Commitment, Definition, Entry, EntryId, FeedView, Receipt, Response,
+    SignedEntry, Timestamp, View,
 };
 use hotline::example::{self, T0, Writer, test_key};
 use serde::{Deserialize, Serialize};
@@ -58,9 +58,9 @@ pub struct EntryVector {
     pub seq: u64,
     /// The unsigned entry's canonical bytes, hex.
     pub entry: String,
-    /// The exact message given to Ed25519: "hotline/v1/entry-signature\0" ‖ entry, hex.
+    /// The exact message given to Ed25519: "hotline/v2/entry-signature\0" ‖ entry, hex.
     pub signing_message: String,
-    /// SHA-256("hotline/v1/entry-id\0" ‖ entry), hex.
+    /// SHA-256("hotline/v2/entry-id\0" ‖ entry), hex.
     pub id: String,
     /// The 64-byte signature, hex.
     pub signature: String,
@@ -236,7 +236,12 @@ pub fn generate() -> BTreeMap<String, String> {
         let ok = findings.iter().all(|f| {
             matches!(
                 f.kind.as_str(),
-                "time-regression" | "answer-before-sent" | "future-time" | "unknown-kind"
+                "time-regression"
+                    | "answer-before-sent"
+                    | "future-time"
+                    | "unknown-kind"
+                    | "time-before-view"
+                    | "withheld"
             )
         });
         cases.push(Case {
@@ -346,6 +351,7 @@ pub fn generate() -> BTreeMap<String, String> {
     let mallory_entry = Writer::new(mallory, channel)
         .append(
             T0,
+            vec![],
             Body::Acceptance(hotline::entry::Acceptance { charter: channel }),
         )
         .expect("signs");
@@ -373,8 +379,10 @@ pub fn generate() -> BTreeMap<String, String> {
         None,
     );
     let mut oversize = enc(&last);
-    // The body's length field (u64 after the 113-byte header and the u16 kind).
-    oversize[115..123].copy_from_slice(&(1u64 << 40).to_be_bytes());
+    // The body's length field: a u64 after the 113 fixed header bytes, the views (a u64 count
+    // and 72 bytes each) and the u16 kind.
+    let len_at = 113 + 8 + 72 * last.header().views.len() + 2;
+    oversize[len_at..len_at + 8].copy_from_slice(&(1u64 << 40).to_be_bytes());
     case(
         "oversize-length",
         "The body length field of alpha's last entry claims 2^40 bytes.",
@@ -384,8 +392,8 @@ pub fn generate() -> BTreeMap<String, String> {
     );
     case(
         "unknown-version",
-        "Alpha's last entry, validly signed, with format version 2.",
-        with_last(enc(&resign(&last, &alpha_key, |e| e.header.version = 2))),
+        "Alpha's last entry, validly signed, with format version byte 1 (a version this one no longer reads).",
+        with_last(enc(&resign(&last, &alpha_key, |e| e.header.version = 1))),
         vec![malformed(last_ix)],
         None,
     );
@@ -409,11 +417,14 @@ pub fn generate() -> BTreeMap<String, String> {
     );
     case(
         "time-regression",
-        "Alpha's last entry, validly signed, claims a time before its seq 5.",
+        "Alpha's last entry, validly signed, claims a time before its seq 5 (and so before beta's entries inside its view).",
         with_last(enc(&resign(&last, &alpha_key, |e| {
             e.header.time = Timestamp(T0)
         }))),
-        vec![finding("time-regression", "alpha", 6)],
+        vec![
+            finding("time-regression", "alpha", 6),
+            finding("time-before-view", "alpha", 6),
+        ],
         None,
     );
     case(
@@ -436,62 +447,209 @@ pub fn generate() -> BTreeMap<String, String> {
         Some(T0 + 96 * 3600),
     );
 
-    // Beta's seq 5, answering alpha's seq 6.
-    let mut beta_w = beta;
-    let answer = |w: &mut Writer, time: u64, body: Body| enc(&w.append(time, body).expect("signs"));
-    let last_id = last.id().expect("id");
-    let view = alpha.view();
+    // Beta's seq 5, after alpha's seq 6, with views of alpha's feed made to order.
+    let beta_w = beta;
+    let beta_next = |time: u64, views: Vec<View>, body: Body| {
+        let mut w = Writer::new(test_key("beta"), channel);
+        w.head = beta_w.head;
+        enc(&w.append(time, views, body).expect("signs"))
+    };
+    let last_ref = example::entry_ref(&last).expect("ref");
+    let alpha_view = |size: usize, root: Option<[u8; 32]>| View {
+        party: alpha_key.party(),
+        size: size as u64,
+        root: root.unwrap_or_else(|| hotline::merkle::root(&alpha.leaves[..size])),
+    };
+    let whole = alpha.leaves.len(); // 7
     let with_extra = |extra: Vec<u8>| {
         let mut v = entries.clone();
         v.push(extra);
         v
     };
+    let later = T0 + 97 * 3600;
+    let note = |text: &str| {
+        Body::Definition(Definition {
+            term: "beta's note".into(),
+            text: text.into(),
+            supersedes: None,
+        })
+    };
+    case(
+        "receipt",
+        "Beta's receipt for alpha's whole feed: its view of alpha's 7 entries is the evidence. No defect.",
+        with_extra(beta_next(
+            later,
+            vec![alpha_view(whole, None)],
+            Body::Receipt(Receipt {
+                feeds: vec![alpha_key.party()],
+            }),
+        )),
+        vec![],
+        None,
+    );
+    case(
+        "receipt-without-view",
+        "Beta's receipt names alpha's feed, but its header carries no view of it.",
+        with_extra(beta_next(
+            later,
+            vec![],
+            Body::Receipt(Receipt {
+                feeds: vec![alpha_key.party()],
+            }),
+        )),
+        // Dropping the view of alpha also shrinks it, from beta's seq 4's 6 entries.
+        vec![
+            finding("invalid-body", "beta", 5),
+            finding("view-shrinks", "beta", 5),
+        ],
+        None,
+    );
+    case(
+        "view-contradicts-feed",
+        "Beta's seq 5 views alpha's feed at size 7 with a root that is not the root of alpha's 7 signed entries.",
+        with_extra(beta_next(
+            later,
+            vec![alpha_view(whole, Some([0x11; 32]))],
+            note("seen"),
+        )),
+        vec![finding("view-contradicts-feed", "beta", 5)],
+        None,
+    );
+    case(
+        "ack-contradicts-feed",
+        "Beta acknowledges alpha's seq 6 with a view of only alpha's first 6 entries, which cannot include it.",
+        with_extra(beta_next(
+            later,
+            vec![alpha_view(whole - 1, None)],
+            example::ack(last_ref, AckState::Received, ""),
+        )),
+        vec![finding("ack-contradicts-feed", "beta", 5)],
+        None,
+    );
+    case(
+        "view-shrinks",
+        "Beta's seq 5 views alpha's feed at size 3, after its seq 4 viewed it at size 6.",
+        with_extra(beta_next(later, vec![alpha_view(3, None)], note("shrunk"))),
+        vec![finding("view-shrinks", "beta", 5)],
+        None,
+    );
+    case(
+        "invalid-view",
+        "Beta's seq 5 carries a view of mallory's feed, a key the charter does not list.",
+        with_extra(beta_next(
+            later,
+            vec![
+                alpha_view(whole, None),
+                View {
+                    party: test_key("mallory").party(),
+                    size: 1,
+                    root: [0x22; 32],
+                },
+            ],
+            note("mallory"),
+        )),
+        vec![finding("invalid-view", "beta", 5)],
+        None,
+    );
+    case(
+        "time-before-view",
+        "Beta's seq 5 claims T0+80h, but its view covers alpha's seq 6, claimed at T0+96h: one of the two mis-stated its time.",
+        with_extra(beta_next(
+            T0 + 80 * 3600,
+            vec![alpha_view(whole, None)],
+            note("early"),
+        )),
+        vec![finding("time-before-view", "beta", 5)],
+        None,
+    );
+    case(
+        "withheld",
+        "Beta's seq 5 views alpha's feed at size 9, but only 7 alpha entries are presented: two withheld or not received yet.",
+        with_extra(beta_next(
+            later,
+            vec![alpha_view(whole + 2, Some([0x33; 32]))],
+            note("ahead"),
+        )),
+        vec![Expected {
+            kind: "withheld".into(),
+            party: Some("alpha".into()),
+            seq: None,
+            index: None,
+        }],
+        None,
+    );
     {
-        let mut w = Writer::new(test_key("beta"), channel);
-        w.head = beta_w.head;
-        let bad_view = FeedView {
-            size: view.size,
-            root: [0x11; 32],
-        };
+        // The bundle leaves out alpha's seq 6, which beta's signed ack names.
+        let mut v = entries.clone();
+        v.remove(last_ix);
+        v.push(beta_next(
+            later,
+            vec![alpha_view(whole, None)],
+            example::ack(last_ref, AckState::Received, ""),
+        ));
         case(
-            "ack-contradicts-feed",
-            "Beta acknowledges alpha's seq 6 with a view of alpha's feed whose root is not the root of the entries held.",
-            with_extra(answer(
-                &mut w,
-                T0 + 97 * 3600,
-                example::ack(last_id, AckState::Received, "", bad_view),
-            )),
-            vec![finding("ack-contradicts-feed", "beta", 5)],
+            "withheld-acknowledged",
+            "Beta's signed ack names alpha's seq 6 and views 7 alpha entries, but the bundle leaves alpha's seq 6 out.",
+            v,
+            vec![
+                finding("withheld", "beta", 5),
+                Expected {
+                    kind: "withheld".into(),
+                    party: Some("alpha".into()),
+                    seq: None,
+                    index: None,
+                },
+            ],
             None,
         );
     }
     {
-        let mut w = Writer::new(test_key("beta"), channel);
-        w.head = beta_w.head;
+        // Alpha's seq 6 replaced by another, validly signed entry; beta's ack of the original.
+        let mut v = with_last(enc(&resign(&last, &alpha_key, |e| {
+            e.body = note("rewritten").encode().expect("encodes")
+        })));
+        v.push(beta_next(
+            later,
+            vec![alpha_view(whole, None)],
+            example::ack(last_ref, AckState::Received, ""),
+        ));
         case(
-            "unknown-reference",
-            "Beta responds to an entry id that no entry has.",
-            with_extra(answer(
-                &mut w,
-                T0 + 97 * 3600,
-                Body::Response(Response {
-                    to: EntryId([0x24; 32]),
-                    text: "What entry?".into(),
-                }),
-            )),
-            vec![finding("unknown-reference", "beta", 5)],
+            "rewritten-history",
+            "Alpha's seq 6 is replaced by another entry alpha validly signed; beta's ack of the original, with its view of alpha's original 7 entries, contradicts it. The findings name beta's signature and alpha's entries without deciding which lied.",
+            v,
+            vec![
+                finding("view-contradicts-feed", "beta", 5),
+                finding("view-contradicts-feed", "beta", 5),
+            ],
             None,
         );
     }
     case(
-        "answer-before-sent",
-        "Beta acknowledges alpha's seq 6 at a claimed time 23 hours before alpha claims to have sent it.",
-        with_extra(answer(
-            &mut beta_w,
-            T0 + 73 * 3600,
-            example::ack(last_id, AckState::Received, "", view),
+        "unknown-reference",
+        "Beta responds to an entry id that no entry has.",
+        with_extra(beta_next(
+            later,
+            vec![alpha_view(whole, None)],
+            Body::Response(Response {
+                to: EntryId([0x24; 32]),
+                text: "What entry?".into(),
+            }),
         )),
-        vec![finding("answer-before-sent", "beta", 5)],
+        vec![finding("unknown-reference", "beta", 5)],
+        None,
+    );
+    case(
+        "answer-before-sent",
+        "Beta acknowledges alpha's seq 6 at a claimed time 23 hours before alpha claims to have sent it, with a view that covers it.",
+        with_extra(beta_next(
+            T0 + 73 * 3600,
+            vec![alpha_view(whole, None)],
+            example::ack(last_ref, AckState::Received, ""),
+        )),
+        vec![
+            finding("time-before-view", "beta", 5),
+            finding("answer-before-sent", "beta", 5),
+        ],
         None,
     );
 
