@@ -1000,3 +1000,51 @@ fn a_refused_join_leaves_nothing_and_can_be_retried() {
         ],
     );
 }
+
+#[test]
+fn channel_create_refuses_windows_below_the_floors() {
+    let dir = tempfile::tempdir().unwrap();
+    let p = dir.path();
+    ok(p, &["keygen", "alpha"]);
+    ok(p, &["keygen", "beta"]);
+    let create = |severity: &'static str| {
+        vec![
+            "--store",
+            "a",
+            "channel",
+            "create",
+            "x",
+            "--key",
+            "alpha.key",
+            "--party",
+            "beta.pub",
+            "--severity",
+            "low:72h:30d",
+            "--severity",
+            severity,
+        ]
+    };
+    let r = fails(
+        p,
+        &create("high:0s:1h"),
+        2,
+        "severity \"high\": ack_within is 0 s",
+    );
+    assert!(r.stderr.contains("floor is 60 s"), "{}", r.stderr);
+    assert!(r.stderr.contains("hint: "), "{}", r.stderr);
+    fails(
+        p,
+        &create("high:59s:1h"),
+        2,
+        "severity \"high\": ack_within is 59 s",
+    );
+    fails(
+        p,
+        &create("high:4h:1h"),
+        2,
+        "severity \"high\": respond_within is 3600 s, less than its ack_within of 14400 s",
+    );
+    assert!(!p.join("a").exists(), "a refused charter left a store");
+    // Exactly at the floors is a valid policy.
+    ok(p, &create("high:1m:1m"));
+}

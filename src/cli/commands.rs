@@ -4,7 +4,7 @@ use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
 use hotline::bundle;
-use hotline::charter::{CHARTER_VERSION, Charter, Party, Policy, Severity};
+use hotline::charter::{CHARTER_VERSION, Charter, MIN_ACK_WITHIN, Party, Policy, Severity};
 use hotline::entry::{
     Acceptance, Ack, AckState, Body, Commitment, Definition, EntryId, Notice, Response, Stage,
     Timestamp,
@@ -548,7 +548,19 @@ fn channel_create(
         policy,
         created: now(),
     };
-    charter.check().map_err(|e| Failure::new(e.to_string()))?;
+    if let Err(e) = charter.check() {
+        let f = Failure::new(e.to_string());
+        let windows = charter
+            .policy
+            .severities
+            .iter()
+            .any(|s| s.ack_within < MIN_ACK_WITHIN || s.respond_within < s.ack_within);
+        return Err(if windows {
+            f.hint("each --severity NAME:ACK:RESPOND needs ACK of at least 1m and RESPOND no shorter than ACK, e.g. high:4h:3d")
+        } else {
+            f
+        });
+    }
     let mut store = Store::create(dir, &charter).map_err(store_failure)?;
     store
         .set_identity(key.name(), &absolute(key_path))
