@@ -21,6 +21,11 @@ pub const CHARTER_VERSION: u8 = 1;
 /// The most parties a channel may have.
 pub const MAX_PARTIES: usize = 64;
 
+/// The shortest acknowledgement window a severity may set, in seconds. A receipt is a person
+/// reading a notice and signing; a window shorter than a minute is missed by construction, and
+/// a charter that makes every notice overdue on arrival is a mistake, not a policy.
+pub const MIN_ACK_WITHIN: u64 = 60;
+
 /// A channel's definition.
 #[derive(Debug, Clone, PartialEq, Eq, bincode::Encode, bincode::Decode)]
 pub struct Charter {
@@ -154,7 +159,9 @@ impl Charter {
     }
 
     /// Check the rules: known version, 2 to [`MAX_PARTIES`] parties with valid, distinct names
-    /// and keys, and a non-empty severity scale with distinct names.
+    /// and keys, and a non-empty severity scale with distinct names whose windows meet the
+    /// floors: `ack_within` at least [`MIN_ACK_WITHIN`] seconds, and `respond_within` at least
+    /// `ack_within` (a substantive response cannot be due before the receipt).
     ///
     /// # Errors
     ///
@@ -209,6 +216,18 @@ impl Charter {
                 .any(|t| t.name == s.name)
             {
                 return rule(format!("severity {:?} is listed twice", s.name));
+            }
+            if s.ack_within < MIN_ACK_WITHIN {
+                return rule(format!(
+                    "severity {:?}: ack_within is {} s, the floor is {MIN_ACK_WITHIN} s",
+                    s.name, s.ack_within
+                ));
+            }
+            if s.respond_within < s.ack_within {
+                return rule(format!(
+                    "severity {:?}: respond_within is {} s, less than its ack_within of {} s",
+                    s.name, s.respond_within, s.ack_within
+                ));
             }
         }
         Ok(())
@@ -271,5 +290,48 @@ mod tests {
         let mut c = charter();
         c.version = 9;
         assert!(c.check().is_err());
+    }
+
+    fn with_windows(ack_within: u64, respond_within: u64) -> Charter {
+        let mut c = charter();
+        c.policy.severities = vec![Severity {
+            name: "high".into(),
+            ack_within,
+            respond_within,
+        }];
+        c
+    }
+
+    fn rule_broken(c: &Charter) -> String {
+        match c.check() {
+            Err(CharterError::Rule(msg)) => msg,
+            other => panic!("expected a rule error, got {other:?}"),
+        }
+    }
+
+    #[test]
+    fn windows_have_floors() {
+        // Zero seconds, and one second under the floor, are refused, naming severity and value.
+        let msg = rule_broken(&with_windows(0, 0));
+        assert!(
+            msg.contains("\"high\"") && msg.contains("ack_within is 0 s"),
+            "{msg}"
+        );
+        let msg = rule_broken(&with_windows(MIN_ACK_WITHIN - 1, 3600));
+        assert!(msg.contains("ack_within is 59 s"), "{msg}");
+        // A response due before the receipt is refused.
+        let msg = rule_broken(&with_windows(3600, 3599));
+        assert!(
+            msg.contains("\"high\"") && msg.contains("respond_within is 3599 s"),
+            "{msg}"
+        );
+        // Exactly at the floors is accepted, and so survives an encode/decode round trip.
+        let c = with_windows(MIN_ACK_WITHIN, MIN_ACK_WITHIN);
+        assert_eq!(c.check(), Ok(()));
+        assert_eq!(Charter::decode(&c.encode().unwrap()).unwrap(), c);
+        assert_eq!(with_windows(3600, 3600).check(), Ok(()));
+        // The floors are checked on decode too: a charter someone else built is held to them.
+        let bad = with_windows(0, 0).encode().unwrap();
+        assert!(matches!(Charter::decode(&bad), Err(CharterError::Rule(_))));
     }
 }

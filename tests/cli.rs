@@ -104,7 +104,16 @@ impl Channel {
         ok(p, &["--store", "a", "export", "--out", "invite.bundle"]);
         ok(
             p,
-            &["--store", "b", "join", "invite.bundle", "--key", "beta.key"],
+            &[
+                "--store",
+                "b",
+                "join",
+                "invite.bundle",
+                "--key",
+                "beta.key",
+                "--trust",
+                "alpha.pub",
+            ],
         );
         ok(p, &["--store", "b", "export", "--out", "accept.bundle"]);
         ok(
@@ -980,12 +989,14 @@ fn a_refused_join_leaves_nothing_and_can_be_retried() {
             "bad-invite.bundle",
             "--key",
             "beta.key",
+            "--trust",
+            "alpha.pub",
         ],
     );
     assert_eq!(r.code, 1, "{}{}", r.stdout, r.stderr);
     assert!(!c.path().join("b2").join("journal").exists());
-    // A bundle whose framing is sound but whose entry does not verify: refused after the
-    // store was begun, and nothing of it is left.
+    // A bundle whose framing is sound but whose entry is altered: refused, and nothing of it
+    // is left.
     let good = std::fs::read(c.path().join("invite.bundle")).unwrap();
     let mut b = hotline::bundle::read(&good).unwrap();
     let last = b.entries[0].len() - 70;
@@ -1001,6 +1012,8 @@ fn a_refused_join_leaves_nothing_and_can_be_retried() {
             "forged-invite.bundle",
             "--key",
             "beta.key",
+            "--trust",
+            "alpha.pub",
         ],
     );
     assert_eq!(r.code, 1, "{}{}", r.stdout, r.stderr);
@@ -1017,6 +1030,430 @@ fn a_refused_join_leaves_nothing_and_can_be_retried() {
             "invite.bundle",
             "--key",
             "beta.key",
+            "--trust",
+            "alpha.pub",
         ],
     );
+}
+
+#[test]
+fn channel_create_refuses_windows_below_the_floors() {
+    let dir = tempfile::tempdir().unwrap();
+    let p = dir.path();
+    ok(p, &["keygen", "alpha"]);
+    ok(p, &["keygen", "beta"]);
+    let create = |severity: &'static str| {
+        vec![
+            "--store",
+            "a",
+            "channel",
+            "create",
+            "x",
+            "--key",
+            "alpha.key",
+            "--party",
+            "beta.pub",
+            "--severity",
+            "low:72h:30d",
+            "--severity",
+            severity,
+        ]
+    };
+    let r = fails(
+        p,
+        &create("high:0s:1h"),
+        2,
+        "severity \"high\": ack_within is 0 s",
+    );
+    assert!(r.stderr.contains("floor is 60 s"), "{}", r.stderr);
+    assert!(r.stderr.contains("hint: "), "{}", r.stderr);
+    fails(
+        p,
+        &create("high:59s:1h"),
+        2,
+        "severity \"high\": ack_within is 59 s",
+    );
+    fails(
+        p,
+        &create("high:4h:1h"),
+        2,
+        "severity \"high\": respond_within is 3600 s, less than its ack_within of 14400 s",
+    );
+    assert!(!p.join("a").exists(), "a refused charter left a store");
+    // Exactly at the floors is a valid policy.
+    ok(p, &create("high:1m:1m"));
+}
+
+/// alpha has founded a channel with beta and exported the invitation; beta has not joined.
+/// mallory has a key pair too.
+fn invited() -> tempfile::TempDir {
+    let dir = tempfile::tempdir().unwrap();
+    let p = dir.path();
+    for name in ["alpha", "beta", "mallory"] {
+        ok(p, &["keygen", name]);
+    }
+    ok(
+        p,
+        &[
+            "--store",
+            "a",
+            "channel",
+            "create",
+            "alpha-beta",
+            "--key",
+            "alpha.key",
+            "--party",
+            "beta.pub",
+        ],
+    );
+    ok(p, &["--store", "a", "export", "--out", "invite.bundle"]);
+    dir
+}
+
+fn fingerprint(dir: &Path, pub_file: &str) -> String {
+    let text = std::fs::read_to_string(dir.join(pub_file)).unwrap();
+    hotline::PublicKey::from_file_text(&text)
+        .unwrap()
+        .id
+        .fingerprint()
+}
+
+/// The names in `dir`, sorted.
+fn listing(dir: &Path) -> Vec<String> {
+    let mut v: Vec<String> = std::fs::read_dir(dir)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    v.sort();
+    v
+}
+
+#[test]
+fn join_without_trust_off_a_terminal_shows_the_charter_and_writes_nothing() {
+    let dir = invited();
+    let p = dir.path();
+    let before = listing(p);
+    let join = ["--store", "b", "join", "invite.bundle", "--key", "beta.key"];
+    let r = fails(p, &join, 2, "no --trust key was given");
+    // The charter is shown: channel, every party with its fingerprint and role, the founder
+    // marked, and every severity with its windows.
+    let alpha = fingerprint(p, "alpha.pub");
+    let beta = fingerprint(p, "beta.pub");
+    for needle in [
+        "channel \"alpha-beta\"",
+        &format!("alpha  key {alpha}  role point-of-contact  (founder)"),
+        &format!("beta   key {beta}  role point-of-contact  (you)"),
+        "critical  acknowledge within   1h, respond within   1d",
+        "low       acknowledge within   3d, respond within  30d",
+        "hint: check the charter, then pass --trust alpha.pub",
+    ] {
+        assert!(r.stderr.contains(needle), "no {needle:?} in:\n{}", r.stderr);
+    }
+    // A "yes" piped in is not a person at a terminal.
+    let mut child = Command::new(env!("CARGO_BIN_EXE_hotline"))
+        .args(join)
+        .current_dir(p)
+        .env_remove("HOTLINE_STORE")
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    {
+        use std::io::Write;
+        child.stdin.take().unwrap().write_all(b"yes\n").unwrap();
+    }
+    let out = child.wait_with_output().unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("not a terminal"));
+    // --json: the refusal, with the charter summary.
+    let mut json_join = join.to_vec();
+    json_join.push("--json");
+    let r = hotline(p, &json_join);
+    assert_eq!(r.code, 2, "{}", r.stderr);
+    let v = r.json();
+    assert_eq!(v["ok"], false);
+    assert_eq!(v["charter"]["name"], "alpha-beta");
+    assert_eq!(v["charter"]["parties"][0]["name"], "alpha");
+    assert_eq!(v["charter"]["parties"][0]["founder"], true);
+    assert_eq!(v["charter"]["parties"][0]["fingerprint"], alpha.as_str());
+    assert_eq!(v["charter"]["parties"][1]["founder"], false);
+    assert_eq!(v["charter"]["severities"][2]["name"], "high");
+    assert_eq!(v["charter"]["severities"][2]["ack_within"], 4 * 3600);
+    assert_eq!(v["charter"]["severities"][2]["ack_within_text"], "4h");
+    // Nothing was written: no store directory, nothing else.
+    assert!(
+        !p.join("b").exists(),
+        "a refused join left {:?}",
+        listing(p)
+    );
+    assert_eq!(listing(p), before);
+}
+
+#[test]
+fn join_with_the_founders_trusted_key_signs_and_shows_what_it_accepted() {
+    let dir = invited();
+    let p = dir.path();
+    let r = ok(
+        p,
+        &[
+            "--store",
+            "b",
+            "join",
+            "invite.bundle",
+            "--key",
+            "beta.key",
+            "--trust",
+            "alpha.pub",
+        ],
+    );
+    let alpha = fingerprint(p, "alpha.pub");
+    assert!(
+        r.stdout.contains(&format!(
+            "alpha  key {alpha}  role point-of-contact  (founder)"
+        )),
+        "{}",
+        r.stdout
+    );
+    assert!(
+        r.stdout
+            .contains("accepted: the trusted keys of alpha match the charter"),
+        "{}",
+        r.stdout
+    );
+    assert!(r.stdout.contains("joined channel \"alpha-beta\" as beta"));
+    // The acceptance reaches the founder and the channel is in effect.
+    ok(p, &["--store", "b", "export", "--out", "accept.bundle"]);
+    ok(p, &["--store", "a", "import", "accept.bundle"]);
+    ok(p, &["--store", "a", "verify"]);
+    // --json: outcome and charter; trusting every party, one's own key included, is fine.
+    let v = ok(
+        p,
+        &[
+            "--json",
+            "--store",
+            "b2",
+            "join",
+            "invite.bundle",
+            "--key",
+            "beta.key",
+            "--trust",
+            "beta.pub",
+            "--trust",
+            "alpha.pub",
+        ],
+    )
+    .json();
+    assert_eq!(v["ok"], true);
+    assert_eq!(v["joined"], true);
+    assert_eq!(v["party"], "beta");
+    assert_eq!(v["accepted"]["by"], "trust");
+    assert_eq!(
+        v["accepted"]["trusted"],
+        serde_json::json!(["alpha", "beta"])
+    );
+    assert_eq!(v["charter"]["id"], v["channel"]);
+    assert_eq!(v["charter"]["parties"][1]["you"], true);
+    assert_eq!(v["imported"], 1);
+}
+
+#[test]
+fn an_invitation_with_a_substituted_founder_key_is_refused_and_writes_nothing() {
+    let dir = invited();
+    let p = dir.path();
+    // mallory makes a key pair named alpha and founds a look-alike channel that adds mallory.
+    std::fs::create_dir(p.join("evil")).unwrap();
+    ok(p, &["keygen", "alpha", "--dir", "evil"]);
+    ok(
+        p,
+        &[
+            "--store",
+            "evil/store",
+            "channel",
+            "create",
+            "alpha-beta",
+            "--key",
+            "evil/alpha.key",
+            "--party",
+            "beta.pub",
+            "--party",
+            "mallory.pub",
+        ],
+    );
+    ok(
+        p,
+        &["--store", "evil/store", "export", "--out", "forged.bundle"],
+    );
+    let before = listing(p);
+    let (real, fake) = (
+        fingerprint(p, "alpha.pub"),
+        fingerprint(p, "evil/alpha.pub"),
+    );
+    assert_ne!(real, fake);
+    for json in [false, true] {
+        let mut args = vec![
+            "--store",
+            "b",
+            "join",
+            "forged.bundle",
+            "--key",
+            "beta.key",
+            "--trust",
+            "alpha.pub",
+        ];
+        if json {
+            args.push("--json");
+        }
+        let r = fails(
+            p,
+            &args,
+            1,
+            &format!(
+                "key mismatch for party alpha: the charter gives key {fake}, --trust alpha.pub gives key {real}"
+            ),
+        );
+        // The charter shown makes the extra party plain to see.
+        assert!(r.stderr.contains("mallory  key"), "{}", r.stderr);
+        if json {
+            let v = r.json();
+            assert_eq!(v["ok"], false);
+            assert_eq!(v["charter"]["parties"][2]["name"], "mallory");
+        }
+        assert!(
+            !p.join("b").exists(),
+            "a refused join left {:?}",
+            listing(p)
+        );
+        assert_eq!(listing(p), before);
+    }
+}
+
+#[test]
+fn a_trusted_key_must_name_a_party_and_the_founder_must_be_trusted() {
+    let dir = invited();
+    let p = dir.path();
+    let mallory = fingerprint(p, "mallory.pub");
+    fails(
+        p,
+        &[
+            "--store",
+            "b",
+            "join",
+            "invite.bundle",
+            "--key",
+            "beta.key",
+            "--trust",
+            "alpha.pub",
+            "--trust",
+            "mallory.pub",
+        ],
+        1,
+        &format!(
+            "--trust mallory.pub is party mallory (key {mallory}), which the charter does not list"
+        ),
+    );
+    assert!(!p.join("b").exists());
+    // The joiner's own key vouches for nothing about the founder.
+    let r = fails(
+        p,
+        &[
+            "--store",
+            "b",
+            "join",
+            "invite.bundle",
+            "--key",
+            "beta.key",
+            "--trust",
+            "beta.pub",
+        ],
+        1,
+        &format!(
+            "the founder alpha (key {}) is not among the --trust keys",
+            fingerprint(p, "alpha.pub")
+        ),
+    );
+    assert!(
+        r.stderr.contains("hint: pass --trust alpha.pub"),
+        "{}",
+        r.stderr
+    );
+    assert!(!p.join("b").exists());
+}
+
+#[test]
+fn every_refused_join_leaves_the_disk_as_it_was() {
+    let dir = invited();
+    let p = dir.path();
+    let join = |store: &'static str, bundle: &'static str| {
+        vec![
+            "--store",
+            store,
+            "join",
+            bundle,
+            "--key",
+            "beta.key",
+            "--trust",
+            "alpha.pub",
+        ]
+    };
+    // The founder's charter entry with its signature altered: it decodes, so it gets as far
+    // as the import, which refuses it. The store's parent directories, made for it, go too.
+    let good = std::fs::read(p.join("invite.bundle")).unwrap();
+    let mut b = hotline::bundle::read(&good).unwrap();
+    let n = b.entries[0].len();
+    b.entries[0][n - 1] ^= 0x01;
+    std::fs::write(
+        p.join("badsig.bundle"),
+        hotline::bundle::write(&b.charter, &b.entries).unwrap(),
+    )
+    .unwrap();
+    fails(p, &join("x/y/b", "badsig.bundle"), 1, "refused");
+    assert!(!p.join("x").exists(), "left {:?}", listing(&p.join("x")));
+    // A directory that was there before stays, with what it held, and nothing more.
+    std::fs::create_dir(p.join("mine")).unwrap();
+    std::fs::write(p.join("mine/notes.txt"), b"keep").unwrap();
+    fails(p, &join("mine", "badsig.bundle"), 1, "refused");
+    assert_eq!(listing(&p.join("mine")), ["notes.txt"]);
+    // A charter with no founder's signature on it: refused before anything is made.
+    let unsigned: Vec<Vec<u8>> = Vec::new();
+    std::fs::write(
+        p.join("unsigned.bundle"),
+        hotline::bundle::write(&b.charter, &unsigned).unwrap(),
+    )
+    .unwrap();
+    fails(
+        p,
+        &join("x/b", "unsigned.bundle"),
+        1,
+        "no charter entry signed by the founder alpha",
+    );
+    assert!(!p.join("x").exists());
+    // A bundle that already holds beta's acceptance: once, this made the store, imported,
+    // then failed to sign and left the store behind.
+    ok(p, &join("b", "invite.bundle"));
+    ok(p, &["--store", "b", "export", "--out", "all.bundle"]);
+    fails(
+        p,
+        &join("c", "all.bundle"),
+        2,
+        "beta has joined this channel already",
+    );
+    assert!(!p.join("c").exists());
+    // A bad key file: refused before anything is made.
+    fails(
+        p,
+        &[
+            "--store",
+            "c",
+            "join",
+            "invite.bundle",
+            "--key",
+            "beta.pub",
+            "--trust",
+            "alpha.pub",
+        ],
+        2,
+        "is a public key file",
+    );
+    assert!(!p.join("c").exists());
 }

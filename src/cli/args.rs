@@ -11,11 +11,20 @@ A two-party exchange, each party on its own machine:
   hotline keygen alpha                                   # alpha.key (0600) and alpha.pub
   hotline --store alpha.store channel create \"alpha-beta hotline\" --key alpha.key --party beta.pub
   hotline --store alpha.store export --out to-beta.bundle
-  hotline --store beta.store join to-beta.bundle --key beta.key
+  hotline --store beta.store join to-beta.bundle --key beta.key --trust alpha.pub
   hotline --store alpha.store notify --severity high --category exfiltration --summary \"…\"
   hotline --store beta.store verify --json
 
 Run `hotline demo` to watch a whole exchange between two parties in a temporary directory.";
+
+const JOIN_HELP: &str = "\
+Example:
+  hotline --store beta.store join invitation.bundle --key beta.key --trust alpha.pub
+
+join prints the charter (channel, parties with key fingerprints, severities and their windows)
+and signs only if every --trust key matches the party of its name in the charter and the
+founder's key is among them. Without --trust, on a terminal, it asks you to type yes; anywhere
+else it refuses. A refused join writes nothing.";
 
 /// hotline: signed notices and acknowledgements between parties who do not trust each other.
 #[derive(Debug, Parser)]
@@ -53,16 +62,20 @@ pub enum Command {
         after_help = "Example:\n  hotline --store alpha.store channel create \"alpha-beta hotline\" --key alpha.key --party beta.pub"
     )]
     Channel(ChannelCommand),
-    /// Join a channel from a bundle its founder sent: sign your acceptance of its charter.
-    #[command(
-        after_help = "Example:\n  hotline --store beta.store join invitation.bundle --key beta.key"
-    )]
+    /// Join a channel from a bundle its founder sent: show its charter and sign your acceptance
+    /// of it, once the founder's public key you trust vouches for it (or you type yes).
+    #[command(after_help = JOIN_HELP)]
     Join {
         /// The bundle holding the charter.
         bundle: PathBuf,
         /// Your secret key file.
         #[arg(long)]
         key: PathBuf,
+        /// A public key file you got from the party itself, not from the bundle; repeatable.
+        /// The founder's must be among them, and each must match the charter's party of its
+        /// name.
+        #[arg(long, value_name = "PUB")]
+        trust: Vec<PathBuf>,
     },
     /// Sign a definition of a term.
     #[command(

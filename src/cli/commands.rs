@@ -4,10 +4,10 @@ use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
 use hotline::bundle;
-use hotline::charter::{CHARTER_VERSION, Charter, Party, Policy, Severity};
+use hotline::charter::{CHARTER_VERSION, Charter, MIN_ACK_WITHIN, Party, Policy, Severity};
 use hotline::entry::{
-    Acceptance, Ack, AckState, Body, Commitment, Definition, EntryId, EntryRef, Notice, Response,
-    Stage, Timestamp,
+    Ack, AckState, Body, Commitment, Definition, EntryId, EntryRef, Notice, Response, Stage,
+    Timestamp,
 };
 use hotline::keys::{self, PartyId, PublicKey, SecretKey};
 use hotline::store::{Store, StoreError};
@@ -34,7 +34,7 @@ pub fn dispatch(cli: Cli) -> Result<Output, Failure> {
             severity,
             role,
         }) => channel_create(&dir, &name, &key, &party, &severity, &role),
-        Command::Join { bundle, key } => join(&dir, &bundle, &key),
+        Command::Join { bundle, key, trust } => super::join::join(&dir, &bundle, &key, &trust),
         Command::Define {
             term,
             text,
@@ -552,7 +552,19 @@ fn channel_create(
         policy,
         created: now(),
     };
-    charter.check().map_err(|e| Failure::new(e.to_string()))?;
+    if let Err(e) = charter.check() {
+        let f = Failure::new(e.to_string());
+        let windows = charter
+            .policy
+            .severities
+            .iter()
+            .any(|s| s.ack_within < MIN_ACK_WITHIN || s.respond_within < s.ack_within);
+        return Err(if windows {
+            f.hint("each --severity NAME:ACK:RESPOND needs ACK of at least 1m and RESPOND no shorter than ACK, e.g. high:4h:3d")
+        } else {
+            f
+        });
+    }
     let mut store = Store::create(dir, &charter).map_err(store_failure)?;
     store
         .set_identity(key.name(), &absolute(key_path))
@@ -579,56 +591,8 @@ fn channel_create(
     ))
 }
 
-fn absolute(p: &Path) -> PathBuf {
+pub(super) fn absolute(p: &Path) -> PathBuf {
     std::fs::canonicalize(p).unwrap_or_else(|_| p.to_path_buf())
-}
-
-fn join(dir: &Path, bundle_path: &Path, key_path: &Path) -> Result<Output, Failure> {
-    let key = load_key(key_path)?;
-    let bytes = read_file(bundle_path)?;
-    let b = bundle::read(&bytes).map_err(|e| {
-        let mut f = Failure::new(format!("{}: {e}", bundle_path.display()))
-            .hint("ask the founder for a fresh invitation bundle");
-        f.code = PROBLEM;
-        f
-    })?;
-    let Some(me) = b.charter.party(&key.party()) else {
-        return Err(Failure::new(format!(
-            "the key in {} is not a party of channel {:?}",
-            key_path.display(),
-            b.charter.name
-        ))
-        .hint("join with the key whose .pub file the founder listed"));
-    };
-    let my_name = me.name.clone();
-    // The store comes into being only if the founder's bundle imports: a refused bundle
-    // leaves nothing behind, and `join` can be run again with a good one.
-    let charter = b.charter.clone();
-    let (mut store, imported) = Store::create_with(dir, &b.charter, &bytes, Some(now()), |note| {
-        super::witness::note_meta(&charter, note)
-    })
-    .map_err(store_failure)?;
-    store
-        .set_identity(&my_name, &absolute(key_path))
-        .map_err(store_failure)?;
-    let channel = store.channel();
-    let entry = store
-        .append(
-            &key,
-            &Body::Acceptance(Acceptance { charter: channel }),
-            now(),
-        )
-        .map_err(store_failure)?;
-    let id = entry.id().map_err(|e| Failure::new(e.to_string()))?;
-    Ok(Output::ok(
-        format!(
-            "joined channel {:?} as {my_name}: {} entries imported, acceptance signed as entry {}\nNext: export your acceptance back to the founder.\n",
-            b.charter.name,
-            imported.new_entries,
-            id.short()
-        ),
-        json!({ "ok": true, "store": dir, "channel": channel, "entry": id, "imported": imported.new_entries }),
-    ))
 }
 
 pub(super) fn signing_key(store: &Store, key: &KeyArg) -> Result<SecretKey, Failure> {

@@ -47,7 +47,7 @@ impl Demo {
         self.steps
             .push(json!({ "party": party, "args": args, "result": out.json }));
         // Show what the commands a person would read closely print.
-        if out.code != OK || matches!(args.first(), Some(&"verify-proof" | &"cosign")) {
+        if out.code != OK || matches!(args.first(), Some(&"verify-proof" | &"cosign" | &"join")) {
             for line in out.text.lines() {
                 let _ = writeln!(self.text, "        | {line}");
             }
@@ -146,7 +146,7 @@ fn play(d: &mut Demo) -> Result<(), Failure> {
     )?;
     d.run(
         "beta",
-        "beta makes its key pair and sends alpha beta.pub",
+        "beta makes its key pair; alpha and beta swap alpha.pub and beta.pub in person",
         &["keygen", "beta", "--dir", &dir],
     )?;
     d.run(
@@ -168,10 +168,20 @@ fn play(d: &mut Demo) -> Result<(), Failure> {
         "alpha exports the charter for beta",
         &["export", "--out", &invitation],
     )?;
+    // beta got alpha.pub from alpha itself, as alpha got beta.pub: that key, not the
+    // invitation, is what beta trusts the charter by.
+    let alpha_pub = d.path("alpha.pub");
     d.run(
         "beta",
-        "beta checks the charter and signs its acceptance",
-        &["join", &invitation, "--key", &beta_key],
+        "beta checks the charter against alpha's key it trusts, and signs its acceptance",
+        &[
+            "join",
+            &invitation,
+            "--key",
+            &beta_key,
+            "--trust",
+            &alpha_pub,
+        ],
     )?;
     d.exchange("beta", "alpha", 2)?;
     let def = id_of(&d.run(

@@ -3,6 +3,7 @@
 mod args;
 mod commands;
 mod demo;
+mod join;
 mod render;
 mod witness;
 
@@ -43,6 +44,8 @@ pub struct Failure {
     pub hint: Option<String>,
     /// The exit code.
     pub code: u8,
+    /// More for `--json`: fields added to the error object beside `error` and `hint`.
+    pub json: serde_json::Map<String, serde_json::Value>,
 }
 
 impl Failure {
@@ -52,7 +55,22 @@ impl Failure {
             message: message.into(),
             hint: None,
             code: USAGE,
+            json: serde_json::Map::new(),
         }
+    }
+
+    /// A failure because verification or a trust check found a problem (exit 1).
+    pub fn problem(message: impl Into<String>) -> Failure {
+        Failure {
+            code: PROBLEM,
+            ..Failure::new(message)
+        }
+    }
+
+    /// Add a field to the `--json` error object.
+    pub fn with_json(mut self, key: &str, value: serde_json::Value) -> Failure {
+        self.json.insert(key.to_owned(), value);
+        self
     }
 
     /// Add a hint.
@@ -120,11 +138,16 @@ pub fn run() -> u8 {
         }
         Err(f) => {
             if json {
-                let v = serde_json::json!({
+                let mut v = serde_json::json!({
                     "ok": false,
                     "error": f.message,
                     "hint": f.hint,
                 });
+                if let Some(obj) = v.as_object_mut() {
+                    for (k, val) in &f.json {
+                        obj.entry(k.clone()).or_insert_with(|| val.clone());
+                    }
+                }
                 write_stdout(&(serde_json::to_string_pretty(&v).unwrap_or_default() + "\n"));
             }
             let mut err = std::io::stderr().lock();

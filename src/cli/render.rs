@@ -18,6 +18,86 @@ pub fn time(t: Timestamp) -> String {
         .to_string()
 }
 
+/// A window of seconds in the largest unit that divides it, as `--severity` takes it:
+/// `3d`, `4h`, `90m`, `45s`.
+pub fn window(secs: u64) -> String {
+    match secs {
+        0 => "0s".into(),
+        s if s % 86_400 == 0 => format!("{}d", s / 86_400),
+        s if s % 3600 == 0 => format!("{}h", s / 3600),
+        s if s % 60 == 0 => format!("{}m", s / 60),
+        s => format!("{s}s"),
+    }
+}
+
+/// What a party is asked to accept: the channel, every party (the founder marked, and `me`
+/// if given), and the severity policy with its windows. Text and JSON.
+pub fn charter(c: &Charter, me: Option<&PartyId>) -> (String, Value) {
+    let id = c
+        .id()
+        .map(|i| i.to_string())
+        .unwrap_or_else(|e| format!("(cannot be computed: {e})"));
+    let founder = hotline::chain::founder(c);
+    let mut text = format!(
+        "channel {:?}
+  id      {id}
+  created {}
+",
+        c.name,
+        time(c.created)
+    );
+    let width = c.parties.iter().map(|p| p.name.len()).max().unwrap_or(0);
+    let _ = writeln!(text, "parties ({}):", c.parties.len());
+    let mut parties = Vec::new();
+    for p in &c.parties {
+        let is_founder = founder == Some(p.key);
+        let is_me = me == Some(&p.key);
+        let mark = match (is_founder, is_me) {
+            (true, true) => "  (founder; you)",
+            (true, false) => "  (founder)",
+            (false, true) => "  (you)",
+            (false, false) => "",
+        };
+        let _ = writeln!(
+            text,
+            "  {:width$}  key {}  role {}{mark}",
+            p.name,
+            p.key.fingerprint(),
+            p.role
+        );
+        parties.push(json!({
+            "name": p.name, "key": p.key, "fingerprint": p.key.fingerprint(),
+            "role": p.role, "founder": is_founder, "you": is_me,
+        }));
+    }
+    let width = c
+        .policy
+        .severities
+        .iter()
+        .map(|s| s.name.len())
+        .max()
+        .unwrap_or(0);
+    let _ = writeln!(text, "severities (lowest first):");
+    let mut severities = Vec::new();
+    for s in &c.policy.severities {
+        let (ack, respond) = (window(s.ack_within), window(s.respond_within));
+        let _ = writeln!(
+            text,
+            "  {:width$}  acknowledge within {ack:>4}, respond within {respond:>4}",
+            s.name
+        );
+        severities.push(json!({
+            "name": s.name, "ack_within": s.ack_within, "respond_within": s.respond_within,
+            "ack_within_text": ack, "respond_within_text": respond,
+        }));
+    }
+    let json = json!({
+        "name": c.name, "id": id, "created": time(c.created),
+        "parties": parties, "severities": severities,
+    });
+    (text, json)
+}
+
 /// A report stage's name.
 pub fn stage(s: Stage) -> &'static str {
     match s {
