@@ -160,7 +160,7 @@ fn two_parties_exchange_verify_and_audit() {
         "--text",
         "We notify.",
         "--cites",
-        &def[..10],
+        &def[..12],
         "--json",
     ]));
     let notice = entry_id(&c.a(&[
@@ -179,7 +179,7 @@ fn two_parties_exchange_verify_and_audit() {
     ]));
     c.send("a", "b");
     // Ids by unique prefix; global options after the subcommand too.
-    c.b(&["ack", &notice[..8], "--store", "b"]);
+    c.b(&["ack", &notice[..12], "--store", "b"]);
     c.b(&["respond", &notice[..12], "--text", "Investigating."]);
     let update = entry_id(&c.a(&[
         "notify",
@@ -999,4 +999,108 @@ fn a_refused_join_leaves_nothing_and_can_be_retried() {
             "beta.key",
         ],
     );
+}
+
+/// alpha's notice, sent to beta: the channel and the notice's full id.
+fn channel_with_notice() -> (Channel, String) {
+    let c = Channel::new();
+    let notice = entry_id(&c.a(&[
+        "notify",
+        "--severity",
+        "high",
+        "--category",
+        "exfiltration",
+        "--summary",
+        "Data left",
+        "--json",
+    ]));
+    c.send("a", "b");
+    (c, notice)
+}
+
+#[test]
+fn signing_commands_refuse_id_prefixes_shorter_than_12_digits() {
+    let (c, notice) = channel_with_notice();
+    let before = c.journal("b");
+    let short = &notice[..11];
+    let cases: [&[&str]; 4] = [
+        &["ack", short],
+        &["respond", short, "--text", "x"],
+        &["commit", "t", "--text", "x", "--cites", short],
+        &[
+            "notify",
+            "--severity",
+            "high",
+            "--category",
+            "c",
+            "--summary",
+            "s",
+            "--ref",
+            short,
+        ],
+    ];
+    for args in cases {
+        let mut v = vec!["--store", "b"];
+        v.extend_from_slice(args);
+        let r = fails(c.path(), &v, 2, "too short to sign about");
+        assert!(r.stderr.contains(short), "{}", r.stderr);
+        assert!(r.stderr.contains("at least 12"), "{}", r.stderr);
+        assert!(r.stderr.contains("hint: "), "{}", r.stderr);
+    }
+    let r = hotline(c.path(), &["--store", "b", "ack", short, "--json"]);
+    assert_eq!(r.code, 2);
+    assert!(
+        r.json()["error"]
+            .as_str()
+            .unwrap()
+            .contains("too short to sign about"),
+        "{}",
+        r.stdout
+    );
+    assert_eq!(c.journal("b"), before, "a refused command wrote something");
+    // Reading needs no more than before; 12 digits sign.
+    c.b(&["show", &notice[..4]]);
+    c.b(&["ack", &notice[..12]]);
+    assert_ne!(c.journal("b"), before);
+}
+
+#[test]
+fn signing_commands_echo_the_entry_an_id_named() {
+    let (c, notice) = channel_with_notice();
+    let r = c.b(&["ack", &notice[..12]]);
+    let lines: Vec<&str> = r.stdout.lines().collect();
+    assert!(
+        lines[0].starts_with(&format!(
+            "acknowledging alpha's notice {}: \"Data left\" (initial high, INC-",
+            &notice[..12]
+        )),
+        "{}",
+        r.stdout
+    );
+    assert!(lines[1].starts_with("signed ack "), "{}", r.stdout);
+
+    let v = c
+        .b(&["respond", &notice, "--text", "Looking.", "--json"])
+        .json();
+    let t = &v["targets"][0];
+    assert_eq!(t["role"], "to", "{v}");
+    assert_eq!(t["id"], notice.as_str(), "{v}");
+    assert_eq!(t["author"], "alpha", "{v}");
+    assert_eq!(t["kind"], "notice", "{v}");
+    assert_eq!(t["summary"], "Data left", "{v}");
+    assert_eq!(v["targets"].as_array().unwrap().len(), 1, "{v}");
+
+    // A commitment names the term of each definition it cites, and nothing when it cites none.
+    let def = entry_id(&c.a(&["define", "major incident", "--text", "…", "--json"]));
+    let r = c.a(&["commit", "Notify", "--text", "We do.", "--cites", &def]);
+    assert!(
+        r.stdout.starts_with(&format!(
+            "citing alpha's definition {}: \"major incident\"\n",
+            &def[..12]
+        )),
+        "{}",
+        r.stdout
+    );
+    let v = c.a(&["commit", "Other", "--text", "x", "--json"]).json();
+    assert_eq!(v["targets"], serde_json::json!([]), "{v}");
 }
