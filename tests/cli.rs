@@ -1104,3 +1104,79 @@ fn signing_commands_echo_the_entry_an_id_named() {
     let v = c.a(&["commit", "Other", "--text", "x", "--json"]).json();
     assert_eq!(v["targets"], serde_json::json!([]), "{v}");
 }
+
+/// `.pub` files whose key is an encoding with y ≥ 2^255 − 19: y = p, the identity as y = p + 1,
+/// y = p + 1 with the sign bit, and y = p + 3 (a point of large order, the same point as y = 3).
+#[test]
+fn a_pub_file_with_a_non_canonical_key_is_refused() {
+    let c = Channel::new();
+    for (i, key) in [
+        "edffffffffffffffffffffffffffffffffffffffffffffffffffffffffffff7f",
+        "eeffffffffffffffffffffffffffffffffffffffffffffffffffffffffffff7f",
+        "eeffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffff",
+        "f0ffffffffffffffffffffffffffffffffffffffffffffffffffffffffffff7f",
+    ]
+    .into_iter()
+    .enumerate()
+    {
+        let file = format!("odd{i}.pub");
+        std::fs::write(
+            c.path().join(&file),
+            format!("hotline public key v1\nname: odd\nkey: {key}\n"),
+        )
+        .unwrap();
+        let store = format!("s{i}");
+        let r = fails(
+            c.path(),
+            &[
+                "--store",
+                &store,
+                "channel",
+                "create",
+                "x",
+                "--key",
+                "alpha.key",
+                "--party",
+                &file,
+            ],
+            2,
+            "not canonical",
+        );
+        assert!(r.stderr.contains(&file), "{}", r.stderr);
+        assert!(!c.path().join(&store).join("journal").exists());
+        fails(
+            c.path(),
+            &[
+                "verify",
+                "invite.bundle",
+                "--trust",
+                "alpha.pub",
+                "--trust",
+                &file,
+            ],
+            2,
+            "not canonical",
+        );
+    }
+    // The canonical encoding of the y = p + 3 point is a key like any other.
+    let three = format!("03{}", "00".repeat(31));
+    std::fs::write(
+        c.path().join("three.pub"),
+        format!("hotline public key v1\nname: three\nkey: {three}\n"),
+    )
+    .unwrap();
+    ok(
+        c.path(),
+        &[
+            "--store",
+            "s9",
+            "channel",
+            "create",
+            "x",
+            "--key",
+            "alpha.key",
+            "--party",
+            "three.pub",
+        ],
+    );
+}
