@@ -9,8 +9,8 @@
 //! key: <64 hex digits>           seed: <64 hex digits>
 //! ```
 //!
-//! Lines starting with `#` are comments. The secret seed is zeroized when dropped and never
-//! appears in `Debug` output.
+//! Lines starting with `#` are comments; docs/FORMAT.md section 10 specifies both files in
+//! full. The secret seed is zeroized when dropped and never appears in `Debug` output.
 
 use std::fmt;
 use std::str::FromStr;
@@ -212,14 +212,16 @@ impl SecretKey {
         ))
     }
 
-    /// Parse a secret key file.
+    /// Parse a secret key file (docs/FORMAT.md section 10).
     ///
     /// # Errors
     ///
-    /// [`KeyError::Malformed`] naming the missing or bad line.
+    /// [`KeyError::Malformed`] naming the missing, repeated or bad line, or the name that
+    /// breaks [`check_name`].
     pub fn from_file_text(text: &str) -> Result<Self, KeyError> {
         let fields = parse_fields(text, "hotline secret key v1", "secret key file")?;
         let name = fields.get("name")?;
+        check_name(name)?;
         let seed_hex = Zeroizing::new(fields.get("seed")?.to_owned());
         let mut seed = Zeroizing::new([0u8; 32]);
         hex::decode_to_slice(seed_hex.as_str(), seed.as_mut_slice()).map_err(|_| {
@@ -261,14 +263,16 @@ impl PublicKey {
         )
     }
 
-    /// Parse a public key file.
+    /// Parse a public key file (docs/FORMAT.md section 10).
     ///
     /// # Errors
     ///
-    /// [`KeyError::Malformed`] naming the missing or bad line.
+    /// [`KeyError::Malformed`] naming the missing, repeated or bad line, or the name that
+    /// breaks [`check_name`]; as [`PartyId::verifying_key`] for a key that is not valid.
     pub fn from_file_text(text: &str) -> Result<Self, KeyError> {
         let fields = parse_fields(text, "hotline public key v1", "public key file")?;
         let name = fields.get("name")?.to_owned();
+        check_name(&name)?;
         let id: PartyId = fields.get("key")?.parse()?;
         Ok(PublicKey { name, id })
     }
@@ -313,7 +317,16 @@ fn parse_fields<'a>(
             what,
             detail: "every line after the first must be `field: value`".into(),
         })?;
-        pairs.push((k.trim(), v.trim()));
+        let k = k.trim();
+        // Two readers that took the first and the last of two `key:` lines would disagree on
+        // who the file names.
+        if pairs.iter().any(|(seen, _)| *seen == k) {
+            return Err(KeyError::Malformed {
+                what,
+                detail: format!("the `{k}:` line appears more than once"),
+            });
+        }
+        pairs.push((k, v.trim()));
     }
     Ok(Fields { what, pairs })
 }
@@ -362,6 +375,35 @@ mod tests {
         assert_eq!(PublicKey::from_file_text(&p.to_file_text()).unwrap(), p);
         assert!(PublicKey::from_file_text("hotline public key v1\nname: x\n").is_err());
         assert!(PublicKey::from_file_text("nonsense").is_err());
+    }
+
+    #[test]
+    fn key_files_refuse_repeated_fields_and_bad_names() {
+        let p = SecretKey::from_seed("beta", &[9u8; 32]).public();
+        let other = SecretKey::from_seed("gamma", &[8u8; 32]).party();
+        // Comments, blank lines, CRLF, upper-case hex and unknown fields are accepted.
+        let loose = format!(
+            "# a comment\r\n\r\nhotline public key v1\r\n  name:  beta \r\nkey: {}\r\nexpires: never\r\n",
+            p.id.to_string().to_uppercase()
+        );
+        assert_eq!(PublicKey::from_file_text(&loose).unwrap(), p);
+        let twice = format!("{}key: {other}\n", p.to_file_text());
+        let err = PublicKey::from_file_text(&twice).unwrap_err().to_string();
+        assert!(err.contains("`key:` line appears more than once"), "{err}");
+        let text = p.to_file_text().replace("name: beta", "name: be ta");
+        assert!(PublicKey::from_file_text(&text).is_err());
+        let text = p.to_file_text().replace("name: beta", "name: ../beta");
+        assert!(PublicKey::from_file_text(&text).is_err());
+        let text = p.to_file_text().replace("v1", "v2");
+        assert!(PublicKey::from_file_text(&text).is_err());
+
+        let k = SecretKey::from_seed("alpha", &[7u8; 32]);
+        let twice = format!("{}name: mallory\n", k.to_file_text().as_str());
+        assert!(SecretKey::from_file_text(&twice).is_err());
+        let bad = k.to_file_text().replace("name: alpha", "name: .alpha");
+        assert!(SecretKey::from_file_text(&bad).is_err());
+        let short = k.to_file_text().replace("seed: ", "seed: 0");
+        assert!(SecretKey::from_file_text(&short).is_err());
     }
 
     #[test]
