@@ -185,8 +185,8 @@ impl Charter {
         }
         for (i, p) in self.parties.iter().enumerate() {
             check_name(&p.name).map_err(|e| CharterError::Rule(format!("party {i}: {e}")))?;
-            if p.key.verifying_key().is_err() {
-                return rule(format!("party {}: not a valid Ed25519 public key", p.name));
+            if let Err(e) = p.key.verifying_key() {
+                return rule(format!("party {}: {e}", p.name));
             }
             let earlier = self.parties.iter().take(i);
             for q in earlier {

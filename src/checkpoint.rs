@@ -74,7 +74,7 @@
 //!
 //! # Origins
 //!
-//! The origin of a party's feed in a channel is [`origin`]: `hotline/<16 hex digits of the
+//! The origin of a party's feed in a channel is [`origin`]: `hotline/<64 hex digits of the
 //! channel id>/<party name>`, which is also the key name the owner signs its checkpoints with,
 //! as tlog-checkpoint recommends.
 //!
@@ -123,7 +123,11 @@ pub use open::{SignatureFault, VerifiedNote, VerifiedSig, open, open_checkpoint}
 pub use signer::{Cosigner, Signer};
 
 /// The origin (and the owner's note key name) of `party_name`'s feed in `channel`:
-/// `"hotline/" ‖ the first 16 hex digits (8 bytes) of the channel id ‖ "/" ‖ party_name`.
+/// `"hotline/" ‖ the channel id in 64 lower-case hex digits ‖ "/" ‖ party_name`.
+///
+/// The whole id, not a prefix: a checkpoint is bound to its channel only through the origin
+/// its signature covers, and with a prefix of 8 bytes two channels whose ids share it (about
+/// 2^32 charters to try) would share origins, so a checkpoint of one would open as the other's.
 ///
 /// tlog-checkpoint requires only that an origin be non-empty; it recommends a schema-less
 /// URL-like string with no Unicode spaces and no `+` so that it can also be a key name, and
@@ -134,11 +138,13 @@ pub use signer::{Cosigner, Signer};
 ///
 /// ```
 /// let channel = hotline::ChannelId([0xab; 32]);
-/// assert_eq!(hotline::checkpoint::origin(&channel, "alpha"), "hotline/abababababababab/alpha");
+/// assert_eq!(
+///     hotline::checkpoint::origin(&channel, "alpha"),
+///     format!("hotline/{}/alpha", "ab".repeat(32))
+/// );
 /// ```
 pub fn origin(channel: &ChannelId, party_name: &str) -> String {
-    let prefix = hex::encode(channel.0.get(..8).unwrap_or_default());
-    format!("hotline/{prefix}/{party_name}")
+    format!("hotline/{channel}/{party_name}")
 }
 
 /// A transparency-log checkpoint: the text of a signed note naming a tree by its origin, size
@@ -469,7 +475,13 @@ mod tests {
         id[..8].copy_from_slice(&[0x01, 0x23, 0x45, 0x67, 0x89, 0xab, 0xcd, 0xef]);
         id[8] = 0xff;
         let o = origin(&ChannelId(id), "beta");
-        assert_eq!(o, "hotline/0123456789abcdef/beta");
+        assert_eq!(
+            o,
+            format!("hotline/0123456789abcdefff{}/beta", "00".repeat(23))
+        );
         assert!(check_key_name(&o).is_ok());
+        // Channels that differ only after the first 8 bytes have different origins.
+        id[31] = 1;
+        assert_ne!(origin(&ChannelId(id), "beta"), o);
     }
 }

@@ -9,8 +9,8 @@
 //! key: <64 hex digits>           seed: <64 hex digits>
 //! ```
 //!
-//! Lines starting with `#` are comments. The secret seed is zeroized when dropped and never
-//! appears in `Debug` output.
+//! Lines starting with `#` are comments; docs/FORMAT.md section 10 specifies both files in
+//! full. The secret seed is zeroized when dropped and never appears in `Debug` output.
 
 use std::fmt;
 use std::str::FromStr;
@@ -21,20 +21,39 @@ use zeroize::Zeroizing;
 /// A party's identity: its Ed25519 public key, as the 32 bytes of RFC 8032.
 ///
 /// Any 32 bytes can be a `PartyId` on the wire; whether they are a usable key is checked when a
-/// signature is verified ([`PartyId::verifying_key`]).
+/// signature is verified ([`PartyId::verifying_key`]) and wherever keys are read from text
+/// (key files, charters, verifier key strings).
 #[derive(Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, bincode::Encode, bincode::Decode)]
 pub struct PartyId(pub [u8; 32]);
 
+/// Whether 32 bytes are a canonical encoding of an Ed25519 point's y coordinate: the
+/// little-endian integer with bit 255 (the sign of x) cleared is below p = 2^255 − 19.
+///
+/// RFC 8032 §5.1.3 says decoding fails otherwise. curve25519-dalek reduces such a y modulo p
+/// instead, so without this check one point has two encodings (y and y + p, for the 19
+/// values of y below 19) and one key could appear as two "different" parties.
+pub(crate) fn is_canonical_encoding(bytes: &[u8; 32]) -> bool {
+    // p in little-endian: ed ff … ff 7f. y ≥ p only if bytes 1..31 are all ff, the top byte
+    // (sign bit masked) is 7f, and the lowest byte is at least ed.
+    let [low, middle @ .., high] = bytes;
+    !(*low >= 0xed && middle.iter().all(|&b| b == 0xff) && high & 0x7f == 0x7f)
+}
+
 impl PartyId {
-    /// The key as a verifying key.
+    /// The key as a verifying key: a canonical encoding (y < 2^255 − 19) of a point on the
+    /// curve that is not of small order.
     ///
     /// # Errors
     ///
-    /// [`KeyError::InvalidPublicKey`] if the bytes are not a valid, non-weak Ed25519 point.
+    /// [`KeyError::NonCanonicalPublicKey`] if y ≥ 2^255 − 19, [`KeyError::InvalidPublicKey`]
+    /// if the bytes are not a point, [`KeyError::WeakPublicKey`] if the point has small order.
     pub fn verifying_key(&self) -> Result<VerifyingKey, KeyError> {
+        if !is_canonical_encoding(&self.0) {
+            return Err(KeyError::NonCanonicalPublicKey);
+        }
         let key = VerifyingKey::from_bytes(&self.0).map_err(|_| KeyError::InvalidPublicKey)?;
         if key.is_weak() {
-            return Err(KeyError::InvalidPublicKey);
+            return Err(KeyError::WeakPublicKey);
         }
         Ok(key)
     }
@@ -44,14 +63,24 @@ impl PartyId {
         hex::encode(self.0.get(..8).unwrap_or_default())
     }
 
-    /// Verify an Ed25519 signature by this party over `message`, with `verify_strict`
-    /// (rejects non-canonical `S`, small-order keys and small-order `R`).
+    /// Verify an Ed25519 signature by this party over `message`, as RFC 8032 §5.1.7 with the
+    /// strict rules of `verify_strict`: the key must pass [`PartyId::verifying_key`], and the
+    /// signature is refused if `S ≥ L`, if `R` is not a canonical encoding, or if `R` has
+    /// small order.
+    ///
+    /// `verify_strict` already refuses a non-canonical `R`, because it compares `R`'s bytes
+    /// with the canonical encoding of the point it recomputes; the explicit check on the bytes
+    /// states the rule here rather than leaving it to that detail of the library.
     ///
     /// # Errors
     ///
-    /// [`KeyError::InvalidPublicKey`] or [`KeyError::BadSignature`].
+    /// As [`PartyId::verifying_key`], or [`KeyError::BadSignature`].
     pub fn verify(&self, message: &[u8], signature: &[u8; 64]) -> Result<(), KeyError> {
         let key = self.verifying_key()?;
+        let r: &[u8; 32] = signature.first_chunk().ok_or(KeyError::BadSignature)?;
+        if !is_canonical_encoding(r) {
+            return Err(KeyError::BadSignature);
+        }
         let sig = Signature::from_bytes(signature);
         key.verify_strict(message, &sig)
             .map_err(|_| KeyError::BadSignature)
@@ -72,13 +101,17 @@ impl fmt::Debug for PartyId {
 
 impl FromStr for PartyId {
     type Err = KeyError;
+    /// Parse 64 hex digits, refusing bytes that are not a valid, non-weak key (as
+    /// [`PartyId::verifying_key`]): text is where keys come in from people.
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         let mut out = [0u8; 32];
         hex::decode_to_slice(s.trim(), &mut out).map_err(|_| KeyError::Malformed {
             what: "public key",
             detail: "expected 64 hex digits".into(),
         })?;
-        Ok(PartyId(out))
+        let id = PartyId(out);
+        id.verifying_key()?;
+        Ok(id)
     }
 }
 
@@ -92,9 +125,17 @@ impl serde::Serialize for PartyId {
 #[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum KeyError {
-    /// The 32 bytes are not a usable Ed25519 public key.
+    /// The 32 bytes do not decode to a point on the curve.
     #[error("not a valid Ed25519 public key")]
     InvalidPublicKey,
+    /// The 32 bytes encode y ≥ 2^255 − 19, which RFC 8032 §5.1.3 says does not decode; the
+    /// same point has a canonical encoding, so accepting both would give one key two ids.
+    #[error("not a valid Ed25519 public key: its encoding is not canonical (y ≥ 2^255 - 19)")]
+    NonCanonicalPublicKey,
+    /// The point has small order (it divides 8), so anyone can make signatures that verify
+    /// under it for many messages.
+    #[error("not a valid Ed25519 public key: it is a weak point of small order")]
+    WeakPublicKey,
     /// The signature does not verify (strictly) under the key.
     #[error("the signature does not verify under the author's key")]
     BadSignature,
@@ -171,14 +212,16 @@ impl SecretKey {
         ))
     }
 
-    /// Parse a secret key file.
+    /// Parse a secret key file (docs/FORMAT.md section 10).
     ///
     /// # Errors
     ///
-    /// [`KeyError::Malformed`] naming the missing or bad line.
+    /// [`KeyError::Malformed`] naming the missing, repeated or bad line, or the name that
+    /// breaks [`check_name`].
     pub fn from_file_text(text: &str) -> Result<Self, KeyError> {
         let fields = parse_fields(text, "hotline secret key v1", "secret key file")?;
         let name = fields.get("name")?;
+        check_name(name)?;
         let seed_hex = Zeroizing::new(fields.get("seed")?.to_owned());
         let mut seed = Zeroizing::new([0u8; 32]);
         hex::decode_to_slice(seed_hex.as_str(), seed.as_mut_slice()).map_err(|_| {
@@ -220,16 +263,17 @@ impl PublicKey {
         )
     }
 
-    /// Parse a public key file.
+    /// Parse a public key file (docs/FORMAT.md section 10).
     ///
     /// # Errors
     ///
-    /// [`KeyError::Malformed`] naming the missing or bad line.
+    /// [`KeyError::Malformed`] naming the missing, repeated or bad line, or the name that
+    /// breaks [`check_name`]; as [`PartyId::verifying_key`] for a key that is not valid.
     pub fn from_file_text(text: &str) -> Result<Self, KeyError> {
         let fields = parse_fields(text, "hotline public key v1", "public key file")?;
         let name = fields.get("name")?.to_owned();
+        check_name(&name)?;
         let id: PartyId = fields.get("key")?.parse()?;
-        id.verifying_key()?;
         Ok(PublicKey { name, id })
     }
 }
@@ -273,7 +317,16 @@ fn parse_fields<'a>(
             what,
             detail: "every line after the first must be `field: value`".into(),
         })?;
-        pairs.push((k.trim(), v.trim()));
+        let k = k.trim();
+        // Two readers that took the first and the last of two `key:` lines would disagree on
+        // who the file names.
+        if pairs.iter().any(|(seen, _)| *seen == k) {
+            return Err(KeyError::Malformed {
+                what,
+                detail: format!("the `{k}:` line appears more than once"),
+            });
+        }
+        pairs.push((k, v.trim()));
     }
     Ok(Fields { what, pairs })
 }
@@ -325,6 +378,35 @@ mod tests {
     }
 
     #[test]
+    fn key_files_refuse_repeated_fields_and_bad_names() {
+        let p = SecretKey::from_seed("beta", &[9u8; 32]).public();
+        let other = SecretKey::from_seed("gamma", &[8u8; 32]).party();
+        // Comments, blank lines, CRLF, upper-case hex and unknown fields are accepted.
+        let loose = format!(
+            "# a comment\r\n\r\nhotline public key v1\r\n  name:  beta \r\nkey: {}\r\nexpires: never\r\n",
+            p.id.to_string().to_uppercase()
+        );
+        assert_eq!(PublicKey::from_file_text(&loose).unwrap(), p);
+        let twice = format!("{}key: {other}\n", p.to_file_text());
+        let err = PublicKey::from_file_text(&twice).unwrap_err().to_string();
+        assert!(err.contains("`key:` line appears more than once"), "{err}");
+        let text = p.to_file_text().replace("name: beta", "name: be ta");
+        assert!(PublicKey::from_file_text(&text).is_err());
+        let text = p.to_file_text().replace("name: beta", "name: ../beta");
+        assert!(PublicKey::from_file_text(&text).is_err());
+        let text = p.to_file_text().replace("v1", "v2");
+        assert!(PublicKey::from_file_text(&text).is_err());
+
+        let k = SecretKey::from_seed("alpha", &[7u8; 32]);
+        let twice = format!("{}name: mallory\n", k.to_file_text().as_str());
+        assert!(SecretKey::from_file_text(&twice).is_err());
+        let bad = k.to_file_text().replace("name: alpha", "name: .alpha");
+        assert!(SecretKey::from_file_text(&bad).is_err());
+        let short = k.to_file_text().replace("seed: ", "seed: 0");
+        assert!(SecretKey::from_file_text(&short).is_err());
+    }
+
+    #[test]
     fn strict_verification_rejects_malleated_s() {
         let k = SecretKey::from_seed("alpha", &[1u8; 32]);
         let sig = k.sign(b"msg");
@@ -353,6 +435,133 @@ mod tests {
             carry = v >> 8;
         }
         out
+    }
+
+    /// Encodings of y ≥ p = 2^255 − 19, as hex of the 32 bytes, and what each is.
+    const NON_CANONICAL: [(&str, &str); 5] = [
+        (
+            "edffffffffffffffffffffffffffffffffffffffffffffffffffffffffffff7f",
+            "y = p, a point of order 4",
+        ),
+        (
+            "eeffffffffffffffffffffffffffffffffffffffffffffffffffffffffffff7f",
+            "y = p + 1, the identity",
+        ),
+        (
+            "eeffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffff",
+            "y = p + 1 with the sign bit set",
+        ),
+        (
+            "f0ffffffffffffffffffffffffffffffffffffffffffffffffffffffffffff7f",
+            "y = p + 3, a point of large order that dalek decodes as y = 3",
+        ),
+        (
+            "ffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffff",
+            "y = p + 18 with the sign bit set",
+        ),
+    ];
+
+    fn bytes(h: &str) -> [u8; 32] {
+        let mut out = [0u8; 32];
+        hex::decode_to_slice(h, &mut out).unwrap();
+        out
+    }
+
+    #[test]
+    fn canonical_encoding_boundary() {
+        for (h, what) in NON_CANONICAL {
+            assert!(!is_canonical_encoding(&bytes(h)), "{what}");
+        }
+        // p − 1 (y = −1, canonical though of small order), with and without the sign bit,
+        // and the basepoint.
+        for h in [
+            "ecffffffffffffffffffffffffffffffffffffffffffffffffffffffffffff7f",
+            "ecffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffff",
+            "5866666666666666666666666666666666666666666666666666666666666666",
+            "0100000000000000000000000000000000000000000000000000000000000000",
+        ] {
+            assert!(is_canonical_encoding(&bytes(h)), "{h}");
+        }
+        // A lower byte below ff or a top byte below 7f makes y < p whatever the rest is.
+        let mut y = bytes(NON_CANONICAL[0].0);
+        y[15] = 0xfe;
+        assert!(is_canonical_encoding(&y));
+        let mut y = bytes(NON_CANONICAL[0].0);
+        y[31] = 0x7e;
+        assert!(is_canonical_encoding(&y));
+    }
+
+    #[test]
+    fn non_canonical_keys_are_refused_everywhere_they_are_read() {
+        // The large-order one is the case that matters: dalek alone accepts it.
+        let p_plus_3 = bytes(NON_CANONICAL[3].0);
+        let decoded = VerifyingKey::from_bytes(&p_plus_3).unwrap();
+        assert!(!decoded.is_weak());
+        let mut three = [0u8; 32];
+        three[0] = 3;
+        assert_eq!(
+            VerifyingKey::from_bytes(&three).unwrap().to_bytes(),
+            three,
+            "y = 3 is the canonical encoding of the same point"
+        );
+        for (h, what) in NON_CANONICAL {
+            let id = PartyId(bytes(h));
+            assert_eq!(
+                id.verifying_key().err(),
+                Some(KeyError::NonCanonicalPublicKey),
+                "{what}"
+            );
+            assert_eq!(
+                id.verify(b"msg", &[0; 64]),
+                Err(KeyError::NonCanonicalPublicKey),
+                "{what}"
+            );
+            assert_eq!(
+                h.parse::<PartyId>(),
+                Err(KeyError::NonCanonicalPublicKey),
+                "{what}"
+            );
+            let file = format!("hotline public key v1\nname: x\nkey: {h}\n");
+            let err = PublicKey::from_file_text(&file).unwrap_err();
+            assert_eq!(err, KeyError::NonCanonicalPublicKey, "{what}");
+            assert!(err.to_string().contains("not canonical"), "{err}");
+        }
+        // The canonical small-order keys stay refused, as weak.
+        let mut identity = [0u8; 32];
+        identity[0] = 1;
+        assert_eq!(
+            PartyId(identity).verifying_key().err(),
+            Some(KeyError::WeakPublicKey)
+        );
+        // y = p + 2 is not a point at all once reduced; it is refused before decoding.
+        let y2 = bytes("efffffffffffffffffffffffffffffffffffffffffffffffffffffffffffff7f");
+        assert_eq!(
+            PartyId(y2).verifying_key().err(),
+            Some(KeyError::NonCanonicalPublicKey)
+        );
+        // y = 2 is not on the curve.
+        let mut two = [0u8; 32];
+        two[0] = 2;
+        assert_eq!(
+            PartyId(two).verifying_key().err(),
+            Some(KeyError::InvalidPublicKey)
+        );
+    }
+
+    #[test]
+    fn signatures_with_a_non_canonical_r_are_refused() {
+        let k = SecretKey::from_seed("alpha", &[1u8; 32]);
+        let sig = k.sign(b"msg");
+        assert_eq!(k.party().verify(b"msg", &sig), Ok(()));
+        for (h, what) in NON_CANONICAL {
+            let mut bad = sig;
+            bad[..32].copy_from_slice(&bytes(h));
+            assert_eq!(
+                k.party().verify(b"msg", &bad),
+                Err(KeyError::BadSignature),
+                "{what}"
+            );
+        }
     }
 
     #[test]

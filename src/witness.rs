@@ -3,8 +3,8 @@
 //! inconsistent views of one feed. Pure: no I/O, no clock.
 //!
 //! - The owner of a feed signs its checkpoints as a C2SP signed note (Ed25519, type `0x01`)
-//!   under the key name [`checkpoint::origin`]: `hotline/<16 hex digits of the channel
-//!   id>/<party name>`, which is also the checkpoint's origin line.
+//!   under the key name [`checkpoint::origin`]: `hotline/<the channel id in 64 hex
+//!   digits>/<party name>`, which is also the checkpoint's origin line.
 //! - Every other party cosigns with `cosignature/v1` (type `0x04`) under a name that depends on
 //!   its key alone, [`cosigner_name`]: `hotline-cosigner/<16 hex digits of the key>`. The
 //!   cosignature spec requires one key per cosigner name and the signed message does not carry
@@ -436,5 +436,32 @@ mod tests {
             check_note(&charter, &stray),
             Err(WitnessError::UnknownOrigin { .. })
         ));
+    }
+
+    #[test]
+    fn an_origin_of_another_channel_sharing_the_id_prefix_is_refused() {
+        let charter = example::charter();
+        let a = test_key("alpha");
+        let id = charter.id().unwrap();
+        // A channel whose id agrees with this one's in its first 8 bytes (about 2^32 charters
+        // to try), and the 16-hex-digit origin form that such channels would have shared.
+        let mut twin = id;
+        twin.0[31] ^= 1;
+        let twin_origin = checkpoint::origin(&twin, "alpha");
+        let short_origin = format!("hotline/{}/alpha", hex::encode(&id.0[..8]));
+        assert!(twin_origin.starts_with(&short_origin[..24]));
+        for o in [twin_origin, short_origin] {
+            assert_ne!(o, origin(&charter, &charter.parties[0]).unwrap());
+            // alpha's own key signs it, so only the origin is wrong.
+            let body = Checkpoint::new(&o, 3, [7; 32], vec![]).unwrap().body();
+            let note = checkpoint::sign(&body, &[&Signer::new(&o, &a).unwrap()])
+                .unwrap()
+                .encode();
+            assert_eq!(
+                check_note(&charter, &note),
+                Err(WitnessError::UnknownOrigin { origin: o.clone() }),
+                "{o}"
+            );
+        }
     }
 }

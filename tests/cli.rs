@@ -176,7 +176,7 @@ fn two_parties_exchange_verify_and_audit() {
         "--text",
         "We notify.",
         "--cites",
-        &def[..10],
+        &def[..12],
         "--json",
     ]));
     let notice = entry_id(&c.a(&[
@@ -195,7 +195,7 @@ fn two_parties_exchange_verify_and_audit() {
     ]));
     c.send("a", "b");
     // Ids by unique prefix; global options after the subcommand too.
-    c.b(&["ack", &notice[..8], "--store", "b"]);
+    c.b(&["ack", &notice[..12], "--store", "b"]);
     c.b(&["respond", &notice[..12], "--text", "Investigating."]);
     let update = entry_id(&c.a(&[
         "notify",
@@ -1456,4 +1456,184 @@ fn every_refused_join_leaves_the_disk_as_it_was() {
         "is a public key file",
     );
     assert!(!p.join("c").exists());
+}
+
+/// alpha's notice, sent to beta: the channel and the notice's full id.
+fn channel_with_notice() -> (Channel, String) {
+    let c = Channel::new();
+    let notice = entry_id(&c.a(&[
+        "notify",
+        "--severity",
+        "high",
+        "--category",
+        "exfiltration",
+        "--summary",
+        "Data left",
+        "--json",
+    ]));
+    c.send("a", "b");
+    (c, notice)
+}
+
+#[test]
+fn signing_commands_refuse_id_prefixes_shorter_than_12_digits() {
+    let (c, notice) = channel_with_notice();
+    let before = c.journal("b");
+    let short = &notice[..11];
+    let cases: [&[&str]; 4] = [
+        &["ack", short],
+        &["respond", short, "--text", "x"],
+        &["commit", "t", "--text", "x", "--cites", short],
+        &[
+            "notify",
+            "--severity",
+            "high",
+            "--category",
+            "c",
+            "--summary",
+            "s",
+            "--ref",
+            short,
+        ],
+    ];
+    for args in cases {
+        let mut v = vec!["--store", "b"];
+        v.extend_from_slice(args);
+        let r = fails(c.path(), &v, 2, "too short to sign about");
+        assert!(r.stderr.contains(short), "{}", r.stderr);
+        assert!(r.stderr.contains("at least 12"), "{}", r.stderr);
+        assert!(r.stderr.contains("hint: "), "{}", r.stderr);
+    }
+    let r = hotline(c.path(), &["--store", "b", "ack", short, "--json"]);
+    assert_eq!(r.code, 2);
+    assert!(
+        r.json()["error"]
+            .as_str()
+            .unwrap()
+            .contains("too short to sign about"),
+        "{}",
+        r.stdout
+    );
+    assert_eq!(c.journal("b"), before, "a refused command wrote something");
+    // Reading needs no more than before; 12 digits sign.
+    c.b(&["show", &notice[..4]]);
+    c.b(&["ack", &notice[..12]]);
+    assert_ne!(c.journal("b"), before);
+}
+
+#[test]
+fn signing_commands_echo_the_entry_an_id_named() {
+    let (c, notice) = channel_with_notice();
+    let r = c.b(&["ack", &notice[..12]]);
+    let lines: Vec<&str> = r.stdout.lines().collect();
+    assert!(
+        lines[0].starts_with(&format!(
+            "acknowledging alpha's notice {}: \"Data left\" (initial high, INC-",
+            &notice[..12]
+        )),
+        "{}",
+        r.stdout
+    );
+    assert!(lines[1].starts_with("signed ack "), "{}", r.stdout);
+
+    let v = c
+        .b(&["respond", &notice, "--text", "Looking.", "--json"])
+        .json();
+    let t = &v["targets"][0];
+    assert_eq!(t["role"], "to", "{v}");
+    assert_eq!(t["id"], notice.as_str(), "{v}");
+    assert_eq!(t["author"], "alpha", "{v}");
+    assert_eq!(t["kind"], "notice", "{v}");
+    assert_eq!(t["summary"], "Data left", "{v}");
+    assert_eq!(v["targets"].as_array().unwrap().len(), 1, "{v}");
+
+    // A commitment names the term of each definition it cites, and nothing when it cites none.
+    let def = entry_id(&c.a(&["define", "major incident", "--text", "…", "--json"]));
+    let r = c.a(&["commit", "Notify", "--text", "We do.", "--cites", &def]);
+    assert!(
+        r.stdout.starts_with(&format!(
+            "citing alpha's definition {}: \"major incident\"\n",
+            &def[..12]
+        )),
+        "{}",
+        r.stdout
+    );
+    let v = c.a(&["commit", "Other", "--text", "x", "--json"]).json();
+    assert_eq!(v["targets"], serde_json::json!([]), "{v}");
+}
+
+/// `.pub` files whose key is an encoding with y ≥ 2^255 − 19: y = p, the identity as y = p + 1,
+/// y = p + 1 with the sign bit, and y = p + 3 (a point of large order, the same point as y = 3).
+#[test]
+fn a_pub_file_with_a_non_canonical_key_is_refused() {
+    let c = Channel::new();
+    for (i, key) in [
+        "edffffffffffffffffffffffffffffffffffffffffffffffffffffffffffff7f",
+        "eeffffffffffffffffffffffffffffffffffffffffffffffffffffffffffff7f",
+        "eeffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffff",
+        "f0ffffffffffffffffffffffffffffffffffffffffffffffffffffffffffff7f",
+    ]
+    .into_iter()
+    .enumerate()
+    {
+        let file = format!("odd{i}.pub");
+        std::fs::write(
+            c.path().join(&file),
+            format!("hotline public key v1\nname: odd\nkey: {key}\n"),
+        )
+        .unwrap();
+        let store = format!("s{i}");
+        let r = fails(
+            c.path(),
+            &[
+                "--store",
+                &store,
+                "channel",
+                "create",
+                "x",
+                "--key",
+                "alpha.key",
+                "--party",
+                &file,
+            ],
+            2,
+            "not canonical",
+        );
+        assert!(r.stderr.contains(&file), "{}", r.stderr);
+        assert!(!c.path().join(&store).join("journal").exists());
+        fails(
+            c.path(),
+            &[
+                "verify",
+                "invite.bundle",
+                "--trust",
+                "alpha.pub",
+                "--trust",
+                &file,
+            ],
+            2,
+            "not canonical",
+        );
+    }
+    // The canonical encoding of the y = p + 3 point is a key like any other.
+    let three = format!("03{}", "00".repeat(31));
+    std::fs::write(
+        c.path().join("three.pub"),
+        format!("hotline public key v1\nname: three\nkey: {three}\n"),
+    )
+    .unwrap();
+    ok(
+        c.path(),
+        &[
+            "--store",
+            "s9",
+            "channel",
+            "create",
+            "x",
+            "--key",
+            "alpha.key",
+            "--party",
+            "three.pub",
+        ],
+    );
 }

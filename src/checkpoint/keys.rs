@@ -143,11 +143,14 @@ pub enum KeyStringError {
         /// The id the key has.
         computed: u32,
     },
-    /// The public key is not a usable Ed25519 key (not a point, or of small order).
-    #[error("the public key of {name:?} is not a valid Ed25519 key")]
+    /// The public key is not a usable Ed25519 key: not a canonical encoding (y ≥ 2^255 − 19),
+    /// not a point, or of small order.
+    #[error("the public key of {name:?} is refused: {reason}")]
     InvalidPublicKey {
         /// The key name.
         name: String,
+        /// Which of those it is.
+        reason: crate::keys::KeyError,
     },
 }
 
@@ -231,8 +234,9 @@ impl Verifier {
     pub fn new(name: &str, key_type: KeyType, key: PartyId) -> Result<Self, KeyStringError> {
         check_key_name(name)?;
         key.verifying_key()
-            .map_err(|_| KeyStringError::InvalidPublicKey {
+            .map_err(|reason| KeyStringError::InvalidPublicKey {
                 name: name.to_owned(),
+                reason,
             })?;
         Ok(Verifier {
             name: name.to_owned(),
@@ -486,5 +490,44 @@ mod tests {
             Verifier::ed25519("n", PartyId(ident)),
             Err(KeyStringError::InvalidPublicKey { .. })
         ));
+    }
+
+    /// A verifier key string whose key bytes are `key`, with a correct key id.
+    fn vkey_with(name: &str, type_byte: u8, key: &[u8; 32]) -> String {
+        let mut typed = vec![type_byte];
+        typed.extend_from_slice(key);
+        let id = key_id(name, type_byte, key);
+        format!("{name}+{id:08x}+{}", BASE64.encode(&typed))
+    }
+
+    #[test]
+    fn non_canonical_verifier_keys_are_refused() {
+        // y = p, y = p + 1 (the identity), y = p + 1 with the sign bit, and y = p + 3 (a point
+        // of large order that curve25519-dalek alone would decode as y = 3).
+        for h in [
+            "edffffffffffffffffffffffffffffffffffffffffffffffffffffffffffff7f",
+            "eeffffffffffffffffffffffffffffffffffffffffffffffffffffffffffff7f",
+            "eeffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffff",
+            "f0ffffffffffffffffffffffffffffffffffffffffffffffffffffffffffff7f",
+        ] {
+            let key: [u8; 32] = hex::decode(h).unwrap().try_into().unwrap();
+            for type_byte in [0x01, 0x04] {
+                let vkey = vkey_with("example.com/log", type_byte, &key);
+                let err = Verifier::parse(&vkey).unwrap_err();
+                assert_eq!(
+                    err,
+                    KeyStringError::InvalidPublicKey {
+                        name: "example.com/log".into(),
+                        reason: crate::keys::KeyError::NonCanonicalPublicKey,
+                    },
+                    "{vkey}"
+                );
+                assert!(err.to_string().contains("not canonical"), "{err}");
+            }
+        }
+        // The canonical encoding of the y = p + 3 point is accepted.
+        let mut three = [0u8; 32];
+        three[0] = 3;
+        assert!(Verifier::parse(&vkey_with("example.com/log", 0x01, &three)).is_ok());
     }
 }

@@ -86,7 +86,7 @@ pub enum Command {
         term: String,
         #[command(flatten)]
         text: TextArg,
-        /// An earlier definition this one replaces (id or unique prefix).
+        /// An earlier definition this one replaces (id or unique prefix of 12+ hex digits).
         #[arg(long, value_name = "ID")]
         supersedes: Option<String>,
         #[command(flatten)]
@@ -94,17 +94,17 @@ pub enum Command {
     },
     /// Sign a commitment.
     #[command(
-        after_help = "Example:\n  hotline commit \"No IP theft\" --text \"Neither side will …\" --cites 3fa2c1"
+        after_help = "Example:\n  hotline commit \"No IP theft\" --text \"Neither side will …\" --cites 3fa2c1d09e4b"
     )]
     Commit {
         /// A short title.
         title: String,
         #[command(flatten)]
         text: TextArg,
-        /// A definition it relies on (id or unique prefix); repeatable.
+        /// A definition it relies on (id or unique prefix of 12+ hex digits); repeatable.
         #[arg(long, value_name = "ID")]
         cites: Vec<String>,
-        /// An earlier commitment this one replaces.
+        /// An earlier commitment this one replaces (id or unique prefix of 12+ hex digits).
         #[arg(long, value_name = "ID")]
         supersedes: Option<String>,
         #[command(flatten)]
@@ -117,10 +117,10 @@ pub enum Command {
     Notify(Box<NotifyArgs>),
     /// Sign a substantive response to an entry.
     #[command(
-        after_help = "Example:\n  hotline respond 3fa2c1 --text \"The hosts were taken down.\""
+        after_help = "Example:\n  hotline respond 3fa2c1d09e4b --text \"The hosts were taken down.\""
     )]
     Respond {
-        /// The entry answered (id or unique prefix).
+        /// The entry answered (id or unique prefix of 12+ hex digits).
         id: String,
         #[command(flatten)]
         text: TextArg,
@@ -129,10 +129,10 @@ pub enum Command {
     },
     /// Acknowledge another party's entry, binding your view of its feed.
     #[command(
-        after_help = "Example:\n  hotline ack 3fa2c1 --state disputed --reason \"No state link.\""
+        after_help = "Example:\n  hotline ack 3fa2c1d09e4b --state disputed --reason \"No state link.\""
     )]
     Ack {
-        /// The entry acknowledged (id or unique prefix).
+        /// The entry acknowledged (id or unique prefix of 12+ hex digits).
         id: String,
         /// received, accepted, disputed, rejected or needs-info.
         #[arg(long, default_value = "received")]
@@ -340,7 +340,8 @@ pub struct NotifyArgs {
     /// Time allowed to respond, e.g. 3d [default: the policy's for the severity].
     #[arg(long, value_name = "DUR")]
     pub respond_within: Option<String>,
-    /// An earlier entry this notice refers to; repeatable.
+    /// An earlier entry this notice refers to (id or unique prefix of 12+ hex digits);
+    /// repeatable.
     #[arg(long = "ref", value_name = "ID")]
     pub refs: Vec<String>,
     #[command(flatten)]

@@ -42,12 +42,15 @@ pub fn dispatch(cli: Cli) -> Result<Output, Failure> {
             key,
         } => {
             let mut store = open(&dir)?;
+            let supersedes = supersedes
+                .map(|s| resolve_target(&store, &s, SUPERSEDES))
+                .transpose()?;
             let body = Body::Definition(Definition {
                 term,
                 text: read_text(&text)?,
-                supersedes: supersedes.map(|s| resolve(&store, &s)).transpose()?,
+                supersedes: supersedes.as_ref().map(|t| t.id),
             });
-            append(&mut store, &key, body)
+            append(&mut store, &key, body, supersedes.as_slice())
         }
         Command::Commit {
             title,
@@ -57,28 +60,34 @@ pub fn dispatch(cli: Cli) -> Result<Output, Failure> {
             key,
         } => {
             let mut store = open(&dir)?;
-            let mut cites = cites
+            let mut targets = cites
                 .iter()
-                .map(|c| resolve(&store, c))
+                .map(|c| resolve_target(&store, c, CITES))
                 .collect::<Result<Vec<_>, _>>()?;
-            cites.sort();
-            cites.dedup();
+            targets.sort_by_key(|t| t.id);
+            targets.dedup_by_key(|t| t.id);
+            let cites = targets.iter().map(|t| t.id).collect();
+            let supersedes = supersedes
+                .map(|s| resolve_target(&store, &s, SUPERSEDES))
+                .transpose()?;
             let body = Body::Commitment(Commitment {
                 title,
                 text: read_text(&text)?,
                 cites,
-                supersedes: supersedes.map(|s| resolve(&store, &s)).transpose()?,
+                supersedes: supersedes.as_ref().map(|t| t.id),
             });
-            append(&mut store, &key, body)
+            targets.extend(supersedes);
+            append(&mut store, &key, body, &targets)
         }
         Command::Notify(args) => notify(&dir, *args),
         Command::Respond { id, text, key } => {
             let mut store = open(&dir)?;
+            let to = resolve_target(&store, &id, TO)?;
             let body = Body::Response(Response {
-                to: resolve(&store, &id)?,
+                to: to.id,
                 text: read_text(&text)?,
             });
-            append(&mut store, &key, body)
+            append(&mut store, &key, body, &[to])
         }
         Command::Ack {
             id,
@@ -287,7 +296,7 @@ pub fn store_failure(e: StoreError) -> Failure {
             Some("run `hotline repair` to rebuild the index from the journal")
         }
         StoreError::AmbiguousId { .. } => Some(
-            "`hotline log` lists the ids; any unique prefix of 4 or more hex digits names an entry",
+            "`hotline log` lists the ids; any unique prefix of 4 or more hex digits names an entry (12 or more for commands that sign)",
         ),
         StoreError::UnknownId { .. } => Some("`hotline log` lists the ids in this store"),
         StoreError::NotAParty { .. } => {
@@ -363,6 +372,70 @@ pub(super) fn open(dir: &Path) -> Result<Store, Failure> {
 
 pub(super) fn resolve(store: &Store, prefix: &str) -> Result<EntryId, Failure> {
     store.resolve(prefix).map_err(store_failure)
+}
+
+/// The fewest hex digits of an entry id that a command which signs accepts. A signature
+/// cannot be taken back, and a prefix that is unique today can come to name another entry
+/// as entries arrive (among 2^16 entries, two 4-digit prefixes likely collide); 12 digits are
+/// what `hotline log` shows.
+const MIN_SIGNING_PREFIX: usize = 12;
+
+const OF: render::Role = render::Role {
+    field: "of",
+    words: "acknowledging",
+};
+const TO: render::Role = render::Role {
+    field: "to",
+    words: "responding to",
+};
+const CITES: render::Role = render::Role {
+    field: "cites",
+    words: "citing",
+};
+const SUPERSEDES: render::Role = render::Role {
+    field: "supersedes",
+    words: "superseding",
+};
+const REFS: render::Role = render::Role {
+    field: "refs",
+    words: "referring to",
+};
+
+/// An entry that an entry about to be signed refers to, with the echo that names it.
+struct Target {
+    id: EntryId,
+    author: PartyId,
+    seq: hotline::Seq,
+    line: String,
+    json: serde_json::Value,
+}
+
+/// Resolve an id given to a signing command: at least [`MIN_SIGNING_PREFIX`] hex digits, an
+/// entry the store holds, described so the signer sees what the prefix named.
+fn resolve_target(store: &Store, prefix: &str, role: render::Role) -> Result<Target, Failure> {
+    let digits = prefix.len();
+    // Anything that is not hex is left to the store's own message.
+    if digits < MIN_SIGNING_PREFIX && prefix.bytes().all(|b| b.is_ascii_hexdigit()) {
+        return Err(Failure::new(format!(
+            "entry id {prefix:?} is too short to sign about: {digits} hex digit(s), at least {MIN_SIGNING_PREFIX} are needed"
+        ))
+        .hint(
+            "give the 12 hex digits `hotline log` shows, or the whole id: a shorter prefix could name another entry once more arrive",
+        ));
+    }
+    let id = resolve(store, prefix)?;
+    let entry = store
+        .get(&id)
+        .map_err(store_failure)?
+        .ok_or_else(|| Failure::new(format!("entry {id} is not in the store")))?;
+    let (line, json) = render::target(store.charter(), role, &id, &entry);
+    Ok(Target {
+        id,
+        author: entry.header().author,
+        seq: entry.header().seq,
+        line,
+        json,
+    })
 }
 
 pub(super) fn read_file(path: &Path) -> Result<Vec<u8>, Failure> {
@@ -630,7 +703,14 @@ pub(super) fn signing_key(store: &Store, key: &KeyArg) -> Result<SecretKey, Fail
     Ok(sk)
 }
 
-fn append(store: &mut Store, key: &KeyArg, body: Body) -> Result<Output, Failure> {
+/// Sign `body` and append it. `targets` are the entries it refers to; the output names each
+/// (author, kind, term, title or summary) ahead of the line saying what was signed.
+fn append(
+    store: &mut Store,
+    key: &KeyArg,
+    body: Body,
+    targets: &[Target],
+) -> Result<Output, Failure> {
     let sk = signing_key(store, key)?;
     if let Err(msg) = body.check_content() {
         return Err(Failure::new(msg));
@@ -648,13 +728,16 @@ fn append(store: &mut Store, key: &KeyArg, body: Body) -> Result<Output, Failure
     let entry = store.append(&sk, &body, now()).map_err(store_failure)?;
     let id = entry.id().map_err(|e| Failure::new(e.to_string()))?;
     let seq = entry.header().seq;
+    let mut text: String = targets.iter().map(|t| t.line.as_str()).collect();
+    text.push_str(&format!(
+        "signed {kind} {} as {} at seq {seq}\n",
+        id.short(),
+        sk.name()
+    ));
+    let targets: Vec<&serde_json::Value> = targets.iter().map(|t| &t.json).collect();
     Ok(Output::ok(
-        format!(
-            "signed {kind} {} as {} at seq {seq}\n",
-            id.short(),
-            sk.name()
-        ),
-        json!({ "ok": true, "entry": id, "kind": kind, "party": sk.name(), "seq": seq }),
+        text,
+        json!({ "ok": true, "entry": id, "kind": kind, "party": sk.name(), "seq": seq, "targets": targets }),
     ))
 }
 
@@ -698,13 +781,14 @@ fn notify(dir: &Path, a: NotifyArgs) -> Result<Output, Failure> {
             .map_err(|_| Failure::new(format!("{} is not UTF-8 text", p.display())))?,
         (None, None) => String::new(),
     };
-    let mut refs = a
+    let mut targets = a
         .refs
         .iter()
-        .map(|r| resolve(&store, r))
+        .map(|r| resolve_target(&store, r, REFS))
         .collect::<Result<Vec<_>, _>>()?;
-    refs.sort();
-    refs.dedup();
+    targets.sort_by_key(|t| t.id);
+    targets.dedup_by_key(|t| t.id);
+    let refs = targets.iter().map(|t| t.id).collect();
     let t = now();
     let body = Body::Notice(Notice {
         incident: a.incident.unwrap_or_else(|| format!("INC-{}", t.0)),
@@ -725,18 +809,14 @@ fn notify(dir: &Path, a: NotifyArgs) -> Result<Output, Failure> {
         respond_by: Some(t.plus(respond_within)),
         refs,
     });
-    append(&mut store, &a.key, body)
+    append(&mut store, &a.key, body, &targets)
 }
 
 fn ack(dir: &Path, id: &str, state: &str, reason: String, key: &KeyArg) -> Result<Output, Failure> {
     let mut store = open(dir)?;
     let state: AckState = state.parse().map_err(Failure::new)?;
-    let of = resolve(&store, id)?;
-    let target = store
-        .get(&of)
-        .map_err(store_failure)?
-        .ok_or_else(|| Failure::new(format!("entry {of} is not in the store")))?;
-    let author = target.header().author;
+    let target = resolve_target(&store, id, OF)?;
+    let (of, author) = (target.id, target.author);
     let sk = signing_key(&store, key)?;
     if author == sk.party() {
         return Err(Failure::new("you cannot acknowledge your own entry")
@@ -745,7 +825,7 @@ fn ack(dir: &Path, id: &str, state: &str, reason: String, key: &KeyArg) -> Resul
     let body = Body::Ack(Ack {
         of: EntryRef {
             author,
-            seq: target.header().seq,
+            seq: target.seq,
             id: of,
         },
         state,
@@ -757,6 +837,7 @@ fn ack(dir: &Path, id: &str, state: &str, reason: String, key: &KeyArg) -> Resul
             key: key.key.clone(),
         },
         body,
+        &[target],
     )
 }
 

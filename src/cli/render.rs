@@ -186,6 +186,62 @@ pub fn summary(body: Option<&Body>, views: &[View], items: &[Item], charter: &Ch
     }
 }
 
+/// How a new entry refers to an earlier one, for the echo before signing: the body field
+/// (`"of"`, `"to"`, `"cites"`, `"supersedes"`, `"refs"`) and the words for people.
+#[derive(Clone, Copy)]
+pub struct Role {
+    pub field: &'static str,
+    pub words: &'static str,
+}
+
+/// The line and JSON object that name an entry a command is about to sign about: its id, its
+/// author, its kind, and its term, title or summary, so that the signer sees what the id
+/// resolved to.
+pub fn target(
+    charter: &Charter,
+    role: Role,
+    id: &EntryId,
+    signed: &SignedEntry,
+) -> (String, Value) {
+    let author = charter.label(&signed.header().author);
+    let body = signed.entry.body().ok();
+    let kind = body
+        .as_ref()
+        .map_or("entry of an unknown kind", |b| b.kind().name());
+    let about = match &body {
+        Some(Body::Definition(d)) => format!("{:?}", d.term),
+        Some(Body::Commitment(c)) => format!("{:?}", c.title),
+        Some(Body::Notice(n)) => format!(
+            "{:?} ({} {}, {})",
+            n.summary,
+            stage(n.stage),
+            n.severity,
+            n.incident
+        ),
+        other => summary(other.as_ref(), &signed.header().views, &[], charter),
+    };
+    let line = format!("{} {author}'s {kind} {}: {about}\n", role.words, id.short());
+    let about_json = match &body {
+        Some(Body::Definition(d)) => json!({ "term": d.term }),
+        Some(Body::Commitment(c)) => json!({ "title": c.title }),
+        Some(Body::Notice(n)) => json!({ "summary": n.summary }),
+        other => {
+            json!({ "summary": summary(other.as_ref(), &signed.header().views, &[], charter) })
+        }
+    };
+    let mut v = json!({
+        "role": role.field,
+        "id": id,
+        "author": author,
+        "author_key": signed.header().author,
+        "kind": body.as_ref().map(|b| b.kind().name()),
+    });
+    if let (Some(obj), Value::Object(extra)) = (v.as_object_mut(), about_json) {
+        obj.extend(extra);
+    }
+    (line, v)
+}
+
 /// `hotline log`.
 pub fn log(charter: &Charter, entries: &[Vec<u8>]) -> Output {
     let items = items(entries);
