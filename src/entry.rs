@@ -148,6 +148,32 @@ impl Timestamp {
     }
 }
 
+/// RFC 3339 in UTC to the second (`2026-01-01T00:00:00Z`), for messages; years past 9999 are
+/// shown as 9999-12-31T23:59:59Z.
+impl fmt::Display for Timestamp {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        // Days to a civil date, after H. Hinnant's `civil_from_days` (proleptic Gregorian).
+        let t = self.0.min(253_402_300_799);
+        let (days, secs) = (t / 86_400, t % 86_400);
+        let z = days + 719_468;
+        let era = z / 146_097;
+        let doe = z % 146_097;
+        let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+        let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+        let mp = (5 * doy + 2) / 153;
+        let day = doy - (153 * mp + 2) / 5 + 1;
+        let month = if mp < 10 { mp + 3 } else { mp - 9 };
+        let year = yoe + era * 400 + u64::from(month <= 2);
+        write!(
+            f,
+            "{year:04}-{month:02}-{day:02}T{:02}:{:02}:{:02}Z",
+            secs / 3600,
+            secs % 3600 / 60,
+            secs % 60
+        )
+    }
+}
+
 /// The fixed part of every entry.
 #[derive(Debug, Clone, PartialEq, Eq, bincode::Encode, bincode::Decode)]
 pub struct Header {
@@ -875,6 +901,15 @@ mod tests {
             33,
             "Option is a 1-byte tag, arrays carry no length"
         );
+    }
+
+    #[test]
+    fn timestamps_print_as_rfc3339() {
+        assert_eq!(Timestamp(0).to_string(), "1970-01-01T00:00:00Z");
+        assert_eq!(Timestamp(1_767_225_600).to_string(), "2026-01-01T00:00:00Z");
+        // 2024-02-29T23:59:59Z, a leap day.
+        assert_eq!(Timestamp(1_709_251_199).to_string(), "2024-02-29T23:59:59Z");
+        assert_eq!(Timestamp(u64::MAX).to_string(), "9999-12-31T23:59:59Z");
     }
 
     #[test]

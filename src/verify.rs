@@ -23,6 +23,7 @@ mod notes;
 mod views;
 pub use fork::{ForkError, ForkProof};
 pub use notes::{CheckpointSummary, Witnessed};
+pub use views::Coverage;
 
 /// How serious a finding is.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, serde::Serialize)]
@@ -411,6 +412,17 @@ pub fn verify_with_notes<B: AsRef<[u8]>, N: AsRef<[u8]>>(
     notes: &[N],
     opts: Options,
 ) -> Report {
+    verify_with_coverage(charter, entries, notes, opts).0
+}
+
+/// As [`verify_with_notes`], also returning what the entries' views prove about each other
+/// (see [`Coverage`]), which the audit uses as evidence of possession.
+pub fn verify_with_coverage<B: AsRef<[u8]>, N: AsRef<[u8]>>(
+    charter: &Charter,
+    entries: &[B],
+    notes: &[N],
+    opts: Options,
+) -> (Report, Coverage) {
     let channel = charter.id().unwrap_or_default();
     let mut v = Verifier {
         charter,
@@ -420,7 +432,10 @@ pub fn verify_with_notes<B: AsRef<[u8]>, N: AsRef<[u8]>>(
     };
     if let Err(e) = charter.check() {
         v.push(FindingKind::InvalidCharter, None, e.to_string());
-        return finish(v, entries.len(), Vec::new(), false, Vec::new());
+        return (
+            finish(v, entries.len(), Vec::new(), false, Vec::new()),
+            Coverage::default(),
+        );
     }
 
     // 1. Each entry on its own; identical entries count once. The same content under two
@@ -503,7 +518,10 @@ pub fn verify_with_notes<B: AsRef<[u8]>, N: AsRef<[u8]>>(
     }
 
     let in_effect = summaries.iter().all(|s| s.accepted);
-    finish(v, entries.len(), summaries, in_effect, checkpoints)
+    (
+        finish(v, entries.len(), summaries, in_effect, checkpoints),
+        cross.into_coverage(),
+    )
 }
 
 fn finish(

@@ -256,7 +256,8 @@ fn two_parties_exchange_verify_and_audit() {
     let log = c.b(&["log", "--json"]).json();
     assert_eq!(log["entries"].as_array().unwrap().len(), 9);
 
-    // A notice nobody answers: pending now, missed later, and audit exits 1.
+    // A notice nobody answers. Before beta signs anything for it, no deadline runs against
+    // beta: undetermined, even years later, and the audit passes.
     c.a(&[
         "notify",
         "--severity",
@@ -266,14 +267,40 @@ fn two_parties_exchange_verify_and_audit() {
         "--summary",
         "Down",
     ]);
+    let undetermined = c
+        .a(&["audit", "--at", "2099-01-01T00:00:00Z", "--json"])
+        .json();
+    assert_eq!(undetermined["undetermined"], 2, "{undetermined}");
+    assert_eq!(undetermined["missed"], 0);
+    assert_eq!(
+        undetermined["notices"][2]["receivers"][0]["ack"]["basis"],
+        "no-evidence"
+    );
+    // Beta imports it and signs a receipt; once alpha holds the receipt, the clock runs from
+    // it: pending now, missed later, and audit exits 1.
+    ok(
+        c.path(),
+        &["--store", "a", "export", "--out", "x.bundle", "--force"],
+    );
+    ok(c.path(), &["--store", "b", "import", "x.bundle"]);
+    c.send("b", "a");
     let pending = c.a(&["audit", "--json"]).json();
-    assert_eq!(pending["pending"], 2);
+    assert_eq!(pending["pending"], 2, "{pending}");
+    assert_eq!(
+        pending["notices"][2]["receivers"][0]["possession"]["via"],
+        "receipt"
+    );
     let r = hotline(
         c.path(),
         &["--store", "a", "audit", "--at", "2099-01-01T00:00:00Z"],
     );
     assert_eq!(r.code, 1, "{}", r.stdout);
-    assert!(r.stdout.contains("MISSED: no answer"), "{}", r.stdout);
+    assert!(r.stdout.contains("MISSED"), "{}", r.stdout);
+    assert!(
+        r.stdout.contains("shows possession; no acknowledgement"),
+        "{}",
+        r.stdout
+    );
 }
 
 #[test]

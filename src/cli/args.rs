@@ -193,9 +193,18 @@ pub enum Command {
         #[arg(long, value_name = "PUB")]
         trust: Vec<PathBuf>,
     },
-    /// Audit obligations: deadlines met, pending and missed; disputes; forks; time anomalies.
-    #[command(after_help = "Example:\n  hotline audit --at 2026-03-01T00:00:00Z --json")]
+    /// Audit obligations: for every notice and receiver, when the notice reached it and whether
+    /// it acknowledged and answered in time, each verdict naming the evidence it rests on
+    /// (docs/EVIDENCE.md); disputes; forks; time anomalies.
+    #[command(
+        after_help = "Examples:\n  hotline audit --at 2026-03-01T00:00:00Z --json\n  hotline audit exchange.bundle --trust alpha.pub --trust beta.pub"
+    )]
     Audit {
+        /// A bundle to audit instead of the store (with --trust, as for verify).
+        bundle: Option<PathBuf>,
+        /// A public key file of a party you trust; with a bundle, every party must be trusted.
+        #[arg(long, value_name = "PUB")]
+        trust: Vec<PathBuf>,
         /// Judge deadlines at this time (RFC 3339) [default: now].
         #[arg(long, value_name = "TIME")]
         at: Option<String>,

@@ -126,16 +126,31 @@ pub fn dispatch(cli: Cli) -> Result<Output, Failure> {
                 Ok(render::report(store.charter(), &report))
             }
         },
-        Command::Audit { at } => {
-            let store = open(&dir)?;
+        Command::Audit { bundle, trust, at } => {
             let at = match at {
                 Some(s) => parse_time(&s, "--at")?,
                 None => now(),
             };
-            let entries = store.entries().map_err(store_failure)?;
-            let notes = note_bytes(&store)?;
-            let a = hotline::audit::audit_with_notes(store.charter(), &entries, &notes, at);
-            Ok(render::audit(store.charter(), &a))
+            match bundle {
+                Some(path) => {
+                    let b = trusted_bundle(&path, &trust, "audit")?;
+                    let notes: Vec<&[u8]> =
+                        b.notes.iter().map(|n| n.record.note.as_slice()).collect();
+                    let a = hotline::audit::audit_with_notes(&b.charter, &b.entries, &notes, at);
+                    Ok(render::audit(&b.charter, &a))
+                }
+                None => {
+                    if !trust.is_empty() {
+                        return Err(Failure::new("--trust goes with a bundle")
+                            .hint("hotline audit BUNDLE --trust A.pub --trust B.pub"));
+                    }
+                    let store = open(&dir)?;
+                    let entries = store.entries().map_err(store_failure)?;
+                    let notes = note_bytes(&store)?;
+                    let a = hotline::audit::audit_with_notes(store.charter(), &entries, &notes, at);
+                    Ok(render::audit(store.charter(), &a))
+                }
+            }
         }
         Command::Repair => {
             let r = Store::repair(&dir).map_err(store_failure)?;
@@ -973,11 +988,13 @@ fn import(dir: &Path, file: &Path, receipt: bool, key: &KeyArg) -> Result<Output
     })
 }
 
-fn verify_bundle(path: &Path, trust: &[PathBuf]) -> Result<Output, Failure> {
+/// A bundle read strictly, whose charter lists only parties whose keys are among `trust`.
+fn trusted_bundle(path: &Path, trust: &[PathBuf], verb: &str) -> Result<bundle::Bundle, Failure> {
     if trust.is_empty() {
         return Err(
-            Failure::new("verifying a bundle needs the parties' public keys")
-                .hint("hotline verify BUNDLE --trust alpha.pub --trust beta.pub"),
+            Failure::new(format!("{verb} of a bundle needs the parties' public keys")).hint(
+                format!("hotline {verb} BUNDLE --trust alpha.pub --trust beta.pub"),
+            ),
         );
     }
     let trusted = trust
@@ -1007,6 +1024,11 @@ fn verify_bundle(path: &Path, trust: &[PathBuf]) -> Result<Output, Failure> {
             return Err(f);
         }
     }
+    Ok(b)
+}
+
+fn verify_bundle(path: &Path, trust: &[PathBuf]) -> Result<Output, Failure> {
+    let b = trusted_bundle(path, trust, "verify")?;
     let notes: Vec<&[u8]> = b.notes.iter().map(|n| n.record.note.as_slice()).collect();
     let report = verify::verify_with_notes(
         &b.charter,

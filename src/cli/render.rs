@@ -3,7 +3,7 @@
 use std::fmt::Write as _;
 use std::time::{Duration, UNIX_EPOCH};
 
-use hotline::audit::{Audit, Deadline};
+use hotline::audit::{Audit, Basis, Status, Verdict};
 use hotline::charter::Charter;
 use hotline::entry::{Body, EntryId, SignedEntry, Stage, Timestamp, View};
 use hotline::keys::PartyId;
@@ -482,19 +482,43 @@ pub fn report(charter: &Charter, r: &Report) -> Output {
     }
 }
 
-fn deadline(d: &Deadline) -> String {
-    match d {
-        Deadline::None => "none".into(),
-        Deadline::Met { due, at } => format!("met at {} (due {})", time(*at), time(*due)),
-        Deadline::Pending { due } => format!("PENDING, due {}", time(*due)),
-        Deadline::Missed { due, at: Some(at) } => {
-            format!(
-                "MISSED: answered late at {} (due {})",
-                time(*at),
-                time(*due)
-            )
-        }
-        Deadline::Missed { due, at: None } => format!("MISSED: no answer (due {})", time(*due)),
+fn verdict(v: &Verdict) -> String {
+    let word = match v.status {
+        Status::Met => "met",
+        Status::Missed => "MISSED",
+        Status::Pending => "PENDING",
+        Status::Paused => "PAUSED",
+        Status::Undetermined => "UNDETERMINED",
+        Status::Void => "VOID",
+        Status::NotBound => "not bound",
+        Status::None => "none",
+        _ => "other",
+    };
+    let mut out = word.to_owned();
+    if let Some(at) = v.at {
+        let _ = write!(out, " at {}", time(at));
+    }
+    if let Some(due) = v.due {
+        let _ = write!(out, " (due {})", time(due));
+    }
+    let _ = write!(
+        out,
+        "\n      on the word of: {}; {}",
+        basis(v.basis),
+        v.reason
+    );
+    out
+}
+
+fn basis(b: Basis) -> &'static str {
+    match b {
+        Basis::Receiver => "the receiver's signatures",
+        Basis::Sender => "the sender's own signature",
+        Basis::ConflictingClaims => "two parties' conflicting claimed times",
+        Basis::Fork => "the sender's fork",
+        Basis::NoEvidence => "no one: no evidence of delivery",
+        Basis::Charter => "the charter",
+        _ => "other",
     }
 }
 
@@ -525,19 +549,41 @@ pub fn audit(charter: &Charter, a: &Audit) -> Output {
             let acks: Vec<String> = r
                 .acks
                 .iter()
-                .map(|x| format!("{} at {}", x.state.name(), time(x.time)))
+                .map(|x| {
+                    let mut s = format!("{} at {} (its claim)", x.state.name(), time(x.time));
+                    if x.effective > x.time {
+                        let _ = write!(
+                            s,
+                            ", signed no earlier than {} (inside its views)",
+                            time(x.effective)
+                        );
+                    }
+                    if let Some(t) = x.held_by_sender {
+                        let _ = write!(s, ", held by the sender by {} (its claim)", time(t));
+                    }
+                    s
+                })
                 .collect();
+            let held = match &r.possession {
+                Some(p) => format!(
+                    "held it by {} (its signed {}{})",
+                    time(p.time),
+                    p.via,
+                    p.seq.map(|s| format!(", seq {s}")).unwrap_or_default()
+                ),
+                None => "no signed evidence that it holds it".into(),
+            };
             let _ = writeln!(
                 text,
-                "  {}: acknowledged {}\n    acknowledge-by: {}\n    respond-by:     {}",
+                "  {}: {held}; acknowledged {}\n    acknowledge-by: {}\n    respond-by:     {}",
                 r.party,
                 if acks.is_empty() {
                     "never".into()
                 } else {
                     acks.join(", ")
                 },
-                deadline(&r.ack),
-                deadline(&r.respond)
+                verdict(&r.ack),
+                verdict(&r.respond)
             );
         }
     }
@@ -559,11 +605,14 @@ pub fn audit(charter: &Charter, a: &Audit) -> Output {
     }
     let _ = writeln!(
         text,
-        "{}: {} notice(s), {} deadline(s) missed, {} pending, {} dispute(s), {} finding(s)",
+        "{}: {} notice(s), {} deadline(s) missed, {} pending, {} undetermined, {} paused, {} void, {} dispute(s), {} finding(s)",
         if a.ok { "OK" } else { "PROBLEMS" },
         a.notices.len(),
         a.missed,
         a.pending,
+        a.undetermined,
+        a.paused,
+        a.void,
         a.disputes.len(),
         a.verification.findings.len()
     );

@@ -39,6 +39,68 @@ pub(super) struct Views<'f> {
     /// Contradictions already reported, so one false view repeated in many entries is
     /// reported once: (viewer, viewed, size, root).
     reported: HashSet<(PartyId, PartyId, u64, Hash)>,
+    /// Each entry's agreeing views, for the audit.
+    covered: HashMap<EntryId, Vec<Covered>>,
+}
+
+/// One agreeing view of an entry: the viewed feed, its size, the entry the view's branch ends
+/// at, and the latest time claimed inside it.
+#[derive(Debug, Clone, Copy)]
+struct Covered {
+    party: PartyId,
+    size: u64,
+    end: EntryId,
+    latest: (Timestamp, Seq),
+}
+
+/// What the views of the entries verified prove about each other, for the audit: which
+/// entries each entry's signed views include (on the branch they agree with), and the latest
+/// time claimed inside them.
+#[derive(Debug, Clone, Default)]
+pub struct Coverage {
+    covered: HashMap<EntryId, Vec<Covered>>,
+    prev: HashMap<EntryId, EntryId>,
+    /// The feeds with more than one entry at some seq: only there must a branch be walked.
+    forked: HashSet<PartyId>,
+}
+
+impl Coverage {
+    /// Whether the signed views of entry `viewer` include `target`'s entry `id` at `seq` of
+    /// `author`'s feed: a view of that feed agrees with the entries held, covers `seq`, and its
+    /// branch holds `id` there.
+    pub fn covers(&self, viewer: &EntryId, author: &PartyId, seq: Seq, id: &EntryId) -> bool {
+        let Some(views) = self.covered.get(viewer) else {
+            return false;
+        };
+        views
+            .iter()
+            .filter(|c| c.party == *author && c.size > seq.0)
+            .any(|c| {
+                if !self.forked.contains(author) {
+                    return true; // one entry per seq, and the view agrees with the feed held
+                }
+                let mut at = c.end;
+                let mut s = c.size.saturating_sub(1);
+                while s > seq.0 {
+                    match self.prev.get(&at) {
+                        Some(p) => at = *p,
+                        None => return false,
+                    }
+                    s -= 1;
+                }
+                at == *id
+            })
+    }
+
+    /// The latest time claimed by an entry inside `viewer`'s agreeing views, with the viewed
+    /// party and seq: `viewer` was signed after those entries existed.
+    pub fn latest_inside(&self, viewer: &EntryId) -> Option<(Timestamp, PartyId, Seq)> {
+        self.covered
+            .get(viewer)?
+            .iter()
+            .map(|c| (c.latest.0, c.party, c.latest.1))
+            .max_by_key(|x| x.0)
+    }
 }
 
 impl<'f> Views<'f> {
@@ -54,6 +116,22 @@ impl<'f> Views<'f> {
             endorsed: HashMap::new(),
             claims: HashMap::new(),
             reported: HashSet::new(),
+            covered: HashMap::new(),
+        }
+    }
+
+    /// What the views proved, for the audit.
+    pub(super) fn into_coverage(self) -> Coverage {
+        let forked = self
+            .feeds
+            .iter()
+            .filter(|(_, f)| f.values().any(|at| at.len() > 1))
+            .map(|(p, _)| *p)
+            .collect();
+        Coverage {
+            covered: self.covered,
+            prev: self.points.iter().map(|(id, p)| (*id, p.prev)).collect(),
+            forked,
         }
     }
 
@@ -141,6 +219,12 @@ impl<'f> Views<'f> {
                         );
                     }
                     agreed.insert(view.party, end);
+                    self.covered.entry(c.id).or_default().push(Covered {
+                        party: view.party,
+                        size: view.size,
+                        end: end.id,
+                        latest: point.latest,
+                    });
                 }
                 Lookup::Contradicts(held) => {
                     if self
