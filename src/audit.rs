@@ -911,6 +911,25 @@ mod tests {
     }
 
     #[test]
+    fn a_severity_outside_the_policy_sets_no_deadline() {
+        // The notice is an unknown-severity error, and with no deadline of its own nothing
+        // runs: "none", resting on the charter.
+        let sent = example::T0 + 200 * H;
+        let (charter, entries) = notice_and_ack("apocalyptic", None, sent, sent + H);
+        let a = audit(&charter, &entries, Timestamp(sent + 10 * H));
+        assert_eq!(
+            a.verification
+                .of_kind(crate::verify::FindingKind::UnknownSeverity)
+                .count(),
+            1
+        );
+        let r = &a.notices[2].receivers[0];
+        assert_eq!((r.ack.status, r.ack.basis), (Status::None, Basis::Charter));
+        assert_eq!(r.respond.status, Status::None);
+        assert!(!a.ok, "the verification failed");
+    }
+
+    #[test]
     fn due_takes_the_later_of_the_notice_and_the_window() {
         assert_eq!(
             due(Some(Timestamp(10)), Some(5), Timestamp(3)),

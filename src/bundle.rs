@@ -2,7 +2,7 @@
 //! stores. A store's journal uses the same bytes. Pure: no I/O.
 //!
 //! ```text
-//! file   = magic "HOTLINE\0" (48 4f 54 4c 49 4e 45 00) ‖ version: u8 (= 1) ‖ record*
+//! file   = magic "HOTLINE\0" (48 4f 54 4c 49 4e 45 00) ‖ version: u8 (= 2) ‖ record*
 //! record = kind: u8 ‖ len: u32 (big-endian) ‖ payload[len] ‖ check[8]
 //! check  = first 8 bytes of SHA-256("hotline/v2/record\0" ‖ kind ‖ len (4 bytes BE) ‖ payload)
 //! ```
@@ -43,7 +43,7 @@ use crate::encoding::{self, DecodeError, EncodeError, MAX_ENCODED_LEN};
 pub const MAGIC: [u8; 8] = *b"HOTLINE\0";
 
 /// The bundle format version this library writes and reads.
-pub const BUNDLE_VERSION: u8 = 1;
+pub const BUNDLE_VERSION: u8 = 2;
 
 /// Prefix of a record's check hash, in the style of [`crate::encoding::tag`].
 pub const RECORD_TAG: &[u8] = b"hotline/v2/record\0";
@@ -724,7 +724,7 @@ mod tests {
     #[test]
     fn round_trip() {
         let (charter, entries, bytes) = sample();
-        assert_eq!(&bytes[..9], b"HOTLINE\0\x01");
+        assert_eq!(&bytes[..9], b"HOTLINE\0\x02");
         let b = read(&bytes).unwrap();
         assert_eq!(b.charter, charter);
         assert_eq!(b.entries, entries);
@@ -1027,8 +1027,8 @@ mod tests {
         assert!(matches!(read(&m), Err(BundleError::BadMagic { .. })));
         assert!(matches!(scan(&m), Err(BundleError::BadMagic { .. })));
         let mut v = bytes.clone();
-        v[8] = 2;
-        assert_eq!(read(&v), Err(BundleError::UnknownVersion { found: 2 }));
+        v[8] = 1;
+        assert_eq!(read(&v), Err(BundleError::UnknownVersion { found: 1 }));
         assert_eq!(read(&[]), Err(BundleError::ShortHeader { len: 0 }));
     }
 
