@@ -740,6 +740,23 @@ fn cli_verify_names_withheld_and_rewritten_entries_neutrally() {
     let (_, kinds, v) = verify("w.bundle");
     assert_eq!(kinds, ["withheld", "withheld"], "{v}");
     assert_eq!(v["feeds"][0]["claimed"], 8);
+    // In words: how far beta's signatures cover alpha's feed, and what is missing.
+    let (code, text, _) = hotline(
+        p,
+        &[
+            "verify",
+            "w.bundle",
+            "--trust",
+            alpha.to_str().unwrap(),
+            "--trust",
+            beta.to_str().unwrap(),
+        ],
+    );
+    assert_eq!(code, 0, "warnings only: {text}");
+    // Beta's ack views 8 entries, which cannot be checked: its earlier views reach 6.
+    assert!(text.contains("endorsed up to 6 by beta"), "{text}");
+    assert!(text.contains("seq 6 rests on alpha's word alone"), "{text}");
+    assert!(text.contains("claim 8 entries: 1 WITHHELD"), "{text}");
 
     let mut rewritten = n.entry.clone();
     rewritten.kind = Kind::Definition.code();

@@ -7,7 +7,7 @@ use hotline::audit::{Audit, Basis, Status, Verdict};
 use hotline::charter::Charter;
 use hotline::entry::{Body, EntryId, SignedEntry, Stage, Timestamp, View};
 use hotline::keys::PartyId;
-use hotline::verify::{CheckpointSummary, Finding, Level, Report};
+use hotline::verify::{CheckpointSummary, FeedSummary, Finding, Level, Report};
 use serde_json::{Value, json};
 
 use super::{OK, Output, PROBLEM};
@@ -424,6 +424,37 @@ pub fn finding_line(f: &Finding) -> String {
 }
 
 /// `hotline verify`.
+/// How far other parties' signatures cover a feed, and what rests on its author's word alone.
+fn endorsement_line(f: &FeedSummary) -> String {
+    let by: Vec<String> = f
+        .endorsements
+        .iter()
+        .map(|e| format!("{} ({} via {})", e.by, e.size, e.via))
+        .collect();
+    let mut line = if by.is_empty() {
+        "endorsed by no one else's signature".to_owned()
+    } else {
+        format!("endorsed up to {} by {}", f.endorsed, by.join(", "))
+    };
+    if f.size > f.endorsed {
+        let last = f.size - 1;
+        let which = if f.endorsed == last {
+            format!("seq {last} rests")
+        } else {
+            format!("seqs {} to {last} rest", f.endorsed)
+        };
+        let _ = write!(line, "; {which} on {}'s word alone", f.party);
+    }
+    if let Some(c) = f.claimed {
+        let _ = write!(
+            line,
+            "; others' signatures claim {c} entries: {} WITHHELD or not received",
+            c.saturating_sub(f.size)
+        );
+    }
+    line
+}
+
 pub fn report(charter: &Charter, r: &Report) -> Output {
     let mut text = String::new();
     let _ = writeln!(text, "channel {:?} ({})", charter.name, r.channel.short());
@@ -440,6 +471,7 @@ pub fn report(charter: &Charter, r: &Report) -> Output {
                 "  (has not accepted the charter in what is held)"
             }
         );
+        let _ = writeln!(text, "             {}", endorsement_line(f));
     }
     for c in &r.checkpoints {
         let cos: Vec<String> = c
