@@ -12,16 +12,18 @@
 //!   and no other, at the place in its feed it claims;
 //! - no party signed two different entries at one place (a **fork**); if one did, the two
 //!   entries are kept as a [`verify::ForkProof`] that anyone can check with the charter alone;
-//! - each acknowledgement names the exact entry it acknowledges and commits to the acker's
-//!   view of the author's whole feed up to then (size and Merkle root), so an author cannot
-//!   later rewrite what the other side has acknowledged.
+//! - every entry signs its author's view (size and Merkle root) of every other feed it held,
+//!   and each view agrees with that feed's own signed entries; so every entry is a receipt for
+//!   what it saw, comes after it in an order no clock can undo, and an author cannot later
+//!   rewrite what another party has signed for ([`verify::FindingKind::ViewContradictsFeed`]).
 //!
 //! ## What it does not prove
 //!
-//! - that claimed times are true: an entry's time is its author's claim; the evidence that
-//!   something was communicated by a time is the other party's signed acknowledgement;
-//! - that nothing exists beyond the entries given: a party can withhold entries it has not
-//!   shown anyone.
+//! - that claimed times are true: an entry's time is its author's claim; the evidence of
+//!   delivery is the receiver's own signatures, and [`audit`] says on whose word each verdict
+//!   rests (`docs/EVIDENCE.md`);
+//! - that nothing exists beyond the entries given, except where someone's signature says so
+//!   ([`verify::FindingKind::Withheld`]).
 //!
 //! ## Use without the store and CLI
 //!
