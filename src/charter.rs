@@ -190,8 +190,13 @@ impl Charter {
             }
             let earlier = self.parties.iter().take(i);
             for q in earlier {
-                if q.name == p.name {
-                    return rule(format!("the name {:?} is listed twice", p.name));
+                // Names are compared without ASCII case: "Alpha" and "alpha" are one name to
+                // the people reading them.
+                if q.name.eq_ignore_ascii_case(&p.name) {
+                    return rule(format!(
+                        "the name {:?} is listed twice (names are compared without case: {:?})",
+                        p.name, q.name
+                    ));
                 }
                 if q.key == p.key {
                     return rule(format!(
@@ -284,6 +289,12 @@ mod tests {
         let mut c = charter();
         c.parties[1].name = "alpha".into();
         assert!(c.check().is_err());
+        let mut c = charter();
+        c.parties[1].name = "ALPHA".into();
+        assert!(
+            c.check().unwrap_err().to_string().contains("without case"),
+            "names differing only in case are one name"
+        );
         let mut c = charter();
         c.policy.severities.clear();
         assert!(c.check().is_err());

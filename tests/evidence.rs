@@ -848,3 +848,45 @@ fn receipts_cover_what_an_import_brought_and_are_not_receipted() {
         report.findings
     );
 }
+
+#[test]
+fn cli_verify_refuses_a_note_record_that_disagrees_with_its_signed_note() {
+    let sim = Sim::new();
+    let charter = sim.ex.charter.clone();
+    let size = sim.ex.alpha.leaves.len() as u64;
+    let root = merkle::root(&sim.ex.alpha.leaves);
+    let note = witness::sign_checkpoint(&charter, &test_key("alpha"), size, root).unwrap();
+    let record = |size| bundle::NoteRecord {
+        origin: witness::origin(&charter, &charter.parties[0]).unwrap(),
+        size,
+        root,
+        note: note.clone(),
+    };
+    let dir = tempfile::tempdir().unwrap();
+    let p = dir.path();
+    let alpha = keys().join("alpha.pub");
+    let beta = keys().join("beta.pub");
+    let run = |records: Vec<bundle::NoteRecord>| {
+        let bytes = bundle::write_with_notes(&charter, &sim.encoded(), &records).unwrap();
+        std::fs::write(p.join("n.bundle"), bytes).unwrap();
+        hotline(
+            p,
+            &[
+                "verify",
+                "n.bundle",
+                "--trust",
+                alpha.to_str().unwrap(),
+                "--trust",
+                beta.to_str().unwrap(),
+            ],
+        )
+    };
+    let (code, out, err) = run(vec![record(size)]);
+    assert_eq!(code, 0, "{out}{err}");
+    let (code, out, err) = run(vec![record(size + 1)]);
+    assert_eq!(code, 1, "{out}{err}");
+    assert!(
+        err.contains("note record 1") && err.contains("signed note states"),
+        "{err}"
+    );
+}

@@ -1024,6 +1024,30 @@ fn trusted_bundle(path: &Path, trust: &[PathBuf], verb: &str) -> Result<bundle::
             return Err(f);
         }
     }
+    // A note record's unsigned origin, size and root must be what its signed note states, as
+    // import demands; a note that does not verify is the verifier's `bad-checkpoint`.
+    for n in &b.notes {
+        let r = &n.record;
+        if let Ok(meta) = super::witness::note_meta(&b.charter, &r.note)
+            && (meta.origin != r.origin || meta.size != r.size || meta.root != r.root)
+        {
+            let mut f = Failure::new(format!(
+                "{}: note record {} at byte offset {} says origin {:?}, size {}, root {}, but its signed note states origin {:?}, size {}, root {}",
+                path.display(),
+                n.index,
+                n.offset,
+                r.origin,
+                r.size,
+                hex::encode(r.root),
+                meta.origin,
+                meta.size,
+                hex::encode(meta.root)
+            ))
+            .hint("the record's unsigned fields were altered; only the signed note can be trusted");
+            f.code = PROBLEM;
+            return Err(f);
+        }
+    }
     Ok(b)
 }
 
