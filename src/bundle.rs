@@ -277,6 +277,24 @@ pub struct NoteRecord {
 }
 
 impl NoteRecord {
+    /// Whether the record's unsigned origin, size and root are what its signed note states
+    /// (`origin`, `size`, `root`, read from the verified note); if not, a sentence saying how
+    /// they differ.
+    pub fn disagreement(&self, origin: &str, size: u64, root: &[u8; 32]) -> Option<String> {
+        if self.origin == origin && self.size == size && self.root == *root {
+            return None;
+        }
+        Some(format!(
+            "the record says origin {:?}, size {}, root {}, but its signed note states origin {:?}, size {}, root {}",
+            self.origin,
+            self.size,
+            hex::encode(self.root),
+            origin,
+            size,
+            hex::encode(root)
+        ))
+    }
+
     /// The canonical bytes, the record's payload.
     ///
     /// # Errors

@@ -456,8 +456,8 @@ fn a_rewritten_history_is_a_contradiction_between_two_signatures_not_the_receive
     assert_eq!(report.of_kind(FindingKind::UnknownReference).count(), 0);
 }
 
-/// A three-party charter: alpha (founder), beta, gamma.
-fn three_party_charter() -> Charter {
+/// A three-party charter: alpha (founder), beta, and `third`.
+fn three_party_charter(third: &str) -> Charter {
     let party = |name: &str| Party {
         name: name.into(),
         key: test_key(name).party(),
@@ -466,7 +466,7 @@ fn three_party_charter() -> Charter {
     Charter {
         version: CHARTER_VERSION,
         name: "three-way hotline".into(),
-        parties: vec![party("alpha"), party("beta"), party("gamma")],
+        parties: vec![party("alpha"), party("beta"), party(third)],
         policy: Policy::default_scale(),
         created: Timestamp(T0),
     }
@@ -474,7 +474,7 @@ fn three_party_charter() -> Charter {
 
 #[test]
 fn a_third_partys_unverifiable_view_never_blocks_another_partys_entries() {
-    let charter = three_party_charter();
+    let charter = three_party_charter("gamma");
     let channel = charter.id().unwrap();
     let mut a = Writer::new(test_key("alpha"), channel);
     let mut g = Writer::new(test_key("gamma"), channel);
@@ -611,18 +611,7 @@ fn key_files(dir: &Path, name: &str) {
 #[test]
 fn cli_a_third_partys_unverifiable_view_never_blocks_another_partys_entries() {
     // Alpha, beta and mallory (the third party here); beta's store, driven by the binary.
-    let party = |name: &str| Party {
-        name: name.into(),
-        key: test_key(name).party(),
-        role: "point-of-contact".into(),
-    };
-    let charter = Charter {
-        version: CHARTER_VERSION,
-        name: "three-way hotline".into(),
-        parties: vec![party("alpha"), party("beta"), party("mallory")],
-        policy: Policy::default_scale(),
-        created: Timestamp(T0),
-    };
+    let charter = three_party_charter("mallory");
     let channel = charter.id().unwrap();
     let mut a = Writer::new(test_key("alpha"), channel);
     let mut m = Writer::new(test_key("mallory"), channel);
@@ -803,14 +792,21 @@ fn receipts_cover_what_an_import_brought_and_are_not_receipted() {
     let r = b
         .import(&a.export(&Default::default()).unwrap(), None)
         .unwrap();
-    b.append(
-        &beta,
-        &Body::Acceptance(Acceptance {
-            charter: charter.id().unwrap(),
-        }),
-        Timestamp(T0 + H),
-    )
-    .unwrap();
+    let acceptance = b
+        .append(
+            &beta,
+            &Body::Acceptance(Acceptance {
+                charter: charter.id().unwrap(),
+            }),
+            Timestamp(T0 + H),
+        )
+        .unwrap();
+    // The acceptance binds what the joiner was shown.
+    assert_eq!(
+        acceptance.header().view_of(&alpha.party()).unwrap().size,
+        1,
+        "the charter entry"
+    );
     // The acceptance already views alpha's charter; a receipt for the same import says it
     // again, as a receipt.
     let receipt = b

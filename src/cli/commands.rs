@@ -1028,20 +1028,15 @@ fn trusted_bundle(path: &Path, trust: &[PathBuf], verb: &str) -> Result<bundle::
     // import demands; a note that does not verify is the verifier's `bad-checkpoint`.
     for n in &b.notes {
         let r = &n.record;
-        if let Ok(meta) = super::witness::note_meta(&b.charter, &r.note)
-            && (meta.origin != r.origin || meta.size != r.size || meta.root != r.root)
+        if let Some(why) = super::witness::note_meta(&b.charter, &r.note)
+            .ok()
+            .and_then(|m| r.disagreement(&m.origin, m.size, &m.root))
         {
             let mut f = Failure::new(format!(
-                "{}: note record {} at byte offset {} says origin {:?}, size {}, root {}, but its signed note states origin {:?}, size {}, root {}",
+                "{}: note record {} at byte offset {}: {why}",
                 path.display(),
                 n.index,
-                n.offset,
-                r.origin,
-                r.size,
-                hex::encode(r.root),
-                meta.origin,
-                meta.size,
-                hex::encode(meta.root)
+                n.offset
             ))
             .hint("the record's unsigned fields were altered; only the signed note can be trusted");
             f.code = PROBLEM;
