@@ -886,3 +886,37 @@ fn cli_verify_refuses_a_note_record_that_disagrees_with_its_signed_note() {
         "{err}"
     );
 }
+
+#[test]
+fn a_checkpoint_beyond_the_entries_presented_is_withheld() {
+    let mut sim = Sim::new();
+    sim.alpha(T, notice("high", "Intrusion"));
+    let charter = sim.ex.charter.clone();
+    let size = sim.ex.alpha.leaves.len() as u64;
+    let note = witness::sign_checkpoint(
+        &charter,
+        &test_key("alpha"),
+        size,
+        merkle::root(&sim.ex.alpha.leaves),
+    )
+    .unwrap();
+    // Present all but alpha's newest entry, with its checkpoint.
+    let mut entries = sim.encoded();
+    entries.pop();
+    let report =
+        hotline::verify::verify_with_notes(&charter, &entries, &[&note], Options::default());
+    let withheld: Vec<_> = report.of_kind(FindingKind::Withheld).collect();
+    assert_eq!(withheld.len(), 1, "{:#?}", report.findings);
+    assert!(
+        withheld[0]
+            .message
+            .contains("alpha's own signed checkpoint covers 8 entries"),
+        "{}",
+        withheld[0].message
+    );
+    assert_eq!(report.feeds[0].claimed, Some(size));
+    assert!(
+        report.ok,
+        "a warning: the entries may simply not have arrived"
+    );
+}
