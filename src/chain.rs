@@ -9,6 +9,8 @@
 //!   with an acceptance naming the channel id; neither kind appears anywhere else;
 //! - the header's views are of parties of the charter other than the author, strictly
 //!   ascending by key, each of at least one entry.
+//! - an entry supersedes only an entry of its own kind in its own author's feed, and a
+//!   definition only one of the same term.
 
 use crate::charter::Charter;
 use crate::encoding::EncodeError;
@@ -291,6 +293,74 @@ pub fn check_placement(
     }
 }
 
+/// Why an entry may not supersede the entry it names.
+#[non_exhaustive]
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum SupersedeError {
+    /// The entry named is of another kind.
+    #[error("must name a {expected}, but it names a {found}")]
+    WrongKind {
+        /// The superseding entry's kind.
+        expected: Kind,
+        /// The kind of the entry named.
+        found: Kind,
+    },
+    /// The entry named is another party's.
+    #[error("a party supersedes only its own entries")]
+    OtherAuthor {
+        /// The author of the entry named.
+        author: PartyId,
+    },
+    /// The definition named is of another term.
+    #[error(
+        "a definition supersedes only one of the same term: this defines {term:?}, the one named {superseded:?}"
+    )]
+    OtherTerm {
+        /// The superseding definition's term.
+        term: String,
+        /// The superseded definition's term.
+        superseded: String,
+    },
+}
+
+/// Superseding stays within one party's word on one thing: an entry by `author` with `body`
+/// may supersede only an entry of the same kind by the same author, and a definition only a
+/// definition of the same term (equal after NFC, [`crate::text::same_name`]). `target` is
+/// the named entry's body, `None` if its kind is unknown: then only the author is checked.
+///
+/// # Errors
+///
+/// The first rule broken, in that order.
+pub fn check_supersedes(
+    author: &PartyId,
+    body: &Body,
+    target_author: &PartyId,
+    target: Option<&Body>,
+) -> Result<(), SupersedeError> {
+    if let Some(t) = target
+        && t.kind() != body.kind()
+    {
+        return Err(SupersedeError::WrongKind {
+            expected: body.kind(),
+            found: t.kind(),
+        });
+    }
+    if target_author != author {
+        return Err(SupersedeError::OtherAuthor {
+            author: *target_author,
+        });
+    }
+    if let (Body::Definition(new), Some(Body::Definition(old))) = (body, target)
+        && !crate::text::same_name(&new.term, &old.term)
+    {
+        return Err(SupersedeError::OtherTerm {
+            term: new.term.clone(),
+            superseded: old.term.clone(),
+        });
+    }
+    Ok(())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -349,5 +419,51 @@ mod tests {
             check_link(None, &nonzero),
             Err(LinkError::BrokenLink { .. })
         ));
+    }
+
+    #[test]
+    fn supersedes_only_own_entries_of_the_same_kind_and_term() {
+        use crate::entry::{Definition, Response};
+        let (me, other) = (PartyId([1; 32]), PartyId([2; 32]));
+        let def = |term: &str| {
+            Body::Definition(Definition {
+                term: term.into(),
+                text: "meaning".into(),
+                supersedes: Some(EntryId([9; 32])),
+            })
+        };
+        let new = def("major incident");
+        assert_eq!(
+            check_supersedes(&me, &new, &me, Some(&def("major incident"))),
+            Ok(())
+        );
+        // The same term in another normalisation form is the same term.
+        let nfc = def("d\u{e9}ni");
+        assert_eq!(
+            check_supersedes(&me, &nfc, &me, Some(&def("de\u{301}ni"))),
+            Ok(())
+        );
+        assert_eq!(
+            check_supersedes(&me, &new, &other, Some(&def("major incident"))),
+            Err(SupersedeError::OtherAuthor { author: other })
+        );
+        assert_eq!(
+            check_supersedes(&me, &new, &me, Some(&def("minor incident"))),
+            Err(SupersedeError::OtherTerm {
+                term: "major incident".into(),
+                superseded: "minor incident".into()
+            })
+        );
+        let response = Body::Response(Response {
+            to: EntryId([3; 32]),
+            text: "r".into(),
+        });
+        assert!(matches!(
+            check_supersedes(&me, &new, &me, Some(&response)),
+            Err(SupersedeError::WrongKind { .. })
+        ));
+        // A kind this version does not know: only the author can be checked.
+        assert_eq!(check_supersedes(&me, &new, &me, None), Ok(()));
+        assert!(check_supersedes(&me, &new, &other, None).is_err());
     }
 }

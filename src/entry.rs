@@ -577,7 +577,9 @@ impl Body {
     }
 
     /// Rules on a body's content beyond its encoding: lists that are sets must be strictly
-    /// ascending (one byte form per meaning), and required text must be present.
+    /// ascending (one byte form per meaning), required text must be present, and the names
+    /// people cite (a definition's term, a commitment's title, a notice's incident) must meet
+    /// [`crate::text::check_name`].
     ///
     /// # Errors
     ///
@@ -599,20 +601,25 @@ impl Body {
                 Ok(())
             }
         }
+        // A name people cite: present, and one encoding that looks like what it is.
+        fn name(field: &str, s: &str) -> Result<(), String> {
+            non_empty(field, s)?;
+            crate::text::check_name(s).map_err(|e| format!("`{field}` {e}"))
+        }
         match self {
             Body::Charter(c) => c.check().map_err(|e| e.to_string()),
             Body::Acceptance(_) => Ok(()),
             Body::Definition(d) => {
-                non_empty("term", &d.term)?;
+                name("term", &d.term)?;
                 non_empty("text", &d.text)
             }
             Body::Commitment(c) => {
-                non_empty("title", &c.title)?;
+                name("title", &c.title)?;
                 non_empty("text", &c.text)?;
                 ascending("cites", &c.cites)
             }
             Body::Notice(n) => {
-                non_empty("incident", &n.incident)?;
+                name("incident", &n.incident)?;
                 non_empty("severity", &n.severity)?;
                 non_empty("summary", &n.summary)?;
                 ascending("refs", &n.refs)
@@ -887,6 +894,106 @@ mod tests {
         assert!(Body::Commitment(c.clone()).check_content().is_ok());
         c.cites.push(EntryId([2; 32]));
         assert!(Body::Commitment(c).check_content().is_err());
+    }
+
+    fn definition(term: &str) -> Body {
+        Body::Definition(Definition {
+            term: term.into(),
+            text: "meaning".into(),
+            supersedes: None,
+        })
+    }
+
+    fn commitment(title: &str) -> Body {
+        Body::Commitment(Commitment {
+            title: title.into(),
+            text: "x".into(),
+            cites: vec![],
+            supersedes: None,
+        })
+    }
+
+    fn notice(incident: &str) -> Body {
+        Body::Notice(Notice {
+            incident: incident.into(),
+            stage: Stage::Initial,
+            severity: "high".into(),
+            category: String::new(),
+            summary: "s".into(),
+            detail: String::new(),
+            detected_at: None,
+            indicators: vec![],
+            requested_action: String::new(),
+            handling: String::new(),
+            ack_by: None,
+            respond_by: None,
+            refs: vec![],
+        })
+    }
+
+    /// Each name field, with a value that breaks one Unicode rule: refused, naming the field,
+    /// the code point and its position; the NFC form of the same text passes.
+    #[test]
+    fn names_are_nfc_visible_and_of_one_script() {
+        let cases: [(&str, &str, &str); 5] = [
+            // NFD: `e` then U+0301 COMBINING ACUTE ACCENT.
+            (
+                "de\u{301}ni de service",
+                "U+0301 at position 2",
+                "Normalization Form C",
+            ),
+            (
+                "major\u{200d}incident",
+                "U+200D at position 5",
+                "default-ignorable",
+            ),
+            (
+                "\u{202e}tnedicni",
+                "U+202E at position 0",
+                "default-ignorable",
+            ),
+            ("tab\there", "U+0009 at position 3", "control"),
+            // Cyrillic U+0430 for Latin `a`.
+            ("m\u{430}jor", "U+0430 at position 1", "mixes scripts"),
+        ];
+        for (value, at, rule) in cases {
+            for (field, body) in [
+                ("term", definition(value)),
+                ("title", commitment(value)),
+                ("incident", notice(value)),
+            ] {
+                let err = body.check_content().unwrap_err();
+                assert!(
+                    err.starts_with(&format!("`{field}` "))
+                        && err.contains(at)
+                        && err.contains(rule),
+                    "{field} {value:?}: {err}"
+                );
+            }
+        }
+        for ok in ["déni de service", "major incident", "ALPHA-2026-0001"] {
+            for body in [definition(ok), commitment(ok), notice(ok)] {
+                assert_eq!(body.check_content(), Ok(()), "{ok:?}");
+            }
+        }
+    }
+
+    /// Free text stays free: the same characters in a definition's text, a summary or a
+    /// detail are not refused (displays escape them).
+    #[test]
+    fn free_text_is_not_a_name() {
+        let odd = "m\u{430}jor\u{200d}\u{202e} de\u{301}ni\t";
+        let Body::Definition(mut d) = definition("t") else {
+            unreachable!()
+        };
+        d.text = odd.into();
+        assert_eq!(Body::Definition(d).check_content(), Ok(()));
+        let Body::Notice(mut n) = notice("INC-1") else {
+            unreachable!()
+        };
+        n.summary = odd.into();
+        n.detail = odd.into();
+        assert_eq!(Body::Notice(n).check_content(), Ok(()));
     }
 
     #[test]

@@ -53,6 +53,7 @@ pub mod merkle;
 pub mod proof;
 #[cfg(feature = "store")]
 pub mod store;
+pub mod text;
 pub mod verify;
 pub mod witness;
 

@@ -20,6 +20,7 @@ use crate::merkle::{self, Frontier, Hash};
 
 mod fork;
 mod notes;
+pub(crate) mod refs;
 mod views;
 pub use fork::{ForkError, ForkProof};
 pub use notes::{CheckpointSummary, Witnessed};
@@ -71,6 +72,9 @@ pub enum FindingKind {
     UnknownReference,
     /// A reference to an entry of the wrong kind (a commitment citing a notice, say).
     WrongReferenceKind,
+    /// A `supersedes` naming another party's entry, or for a definition, a definition of
+    /// another term: a party replaces only its own word on the same thing.
+    BadSupersedes,
     /// A notice whose severity is not in the charter's policy.
     UnknownSeverity,
     /// An acknowledgement whose view of the author's feed contradicts the entries held.
@@ -692,22 +696,18 @@ fn check_references(v: &mut Verifier<'_>, c: &Checked, index: &HashMap<EntryId, 
             );
             continue;
         };
-        let target_kind = target.body.as_ref().map(Body::kind);
-        let wanted = match (body, field) {
-            (Body::Commitment(_), "cites") => Some(Kind::Definition),
-            (_, "supersedes") => Some(body.kind()),
-            _ => None,
-        };
-        if let (Some(w), Some(t)) = (wanted, target_kind)
-            && w != t
-        {
-            v.push(
-                FindingKind::WrongReferenceKind,
-                Some(c),
-                format!("`{field}` must name a {w}, but {} is a {t}", id.short()),
-            );
-        }
         let th = target.signed.header();
+        if let Some((kind, message)) = refs::reference_finding(
+            v.charter,
+            &own.author,
+            body,
+            field,
+            &id,
+            &th.author,
+            target.body.as_ref(),
+        ) {
+            v.push(kind, Some(c), message);
+        }
         if matches!(body, Body::Ack(_) | Body::Response(_)) && own.time < th.time {
             v.push(
                 FindingKind::AnswerBeforeSent,

@@ -1664,3 +1664,142 @@ fn a_pub_file_with_a_non_canonical_key_is_refused() {
         ],
     );
 }
+
+#[test]
+fn names_are_signed_in_nfc_and_refused_when_invisible_or_mixed() {
+    let c = Channel::new();
+    let before = c.journal("a");
+    // A zero-width joiner inside a term: refused before anything is signed.
+    let r = fails(
+        c.path(),
+        &[
+            "--store",
+            "a",
+            "define",
+            "major\u{200d}incident",
+            "--text",
+            "x",
+        ],
+        2,
+        "the term holds U+200D at position 5, a default-ignorable code point",
+    );
+    assert!(r.stderr.contains("\nhint: remove it"), "{}", r.stderr);
+    // A direction override in a title, a Cyrillic letter in an incident id.
+    fails(
+        c.path(),
+        &[
+            "--store",
+            "a",
+            "commit",
+            "No attacks on \u{202e}slatipsoh",
+            "--text",
+            "x",
+        ],
+        2,
+        "the title holds U+202E at position 14",
+    );
+    let r = fails(
+        c.path(),
+        &[
+            "--store",
+            "a",
+            "notify",
+            "--severity",
+            "high",
+            "--category",
+            "exfiltration",
+            "--summary",
+            "s",
+            "--incident",
+            "\u{410}LPHA-1",
+        ],
+        2,
+        "--incident mixes scripts: U+004C at position 1 is Latin, after text in Cyrillic",
+    );
+    assert!(
+        r.stderr.contains("\nhint: write it in one script"),
+        "{}",
+        r.stderr
+    );
+    assert_eq!(c.journal("a"), before, "nothing was written");
+
+    // A term typed in NFD (e, then U+0301) is signed in NFC.
+    let id = entry_id(&c.a(&["define", "de\u{301}ni de service", "--text", "x", "--json"]));
+    let log = c.a(&["log", "--json"]).json();
+    let row = log["entries"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|e| e["id"] == id.as_str())
+        .unwrap()
+        .clone();
+    assert_eq!(row["summary"], "defines \"d\u{e9}ni de service\"");
+    c.a(&["verify"]);
+}
+
+#[test]
+fn supersedes_only_the_signers_own_definition_of_the_same_term() {
+    let c = Channel::new();
+    let def = entry_id(&c.a(&["define", "major incident", "--text", "One.", "--json"]));
+    c.send("a", "b");
+    let before = c.journal("b");
+    let r = fails(
+        c.path(),
+        &[
+            "--store",
+            "b",
+            "define",
+            "major incident",
+            "--text",
+            "Mine.",
+            "--supersedes",
+            &def[..12],
+        ],
+        2,
+        &format!(
+            "--supersedes {} is alpha's entry: a party supersedes only its own entries",
+            &def[..12]
+        ),
+    );
+    assert!(
+        r.stderr
+            .contains("\nhint: answer it with `hotline respond`"),
+        "{}",
+        r.stderr
+    );
+    assert_eq!(c.journal("b"), before, "nothing was written");
+
+    let before = c.journal("a");
+    let r = fails(
+        c.path(),
+        &[
+            "--store",
+            "a",
+            "define",
+            "minor incident",
+            "--text",
+            "Two.",
+            "--supersedes",
+            &def[..12],
+        ],
+        2,
+        "defines \"major incident\", not \"minor incident\": a definition supersedes only one of the same term",
+    );
+    assert!(
+        r.stderr.contains("give the term \"major incident\""),
+        "{}",
+        r.stderr
+    );
+    assert_eq!(c.journal("a"), before, "nothing was written");
+
+    // Its own definition of the same term: signed, and the store verifies clean.
+    c.a(&[
+        "define",
+        "major incident",
+        "--text",
+        "Two.",
+        "--supersedes",
+        &def[..12],
+    ]);
+    c.a(&["verify"]);
+}

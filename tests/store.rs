@@ -873,3 +873,56 @@ fn a_store_opened_read_only_is_read_without_a_lock_or_a_change() {
         mode(&dir.join("lock"), 0o644);
     }
 }
+
+#[test]
+fn append_refuses_a_foreign_supersedes_and_unreadable_names_as_the_verifier_would() {
+    let tmp = tempfile::tempdir().unwrap();
+    let (da, db) = (tmp.path().join("alpha"), tmp.path().join("beta"));
+    let mut a = alpha_store(&da, 2);
+    let mut b = beta_store(&db);
+    let (ka, kb) = (test_key("alpha"), test_key("beta"));
+    let defs = a.of_kind(Kind::Definition).unwrap();
+    let term0 = defs[0].id().unwrap();
+    let since = BTreeMap::from([(party("beta"), b.feed_len(&party("beta")).unwrap())]);
+    b.import(&a.export(&since).unwrap(), None).unwrap();
+    let superseding = |term: &str, supersedes| {
+        Body::Definition(Definition {
+            term: term.into(),
+            text: "revised".into(),
+            supersedes: Some(supersedes),
+        })
+    };
+
+    // Beta cannot supersede alpha's definition, even of the same term.
+    refused_as(
+        &mut b,
+        &db,
+        &kb,
+        &superseding("term 0", term0),
+        &[FindingKind::BadSupersedes],
+    );
+    // Alpha cannot supersede its own definition of one term with another term's.
+    refused_as(
+        &mut a,
+        &da,
+        &ka,
+        &superseding("term 1", term0),
+        &[FindingKind::BadSupersedes],
+    );
+    // Names that do not show what they hold.
+    for term in ["term\u{200d}0", "te\u{301}rm", "t\u{435}rm 0"] {
+        refused_as(
+            &mut a,
+            &da,
+            &ka,
+            &definition(term),
+            &[FindingKind::InvalidBody],
+        );
+    }
+
+    // Its own definition of the same term, in NFC: signed, and the store verifies clean.
+    a.append(&ka, &superseding("term 0", term0), at(41))
+        .unwrap();
+    let report = a.verify(Options::default()).unwrap();
+    assert!(report.ok && report.findings.is_empty(), "{report:?}");
+}

@@ -4,6 +4,7 @@ use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
 use hotline::bundle;
+use hotline::chain::{self, SupersedeError};
 use hotline::charter::{CHARTER_VERSION, Charter, MIN_ACK_WITHIN, Party, Policy, Severity};
 use hotline::entry::{
     Ack, AckState, Body, Commitment, Definition, EntryId, EntryRef, Notice, Response, Stage,
@@ -11,6 +12,7 @@ use hotline::entry::{
 };
 use hotline::keys::{self, PartyId, PublicKey, SecretKey};
 use hotline::store::{Store, StoreError};
+use hotline::text::{self, NameError};
 use hotline::verify::{self, Options};
 use serde_json::{Value, json};
 
@@ -42,6 +44,7 @@ pub fn dispatch(cli: Cli) -> Result<Output, Failure> {
             key,
         } => {
             let mut store = open(&dir)?;
+            let term = name_arg("the term", &term)?;
             let supersedes = supersedes
                 .map(|s| resolve_target(&store, &s, SUPERSEDES))
                 .transpose()?;
@@ -50,6 +53,9 @@ pub fn dispatch(cli: Cli) -> Result<Output, Failure> {
                 text: read_text(&text)?,
                 supersedes: supersedes.as_ref().map(|t| t.id),
             });
+            if let Some(t) = &supersedes {
+                may_supersede(&store, &key, t, &body)?;
+            }
             append(&mut store, &key, body, supersedes.as_slice())
         }
         Command::Commit {
@@ -60,6 +66,7 @@ pub fn dispatch(cli: Cli) -> Result<Output, Failure> {
             key,
         } => {
             let mut store = open(&dir)?;
+            let title = name_arg("the title", &title)?;
             let mut targets = cites
                 .iter()
                 .map(|c| resolve_target(&store, c, CITES))
@@ -76,6 +83,9 @@ pub fn dispatch(cli: Cli) -> Result<Output, Failure> {
                 cites,
                 supersedes: supersedes.as_ref().map(|t| t.id),
             });
+            if let Some(t) = &supersedes {
+                may_supersede(&store, &key, t, &body)?;
+            }
             targets.extend(supersedes);
             append(&mut store, &key, body, &targets)
         }
@@ -453,6 +463,60 @@ fn resolve_target(store: &Store, prefix: &str, role: render::Role) -> Result<Tar
     })
 }
 
+/// A name people cite (a term, a title, an incident id) as typed: put in NFC, the form it is
+/// signed in, and refused here, with a hint, if the library would refuse it.
+fn name_arg(what: &str, typed: &str) -> Result<String, Failure> {
+    let name = text::nfc(typed);
+    let Err(e) = text::check_name(&name) else {
+        return Ok(name);
+    };
+    let hint = match e {
+        NameError::MixedScript { .. } => {
+            "write it in one script: a letter of another script that looks like a Latin one (Cyrillic а, Greek ο) makes a name that looks like another and is not"
+        }
+        NameError::NoScript { .. } => "use assigned, public characters only",
+        _ => {
+            "remove it: terms, titles and incident ids must show every character they hold, so that two that look alike are the same"
+        }
+    };
+    Err(Failure::new(format!("{what} {e}")).hint(hint))
+}
+
+/// Refuse, before anything is signed, a `--supersedes` the verifier would report: another
+/// kind, another party's entry, or a definition of another term.
+fn may_supersede(store: &Store, key: &KeyArg, target: &Target, body: &Body) -> Result<(), Failure> {
+    let me = signing_key(store, key)?.party();
+    let held = store
+        .get(&target.id)
+        .map_err(store_failure)?
+        .ok_or_else(|| Failure::new(format!("entry {} is not in the store", target.id)))?;
+    let old = held.entry.body().ok();
+    let Err(e) = chain::check_supersedes(&me, body, &target.author, old.as_ref()) else {
+        return Ok(());
+    };
+    let short = target.id.short();
+    Err(match e {
+        SupersedeError::WrongKind { expected, found } => Failure::new(format!(
+            "--supersedes {short} is a {found}: a {expected} supersedes only a {expected}"
+        ))
+        .hint("`hotline log` shows each entry's kind"),
+        SupersedeError::OtherAuthor { author } => Failure::new(format!(
+            "--supersedes {short} is {}'s entry: a party supersedes only its own entries",
+            store.charter().label(&author)
+        ))
+        .hint(
+            "answer it with `hotline respond` or `hotline ack --state disputed`, or sign your own without --supersedes",
+        ),
+        SupersedeError::OtherTerm { term, superseded } => Failure::new(format!(
+            "--supersedes {short} defines {superseded:?}, not {term:?}: a definition supersedes only one of the same term"
+        ))
+        .hint(format!(
+            "give the term {superseded:?} to revise that definition, or leave out --supersedes to define a new term"
+        )),
+        other => Failure::new(format!("--supersedes {short}: {other}")),
+    })
+}
+
 pub(super) fn read_file(path: &Path) -> Result<Vec<u8>, Failure> {
     std::fs::read(path).map_err(|e| Failure::io("read", path, &e))
 }
@@ -806,7 +870,10 @@ fn notify(dir: &Path, a: NotifyArgs) -> Result<Output, Failure> {
     let refs = targets.iter().map(|t| t.id).collect();
     let t = now();
     let body = Body::Notice(Notice {
-        incident: a.incident.unwrap_or_else(|| format!("INC-{}", t.0)),
+        incident: match &a.incident {
+            Some(i) => name_arg("--incident", i)?,
+            None => format!("INC-{}", t.0),
+        },
         stage,
         severity: a.severity,
         category: a.category,

@@ -9,7 +9,8 @@
 //! - the body's content rules ([`Body::check_content`]) and placement
 //!   ([`chain::check_placement`]); a notice's severity is in the charter's policy;
 //! - every referenced entry is held, and of the right kind: a commitment's `cites` names
-//!   definitions, a `supersedes` an entry of the same kind;
+//!   definitions, a `supersedes` an entry of the same kind, by the same author and for a
+//!   definition of the same term (the verifier's own rule, `verify::refs`);
 //! - an acknowledgement is of another party's entry, named by its true author and seq, and the
 //!   header's view of that feed includes it.
 //!
@@ -21,10 +22,10 @@
 use super::Store;
 use super::error::StoreError;
 use crate::chain;
-use crate::entry::{Body, EntryId, Kind, SignedEntry, View};
+use crate::entry::{Body, EntryId, SignedEntry, View};
 use crate::keys::PartyId;
 use crate::merkle;
-use crate::verify::{Finding, FindingKind};
+use crate::verify::{Finding, FindingKind, refs};
 
 impl Store {
     /// The views `me`'s next entry signs: for every other party whose feed the store holds,
@@ -181,18 +182,16 @@ impl Store {
                     target.short()
                 ),
             })?;
-            let wanted = match (&body, field) {
-                (Body::Commitment(_), "cites") => Some(Kind::Definition),
-                (_, "supersedes") => Some(body.kind()),
-                _ => None,
-            };
-            if let (Some(w), Some(t)) = (wanted, Kind::from_code(held.entry.kind))
-                && w != t
-            {
-                push(
-                    FindingKind::WrongReferenceKind,
-                    format!("`{field}` must name a {w}, but {} is a {t}", target.short()),
-                );
+            if let Some((kind, message)) = refs::reference_finding(
+                &self.charter,
+                &header.author,
+                &body,
+                field,
+                &target,
+                &held.header().author,
+                held.entry.body().ok().as_ref(),
+            ) {
+                push(kind, message);
             }
             let Body::Ack(ack) = &body else { continue };
             if field != "of" {

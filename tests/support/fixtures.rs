@@ -8,8 +8,8 @@ use std::collections::BTreeMap;
 
 use hotline::encoding::{self, tag};
 use hotline::entry::{
-    AckState, Body, Commitment, Definition, Entry, EntryId, FeedView, Receipt, Response,
-    SignedEntry, Timestamp, View,
+    AckState, Body, Commitment, Definition, Entry, EntryId, FeedView, Notice, Receipt, Response,
+    SignedEntry, Stage, Timestamp, View,
 };
 use hotline::example::{self, T0, Writer, test_key};
 use serde::{Deserialize, Serialize};
@@ -650,6 +650,98 @@ pub fn generate() -> BTreeMap<String, String> {
             finding("time-before-view", "beta", 5),
             finding("answer-before-sent", "beta", 5),
         ],
+        None,
+    );
+
+    // The semantics of supersedes, and the names people cite (docs/FORMAT.md section 5). Each
+    // defect is found once: a content rule on the entry alone (invalid-body), or a reference
+    // rule across feeds (bad-supersedes).
+    let revised = |term: &str| {
+        Body::Definition(Definition {
+            term: term.into(),
+            text: "Revised.".into(),
+            supersedes: Some(def_id),
+        })
+    };
+    case(
+        "supersedes-own-definition",
+        "Alpha's last entry supersedes alpha's own definition of the same term (its seq 1). No defect.",
+        with_last(enc(&resign(&last, &alpha_key, |e| {
+            e.body = revised("cyber-enabled theft of intellectual property")
+                .encode()
+                .expect("encodes")
+        }))),
+        vec![],
+        None,
+    );
+    case(
+        "supersedes-other-author",
+        "Beta's seq 5 is a definition of the same term that supersedes alpha's definition (alpha's seq 1): a party supersedes only its own entries.",
+        with_extra(beta_next(
+            later,
+            vec![alpha_view(whole, None)],
+            revised("cyber-enabled theft of intellectual property"),
+        )),
+        vec![finding("bad-supersedes", "beta", 5)],
+        None,
+    );
+    case(
+        "supersedes-other-term",
+        "Alpha's last entry, a definition of \"major incident\", supersedes alpha's definition of another term (its seq 1).",
+        with_last(enc(&resign(&last, &alpha_key, |e| {
+            e.body = revised("major incident").encode().expect("encodes")
+        }))),
+        vec![finding("bad-supersedes", "alpha", 6)],
+        None,
+    );
+    let name_case = |body: Body| {
+        with_last(enc(&resign(&last, &alpha_key, |e| {
+            e.kind = body.kind().code();
+            e.body = body.encode().expect("encodes");
+        })))
+    };
+    case(
+        "non-nfc-term",
+        "Alpha's last entry defines a term in NFD (`e` then U+0301 COMBINING ACUTE ACCENT), not NFC.",
+        name_case(Body::Definition(Definition {
+            term: "de\u{301}ni de service".into(),
+            text: "An attack that makes a service unavailable.".into(),
+            supersedes: None,
+        })),
+        vec![finding("invalid-body", "alpha", 6)],
+        None,
+    );
+    case(
+        "default-ignorable-title",
+        "Alpha's last entry is a commitment whose title holds U+202E RIGHT-TO-LEFT OVERRIDE, so that it shows as \"No attacks on hospitals\".",
+        name_case(Body::Commitment(Commitment {
+            title: "No attacks on \u{202e}slatipsoh".into(),
+            text: "Neither side will attack hospitals.".into(),
+            cites: vec![def_id],
+            supersedes: None,
+        })),
+        vec![finding("invalid-body", "alpha", 6)],
+        None,
+    );
+    case(
+        "mixed-script-incident",
+        "Alpha's last entry is a notice whose incident id starts with U+0410 CYRILLIC CAPITAL LETTER A, not a Latin A: it looks like alpha's own ALPHA-… ids and is not.",
+        name_case(Body::Notice(Notice {
+            incident: "\u{410}LPHA-2026-0001".into(),
+            stage: Stage::Final,
+            severity: "high".into(),
+            category: "exfiltration".into(),
+            summary: "Closed".into(),
+            detail: String::new(),
+            detected_at: None,
+            indicators: vec![],
+            requested_action: String::new(),
+            handling: "TLP:AMBER".into(),
+            ack_by: None,
+            respond_by: None,
+            refs: vec![],
+        })),
+        vec![finding("invalid-body", "alpha", 6)],
         None,
     );
 
