@@ -6,7 +6,8 @@ use std::collections::{BTreeMap, BTreeSet, HashSet};
 use super::config;
 use super::index::note_key;
 use super::journal::{Held, HeldNote};
-use super::notes::NoteMeta;
+use super::notes::{NoteMeta, note_record};
+use super::quarantine::Refused;
 use super::{ImportReport, Store, StoreError, index_failed};
 use crate::bundle::{self, NoteRecord, RecordKind};
 use crate::chain;
@@ -185,6 +186,14 @@ impl Store {
     /// Forks are accepted, both entries kept as evidence. Importing the same bundle twice adds
     /// nothing the second time.
     ///
+    /// A bundle refused for what it holds ([`StoreError::BadNote`], [`StoreError::Rejected`])
+    /// still leaves what it proves: the forks, double signatures and split views that the
+    /// store's entries and notes with the bundle's show, and the bundle's notes that
+    /// `check_note` accepted, are kept in the quarantine (durably, before this returns; at
+    /// most [`MAX_BYTES_PER_IMPORT`](super::MAX_BYTES_PER_IMPORT) per import), never in the
+    /// journal. [`Store::last_quarantine`] says what was kept; [`Store::quarantine`] lists it
+    /// all.
+    ///
     /// `now` is the verifier's clock, for the future-time warning. This verifies every entry
     /// the store holds, twice at most: imports are rarer than appends.
     ///
@@ -213,9 +222,13 @@ impl Store {
             });
         }
         let mut report = ImportReport::default();
+        self.quarantined = None;
 
-        // Every note is checked before anything else is done.
+        // Every note is checked before anything else is done. One refused refuses the bundle,
+        // but every note that verified is still kept in quarantine (with what it states).
         let mut notes: Vec<NoteRecord> = Vec::new();
+        let mut verified: Vec<NoteRecord> = Vec::new();
+        let mut refused: Option<StoreError> = None;
         let mut seen_notes = HashSet::new();
         for n in b.notes {
             let bad = |reason: String| StoreError::BadNote {
@@ -223,10 +236,17 @@ impl Store {
                 offset: n.offset,
                 reason,
             };
-            let meta = check_note(&n.record.note).map_err(bad)?;
+            let meta = match check_note(&n.record.note) {
+                Ok(meta) => meta,
+                Err(reason) => {
+                    refused.get_or_insert(bad(reason));
+                    continue;
+                }
+            };
+            verified.push(note_record(&meta, &n.record.note));
             let r = &n.record;
             if meta.origin != r.origin || meta.size != r.size || meta.root != r.root {
-                return Err(bad(format!(
+                refused.get_or_insert(bad(format!(
                     "the record says origin {:?}, size {}, root {}, but the note states origin {:?}, size {}, root {}",
                     r.origin,
                     r.size,
@@ -235,6 +255,7 @@ impl Store {
                     meta.size,
                     hex::encode(meta.root)
                 )));
+                continue;
             }
             if !self.index.note_held(&r.note)? && seen_notes.insert(note_key(&r.note)) {
                 notes.push(n.record);
@@ -278,16 +299,33 @@ impl Store {
             to_check.push(bytes);
         }
         let mut report_after: Option<Report> = None;
-        if !to_check.is_empty() {
+        if refused.is_none() && !to_check.is_empty() {
             let opts = Options {
                 now,
                 ..Options::default()
             };
-            let (added, after) = self.verify_union(to_check, opts)?;
-            report.forks = added.forks;
-            report.warnings = added.warnings;
-            report.evidence = added.evidence;
-            report_after = Some(after);
+            match self.verify_union(&to_check, opts) {
+                Ok((added, after)) => {
+                    report.forks = added.forks;
+                    report.warnings = added.warnings;
+                    report.evidence = added.evidence;
+                    report_after = Some(after);
+                }
+                Err(e @ StoreError::Rejected { .. }) => refused = Some(e),
+                Err(e) => return Err(e),
+            }
+        }
+        if let Some(why) = refused {
+            // Nothing of the bundle enters the journal, but what it proves is kept.
+            let kept = self.keep_evidence(&Refused {
+                bundle: bundle_bytes,
+                entries: &to_check,
+                notes: &verified,
+                now,
+                why: &why,
+            });
+            self.quarantined = Some(kept);
+            return Err(why);
         }
         report.new_ids = to_write.iter().map(|n| n.id).collect();
         report.new_entries = to_write.len();
@@ -355,7 +393,7 @@ impl Store {
     /// finding other than a fork. Returns what it added and the report.
     fn verify_union(
         &mut self,
-        candidates: Vec<Vec<u8>>,
+        candidates: &[Vec<u8>],
         opts: Options,
     ) -> Result<(Added, Report), StoreError> {
         let mut all = self.journal.entries()?;
@@ -364,7 +402,7 @@ impl Store {
             Some(b) => b,
             None => verify::verify(&self.charter, &all, Options::default()),
         };
-        all.extend(candidates);
+        all.extend(candidates.iter().cloned());
         let report = verify::verify(&self.charter, &all, opts);
 
         let mut before: BTreeMap<Key, usize> = BTreeMap::new();
