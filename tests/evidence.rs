@@ -14,7 +14,7 @@ use std::path::Path;
 
 use hotline::bundle::{self, NoteRecord};
 use hotline::chain;
-use hotline::entry::{Acceptance, Body, Definition, SignedEntry, Timestamp};
+use hotline::entry::{Acceptance, Body, Commitment, Definition, SignedEntry, Timestamp};
 use hotline::example::{self, T0, test_key};
 use hotline::store::{Evidence, EvidenceKind, NoteMeta, Store, StoreError};
 use hotline::verify::FindingKind;
@@ -333,4 +333,54 @@ fn an_import_reports_a_claimed_time_in_the_future_as_a_warning() {
     assert_eq!(future.len(), 1, "{:?}", r.warnings);
     assert_eq!(future[0].seq, Some(2));
     assert!(future[0].message.contains("ahead"), "{}", future[0].message);
+}
+
+#[test]
+fn an_export_since_carries_the_entries_its_entries_reference() {
+    let tmp = tempfile::tempdir().unwrap();
+    let (da, db) = (tmp.path().join("alpha"), tmp.path().join("beta"));
+    let mut a = alpha_store(&da, 0);
+    let key = test_key("alpha");
+    let def = a.append(&key, &definition("incident"), at(1)).unwrap();
+    for i in 0..3 {
+        a.append(&key, &definition(&format!("filler {i}")), at(2 + i))
+            .unwrap();
+    }
+    // Seq 5 cites seq 1.
+    let commit = Body::Commitment(Commitment {
+        title: "notify".into(),
+        text: "we notify".into(),
+        cites: vec![def.id().unwrap()],
+        supersedes: None,
+    });
+    a.append(&key, &commit, at(6)).unwrap();
+    a.append(&key, &definition("last"), at(7)).unwrap();
+    let alpha = party("alpha");
+    let since = BTreeMap::from([(alpha, 5)]);
+    let out = bundle::read(&a.export(&since).unwrap()).unwrap();
+    let seqs: Vec<u64> = out
+        .entries
+        .iter()
+        .map(|e| SignedEntry::decode(e).unwrap().header().seq.0)
+        .collect();
+    // The cited entry, and the rest of its feed from there, so the receiver has no gap.
+    assert_eq!(seqs, [1, 2, 3, 4, 5, 6]);
+    // A cut with nothing referenced below it is exact.
+    let since = BTreeMap::from([(alpha, 6)]);
+    let n = bundle::read(&a.export(&since).unwrap())
+        .unwrap()
+        .entries
+        .len();
+    assert_eq!(n, 1);
+
+    // A receiver that holds alpha's seq 0 only imports the incremental bundle and verifies.
+    let mut b = beta_store(&db);
+    let first = a.entries().unwrap()[0].clone();
+    b.import(&bundle::write(&example::charter(), &[first]).unwrap(), None)
+        .unwrap();
+    let r = b
+        .import(&a.export(&BTreeMap::from([(alpha, 5)])).unwrap(), None)
+        .unwrap();
+    assert_eq!(r.new_entries, 6);
+    assert!(b.verify(Default::default()).unwrap().ok);
 }

@@ -154,13 +154,14 @@ pub enum Command {
     },
     /// Write a bundle of the store's entries for another party.
     #[command(
-        after_help = "Example:\n  hotline export --out to-beta.bundle --since beta=5 --since alpha=12"
+        after_help = "Example:\n  hotline export --out to-beta.bundle --since beta=5 --since alpha=12\n\nWith --since, the bundle also carries every entry that the chosen entries reference\n(acks' `of`, responses' `to`, notices' `refs`, commitments' `cites`, `supersedes`) below\nits author's cut, with the rest of that feed from it on, so the receiver can verify them."
     )]
     Export {
         /// The bundle file to write.
         #[arg(long)]
         out: PathBuf,
-        /// Only entries of PARTY from seq N on (what the receiver lacks); repeatable.
+        /// Only entries of PARTY from seq N on (what the receiver lacks), and what they
+        /// reference; repeatable.
         #[arg(long, value_name = "PARTY=N")]
         since: Vec<String>,
         /// Overwrite an existing file.

@@ -1,7 +1,7 @@
 //! Writing to the store: appending one's own entries, importing and exporting bundles, and
 //! verifying what the store holds.
 
-use std::collections::{BTreeMap, BTreeSet, HashSet};
+use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 
 use super::config;
 use super::index::note_key;
@@ -344,25 +344,27 @@ impl Store {
     }
 
     /// A bundle of the charter, every entry whose seq is at least `since[author]` (0 for an
-    /// author not named), in journal order, then every signed note held, in journal order.
+    /// author not named) and what those entries reference, in journal order, then every
+    /// signed note held, in journal order.
+    ///
+    /// What an entry references (an acknowledgement's `of`, a response's `to`, a notice's
+    /// `refs`, a commitment's `cites`, a `supersedes`) is carried too when it lies below its
+    /// author's cut, with the rest of that author's feed from it on, so that a receiver that
+    /// lacks it, but holds the feed up to it, can verify what it is sent; and so on for what
+    /// those entries reference.
     ///
     /// # Errors
     ///
     /// An I/O error, or [`StoreError::JournalCorrupt`] if the journal is damaged.
     pub fn export(&self, since: &BTreeMap<PartyId, u64>) -> Result<Vec<u8>, StoreError> {
-        let mut entries = Vec::new();
+        let mut entries: Vec<(Vec<u8>, Option<SignedEntry>)> = Vec::new();
         let mut notes = Vec::new();
         for (kind, payload) in self.journal.records()? {
             match kind {
                 RecordKind::Entry => {
                     // The journal holds only entries that decoded when they were accepted.
-                    let keep = SignedEntry::decode(&payload).is_ok_and(|e| {
-                        let h = e.header();
-                        h.seq.0 >= since.get(&h.author).copied().unwrap_or(0)
-                    });
-                    if keep {
-                        entries.push(payload);
-                    }
+                    let e = SignedEntry::decode(&payload).ok();
+                    entries.push((payload, e));
                 }
                 RecordKind::Note => {
                     // And only note records that decoded when they were written.
@@ -373,7 +375,14 @@ impl Store {
                 RecordKind::Charter | RecordKind::Batch => {}
             }
         }
-        Ok(bundle::write_with_notes(&self.charter, &entries, &notes)?)
+        let keep = closure(&entries, since);
+        let chosen: Vec<&[u8]> = entries
+            .iter()
+            .zip(keep)
+            .filter(|(_, k)| *k)
+            .map(|((bytes, _), _)| bytes.as_slice())
+            .collect();
+        Ok(bundle::write_with_notes(&self.charter, &chosen, &notes)?)
     }
 
     /// Verify everything the store holds, from the journal, from scratch.
@@ -530,4 +539,70 @@ impl Store {
         }
         Ok(())
     }
+}
+
+/// Which of `entries` an export with cuts `since` carries: those at or above their author's
+/// cut, and for every entry carried that references one below its author's cut, that author's
+/// cut lowered to the referenced seq (so the receiver gets a gapless run), until nothing
+/// carried references an entry left out. Each entry is taken up at most once.
+fn closure(
+    entries: &[(Vec<u8>, Option<SignedEntry>)],
+    since: &BTreeMap<PartyId, u64>,
+) -> Vec<bool> {
+    let mut cut: BTreeMap<PartyId, u64> = since.clone();
+    let mut by_id: HashMap<EntryId, (PartyId, u64)> = HashMap::new();
+    let mut feeds: BTreeMap<PartyId, BTreeMap<u64, Vec<usize>>> = BTreeMap::new();
+    for (i, (_, e)) in entries.iter().enumerate() {
+        let Some(e) = e else { continue };
+        let h = e.header();
+        if let Ok(id) = e.id() {
+            by_id.insert(id, (h.author, h.seq.0));
+        }
+        feeds
+            .entry(h.author)
+            .or_default()
+            .entry(h.seq.0)
+            .or_default()
+            .push(i);
+    }
+    let mut keep = vec![false; entries.len()];
+    let mut todo: Vec<usize> = Vec::new();
+    for (i, (_, e)) in entries.iter().enumerate() {
+        let at_or_above = e.as_ref().is_some_and(|e| {
+            let h = e.header();
+            h.seq.0 >= cut.get(&h.author).copied().unwrap_or(0)
+        });
+        if at_or_above && let Some(k) = keep.get_mut(i) {
+            *k = true;
+            todo.push(i);
+        }
+    }
+    while let Some(i) = todo.pop() {
+        let Some(body) = entries
+            .get(i)
+            .and_then(|(_, e)| e.as_ref())
+            .and_then(|e| e.entry.body().ok())
+        else {
+            continue;
+        };
+        for (_, id) in body.references() {
+            let Some(&(author, seq)) = by_id.get(&id) else {
+                continue;
+            };
+            let Some(&old) = cut.get(&author).filter(|c| seq < **c) else {
+                continue;
+            };
+            cut.insert(author, seq);
+            let Some(feed) = feeds.get(&author) else {
+                continue;
+            };
+            for j in feed.range(seq..old).flat_map(|(_, at)| at) {
+                if let Some(k) = keep.get_mut(*j).filter(|k| !**k) {
+                    *k = true;
+                    todo.push(*j);
+                }
+            }
+        }
+    }
+    keep
 }
