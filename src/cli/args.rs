@@ -244,6 +244,12 @@ pub enum Command {
     /// List the channel's parties with their C2SP verifier keys.
     #[command(after_help = "Example:\n  hotline parties --json")]
     Parties,
+    /// List the evidence that refused imports kept in quarantine (forks, double signatures,
+    /// split views, verified checkpoints), each re-verified against the charter.
+    #[command(
+        after_help = "Examples:\n  hotline quarantine\n  hotline --store beta.store quarantine --json\n\nAn import refused for one bad entry or note still keeps what the bundle proves, in\nSTORE/quarantine/, outside the journal. Exit 1 if the quarantine holds evidence of\nequivocation (a fork, a double signature, a split view) or evidence that no longer verifies."
+    )]
+    Quarantine,
     /// Play out a two-party exchange in a fresh directory and print its timeline.
     #[command(after_help = "Examples:\n  hotline demo\n  hotline demo --dir ./demo --json")]
     Demo {
