@@ -1803,3 +1803,156 @@ fn supersedes_only_the_signers_own_definition_of_the_same_term() {
     ]);
     c.a(&["verify"]);
 }
+
+/// Alpha, through the library, signs a second entry at the seq of its last one: a fork.
+fn alpha_forks(c: &Channel) -> Vec<u8> {
+    let store = hotline::store::Store::open(&c.path().join("a")).unwrap();
+    let me = secret(c, "alpha");
+    let feed = store.feed(&me.party()).unwrap();
+    let prev = &feed[feed.len() - 2];
+    let head = hotline::chain::Head {
+        seq: prev.header().seq,
+        id: prev.id().unwrap(),
+        time: prev.header().time,
+    };
+    let body = hotline::Body::Definition(hotline::entry::Definition {
+        term: "the other story".into(),
+        text: "told to beta only".into(),
+        supersedes: None,
+    });
+    let (e, _) = hotline::chain::sign_next(
+        &me,
+        store.channel(),
+        Some(&head),
+        feed.last().unwrap().header().time,
+        prev.header().views.clone(),
+        &body,
+    )
+    .unwrap();
+    e.encode().unwrap()
+}
+
+#[test]
+fn a_refused_import_names_the_evidence_it_kept_in_quarantine() {
+    let c = Channel::new();
+    c.a(&["define", "one", "--text", "first"]);
+    c.a(&["define", "two", "--text", "second"]);
+    c.send("a", "b");
+    // A bundle holding alpha's fork of its last entry and an entry with a broken signature.
+    let fork = alpha_forks(&c);
+    let (charter, mut bad) = {
+        let s = hotline::store::Store::open(&c.path().join("a")).unwrap();
+        (s.charter().clone(), s.entries().unwrap()[1].clone())
+    };
+    let n = bad.len() - 1;
+    bad[n] ^= 0x01;
+    let bytes = hotline::bundle::write(&charter, &[fork, bad]).unwrap();
+    std::fs::write(c.path().join("refused.bundle"), bytes).unwrap();
+    let before = c.journal("b");
+    let args = ["--store", "b", "import", "refused.bundle", "--no-receipt"];
+    let r = fails(c.path(), &args, 1, "refused, nothing was written");
+    assert!(r.stderr.contains("bad-signature"), "{}", r.stderr);
+    assert!(r.stderr.contains("kept in quarantine"), "{}", r.stderr);
+    assert!(
+        r.stderr
+            .contains("FORK: alpha signed 2 different entries at seq 2"),
+        "{}",
+        r.stderr
+    );
+    assert!(r.stderr.contains("re-verified"), "{}", r.stderr);
+    assert!(r.stderr.contains("[quarantine/fork-"), "{}", r.stderr);
+    assert_eq!(c.journal("b"), before);
+
+    // Again, in JSON: the same evidence, already kept, not kept twice.
+    let mut json_args = args.to_vec();
+    json_args.push("--json");
+    let r = hotline(c.path(), &json_args);
+    assert_eq!(r.code, 1, "{}{}", r.stdout, r.stderr);
+    let v = r.json();
+    assert_eq!(v["ok"], false);
+    let kept = v["quarantined"].as_array().unwrap();
+    assert_eq!(kept.len(), 1, "{v}");
+    assert_eq!(kept[0]["kind"], "fork");
+    assert_eq!(kept[0]["party"], "alpha");
+    assert_eq!(kept[0]["seq"], 2);
+    assert_eq!(kept[0]["verified"], true);
+    assert_eq!(kept[0]["new"], false);
+    let files = std::fs::read_dir(c.path().join("b").join("quarantine"))
+        .unwrap()
+        .count();
+    assert_eq!(files, 1);
+    assert_eq!(c.journal("b"), before);
+
+    // The store reports it: `quarantine` lists it, `verify` counts it a problem.
+    let r = hotline(c.path(), &["--store", "b", "quarantine", "--json"]);
+    assert_eq!(r.code, 1, "{}{}", r.stdout, r.stderr);
+    let v = r.json();
+    assert_eq!(v["quarantine"][0]["name"], kept[0]["name"]);
+    assert_eq!(v["quarantine"][0]["verified"], true);
+    let r = hotline(c.path(), &["--store", "b", "verify"]);
+    assert_eq!(r.code, 1, "{}{}", r.stdout, r.stderr);
+    assert!(
+        r.stdout.contains("quarantine: 1 piece(s) of evidence"),
+        "{}",
+        r.stdout
+    );
+    assert!(r.stdout.contains("FORK: alpha signed"), "{}", r.stdout);
+    let r = hotline(c.path(), &["--store", "b", "verify", "--json"]);
+    assert_eq!(r.json()["quarantine"][0]["kind"], "fork");
+    // Alpha's own store has an empty quarantine, and says so.
+    let r = c.a(&["quarantine"]);
+    assert!(r.stdout.contains("the quarantine is empty"), "{}", r.stdout);
+}
+
+#[test]
+fn an_import_prints_a_claimed_time_in_the_future_as_a_warning() {
+    let c = Channel::new();
+    // Alpha's clock runs two days fast for one entry, signed through the library.
+    let ahead = hotline::Timestamp(
+        std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .unwrap()
+            .as_secs()
+            + 2 * 86_400,
+    );
+    let sign = |term: &str| {
+        let mut store = hotline::store::Store::open(&c.path().join("a")).unwrap();
+        let body = hotline::Body::Definition(hotline::entry::Definition {
+            term: term.into(),
+            text: "x".into(),
+            supersedes: None,
+        });
+        store.append(&secret(&c, "alpha"), &body, ahead).unwrap();
+    };
+    sign("early");
+    c.a(&["export", "--out", "one.bundle"]);
+    let r = hotline(
+        c.path(),
+        &[
+            "--store",
+            "b",
+            "import",
+            "one.bundle",
+            "--no-receipt",
+            "--json",
+        ],
+    );
+    assert_eq!(r.code, 0, "{}{}", r.stdout, r.stderr);
+    let v = r.json();
+    let warnings = v["warnings"].as_array().unwrap();
+    assert!(
+        warnings
+            .iter()
+            .any(|w| w["kind"] == "future-time" && w["party"] == "alpha"),
+        "{v}"
+    );
+    // In text, for the next such entry.
+    sign("earlier still");
+    c.a(&["export", "--out", "two.bundle"]);
+    let r = c.b(&["import", "two.bundle", "--no-receipt"]);
+    assert!(
+        r.stdout.contains("warning: claimed time is") && r.stdout.contains("[future-time]"),
+        "{}",
+        r.stdout
+    );
+}

@@ -241,12 +241,13 @@ fn two_stores_exchange_bundles_both_ways() {
     )
     .unwrap();
 
-    // beta → alpha: only what alpha lacks.
+    // beta → alpha: what alpha lacks, and the notice beta's ack names (an export cannot know
+    // its receiver holds it).
     let since = BTreeMap::from([(alpha, a.feed_len(&alpha).unwrap())]);
     let bundle_bytes = b.export(&since).unwrap();
-    assert_eq!(bundle::read(&bundle_bytes).unwrap().entries.len(), 2);
+    assert_eq!(bundle::read(&bundle_bytes).unwrap().entries.len(), 3);
     let r = a.import(&bundle_bytes, None).unwrap();
-    assert_eq!((r.new_entries, r.already_held), (2, 0));
+    assert_eq!((r.new_entries, r.already_held), (2, 1));
 
     assert_eq!(ids(&a), ids(&b));
     for s in [&a, &b] {

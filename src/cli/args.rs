@@ -154,13 +154,14 @@ pub enum Command {
     },
     /// Write a bundle of the store's entries for another party.
     #[command(
-        after_help = "Example:\n  hotline export --out to-beta.bundle --since beta=5 --since alpha=12"
+        after_help = "Example:\n  hotline export --out to-beta.bundle --since beta=5 --since alpha=12\n\nWith --since, the bundle also carries every entry that the chosen entries reference\n(acks' `of`, responses' `to`, notices' `refs`, commitments' `cites`, `supersedes`) below\nits author's cut, with the rest of that feed from it on, so the receiver can verify them."
     )]
     Export {
         /// The bundle file to write.
         #[arg(long)]
         out: PathBuf,
-        /// Only entries of PARTY from seq N on (what the receiver lacks); repeatable.
+        /// Only entries of PARTY from seq N on (what the receiver lacks), and what they
+        /// reference; repeatable.
         #[arg(long, value_name = "PARTY=N")]
         since: Vec<String>,
         /// Overwrite an existing file.
@@ -252,6 +253,12 @@ pub enum Command {
     /// List the channel's parties with their C2SP verifier keys.
     #[command(after_help = "Example:\n  hotline parties --json")]
     Parties,
+    /// List the evidence that refused imports kept in quarantine (forks, double signatures,
+    /// split views, verified checkpoints), each re-verified against the charter.
+    #[command(
+        after_help = "Examples:\n  hotline quarantine\n  hotline --store beta.store quarantine --json\n\nAn import refused for one bad entry or note still keeps what the bundle proves, in\nSTORE/quarantine/, outside the journal. Exit 1 if the quarantine holds evidence of\nequivocation (a fork, a double signature, a split view) or evidence that no longer verifies."
+    )]
+    Quarantine,
     /// Play out a two-party exchange in a fresh directory and print its timeline.
     #[command(after_help = "Examples:\n  hotline demo\n  hotline demo --dir ./demo --json")]
     Demo {

@@ -133,7 +133,8 @@ pub fn dispatch(cli: Cli) -> Result<Output, Failure> {
                 }
                 let store = open(&dir)?;
                 let report = verify_store(&store, now())?;
-                Ok(render::report(store.charter(), &report))
+                let out = render::report(store.charter(), &report);
+                Ok(super::quarantine::add_to_verify(&store, out))
             }
         },
         Command::Audit { bundle, trust, at } => {
@@ -215,6 +216,7 @@ pub fn dispatch(cli: Cli) -> Result<Output, Failure> {
         Command::Prove { id, out, force } => super::witness::prove(&dir, &id, &out, force),
         Command::VerifyProof { file, trust } => super::witness::verify_proof(&file, &trust),
         Command::Parties => super::witness::parties(&dir),
+        Command::Quarantine => super::quarantine::list(&dir),
     }
 }
 
@@ -971,7 +973,7 @@ fn import(dir: &Path, file: &Path, receipt: bool, key: &KeyArg) -> Result<Output
         .import_with(&bytes, Some(now()), |note| {
             super::witness::note_meta(&charter, note)
         })
-        .map_err(store_failure)?;
+        .map_err(|e| super::quarantine::refused(&store, store_failure(e)))?;
     let mut text = format!(
         "imported {} new entries from {} ({} already held)\n",
         r.new_entries,

@@ -4,6 +4,7 @@ mod args;
 mod commands;
 mod demo;
 mod join;
+mod quarantine;
 mod render;
 mod witness;
 

@@ -205,6 +205,18 @@ pub enum StoreError {
         /// What the checker said, or how the record disagrees with the note.
         reason: String,
     },
+    /// A file of the quarantine is not what its name says (damaged, altered or of another
+    /// format).
+    #[error(
+        "quarantined evidence {} is unreadable: {detail}; move it out of the quarantine to read the rest",
+        .path.display()
+    )]
+    QuarantineDamaged {
+        /// The file.
+        path: PathBuf,
+        /// What is wrong.
+        detail: String,
+    },
     /// A root or proof asked of a party's tree beyond its size, or of an entry outside it.
     #[error("{party}'s feed tree holds its first {tree_size} entries (up to any fork): {detail}")]
     OutsideTree {

@@ -1,12 +1,13 @@
 //! Writing to the store: appending one's own entries, importing and exporting bundles, and
 //! verifying what the store holds.
 
-use std::collections::{BTreeMap, BTreeSet, HashSet};
+use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 
 use super::config;
 use super::index::note_key;
 use super::journal::{Held, HeldNote};
-use super::notes::NoteMeta;
+use super::notes::{NoteMeta, note_record};
+use super::quarantine::Refused;
 use super::{ImportReport, Store, StoreError, index_failed};
 use crate::bundle::{self, NoteRecord, RecordKind};
 use crate::chain;
@@ -185,6 +186,14 @@ impl Store {
     /// Forks are accepted, both entries kept as evidence. Importing the same bundle twice adds
     /// nothing the second time.
     ///
+    /// A bundle refused for what it holds ([`StoreError::BadNote`], [`StoreError::Rejected`])
+    /// still leaves what it proves: the forks, double signatures and split views that the
+    /// store's entries and notes with the bundle's show, and the bundle's notes that
+    /// `check_note` accepted, are kept in the quarantine (durably, before this returns; at
+    /// most [`MAX_BYTES_PER_IMPORT`](super::MAX_BYTES_PER_IMPORT) per import), never in the
+    /// journal. [`Store::last_quarantine`] says what was kept; [`Store::quarantine`] lists it
+    /// all.
+    ///
     /// `now` is the verifier's clock, for the future-time warning. This verifies every entry
     /// the store holds, twice at most: imports are rarer than appends.
     ///
@@ -213,9 +222,13 @@ impl Store {
             });
         }
         let mut report = ImportReport::default();
+        self.quarantined = None;
 
-        // Every note is checked before anything else is done.
+        // Every note is checked before anything else is done. One refused refuses the bundle,
+        // but every note that verified is still kept in quarantine (with what it states).
         let mut notes: Vec<NoteRecord> = Vec::new();
+        let mut verified: Vec<NoteRecord> = Vec::new();
+        let mut refused: Option<StoreError> = None;
         let mut seen_notes = HashSet::new();
         for n in b.notes {
             let bad = |reason: String| StoreError::BadNote {
@@ -223,18 +236,18 @@ impl Store {
                 offset: n.offset,
                 reason,
             };
-            let meta = check_note(&n.record.note).map_err(bad)?;
+            let meta = match check_note(&n.record.note) {
+                Ok(meta) => meta,
+                Err(reason) => {
+                    refused.get_or_insert(bad(reason));
+                    continue;
+                }
+            };
+            verified.push(note_record(&meta, &n.record.note));
             let r = &n.record;
-            if meta.origin != r.origin || meta.size != r.size || meta.root != r.root {
-                return Err(bad(format!(
-                    "the record says origin {:?}, size {}, root {}, but the note states origin {:?}, size {}, root {}",
-                    r.origin,
-                    r.size,
-                    hex::encode(r.root),
-                    meta.origin,
-                    meta.size,
-                    hex::encode(meta.root)
-                )));
+            if let Some(why) = r.disagreement(&meta.origin, meta.size, &meta.root) {
+                refused.get_or_insert(bad(why));
+                continue;
             }
             if !self.index.note_held(&r.note)? && seen_notes.insert(note_key(&r.note)) {
                 notes.push(n.record);
@@ -278,16 +291,33 @@ impl Store {
             to_check.push(bytes);
         }
         let mut report_after: Option<Report> = None;
-        if !to_check.is_empty() {
+        if refused.is_none() && !to_check.is_empty() {
             let opts = Options {
                 now,
                 ..Options::default()
             };
-            let (added, after) = self.verify_union(to_check, opts)?;
-            report.forks = added.forks;
-            report.warnings = added.warnings;
-            report.evidence = added.evidence;
-            report_after = Some(after);
+            match self.verify_union(&to_check, opts) {
+                Ok((added, after)) => {
+                    report.forks = added.forks;
+                    report.warnings = added.warnings;
+                    report.evidence = added.evidence;
+                    report_after = Some(after);
+                }
+                Err(e @ StoreError::Rejected { .. }) => refused = Some(e),
+                Err(e) => return Err(e),
+            }
+        }
+        if let Some(why) = refused {
+            // Nothing of the bundle enters the journal, but what it proves is kept.
+            let kept = self.keep_evidence(&Refused {
+                bundle: bundle_bytes,
+                entries: &to_check,
+                notes: &verified,
+                now,
+                why: &why,
+            });
+            self.quarantined = Some(kept);
+            return Err(why);
         }
         report.new_ids = to_write.iter().map(|n| n.id).collect();
         report.new_entries = to_write.len();
@@ -306,25 +336,27 @@ impl Store {
     }
 
     /// A bundle of the charter, every entry whose seq is at least `since[author]` (0 for an
-    /// author not named), in journal order, then every signed note held, in journal order.
+    /// author not named) and what those entries reference, in journal order, then every
+    /// signed note held, in journal order.
+    ///
+    /// What an entry references (an acknowledgement's `of`, a response's `to`, a notice's
+    /// `refs`, a commitment's `cites`, a `supersedes`) is carried too when it lies below its
+    /// author's cut, with the rest of that author's feed from it on, so that a receiver that
+    /// lacks it, but holds the feed up to it, can verify what it is sent; and so on for what
+    /// those entries reference.
     ///
     /// # Errors
     ///
     /// An I/O error, or [`StoreError::JournalCorrupt`] if the journal is damaged.
     pub fn export(&self, since: &BTreeMap<PartyId, u64>) -> Result<Vec<u8>, StoreError> {
-        let mut entries = Vec::new();
+        let mut entries: Vec<(Vec<u8>, Option<SignedEntry>)> = Vec::new();
         let mut notes = Vec::new();
         for (kind, payload) in self.journal.records()? {
             match kind {
                 RecordKind::Entry => {
                     // The journal holds only entries that decoded when they were accepted.
-                    let keep = SignedEntry::decode(&payload).is_ok_and(|e| {
-                        let h = e.header();
-                        h.seq.0 >= since.get(&h.author).copied().unwrap_or(0)
-                    });
-                    if keep {
-                        entries.push(payload);
-                    }
+                    let e = SignedEntry::decode(&payload).ok();
+                    entries.push((payload, e));
                 }
                 RecordKind::Note => {
                     // And only note records that decoded when they were written.
@@ -335,7 +367,14 @@ impl Store {
                 RecordKind::Charter | RecordKind::Batch => {}
             }
         }
-        Ok(bundle::write_with_notes(&self.charter, &entries, &notes)?)
+        let keep = closure(&entries, since);
+        let chosen: Vec<&[u8]> = entries
+            .iter()
+            .zip(keep)
+            .filter(|(_, k)| *k)
+            .map(|((bytes, _), _)| bytes.as_slice())
+            .collect();
+        Ok(bundle::write_with_notes(&self.charter, &chosen, &notes)?)
     }
 
     /// Verify everything the store holds, from the journal, from scratch.
@@ -355,7 +394,7 @@ impl Store {
     /// finding other than a fork. Returns what it added and the report.
     fn verify_union(
         &mut self,
-        candidates: Vec<Vec<u8>>,
+        candidates: &[Vec<u8>],
         opts: Options,
     ) -> Result<(Added, Report), StoreError> {
         let mut all = self.journal.entries()?;
@@ -364,7 +403,7 @@ impl Store {
             Some(b) => b,
             None => verify::verify(&self.charter, &all, Options::default()),
         };
-        all.extend(candidates);
+        all.extend(candidates.iter().cloned());
         let report = verify::verify(&self.charter, &all, opts);
 
         let mut before: BTreeMap<Key, usize> = BTreeMap::new();
@@ -492,4 +531,70 @@ impl Store {
         }
         Ok(())
     }
+}
+
+/// Which of `entries` an export with cuts `since` carries: those at or above their author's
+/// cut, and for every entry carried that references one below its author's cut, that author's
+/// cut lowered to the referenced seq (so the receiver gets a gapless run), until nothing
+/// carried references an entry left out. Each entry is taken up at most once.
+fn closure(
+    entries: &[(Vec<u8>, Option<SignedEntry>)],
+    since: &BTreeMap<PartyId, u64>,
+) -> Vec<bool> {
+    let mut cut: BTreeMap<PartyId, u64> = since.clone();
+    let mut by_id: HashMap<EntryId, (PartyId, u64)> = HashMap::new();
+    let mut feeds: BTreeMap<PartyId, BTreeMap<u64, Vec<usize>>> = BTreeMap::new();
+    for (i, (_, e)) in entries.iter().enumerate() {
+        let Some(e) = e else { continue };
+        let h = e.header();
+        if let Ok(id) = e.id() {
+            by_id.insert(id, (h.author, h.seq.0));
+        }
+        feeds
+            .entry(h.author)
+            .or_default()
+            .entry(h.seq.0)
+            .or_default()
+            .push(i);
+    }
+    let mut keep = vec![false; entries.len()];
+    let mut todo: Vec<usize> = Vec::new();
+    for (i, (_, e)) in entries.iter().enumerate() {
+        let at_or_above = e.as_ref().is_some_and(|e| {
+            let h = e.header();
+            h.seq.0 >= cut.get(&h.author).copied().unwrap_or(0)
+        });
+        if at_or_above && let Some(k) = keep.get_mut(i) {
+            *k = true;
+            todo.push(i);
+        }
+    }
+    while let Some(i) = todo.pop() {
+        let Some(body) = entries
+            .get(i)
+            .and_then(|(_, e)| e.as_ref())
+            .and_then(|e| e.entry.body().ok())
+        else {
+            continue;
+        };
+        for (_, id) in body.references() {
+            let Some(&(author, seq)) = by_id.get(&id) else {
+                continue;
+            };
+            let Some(&old) = cut.get(&author).filter(|c| seq < **c) else {
+                continue;
+            };
+            cut.insert(author, seq);
+            let Some(feed) = feeds.get(&author) else {
+                continue;
+            };
+            for j in feed.range(seq..old).flat_map(|(_, at)| at) {
+                if let Some(k) = keep.get_mut(*j).filter(|k| !**k) {
+                    *k = true;
+                    todo.push(*j);
+                }
+            }
+        }
+    }
+    keep
 }

@@ -6,6 +6,7 @@
 //! | `journal` | a bundle (see [`crate::bundle`]): header, the charter record, then every signed entry accepted and every signed note kept, in the order written, a write of several records preceded by a batch marker. **The truth.** |
 //! | `index/` | a sled database indexing the journal: entries by id, feeds, kinds, forks, each feed's Merkle tree, notes. Rebuilt from the journal at will; its copies of the records are what a damaged journal is rebuilt from. |
 //! | `lock` | held (`File::try_lock`) for the life of a [`Store`] opened for writing; a second opener gets [`StoreError::Locked`] at once. |
+//! | `quarantine/` | evidence a refused import verified (forks, double signatures, split views, signed checkpoints), one self-contained file each, kept beside the journal and never in it (see `quarantine.rs`). |
 //! | `config.json` | the party this store acts for, the path of its secret key file, and the highest seq the store has signed for each party (see `config.rs`). |
 //!
 //! # Durability
@@ -76,6 +77,8 @@
 //! without a fork. [`Store::import`] runs [`crate::verify::verify`] over the store's entries
 //! plus the new ones, and refuses ([`StoreError::Rejected`], nothing written) if that adds any
 //! error-level finding other than a fork. Forks are kept — both entries — as evidence.
+//! What a refused bundle proves (forks, double signatures, split views, verified signed
+//! checkpoints) is kept in `quarantine/`, outside the journal ([`Store::quarantine`]).
 //!
 //! Each feed's RFC 6962 tree is kept as its perfect subtrees (see `tree.rs`), so
 //! [`Store::root_at`], [`Store::inclusion_proof`] and [`Store::consistency_proof`] cost O(log n)
@@ -108,12 +111,17 @@ mod index;
 mod journal;
 mod notes;
 mod proofs;
+mod quarantine;
 mod repair;
 mod tree;
 
 pub use error::{FeedBehind, ImportReport, OpenReport, RepairReport, StoreError};
 pub use notes::{NoteMeta, StoredNote};
 pub use proofs::InclusionProof;
+pub use quarantine::{
+    Evidence, EvidenceError, EvidenceKind, MAX_BYTES_PER_IMPORT, MAX_ITEMS_PER_IMPORT,
+    QuarantineReport, Quarantined,
+};
 
 use config::Config;
 use index::Index;
@@ -140,6 +148,8 @@ pub struct Store {
     /// Set when the journal took a write the index could not: reads may be stale, so writes
     /// stop until the store is reopened (which indexes the rest).
     stale: Option<String>,
+    /// What the last import kept in quarantine, if it was refused.
+    quarantined: Option<QuarantineReport>,
     read_only: bool,
     _lock: Option<File>,
 }
@@ -242,6 +252,7 @@ impl Store {
             opened: OpenReport::default(),
             baseline: None,
             stale: None,
+            quarantined: None,
             read_only: false,
             _lock: Some(lock),
         })
@@ -386,6 +397,7 @@ impl Store {
             },
             baseline: None,
             stale: None,
+            quarantined: None,
             read_only: false,
             _lock: Some(lock),
         })
@@ -424,6 +436,7 @@ impl Store {
             },
             baseline: None,
             stale: None,
+            quarantined: None,
             read_only: true,
             _lock: None,
         })
