@@ -624,6 +624,8 @@ fn channel_create(
         parties: list,
         policy,
         created: now(),
+        witnesses: Vec::new(),
+        witness_quorum: 0,
     };
     if let Err(e) = charter.check() {
         let f = Failure::new(e.to_string());
