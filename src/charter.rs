@@ -310,7 +310,8 @@ impl Charter {
             ));
         }
         for (i, w) in self.witnesses.iter().enumerate() {
-            check_witness_name(&w.name).map_err(|e| CharterError::Rule(format!("witness {i}: {e}")))?;
+            check_witness_name(&w.name)
+                .map_err(|e| CharterError::Rule(format!("witness {i}: {e}")))?;
             if let Err(e) = w.key.verifying_key() {
                 return rule(format!("witness {}: {e}", w.name));
             }
@@ -472,7 +473,10 @@ mod tests {
         assert_ne!(c.id().unwrap(), charter().id().unwrap());
 
         let msg = rule_broken(&with_witnesses(&["a", "b"], 3));
-        assert!(msg.contains("quorum is 3") && msg.contains("only 2"), "{msg}");
+        assert!(
+            msg.contains("quorum is 3") && msg.contains("only 2"),
+            "{msg}"
+        );
         let msg = rule_broken(&with_witnesses(&[], 1));
         assert!(msg.contains("quorum is 1"), "{msg}");
         let msg = rule_broken(&with_witnesses(&["a", "a"], 1));

@@ -51,6 +51,7 @@ pub mod merkle;
 pub mod proof;
 #[cfg(feature = "store")]
 pub mod store;
+pub mod tlog_witness;
 pub mod verify;
 pub mod witness;
 

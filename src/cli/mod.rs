@@ -6,6 +6,7 @@ mod demo;
 mod join;
 mod render;
 mod witness;
+mod witness_protocol;
 
 #[cfg(test)]
 mod tests {
