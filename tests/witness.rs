@@ -469,6 +469,42 @@ fn a_request_is_answered_by_a_spec_witness_and_its_answer_becomes_evidence() {
     let r3 = s.a(&["witness", "request", "--for", W1]).stdout;
     assert!(r3.starts_with("old 5\n\n"), "{r3}");
 
+    // An export carries the consistency proofs between alpha's checkpoints (sizes 1 and 5);
+    // a bundle whose proof does not verify is refused, naming the record.
+    s.a(&["export", "--out", "all.bundle"]);
+    let b = hotline::bundle::read(&s.read("all.bundle")).unwrap();
+    assert_eq!(b.proofs.len(), 1, "{:?}", b.proofs);
+    assert_eq!((b.proofs[0].old_size, b.proofs[0].new_size), (1, 5));
+    assert_eq!(b.proofs[0].origin, s.origin);
+    ok(
+        s.p(),
+        &[
+            "verify",
+            "all.bundle",
+            "--trust",
+            "alpha.pub",
+            "--trust",
+            "beta.pub",
+        ],
+    );
+    let mut proofs = b.proofs.clone();
+    proofs[0].proof[0][3] ^= 1;
+    let notes: Vec<_> = b.notes.iter().map(|n| n.record.clone()).collect();
+    let bad = hotline::bundle::write_with_proofs(&b.charter, &b.entries, &notes, &proofs).unwrap();
+    s.write("bad.bundle", &bad);
+    let r = fails(
+        s.p(),
+        &["--store", "b", "import", "bad.bundle", "--no-receipt"],
+        1,
+        "is a bad consistency proof",
+    );
+    let index = 1 + b.entries.len() + b.notes.len();
+    assert!(
+        r.stderr.contains(&format!("record {index} ")),
+        "{}",
+        r.stderr
+    );
+
     // A response that is not the witness's, or for no checkpoint held, is refused.
     let forged = resp.replace(&resp[resp.len() - 10..resp.len() - 1], "AAAAAAAAA");
     s.write("forged.resp", forged.as_bytes());

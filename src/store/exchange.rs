@@ -306,7 +306,9 @@ impl Store {
     }
 
     /// A bundle of the charter, every entry whose seq is at least `since[author]` (0 for an
-    /// author not named), in journal order, then every signed note held, in journal order.
+    /// author not named), in journal order, then every signed note held, in journal order,
+    /// then the consistency proofs between the notes' checkpoints
+    /// ([`Store::consistency_records`]).
     ///
     /// # Errors
     ///
@@ -332,10 +334,16 @@ impl Store {
                         notes.push(n);
                     }
                 }
-                RecordKind::Charter | RecordKind::Batch => {}
+                RecordKind::Charter | RecordKind::Batch | RecordKind::Consistency => {}
             }
         }
-        Ok(bundle::write_with_notes(&self.charter, &entries, &notes)?)
+        let proofs = self.consistency_records(&notes)?;
+        Ok(bundle::write_with_proofs(
+            &self.charter,
+            &entries,
+            &notes,
+            &proofs,
+        )?)
     }
 
     /// Verify everything the store holds, from the journal, from scratch.
