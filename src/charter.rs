@@ -454,7 +454,7 @@ mod tests {
             .enumerate()
             .map(|(i, n)| Witness {
                 name: (*n).into(),
-                key: SecretKey::from_seed("w", &[10 + i as u8; 32]).party(),
+                key: SecretKey::from_seed("w", &[10 + u8::try_from(i).unwrap(); 32]).party(),
                 role: "neutral witness".into(),
             })
             .collect();

@@ -278,13 +278,12 @@ pub fn add_checkpoint(
             ));
         }
         None => {}
-        Some(r) if old == size => {
-            if !req.proof.is_empty() || r.root != *cp.root() {
-                return bad(format!(
-                    "the checkpoint at size {size} has another root than the one cosigned at that size"
-                ));
-            }
+        Some(r) if old == size && (!req.proof.is_empty() || r.root != *cp.root()) => {
+            return bad(format!(
+                "the checkpoint at size {size} has another root than the one cosigned at that size, or a proof"
+            ));
         }
+        Some(_) if old == size => {}
         Some(r) => {
             if let Err(e) = merkle::verify_consistency(old, size, &r.root, cp.root(), &req.proof) {
                 return bad(format!(
@@ -371,10 +370,18 @@ pub fn parse_response(body: &[u8]) -> Result<Vec<NoteSig>, ResponseError> {
         .collect()
 }
 
+/// What [`accept_response`] gives.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Accepted {
+    /// The checkpoint note with the witness lines added.
+    pub note: Vec<u8>,
+    /// For each line added: the witness's key name and the cosignature's time.
+    pub cosignatures: Vec<(String, u64)>,
+}
+
 /// Add the cosignatures of a response to the checkpoint `note` they answer, as a client
 /// does: lines by keys other than `witnesses` are ignored (the spec asks it), every line by
-/// one of them must verify over the checkpoint, and at least one must. Returns the note with
-/// the lines added and, for each line added, the witness key name and its time.
+/// one of them must verify over the checkpoint, and at least one must.
 ///
 /// # Errors
 ///
@@ -383,7 +390,7 @@ pub fn accept_response(
     note: &[u8],
     response: &[NoteSig],
     witnesses: &[Verifier],
-) -> Result<(Vec<u8>, Vec<(String, u64)>), ResponseError> {
+) -> Result<Accepted, ResponseError> {
     let mut parsed = Note::parse(note).map_err(ResponseError::Note)?;
     let body = parsed.text().to_owned();
     let mut added = Vec::new();
@@ -407,7 +414,10 @@ pub fn accept_response(
     if added.is_empty() {
         return Err(ResponseError::NoKnownCosignature);
     }
-    Ok((parsed.encode(), added))
+    Ok(Accepted {
+        note: parsed.encode(),
+        cosignatures: added,
+    })
 }
 
 #[cfg(test)]
@@ -484,9 +494,12 @@ mod tests {
         let c = add_checkpoint(&first, &v, None, &w, 100).unwrap();
         assert_eq!(c.record.size, 3);
         let sigs = parse_response(c.response().as_bytes()).unwrap();
-        let (merged, added) = accept_response(&first.checkpoint, &sigs, &[w.verifier()]).unwrap();
-        assert_eq!(added, vec![("witness.example/w1".to_owned(), 100)]);
-        assert!(merged.len() > first.checkpoint.len());
+        let got = accept_response(&first.checkpoint, &sigs, &[w.verifier()]).unwrap();
+        assert_eq!(
+            got.cosignatures,
+            vec![("witness.example/w1".to_owned(), 100)]
+        );
+        assert!(got.note.len() > first.checkpoint.len());
         // The same old size again is a conflict that names the recorded size.
         let rec = Some(c.record);
         let e = add_checkpoint(&first, &v, rec, &w, 101).unwrap_err();

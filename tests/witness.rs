@@ -373,7 +373,7 @@ fn setup() -> Setup {
     }
 }
 
-fn checkpoint_of<'a>(v: &'a Value, size: u64) -> &'a Value {
+fn checkpoint_of(v: &Value, size: u64) -> &Value {
     v["checkpoints"]
         .as_array()
         .unwrap()

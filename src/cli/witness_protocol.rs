@@ -227,7 +227,10 @@ fn accept(dir: &Path, file: &Path, only: Option<&str>) -> Result<Output, Failure
     let mut last_err = None;
     for (c, bytes) in &candidates {
         match tlog_witness::accept_response(bytes, &sigs, &verifiers) {
-            Ok((note, added)) => {
+            Ok(tlog_witness::Accepted {
+                note,
+                cosignatures: added,
+            }) => {
                 let meta = NoteMeta {
                     origin: c.checkpoint.origin().to_owned(),
                     size: c.checkpoint.size(),
