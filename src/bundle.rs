@@ -13,6 +13,7 @@
 //! | 2 | the canonical `SignedEntry` bytes |
 //! | 3 | a signed note with what it claims: the canonical [`NoteRecord`] bytes |
 //! | 4 | a batch marker (journals only): the number `n` of records that follow it in the same write, `u32` big-endian, `n` ≥ 2 |
+//! | 5 | a consistency proof between two checkpoints the bundle holds (bundles only): the canonical [`ConsistencyRecord`] bytes |
 //!
 //! `len` is at most [`MAX_ENCODED_LEN`]. The first record is the charter and no other record
 //! is. The check value is not a signature: it catches damage and torn writes, and tells a
@@ -31,6 +32,12 @@
 //! already tells it whole from torn. Exports never contain batch markers; a reader skips the
 //! well-formed ones (a journal copied as a bundle reads as one) and refuses a bundle whose
 //! last batch is incomplete.
+//!
+//! A **consistency proof** record (kind 5) proves that a feed's checkpoint at one size extends
+//! its checkpoint at a smaller size, both among the bundle's note records; exports hold one
+//! for each pair of consecutive sizes of a feed's checkpoints that the exporter can prove.
+//! [`read`] verifies each against the roots the note records state and refuses the bundle if
+//! one does not verify. Journals never hold one (the proofs follow from the entries).
 
 use std::fmt;
 
@@ -38,6 +45,7 @@ use sha2::{Digest, Sha256};
 
 use crate::charter::{Charter, CharterError};
 use crate::encoding::{self, DecodeError, EncodeError, MAX_ENCODED_LEN};
+use crate::merkle::{self, Hash};
 
 /// The first 8 bytes of every bundle and journal.
 pub const MAGIC: [u8; 8] = *b"HOTLINE\0";
@@ -70,6 +78,9 @@ pub enum RecordKind {
     /// 4: a batch marker: the number of records that follow it in the same journal write
     /// (see [`whole_writes`]). Journals only; exports never contain one.
     Batch = 4,
+    /// 5: a consistency proof between two of the bundle's checkpoints of one feed
+    /// ([`ConsistencyRecord`]). Bundles only; journals never contain one.
+    Consistency = 5,
 }
 
 impl RecordKind {
@@ -85,6 +96,7 @@ impl RecordKind {
             2 => Some(RecordKind::Entry),
             3 => Some(RecordKind::Note),
             4 => Some(RecordKind::Batch),
+            5 => Some(RecordKind::Consistency),
             _ => None,
         }
     }
@@ -97,6 +109,7 @@ impl fmt::Display for RecordKind {
             RecordKind::Entry => "signed entry",
             RecordKind::Note => "signed note",
             RecordKind::Batch => "batch marker",
+            RecordKind::Consistency => "consistency proof",
         })
     }
 }
@@ -244,6 +257,17 @@ pub enum BundleError {
         /// The records that follow it.
         found: usize,
     },
+    /// A consistency-proof record that is not canonical, names sizes or checkpoints the bundle
+    /// does not hold, repeats another, or does not verify.
+    #[error("record {index} at byte offset {offset} is a bad consistency proof: {reason}")]
+    BadConsistency {
+        /// The record's position.
+        index: usize,
+        /// Where it starts.
+        offset: usize,
+        /// What is wrong.
+        reason: String,
+    },
     /// A payload too large for a record (when writing).
     #[error("a {kind} of {len} bytes is over the {MAX_ENCODED_LEN}-byte record limit")]
     PayloadTooLong {
@@ -310,6 +334,44 @@ impl NoteRecord {
     ///
     /// The [`DecodeError`] if the bytes are not one canonical `NoteRecord`.
     pub fn decode(bytes: &[u8]) -> Result<NoteRecord, DecodeError> {
+        encoding::decode(bytes)
+    }
+}
+
+/// The payload of a consistency-proof record (kind 5): the RFC 6962 consistency proof that
+/// the tree of `new_size` leaves of the log `origin` extends its tree of `old_size` leaves,
+/// whose roots note records of the same bundle state.
+///
+/// Canonical encoding ([`crate::encoding`]): `origin` (u64 length, UTF-8) ‖ `old_size` (u64)
+/// ‖ `new_size` (u64) ‖ `proof` (u64 count, then 32 bytes each).
+#[derive(Debug, Clone, PartialEq, Eq, Hash, bincode::Encode, bincode::Decode)]
+pub struct ConsistencyRecord {
+    /// The log's origin, as its checkpoints' first line.
+    pub origin: String,
+    /// The smaller tree size, at least 1.
+    pub old_size: u64,
+    /// The larger tree size, above `old_size`.
+    pub new_size: u64,
+    /// The proof's hashes, in RFC 9162 order.
+    pub proof: Vec<Hash>,
+}
+
+impl ConsistencyRecord {
+    /// The canonical bytes, the record's payload.
+    ///
+    /// # Errors
+    ///
+    /// Only if the record is over [`MAX_ENCODED_LEN`] bytes.
+    pub fn encode(&self) -> Result<Vec<u8>, EncodeError> {
+        encoding::encode(self)
+    }
+
+    /// Decode a record's payload, strictly.
+    ///
+    /// # Errors
+    ///
+    /// The [`DecodeError`] if the bytes are not one canonical `ConsistencyRecord`.
+    pub fn decode(bytes: &[u8]) -> Result<ConsistencyRecord, DecodeError> {
         encoding::decode(bytes)
     }
 }
@@ -596,6 +658,9 @@ pub struct Bundle {
     pub entries: Vec<Vec<u8>>,
     /// The signed-note records, in file order (the notes not yet checked).
     pub notes: Vec<BundleNote>,
+    /// The consistency proofs, in file order, each verified against the roots that the
+    /// bundle's note records state (the notes themselves not yet checked).
+    pub proofs: Vec<ConsistencyRecord>,
 }
 
 /// A signed-note record of a bundle, with where it stands.
@@ -631,6 +696,21 @@ pub fn write_with_notes<B: AsRef<[u8]>>(
     entries: &[B],
     notes: &[NoteRecord],
 ) -> Result<Vec<u8>, BundleError> {
+    write_with_proofs(charter, entries, notes, &[])
+}
+
+/// Write a bundle of `charter`, then `entries`, then `notes`, then consistency `proofs`
+/// between the notes' checkpoints. The proofs are not checked here; [`read`] checks them.
+///
+/// # Errors
+///
+/// As [`write_with_notes`].
+pub fn write_with_proofs<B: AsRef<[u8]>>(
+    charter: &Charter,
+    entries: &[B],
+    notes: &[NoteRecord],
+    proofs: &[ConsistencyRecord],
+) -> Result<Vec<u8>, BundleError> {
     let mut out = header();
     let c = charter.encode().map_err(BundleError::Encode)?;
     out.extend(record(RecordKind::Charter, &c)?);
@@ -641,7 +721,75 @@ pub fn write_with_notes<B: AsRef<[u8]>>(
         let payload = n.encode().map_err(BundleError::Encode)?;
         out.extend(record(RecordKind::Note, &payload)?);
     }
+    for p in proofs {
+        let payload = p.encode().map_err(BundleError::Encode)?;
+        out.extend(record(RecordKind::Consistency, &payload)?);
+    }
     Ok(out)
+}
+
+/// Check one consistency record against the roots the bundle's note records state: sizes
+/// `0 < old < new`, not a repeat of an earlier record, note records of its origin at both
+/// sizes, and the proof verifying from a root stated at the old size to one stated at the new
+/// (with two roots at one size — a split view, which verification reports — one pair must).
+fn check_consistency(
+    r: &Record<'_>,
+    p: &ConsistencyRecord,
+    notes: &[BundleNote],
+    earlier: &[ConsistencyRecord],
+) -> Result<(), BundleError> {
+    let bad = |reason: String| BundleError::BadConsistency {
+        index: r.index,
+        offset: r.offset,
+        reason,
+    };
+    if p.old_size == 0 || p.old_size >= p.new_size {
+        return Err(bad(format!(
+            "sizes {} to {} (a proof needs 0 < old < new)",
+            p.old_size, p.new_size
+        )));
+    }
+    if earlier
+        .iter()
+        .any(|e| (&e.origin, e.old_size, e.new_size) == (&p.origin, p.old_size, p.new_size))
+    {
+        return Err(bad(format!(
+            "a second proof for {} from size {} to {}",
+            p.origin, p.old_size, p.new_size
+        )));
+    }
+    let roots = |size: u64| -> Vec<Hash> {
+        notes
+            .iter()
+            .filter(|n| n.record.origin == p.origin && n.record.size == size)
+            .map(|n| n.record.root)
+            .collect()
+    };
+    let (old, new) = (roots(p.old_size), roots(p.new_size));
+    for (size, held) in [(p.old_size, &old), (p.new_size, &new)] {
+        if held.is_empty() {
+            return Err(bad(format!(
+                "the bundle holds no checkpoint of {} at size {size}",
+                p.origin
+            )));
+        }
+    }
+    let mut last = None;
+    for o in &old {
+        for n in &new {
+            match merkle::verify_consistency(p.old_size, p.new_size, o, n, &p.proof) {
+                Ok(()) => return Ok(()),
+                Err(e) => last = Some(e),
+            }
+        }
+    }
+    Err(bad(format!(
+        "from size {} to {} of {}: {}",
+        p.old_size,
+        p.new_size,
+        p.origin,
+        last.map(|e| e.to_string()).unwrap_or_default()
+    )))
 }
 
 /// Read a whole bundle, strictly: the header, then every record intact to the last byte, the
@@ -682,6 +830,7 @@ pub fn read(bytes: &[u8]) -> Result<Bundle, BundleError> {
     })?;
     let mut entries = Vec::new();
     let mut notes = Vec::new();
+    let mut proofs = Vec::new();
     for r in records {
         match r.kind {
             RecordKind::Charter => {
@@ -705,12 +854,28 @@ pub fn read(bytes: &[u8]) -> Result<Bundle, BundleError> {
                 });
             }
             RecordKind::Batch => {}
+            RecordKind::Consistency => {
+                let p = ConsistencyRecord::decode(r.payload).map_err(|error| {
+                    BundleError::BadConsistency {
+                        index: r.index,
+                        offset: r.offset,
+                        reason: format!("not a canonical consistency record: {error}"),
+                    }
+                })?;
+                proofs.push((r, p));
+            }
         }
+    }
+    let mut checked: Vec<ConsistencyRecord> = Vec::with_capacity(proofs.len());
+    for (r, p) in proofs {
+        check_consistency(&r, &p, &notes, &checked)?;
+        checked.push(p);
     }
     Ok(Bundle {
         charter,
         entries,
         notes,
+        proofs: checked,
     })
 }
 
@@ -1053,13 +1218,13 @@ mod tests {
     #[test]
     fn unknown_kind_oversize_and_garbage() {
         let mut b = header();
-        b.extend([5, 0, 0, 0, 0]);
+        b.extend([6, 0, 0, 0, 0]);
         assert_eq!(
             read(&b),
             Err(BundleError::UnknownKind {
                 index: 0,
                 offset: 9,
-                kind: 5
+                kind: 6
             })
         );
         let mut b = header();
@@ -1075,5 +1240,70 @@ mod tests {
         assert_eq!(s.valid_len, bytes.len());
         assert!(s.stop.is_some());
         assert_eq!(next_good_record(&g, bytes.len()), None);
+    }
+
+    #[test]
+    fn consistency_proofs_are_verified_on_reading() {
+        let (charter, entries, _) = sample();
+        let leaves: Vec<Hash> = (0u8..7).map(|i| merkle::leaf_hash(&[i])).collect();
+        let at = |n: usize| NoteRecord {
+            origin: "example.org/a".into(),
+            size: n as u64,
+            root: merkle::root(&leaves[..n]),
+            note: format!("example.org/a\n{n}\n").into_bytes(),
+        };
+        let notes = vec![at(3), at(7)];
+        let good = ConsistencyRecord {
+            origin: "example.org/a".into(),
+            old_size: 3,
+            new_size: 7,
+            proof: merkle::consistency_proof(&leaves, 3).unwrap(),
+        };
+        let bytes =
+            write_with_proofs(&charter, &entries, &notes, std::slice::from_ref(&good)).unwrap();
+        assert_eq!(read(&bytes).unwrap().proofs, vec![good.clone()]);
+        let index = 1 + entries.len() + notes.len();
+        let refused = |proofs: Vec<ConsistencyRecord>, notes: &[NoteRecord], want: &str| {
+            let bytes = write_with_proofs(&charter, &entries, notes, &proofs).unwrap();
+            let proofs = &proofs;
+            match read(&bytes) {
+                Err(e @ BundleError::BadConsistency { .. }) => {
+                    let msg = e.to_string();
+                    // The last proof record is the bad one in every case here.
+                    let last = entries.len() + notes.len() + proofs.len();
+                    assert!(msg.starts_with(&format!("record {last} ")), "{msg}");
+                    assert!(msg.contains(want), "{want}: {msg}");
+                }
+                other => panic!("{want}: {other:?}"),
+            }
+        };
+        let mut bad = good.clone();
+        bad.proof[0][0] ^= 1;
+        refused(vec![bad], &notes, "does not match");
+        let mut short = good.clone();
+        short.proof.pop();
+        refused(vec![short], &notes, "hashes, expected");
+        let mut sizes = good.clone();
+        sizes.old_size = 7;
+        refused(vec![sizes], &notes, "0 < old < new");
+        refused(
+            vec![good.clone()],
+            &notes[..1],
+            "no checkpoint of example.org/a at size 7",
+        );
+        refused(vec![good.clone(), good.clone()], &notes, "a second proof");
+        // A payload that is not one canonical record.
+        let mut raw = write_with_notes(&charter, &entries, &notes).unwrap();
+        raw.extend(record(RecordKind::Consistency, b"\x00").unwrap());
+        assert!(matches!(
+            read(&raw),
+            Err(BundleError::BadConsistency { index: i, .. }) if i == index
+        ));
+        // Two roots at one size (a split view): one of them must verify.
+        let mut other = at(3);
+        other.root = [9; 32];
+        let split = vec![other, at(3), at(7)];
+        let bytes = write_with_proofs(&charter, &entries, &split, &[good]).unwrap();
+        assert_eq!(read(&bytes).unwrap().proofs.len(), 1);
     }
 }

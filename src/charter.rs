@@ -2,7 +2,9 @@
 //!
 //! ```text
 //! Charter  = version: u8 ‖ name: String ‖ parties: Vec<Party> ‖ policy: Policy ‖ created: u64
+//!            ‖ witnesses: Vec<Witness> ‖ witness_quorum: u32
 //! Party    = name: String ‖ key[32] ‖ role: String
+//! Witness  = name: String ‖ key[32] ‖ role: String
 //! Policy   = severities: Vec<Severity>
 //! Severity = name: String ‖ ack_within: u64 (seconds) ‖ respond_within: u64 (seconds)
 //! channel id = SHA-256("hotline/v2/channel-id\0" ‖ Charter)
@@ -10,13 +12,25 @@
 //!
 //! The founding party signs the charter as its first entry; every other party's first entry is
 //! an acceptance naming the channel id. The channel is in effect once every party has accepted.
+//!
+//! **Witnesses** are cosigners that are not parties: a neutral third party, a public
+//! transparency-log witness, or a party's separate witness key. Each cosigns checkpoints with
+//! C2SP `cosignature/v1` under its own key name ([`Witness::name`]); `witness_quorum` says how
+//! many distinct witnesses must have cosigned a checkpoint for it to count as third-party
+//! evidence of when its entries existed (0: none is required).
 
 use crate::encoding::{self, DecodeError, EncodeError, tag};
 use crate::entry::{ChannelId, Timestamp};
 use crate::keys::{PartyId, check_name};
 
+/// The most witnesses a charter may name.
+pub const MAX_WITNESSES: usize = 64;
+
+/// The longest witness name, in bytes.
+pub const MAX_WITNESS_NAME: usize = 255;
+
 /// The charter format version this library writes and accepts.
-pub const CHARTER_VERSION: u8 = 1;
+pub const CHARTER_VERSION: u8 = 2;
 
 /// The most parties a channel may have.
 pub const MAX_PARTIES: usize = 64;
@@ -39,6 +53,52 @@ pub struct Charter {
     pub policy: Policy,
     /// When the founder drew it up (a claim); makes two otherwise equal charters distinct.
     pub created: Timestamp,
+    /// The witnesses whose cosignatures count as third-party evidence, in the order listed.
+    pub witnesses: Vec<Witness>,
+    /// How many distinct witnesses must cosign a checkpoint for the quorum to be met; 0 when
+    /// none is required. At most `witnesses.len()`.
+    pub witness_quorum: u32,
+}
+
+/// A witness named in a charter: a cosigner that is not a party.
+#[derive(Debug, Clone, PartialEq, Eq, bincode::Encode, bincode::Decode, serde::Serialize)]
+pub struct Witness {
+    /// Its C2SP key name, which its cosignature lines carry, e.g. `witness.example.com/w1`:
+    /// 1 to [`MAX_WITNESS_NAME`] bytes of printable ASCII other than space and `+`, not
+    /// starting with `hotline/` or `hotline-cosigner/` (the names of parties' keys).
+    pub name: String,
+    /// Its Ed25519 public key: the key of its `cosignature/v1` verifier key (type `0x04`).
+    pub key: PartyId,
+    /// What it is, for people, e.g. `neutral witness`.
+    pub role: String,
+}
+
+/// Check a witness name: see [`Witness::name`].
+///
+/// # Errors
+///
+/// A message saying which rule the name breaks.
+pub fn check_witness_name(name: &str) -> Result<(), String> {
+    if name.is_empty() || name.len() > MAX_WITNESS_NAME {
+        return Err(format!(
+            "witness name {:?}: use 1 to {MAX_WITNESS_NAME} bytes",
+            crate::checkpoint::excerpt(name)
+        ));
+    }
+    if let Some(c) = name.chars().find(|&c| !c.is_ascii_graphic() || c == '+') {
+        return Err(format!(
+            "witness name {:?}: {c:?} is not allowed (printable ASCII other than space and '+')",
+            crate::checkpoint::excerpt(name)
+        ));
+    }
+    for reserved in ["hotline/", "hotline-cosigner/"] {
+        if name.starts_with(reserved) {
+            return Err(format!(
+                "witness name {name:?}: names starting with {reserved:?} are the parties' key names"
+            ));
+        }
+    }
+    Ok(())
 }
 
 /// A party to a channel.
@@ -151,6 +211,11 @@ impl Charter {
         self.parties.iter().find(|p| p.name == name)
     }
 
+    /// The witness with this name.
+    pub fn witness_named(&self, name: &str) -> Option<&Witness> {
+        self.witnesses.iter().find(|w| w.name == name)
+    }
+
     /// A person-readable label for a key: the party's name, or the key's fingerprint.
     pub fn label(&self, key: &PartyId) -> String {
         self.party(key)
@@ -161,7 +226,10 @@ impl Charter {
     /// Check the rules: known version, 2 to [`MAX_PARTIES`] parties with valid, distinct names
     /// and keys, and a non-empty severity scale with distinct names whose windows meet the
     /// floors: `ack_within` at least [`MIN_ACK_WITHIN`] seconds, and `respond_within` at least
-    /// `ack_within` (a substantive response cannot be due before the receipt).
+    /// `ack_within` (a substantive response cannot be due before the receipt); at most
+    /// [`MAX_WITNESSES`] witnesses with valid ([`check_witness_name`]), distinct names and
+    /// valid, distinct keys that are no party's key, and a `witness_quorum` no larger than
+    /// the number of witnesses.
     ///
     /// # Errors
     ///
@@ -235,6 +303,48 @@ impl Charter {
                 ));
             }
         }
+        self.check_witnesses()
+    }
+
+    fn check_witnesses(&self) -> Result<(), CharterError> {
+        let rule = |s: String| Err(CharterError::Rule(s));
+        if self.witnesses.len() > MAX_WITNESSES {
+            return rule(format!(
+                "a charter names at most {MAX_WITNESSES} witnesses, this one {}",
+                self.witnesses.len()
+            ));
+        }
+        for (i, w) in self.witnesses.iter().enumerate() {
+            check_witness_name(&w.name)
+                .map_err(|e| CharterError::Rule(format!("witness {i}: {e}")))?;
+            if let Err(e) = w.key.verifying_key() {
+                return rule(format!("witness {}: {e}", w.name));
+            }
+            if let Some(p) = self.party(&w.key) {
+                return rule(format!(
+                    "witness {} has the key of party {}: a party cannot be its own witness",
+                    w.name, p.name
+                ));
+            }
+            for v in self.witnesses.iter().take(i) {
+                if v.name == w.name {
+                    return rule(format!("the witness name {:?} is listed twice", w.name));
+                }
+                if v.key == w.key {
+                    return rule(format!(
+                        "witnesses {} and {} have the same key",
+                        v.name, w.name
+                    ));
+                }
+            }
+        }
+        let n = self.witnesses.len();
+        if usize::try_from(self.witness_quorum).map_or(true, |q| q > n) {
+            return rule(format!(
+                "the witness quorum is {}, but the charter names only {n} witness(es)",
+                self.witness_quorum
+            ));
+        }
         Ok(())
     }
 }
@@ -264,6 +374,8 @@ mod tests {
             ],
             policy: Policy::default_scale(),
             created: Timestamp(1),
+            witnesses: vec![],
+            witness_quorum: 0,
         }
     }
 
@@ -343,6 +455,76 @@ mod tests {
         assert_eq!(with_windows(3600, 3600).check(), Ok(()));
         // The floors are checked on decode too: a charter someone else built is held to them.
         let bad = with_windows(0, 0).encode().unwrap();
+        assert!(matches!(Charter::decode(&bad), Err(CharterError::Rule(_))));
+    }
+
+    fn with_witnesses(names: &[&str], quorum: u32) -> Charter {
+        let mut c = charter();
+        c.witnesses = names
+            .iter()
+            .enumerate()
+            .map(|(i, n)| Witness {
+                name: (*n).into(),
+                key: SecretKey::from_seed("w", &[10 + u8::try_from(i).unwrap(); 32]).party(),
+                role: "neutral witness".into(),
+            })
+            .collect();
+        c.witness_quorum = quorum;
+        c
+    }
+
+    #[test]
+    fn witnesses_and_quorum() {
+        // Names as the public witness network uses them, and a quorum up to their number.
+        let c = with_witnesses(&["witness.example.com/w1", "w2", "oid/1.3.6.1.4.1"], 3);
+        assert_eq!(c.check(), Ok(()));
+        assert_eq!(Charter::decode(&c.encode().unwrap()).unwrap(), c);
+        assert_eq!(with_witnesses(&[], 0).check(), Ok(()));
+        // Witnesses are part of what the channel id commits to.
+        assert_ne!(c.id().unwrap(), charter().id().unwrap());
+
+        let msg = rule_broken(&with_witnesses(&["a", "b"], 3));
+        assert!(
+            msg.contains("quorum is 3") && msg.contains("only 2"),
+            "{msg}"
+        );
+        let msg = rule_broken(&with_witnesses(&[], 1));
+        assert!(msg.contains("quorum is 1"), "{msg}");
+        let msg = rule_broken(&with_witnesses(&["a", "a"], 1));
+        assert!(msg.contains("listed twice"), "{msg}");
+        let mut same_key = with_witnesses(&["a", "b"], 1);
+        same_key.witnesses[1].key = same_key.witnesses[0].key;
+        assert!(rule_broken(&same_key).contains("the same key"));
+        let mut party_key = with_witnesses(&["a"], 1);
+        party_key.witnesses[0].key = party_key.parties[1].key;
+        let msg = rule_broken(&party_key);
+        assert!(msg.contains("key of party beta"), "{msg}");
+        for bad in [
+            "",
+            "a b",
+            "a+b",
+            "é",
+            "a\nb",
+            "hotline/x",
+            "hotline-cosigner/0011223344556677",
+        ] {
+            let msg = rule_broken(&with_witnesses(&[bad], 0));
+            assert!(msg.contains("witness 0: witness name"), "{bad:?}: {msg}");
+        }
+        let long = "w".repeat(MAX_WITNESS_NAME + 1);
+        assert!(rule_broken(&with_witnesses(&[&long], 0)).contains("1 to 255 bytes"));
+        assert_eq!(
+            with_witnesses(&[&"w".repeat(MAX_WITNESS_NAME)], 1).check(),
+            Ok(())
+        );
+        // A key that is not a valid, non-weak point (the identity) is refused.
+        let mut weak = with_witnesses(&["a"], 1);
+        let mut ident = [0u8; 32];
+        ident[0] = 1;
+        weak.witnesses[0].key = PartyId(ident);
+        assert!(rule_broken(&weak).starts_with("witness a:"));
+        // Checked on decode too.
+        let bad = with_witnesses(&["a"], 2).encode().unwrap();
         assert!(matches!(Charter::decode(&bad), Err(CharterError::Rule(_))));
     }
 }

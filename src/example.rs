@@ -34,6 +34,8 @@ pub fn charter() -> Charter {
         parties: vec![party("alpha"), party("beta")],
         policy: Policy::default_scale(),
         created: Timestamp(T0),
+        witnesses: vec![],
+        witness_quorum: 0,
     }
 }
 

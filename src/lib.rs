@@ -54,6 +54,7 @@ pub mod proof;
 #[cfg(feature = "store")]
 pub mod store;
 pub mod text;
+pub mod tlog_witness;
 pub mod verify;
 pub mod witness;
 

@@ -271,6 +271,7 @@ pub fn verify_offline(proof: &OfflineProof, trusted: &[PublicKey]) -> Result<Pro
             .ok_or_else(|| ProofError::MissingCosignature(t.name.clone()))?;
         cosignatures.push(Cosignature {
             party: t.name.clone(),
+            cosigner: crate::witness::CosignerKind::Party,
             key: t.id,
             time: Timestamp(time),
         });

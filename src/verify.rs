@@ -23,7 +23,7 @@ mod notes;
 pub(crate) mod refs;
 mod views;
 pub use fork::{ForkError, ForkProof};
-pub use notes::{CheckpointSummary, Witnessed};
+pub use notes::{CheckpointSummary, QuorumWitnessed, Witnessed};
 pub use views::Coverage;
 
 /// How serious a finding is.
@@ -194,7 +194,8 @@ pub struct Endorsement {
     pub by: String,
     /// How many entries, from seq 0, its signatures cover.
     pub size: u64,
-    /// What signature: `view` (a view in one of its entries) or `cosignature` (of a checkpoint).
+    /// What signature: `view` (a view in one of its entries), `cosignature` (a party's, of a
+    /// checkpoint) or `witness` (a charter witness's cosignature of a checkpoint).
     pub via: &'static str,
 }
 
@@ -744,7 +745,11 @@ fn endorse(
     for cp in checkpoints.iter().filter(|c| c.party == s.party) {
         if cp.matches_entries {
             for cs in cp.cosignatures.iter().filter(|cs| cs.key != s.key) {
-                let slot = by.entry((cs.party.clone(), "cosignature")).or_insert(0);
+                let via = match cs.cosigner {
+                    crate::witness::CosignerKind::Party => "cosignature",
+                    crate::witness::CosignerKind::Witness => "witness",
+                };
+                let slot = by.entry((cs.party.clone(), via)).or_insert(0);
                 *slot = (*slot).max(cp.size);
             }
         } else if cp.size > s.size && claimed.is_none_or(|c| cp.size > c.0) {

@@ -9,11 +9,14 @@
 //!   its key alone, [`cosigner_name`]: `hotline-cosigner/<16 hex digits of the key>`. The
 //!   cosignature spec requires one key per cosigner name and the signed message does not carry
 //!   the name, so the name must not vary between channels.
+//! - A witness named in the charter ([`crate::charter::Witness`]) cosigns with
+//!   `cosignature/v1` under its own key name; its cosignatures are marked
+//!   [`CosignerKind::Witness`], the parties' [`CosignerKind::Party`].
 //! - A party cosigns a checkpoint only if it holds the feed up to the checkpoint's size and the
 //!   root of what it holds is the checkpoint's root. Its replica of a feed only grows, so every
 //!   checkpoint it cosigns is consistent with every one it cosigned before.
 
-use crate::charter::{Charter, Party};
+use crate::charter::{Charter, Party, Witness};
 use crate::checkpoint::{self, Checkpoint, Cosigner, Note, NoteError, Signer, Verifier};
 use crate::entry::Timestamp;
 use crate::keys::{PartyId, SecretKey};
@@ -118,11 +121,32 @@ pub fn cosigner_verifier(key: &PartyId) -> Result<Verifier, WitnessError> {
     Verifier::cosigner(&cosigner_name(key), *key).map_err(key_err)
 }
 
+/// The verifier of a charter witness's cosignatures: `cosignature/v1` under its name.
+///
+/// # Errors
+///
+/// If the name or key cannot form a verifier key.
+pub fn witness_verifier(w: &Witness) -> Result<Verifier, WitnessError> {
+    Verifier::cosigner(&w.name, w.key).map_err(key_err)
+}
+
+/// Who made a cosignature.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, serde::Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum CosignerKind {
+    /// A party of the channel, under [`cosigner_name`].
+    Party,
+    /// A witness named in the charter, under its own name.
+    Witness,
+}
+
 /// One verified cosignature.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
 pub struct Cosignature {
-    /// The cosigning party's name.
+    /// The cosigner's name: the party's name, or the witness's key name.
     pub party: String,
+    /// Whether a party or a charter witness made it.
+    pub cosigner: CosignerKind,
     /// Its key.
     pub key: PartyId,
     /// When it says it cosigned.
@@ -138,12 +162,13 @@ pub struct CheckedNote {
     pub key: PartyId,
     /// The checkpoint.
     pub checkpoint: Checkpoint,
-    /// Cosignatures by other parties that verified.
+    /// Cosignatures by other parties and by charter witnesses that verified.
     pub cosignatures: Vec<Cosignature>,
 }
 
 /// Parse and check a checkpoint note against the charter: its origin names a party's feed,
-/// that party's signature verifies, and every cosignature line from another party verifies.
+/// that party's signature verifies, and every cosignature line from another party or from a
+/// charter witness verifies. Lines by other keys are ignored, as C2SP asks.
 ///
 /// # Errors
 ///
@@ -167,20 +192,34 @@ pub fn check_note(charter: &Charter, note: &[u8]) -> Result<CheckedNote, Witness
         .iter()
         .filter(|p| p.key != owner.key)
         .collect();
-    let verifiers = others
+    let mut cosigners: Vec<(String, PartyId, CosignerKind)> = others
         .iter()
-        .map(|p| cosigner_verifier(&p.key))
+        .map(|p| (p.name.clone(), p.key, CosignerKind::Party))
+        .collect();
+    cosigners.extend(
+        charter
+            .witnesses
+            .iter()
+            .map(|w| (w.name.clone(), w.key, CosignerKind::Witness)),
+    );
+    let verifiers = cosigners
+        .iter()
+        .map(|(name, key, kind)| match kind {
+            CosignerKind::Party => cosigner_verifier(key),
+            CosignerKind::Witness => Verifier::cosigner(name, *key).map_err(key_err),
+        })
         .collect::<Result<Vec<_>, _>>()?;
     let (checkpoint, verified) =
         checkpoint::open_checkpoint(note, &log_verifier(charter, owner)?, &verifiers)?;
-    let cosignatures = others
+    let cosignatures = cosigners
         .iter()
         .zip(&verifiers)
-        .filter_map(|(p, v)| {
+        .filter_map(|((name, key, kind), v)| {
             let sig = verified.verified_by(v)?;
             Some(Cosignature {
-                party: p.name.clone(),
-                key: p.key,
+                party: name.clone(),
+                cosigner: *kind,
+                key: *key,
                 time: Timestamp(sig.timestamp()?),
             })
         })

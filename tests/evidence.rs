@@ -469,6 +469,8 @@ fn three_party_charter(third: &str) -> Charter {
         parties: vec![party("alpha"), party("beta"), party(third)],
         policy: Policy::default_scale(),
         created: Timestamp(T0),
+        witnesses: vec![],
+        witness_quorum: 0,
     }
 }
 

@@ -50,6 +50,8 @@ fn charter_with(mallory: PartyId) -> Charter {
         ],
         policy: Policy::default_scale(),
         created: Timestamp(1),
+        witnesses: vec![],
+        witness_quorum: 0,
     }
 }
 

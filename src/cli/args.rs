@@ -250,6 +250,10 @@ pub enum Command {
         #[arg(long, value_name = "PUB", required = true)]
         trust: Vec<PathBuf>,
     },
+    /// Obtain and give C2SP tlog-witness cosignatures: request one of a charter witness,
+    /// accept its answer as evidence, or act as a witness yourself.
+    #[command(subcommand, after_help = WITNESS_HELP)]
+    Witness(WitnessCommand),
     /// List the channel's parties with their C2SP verifier keys.
     #[command(after_help = "Example:\n  hotline parties --json")]
     Parties,
@@ -268,12 +272,92 @@ pub enum Command {
     },
 }
 
+const WITNESS_HELP: &str = "\
+A round trip with a charter witness (c2sp.org/tlog-witness add-checkpoint):
+  hotline checkpoint
+  hotline witness request --for witness.example.com/w1 --out add-checkpoint.req
+  # POST add-checkpoint.req to the witness's <prefix>/add-checkpoint, save the body as w1.resp
+  hotline witness accept w1.resp --for witness.example.com/w1
+  hotline verify --json        # the checkpoint now shows the witness's cosignature
+
+Acting as a witness (a party's separate key, or a neutral third party):
+  hotline witness cosign add-checkpoint.req --key w1.key --name witness.example.com/w1 \\
+    --state w1.state --log 'hotline/<channel id>/alpha+1a2b3c4d+AX…' > w1.resp";
+
+/// `hotline witness …`.
+#[derive(Debug, Subcommand)]
+pub enum WitnessCommand {
+    /// Write the body of a tlog-witness add-checkpoint request for your feed's latest
+    /// checkpoint, from the size the witness last cosigned (0 if none held).
+    #[command(
+        after_help = "Examples:\n  hotline witness request --for witness.example.com/w1 --out w1.req\n  hotline witness request --for w1 --old 12 --json"
+    )]
+    Request {
+        /// The charter witness to ask (its name).
+        #[arg(long = "for", value_name = "WITNESS")]
+        witness: String,
+        /// Where to write the body [default: standard output].
+        #[arg(long, value_name = "FILE")]
+        out: Option<PathBuf>,
+        /// The old size to send, e.g. the size a 409 Conflict answer gave [default: the
+        /// largest checkpoint of your feed held here with this witness's cosignature, or 0].
+        #[arg(long, value_name = "N")]
+        old: Option<u64>,
+        /// Overwrite an existing --out file.
+        #[arg(long)]
+        force: bool,
+    },
+    /// Check a witness's add-checkpoint response (cosignature lines) against the witness's
+    /// key in the charter and a checkpoint held here, and keep the cosigned checkpoint.
+    #[command(
+        after_help = "Examples:\n  hotline witness accept w1.resp --for witness.example.com/w1\n  hotline witness accept w1.resp --json"
+    )]
+    Accept {
+        /// The response body.
+        file: PathBuf,
+        /// Only this charter witness's lines [default: every charter witness's].
+        #[arg(long = "for", value_name = "WITNESS")]
+        witness: Option<String>,
+    },
+    /// Act as a C2SP witness on an add-checkpoint request: check the log's signature and the
+    /// consistency proof from the size recorded in --state, record the new size durably,
+    /// and print the cosignature line (the response body).
+    #[command(
+        after_help = "Examples:\n  hotline witness cosign w1.req --key w1.key --name witness.example.com/w1 --state w1.state \\\n    --log 'hotline/<channel id>/alpha+1a2b3c4d+AX…'\n  hotline --store beta.store witness cosign w1.req --key w1.key --state w1.state --logs-from-store --json\n\nRefusals follow the spec: 403 bad log signature, 404 unknown origin, 400 old size above the\ncheckpoint's, 409 old size not the recorded one (the recorded size is printed), 422 bad proof."
+    )]
+    Cosign {
+        /// The request body.
+        request: PathBuf,
+        /// The witness's secret key file.
+        #[arg(long)]
+        key: PathBuf,
+        /// The witness's key name, which its cosignature lines carry [default: the key file's
+        /// name].
+        #[arg(long)]
+        name: Option<String>,
+        /// The witness's state file: the latest size and root it cosigned for each origin.
+        /// Created if missing.
+        #[arg(long, value_name = "FILE")]
+        state: PathBuf,
+        /// A log's C2SP verifier key (ORIGIN+hexid+base64, type 0x01), as `hotline parties`
+        /// prints under "checkpoints"; repeatable.
+        #[arg(long = "log", value_name = "VKEY")]
+        logs: Vec<String>,
+        /// Also trust the log keys of every party of the store's charter.
+        #[arg(long)]
+        logs_from_store: bool,
+        /// Also write the response body to this file.
+        #[arg(long, value_name = "FILE")]
+        out: Option<PathBuf>,
+    },
+}
+
 /// `hotline channel …`.
 #[derive(Debug, Subcommand)]
 pub enum ChannelCommand {
     /// Create a channel: write its charter and sign it as the founder.
     #[command(
-        after_help = "Example:\n  hotline --store alpha.store channel create \"alpha-beta hotline\" --key alpha.key --party beta.pub"
+        after_help = "Examples:\n  hotline --store alpha.store channel create \"alpha-beta hotline\" --key alpha.key --party beta.pub\n  hotline --store alpha.store channel create \"alpha-beta hotline\" --key alpha.key --party beta.pub \\\n    --witness witness.example.com/w1=witness.example.com/w1+1f2e3d4c+BK3… --witness neutral=neutral.pub --witness-quorum 1"
     )]
     Create {
         /// The channel's name.
@@ -291,6 +375,14 @@ pub enum ChannelCommand {
         /// Your role in the channel.
         #[arg(long, default_value = "point-of-contact")]
         role: String,
+        /// A witness as NAME=KEY: KEY is its C2SP cosigner verifier key string
+        /// (NAME+hexid+base64, type 0x04) or a public key file; repeatable.
+        #[arg(long, value_name = "NAME=VKEY_OR_PUB_FILE")]
+        witness: Vec<String>,
+        /// How many distinct witnesses must cosign a checkpoint for it to count as third-party
+        /// evidence [default: 0, none required].
+        #[arg(long, value_name = "N", default_value_t = 0)]
+        witness_quorum: u32,
     },
 }
 

@@ -35,7 +35,17 @@ pub fn dispatch(cli: Cli) -> Result<Output, Failure> {
             party,
             severity,
             role,
-        }) => channel_create(&dir, &name, &key, &party, &severity, &role),
+            witness,
+            witness_quorum,
+        }) => channel_create(
+            &dir,
+            &name,
+            &key,
+            &party,
+            &severity,
+            &role,
+            (&witness, witness_quorum),
+        ),
         Command::Join { bundle, key, trust } => super::join::join(&dir, &bundle, &key, &trust),
         Command::Define {
             term,
@@ -217,6 +227,7 @@ pub fn dispatch(cli: Cli) -> Result<Output, Failure> {
         Command::VerifyProof { file, trust } => super::witness::verify_proof(&file, &trust),
         Command::Parties => super::witness::parties(&dir),
         Command::Quarantine => super::quarantine::list(&dir),
+        Command::Witness(w) => super::witness_protocol::dispatch(&dir, w),
     }
 }
 
@@ -674,8 +685,13 @@ fn channel_create(
     parties: &[PathBuf],
     severities: &[String],
     role: &str,
+    (witnesses, witness_quorum): (&[String], u32),
 ) -> Result<Output, Failure> {
     let key = load_key(key_path)?;
+    let witnesses = witnesses
+        .iter()
+        .map(|w| super::witness_protocol::parse_witness_arg(w))
+        .collect::<Result<Vec<_>, _>>()?;
     let mut list = vec![Party {
         name: key.name().to_owned(),
         key: key.party(),
@@ -705,6 +721,8 @@ fn channel_create(
         parties: list,
         policy,
         created: now(),
+        witnesses,
+        witness_quorum,
     };
     if let Err(e) = charter.check() {
         let f = Failure::new(e.to_string());

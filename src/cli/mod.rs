@@ -7,6 +7,7 @@ mod join;
 mod quarantine;
 mod render;
 mod witness;
+mod witness_protocol;
 
 #[cfg(test)]
 mod tests {

@@ -91,9 +91,33 @@ pub fn charter(c: &Charter, me: Option<&PartyId>) -> (String, Value) {
             "ack_within_text": ack, "respond_within_text": respond,
         }));
     }
+    let mut witnesses = Vec::new();
+    if c.witnesses.is_empty() {
+        let _ = writeln!(text, "witnesses: none");
+    } else {
+        let _ = writeln!(
+            text,
+            "witnesses ({}; a checkpoint needs {} of them for third-party evidence):",
+            c.witnesses.len(),
+            c.witness_quorum
+        );
+    }
+    for w in &c.witnesses {
+        let _ = writeln!(
+            text,
+            "  {}  key {}  role {}",
+            w.name,
+            w.key.fingerprint(),
+            w.role
+        );
+        witnesses.push(json!({
+            "name": w.name, "key": w.key, "fingerprint": w.key.fingerprint(), "role": w.role,
+        }));
+    }
     let json = json!({
         "name": c.name, "id": id, "created": time(c.created),
         "parties": parties, "severities": severities,
+        "witnesses": witnesses, "witness_quorum": c.witness_quorum,
     });
     (text, json)
 }
@@ -477,11 +501,22 @@ pub fn report(charter: &Charter, r: &Report) -> Output {
         let cos: Vec<String> = c
             .cosignatures
             .iter()
-            .map(|s| format!("{} at {}", s.party, time(s.time)))
+            .map(|s| {
+                let by = match s.cosigner {
+                    hotline::witness::CosignerKind::Party => "",
+                    hotline::witness::CosignerKind::Witness => "witness ",
+                };
+                format!("{by}{} at {}", s.party, time(s.time))
+            })
             .collect();
+        let quorum = match (charter.witness_quorum, c.quorum_time) {
+            (0, _) => String::new(),
+            (q, Some(t)) => format!("; witness quorum {q} met at {}", time(t)),
+            (q, None) => format!("; witness quorum {q} not met"),
+        };
         let _ = writeln!(
             text,
-            "  checkpoint {} size {} root {}, cosigned by {}",
+            "  checkpoint {} size {} root {}, cosigned by {}{quorum}",
             c.party,
             c.size,
             c.root.get(..16).unwrap_or_default(),

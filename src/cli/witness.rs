@@ -18,7 +18,7 @@ use super::commands::{
 use super::render::time;
 use super::{Failure, OK, Output, PROBLEM};
 
-fn witness_failure(e: witness::WitnessError) -> Failure {
+pub(super) fn witness_failure(e: witness::WitnessError) -> Failure {
     let hint = match &e {
         witness::WitnessError::NotHeld { .. } => {
             Some("import the party's latest bundle, then cosign again")
@@ -46,7 +46,10 @@ pub fn note_meta(charter: &Charter, note: &[u8]) -> Result<NoteMeta, String> {
 }
 
 /// Every note held for `party`'s feed that checks, with its bytes.
-fn checked_notes(store: &Store, party: &PartyId) -> Result<Vec<(CheckedNote, Vec<u8>)>, Failure> {
+pub(super) fn checked_notes(
+    store: &Store,
+    party: &PartyId,
+) -> Result<Vec<(CheckedNote, Vec<u8>)>, Failure> {
     let charter = store.charter();
     let Some(p) = charter.party(party) else {
         return Ok(Vec::new());

@@ -337,7 +337,8 @@ impl Store {
 
     /// A bundle of the charter, every entry whose seq is at least `since[author]` (0 for an
     /// author not named) and what those entries reference, in journal order, then every
-    /// signed note held, in journal order.
+    /// signed note held, in journal order, then the consistency proofs between the notes'
+    /// checkpoints ([`Store::consistency_records`]).
     ///
     /// What an entry references (an acknowledgement's `of`, a response's `to`, a notice's
     /// `refs`, a commitment's `cites`, a `supersedes`) is carried too when it lies below its
@@ -364,7 +365,7 @@ impl Store {
                         notes.push(n);
                     }
                 }
-                RecordKind::Charter | RecordKind::Batch => {}
+                RecordKind::Charter | RecordKind::Batch | RecordKind::Consistency => {}
             }
         }
         let keep = closure(&entries, since);
@@ -374,7 +375,13 @@ impl Store {
             .filter(|(_, k)| *k)
             .map(|((bytes, _), _)| bytes.as_slice())
             .collect();
-        Ok(bundle::write_with_notes(&self.charter, &chosen, &notes)?)
+        let proofs = self.consistency_records(&notes)?;
+        Ok(bundle::write_with_proofs(
+            &self.charter,
+            &chosen,
+            &notes,
+            &proofs,
+        )?)
     }
 
     /// Verify everything the store holds, from the journal, from scratch.

@@ -562,7 +562,7 @@ impl Index {
                     None => continue,
                 },
                 RecordKind::Batch => (key.to_vec(), None),
-                RecordKind::Charter => continue,
+                RecordKind::Charter | RecordKind::Consistency => continue,
             };
             out.push(IndexCopy {
                 record,

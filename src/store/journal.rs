@@ -282,6 +282,11 @@ fn decode_items(path: &Path, records: &[Record<'_>], base: u64) -> Result<Vec<It
         let bad = |detail: String| corrupt(path, offset, record, detail);
         items.push(match r.kind {
             RecordKind::Charter => return Err(bad("a second charter record".into())),
+            RecordKind::Consistency => {
+                return Err(bad(
+                    "a consistency-proof record, which only bundles hold".into()
+                ));
+            }
             RecordKind::Entry => {
                 let signed = SignedEntry::decode(r.payload)
                     .map_err(|e| bad(format!("not a signed entry: {e}")))?;

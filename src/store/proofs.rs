@@ -4,6 +4,7 @@
 use super::Store;
 use super::error::StoreError;
 use super::tree::source_err;
+use crate::bundle::{ConsistencyRecord, NoteRecord};
 use crate::entry::{EntryId, SignedEntry};
 use crate::keys::PartyId;
 use crate::merkle::{self, Hash, NodeId, ProofError};
@@ -164,6 +165,48 @@ impl Store {
                 source: p,
             })
         })
+    }
+
+    /// Consistency proofs between the checkpoints among `notes` (note records of this store's
+    /// journal): for each party's feed, the sizes of its checkpoints whose root is the root
+    /// of the entries held at that size, and a proof from each such size to the next larger
+    /// one. Checkpoints beyond the entries held, or contradicting them, get none.
+    ///
+    /// # Errors
+    ///
+    /// An index error.
+    pub fn consistency_records(
+        &self,
+        notes: &[NoteRecord],
+    ) -> Result<Vec<ConsistencyRecord>, StoreError> {
+        let mut out = Vec::new();
+        let channel = self.channel();
+        for p in &self.charter.parties {
+            let origin = crate::checkpoint::origin(&channel, &p.name);
+            let tree = self.tree_size(&p.key)?;
+            let mut sizes = Vec::new();
+            for n in notes.iter().filter(|n| n.origin == origin) {
+                if n.size > 0
+                    && n.size <= tree
+                    && !sizes.contains(&n.size)
+                    && self.root_at(&p.key, n.size)? == n.root
+                {
+                    sizes.push(n.size);
+                }
+            }
+            sizes.sort_unstable();
+            for pair in sizes.windows(2) {
+                if let [old, new] = *pair {
+                    out.push(ConsistencyRecord {
+                        origin: origin.clone(),
+                        old_size: old,
+                        new_size: new,
+                        proof: self.consistency_proof(&p.key, old, new)?,
+                    });
+                }
+            }
+        }
+        Ok(out)
     }
 
     /// Every perfect subtree hash the index keeps for `party`'s tree, by level then index:

@@ -87,7 +87,7 @@ fn ident_of(kind: RecordKind, payload: &[u8]) -> Option<Ident> {
         RecordKind::Note => NoteRecord::decode(payload)
             .ok()
             .map(|n| Ident::Note(note_key(&n.note))),
-        RecordKind::Charter | RecordKind::Batch => None,
+        RecordKind::Charter | RecordKind::Batch | RecordKind::Consistency => None,
     }
 }
 
@@ -268,7 +268,7 @@ fn copies(dir: &Path, w: &Walk, channel: &ChannelId) -> Result<Copies, String> {
                 .map(|n| note_key(&n.note))
                 .filter(|k| k.as_slice() == c.key.as_slice())
                 .map(Ident::Note),
-            RecordKind::Batch | RecordKind::Charter => None,
+            RecordKind::Batch | RecordKind::Charter | RecordKind::Consistency => None,
         };
         if c.kind == RecordKind::Batch || ident.is_some() {
             out.spans.insert(offset, size);

@@ -8,7 +8,7 @@ use super::{Finding, FindingKind, Verifier};
 use crate::entry::Timestamp;
 use crate::keys::PartyId;
 use crate::merkle::Hash;
-use crate::witness::{self, CheckedNote, Cosignature};
+use crate::witness::{self, CheckedNote, Cosignature, CosignerKind};
 
 /// The latest checkpoint of a feed that no finding contradicts.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
@@ -27,6 +27,14 @@ pub struct CheckpointSummary {
     /// root. Only such a checkpoint is evidence about particular entries: one beyond the
     /// entries held could commit to a history other than the one shown here.
     pub matches_entries: bool,
+    /// Whether at least the charter's `witness_quorum` distinct charter witnesses cosigned
+    /// this checkpoint (always when the quorum is 0).
+    pub quorum_met: bool,
+    /// When the quorum was met: the `witness_quorum`-th smallest of the witnesses' cosignature
+    /// times, each witness counted once at its earliest. `None` when the quorum is 0 or not
+    /// met.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub quorum_time: Option<Timestamp>,
 }
 
 /// The earliest cosigned evidence that an entry was in its author's feed.
@@ -40,9 +48,79 @@ pub struct Witnessed {
     pub size: u64,
 }
 
+/// The earliest evidence, by a quorum of charter witnesses, that an entry was in its author's
+/// feed: what [`CheckpointSummary::earliest_quorum`] returns.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct QuorumWitnessed {
+    /// The entry was in the feed no later than this: the time by which the quorum-th distinct
+    /// witness had cosigned a checkpoint that includes it.
+    pub time: Timestamp,
+    /// The charter's `witness_quorum`.
+    pub quorum: u32,
+    /// The cosignatures that make up the quorum, one per witness (its earliest), earliest
+    /// first; the last one's time is `time`.
+    pub witnesses: Vec<Witnessed>,
+}
+
+/// The `quorum`-th earliest of `cosignatures` by distinct witnesses, each at its earliest.
+fn quorum_of<'a>(
+    cosignatures: impl Iterator<Item = (&'a Cosignature, u64)>,
+    quorum: u32,
+) -> Option<QuorumWitnessed> {
+    let k = usize::try_from(quorum).ok().filter(|&k| k > 0)?;
+    let mut earliest: HashMap<PartyId, Witnessed> = HashMap::new();
+    for (c, size) in cosignatures.filter(|(c, _)| c.cosigner == CosignerKind::Witness) {
+        let w = Witnessed {
+            by: c.party.clone(),
+            time: c.time,
+            size,
+        };
+        match earliest.get(&c.key) {
+            Some(old) if (old.time, old.size) <= (w.time, w.size) => {}
+            _ => {
+                earliest.insert(c.key, w);
+            }
+        }
+    }
+    let mut all: Vec<Witnessed> = earliest.into_values().collect();
+    all.sort_by(|a, b| (a.time, &a.by).cmp(&(b.time, &b.by)));
+    all.truncate(k);
+    let time = all.get(k.checked_sub(1)?)?.time;
+    Some(QuorumWitnessed {
+        time,
+        quorum,
+        witnesses: all,
+    })
+}
+
 impl CheckpointSummary {
-    /// The earliest cosignature time of a checkpoint of `party`'s feed that includes `seq` and
-    /// was checked against the entries held, among `checkpoints`.
+    /// The earliest evidence by a quorum of charter witnesses that `party`'s entry at `seq`
+    /// was in its feed: among `checkpoints` (a [`super::Report`]'s) of `party`'s feed that
+    /// include `seq` (size > seq) and were checked against the entries held
+    /// (`matches_entries`), each charter witness's earliest cosignature of any of them, and
+    /// then the `quorum`-th earliest of those. Checkpoints that match the entries held are
+    /// consistent with one another, so cosignatures of different ones combine.
+    ///
+    /// `None` if fewer than `quorum` witnesses cosigned such a checkpoint, or if `quorum` (the
+    /// charter's `witness_quorum`) is 0: then no witness evidence is required, and
+    /// [`CheckpointSummary::earliest_witness`] gives the earliest cosignature of any kind.
+    pub fn earliest_quorum(
+        checkpoints: &[CheckpointSummary],
+        party: &str,
+        seq: u64,
+        quorum: u32,
+    ) -> Option<QuorumWitnessed> {
+        quorum_of(
+            checkpoints
+                .iter()
+                .filter(|c| c.party == party && c.size > seq && c.matches_entries)
+                .flat_map(|c| c.cosignatures.iter().map(move |s| (s, c.size))),
+            quorum,
+        )
+    }
+
+    /// The earliest cosignature time, by a party or a witness, of a checkpoint of `party`'s
+    /// feed that includes `seq` and was checked against the entries held, among `checkpoints`.
     pub fn earliest_witness(
         checkpoints: &[CheckpointSummary],
         party: &str,
@@ -211,9 +289,17 @@ pub(super) fn check<N: AsRef<[u8]>>(
                 root,
                 cosignatures: c.cosignatures.clone(),
                 matches_entries: matches.get(k).copied().unwrap_or(false),
+                quorum_met: false,
+                quorum_time: None,
             }),
         }
         at.entry(key).or_insert(out.len().saturating_sub(1));
+    }
+    let quorum = v.charter.witness_quorum;
+    for s in &mut out {
+        s.quorum_time =
+            quorum_of(s.cosignatures.iter().map(|c| (c, s.size)), quorum).map(|q| q.time);
+        s.quorum_met = quorum == 0 || s.quorum_time.is_some();
     }
     out.sort_by(|a, b| a.party.cmp(&b.party).then(b.size.cmp(&a.size)));
     out
