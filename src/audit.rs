@@ -23,7 +23,9 @@ use std::collections::HashMap;
 use crate::charter::Charter;
 use crate::entry::{AckState, Body, EntryId, Kind, Seq, SignedEntry, Stage, Timestamp};
 use crate::keys::PartyId;
-use crate::verify::{self, CheckpointSummary, Coverage, FindingKind, Options, Report, Witnessed};
+use crate::verify::{
+    self, CheckpointSummary, Coverage, FindingKind, Options, QuorumWitnessed, Report, Witnessed,
+};
 
 /// On whose word a verdict rests.
 #[non_exhaustive]
@@ -36,6 +38,9 @@ pub enum Basis {
     /// The sender's own signature: one of its entries whose views include the receiver's
     /// answer — the sender itself admits holding the answer by then.
     Sender,
+    /// A quorum of the charter's witnesses: they cosigned a checkpoint of the receiver's feed
+    /// that includes the answer, so it existed by then, whatever either party claims.
+    Witness,
     /// Claimed times that contradict each other: the answer claims a time before an entry
     /// inside its own views (a `time-before-view` finding); the verdict takes the later claim.
     ConflictingClaims,
@@ -110,6 +115,10 @@ pub struct Possession {
     pub seq: Option<u64>,
     /// When the receiver says it signed it.
     pub time: Timestamp,
+    /// When a quorum of the charter's witnesses had cosigned the receiver's feed including
+    /// this entry: it existed by then. The deadline runs from the earlier of the two.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub witnessed: Option<Timestamp>,
 }
 
 /// One acknowledgement as the audit lists it.
@@ -128,6 +137,10 @@ pub struct AckSeen {
     /// acknowledgement: the other side's own admission that it held it by then (its claim).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub held_by_sender: Option<Timestamp>,
+    /// When a quorum of the charter's witnesses had cosigned the acker's feed including this
+    /// acknowledgement: third-party evidence that it existed by then.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub witnessed: Option<Timestamp>,
     /// The reason given, if any.
     #[serde(skip_serializing_if = "String::is_empty")]
     pub reason: String,
@@ -179,6 +192,11 @@ pub struct NoticeStatus {
     /// signed evidence, by another signer, that the notice was in the feed by then.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub witnessed: Option<Witnessed>,
+    /// Third-party evidence: when a quorum of the charter's witnesses had cosigned checkpoints
+    /// of the sender's feed that include the notice (it existed by then; not that it was
+    /// delivered). Absent when the charter requires no witnesses or the quorum is not met.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub witness_quorum: Option<QuorumWitnessed>,
     /// Every other party.
     pub receivers: Vec<Receiver>,
 }
@@ -296,6 +314,7 @@ impl Ledger<'_> {
                 entry: Some(e.id),
                 seq: Some(e.seq().0),
                 time: e.time(),
+                witnessed: self.witnessed(e),
             });
         let name = self.label(&n.author());
         let cosigned = self
@@ -311,6 +330,7 @@ impl Ledger<'_> {
                 entry: None,
                 seq: None,
                 time,
+                witnessed: None,
             });
         match (entry, cosigned) {
             (Some(e), Some(c)) => Some(if c.time < e.time { c } else { e }),
@@ -335,6 +355,17 @@ impl Ledger<'_> {
         }
     }
 
+    /// When a quorum of the charter's witnesses had cosigned `e`'s feed including it.
+    fn witnessed(&self, e: &Seen) -> Option<Timestamp> {
+        CheckpointSummary::earliest_quorum(
+            self.checkpoints,
+            &self.label(&e.author()),
+            e.seq().0,
+            self.charter.witness_quorum,
+        )
+        .map(|q| q.time)
+    }
+
     /// The earliest entry by `author` whose views include `e`: `author`'s own admission.
     fn held_by(&self, author: &PartyId, e: &Seen) -> Option<Timestamp> {
         self.by(author)
@@ -349,6 +380,7 @@ impl Ledger<'_> {
             time: e.time(),
             effective: self.effective(e).0,
             held_by_sender: self.held_by(sender, e),
+            witnessed: self.witnessed(e),
             reason: reason.to_owned(),
         }
     }
@@ -369,24 +401,33 @@ impl Judge<'_> {
         raised: Option<String>,
         effective: Timestamp,
         by_sender: Option<Timestamp>,
+        witnessed: Option<Timestamp>,
     ) -> Verdict {
         let p = self.possession;
         let Some(due) = self.due else {
             return none_due(self.what);
         };
         let kind = answer.body.kind().name();
+        // A witness quorum that saw the answer by the due time settles it, whatever it claims.
+        let effective = match witnessed {
+            Some(w) if w <= due && effective > due => w,
+            _ => effective,
+        };
         if effective <= due {
-            let (basis, how) = match by_sender {
-                Some(t) if t <= due => (
-                    Basis::Sender,
+            let (basis, how) = match (witnessed, by_sender) {
+                (Some(w), _) if w <= due => (
+                    Basis::Witness,
                     format!(
-                        "the sender's own signed entry at {} holds the receiver's {kind}",
-                        t
+                        "a quorum of the charter's witnesses had cosigned the receiver's feed including its {kind} by {w}"
                     ),
+                ),
+                (_, Some(t)) if t <= due => (
+                    Basis::Sender,
+                    format!("the sender's own signed entry at {t} holds the receiver's {kind}"),
                 ),
                 _ => (
                     Basis::Receiver,
-                    format!("the receiver's signed {kind} at {}", effective),
+                    format!("the receiver's signed {kind} at {effective}"),
                 ),
             };
             return Verdict {
@@ -571,6 +612,12 @@ pub fn audit_with_notes<B: AsRef<[u8]>, N: AsRef<[u8]>>(
                 &led.label(&author),
                 s.seq().0,
             ),
+            witness_quorum: CheckpointSummary::earliest_quorum(
+                &checkpoints,
+                &led.label(&author),
+                s.seq().0,
+                charter.witness_quorum,
+            ),
             receivers,
         });
     }
@@ -716,8 +763,10 @@ fn judge(
         };
         return receiver(v("acknowledge-by"), v("respond-by"));
     };
-    // The clock starts at possession, never before the notice or the acceptance.
-    let from = p.time.max(s.time()).max(accepted.unwrap_or(p.time));
+    // The clock starts at possession (its claim, or the witnesses' time if earlier), never
+    // before the notice or the acceptance.
+    let held_at = p.witnessed.map_or(p.time, |w| w.min(p.time));
+    let from = held_at.max(s.time()).max(accepted.unwrap_or(held_at));
     let ack_due = due(n.ack_by, policy.map(|x| x.ack_within), from);
     let ack_judge = Judge {
         what: "acknowledgement",
@@ -726,7 +775,9 @@ fn judge(
         at: led.at,
     };
     let ack = match first(led, &ack_entries) {
-        Some(((t, raised), e)) => ack_judge.answered(e, raised, t, led.held_by(&author, e)),
+        Some(((t, raised), e)) => {
+            ack_judge.answered(e, raised, t, led.held_by(&author, e), led.witnessed(e))
+        }
         None => ack_judge.unanswered(),
     };
 
@@ -763,7 +814,7 @@ fn judge(
     };
     let respond = match (answer, still_paused) {
         (Some(((t, raised), e)), _) => {
-            respond_judge.answered(e, raised, t, led.held_by(&author, e))
+            respond_judge.answered(e, raised, t, led.held_by(&author, e), led.witnessed(e))
         }
         (None, Some(asked)) => Verdict {
             status: Status::Paused,

@@ -703,3 +703,78 @@ fn channel_create_checks_the_witnesses() {
     );
     assert_eq!(r.code, 0, "{}", r.stderr);
 }
+
+#[test]
+fn witness_cosignatures_accepted_are_evidence_the_audit_uses() {
+    let mut s = setup();
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_secs();
+    // alpha's notice, witnessed: third-party evidence that it existed.
+    let notice = s
+        .a(&[
+            "notify",
+            "--severity",
+            "high",
+            "--category",
+            "c",
+            "--summary",
+            "Down",
+            "--json",
+        ])
+        .json()["entry"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    s.a(&["checkpoint"]);
+    s.a(&["witness", "request", "--for", W1, "--out", "ra"]);
+    let Answer::Ok(resp) = s.witness.add_checkpoint(&s.read("ra"), now) else {
+        panic!("the witness refused alpha's checkpoint")
+    };
+    s.write("ra.resp", resp.as_bytes());
+    s.a(&["witness", "accept", "ra.resp"]);
+    let audit = s.a(&["audit", "--json"]).json();
+    let n = &audit["notices"][0];
+    assert_eq!(n["witness_quorum"]["time"], now, "{audit}");
+    assert_eq!(n["witness_quorum"]["witnesses"][0]["by"], W1);
+    assert!(
+        s.a(&["audit"])
+            .stdout
+            .contains("on the word of a quorum of 1 witness(es)"),
+        "the text names the third party"
+    );
+
+    // beta receives it, acknowledges, and has the witness cosign its own feed with the ack.
+    let dir = s.p().to_path_buf();
+    let b = |args: &[&str]| {
+        let mut v = vec!["--store", "b"];
+        v.extend_from_slice(args);
+        ok(&dir, &v)
+    };
+    s.a(&["export", "--out", "to-b.bundle"]);
+    b(&["import", "to-b.bundle"]);
+    b(&["ack", &notice]);
+    b(&["checkpoint"]);
+    let parties = b(&["parties", "--json"]).json();
+    let beta_vkey = parties["parties"][1]["checkpoint_verifier_key"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let beta_origin = beta_vkey.split('+').next().unwrap().to_owned();
+    s.witness.logs.insert(beta_origin, pub_key(s.p(), "beta"));
+    b(&["witness", "request", "--for", W1, "--out", "rb"]);
+    let Answer::Ok(resp) = s.witness.add_checkpoint(&s.read("rb"), now) else {
+        panic!("the witness refused beta's checkpoint")
+    };
+    s.write("rb.resp", resp.as_bytes());
+    b(&["witness", "accept", "rb.resp"]);
+    b(&["export", "--out", "to-a.bundle"]);
+    s.a(&["import", "to-a.bundle", "--no-receipt"]);
+    // The acknowledgement's verdict now rests on the witnesses, not on beta's claim.
+    let audit = s.a(&["audit", "--json"]).json();
+    let r = &audit["notices"][0]["receivers"][0];
+    assert_eq!(r["ack"]["status"], "met", "{r}");
+    assert_eq!(r["ack"]["basis"], "witness", "{r}");
+    assert_eq!(r["acks"][0]["witnessed"], now);
+}

@@ -581,6 +581,7 @@ fn basis(b: Basis) -> &'static str {
     match b {
         Basis::Receiver => "the receiver's signatures",
         Basis::Sender => "the sender's own signature",
+        Basis::Witness => "a quorum of the charter's witnesses",
         Basis::ConflictingClaims => "two parties' conflicting claimed times",
         Basis::Fork => "the sender's fork",
         Basis::NoEvidence => "no one: no evidence of delivery",
@@ -605,6 +606,16 @@ pub fn audit(charter: &Charter, a: &Audit) -> Output {
             n.summary,
             time(n.sent)
         );
+        if let Some(q) = &n.witness_quorum {
+            let by: Vec<&str> = q.witnesses.iter().map(|w| w.by.as_str()).collect();
+            let _ = writeln!(
+                text,
+                "  existed by {} on the word of a quorum of {} witness(es): {} (third-party evidence)",
+                time(q.time),
+                q.quorum,
+                by.join(", ")
+            );
+        }
         if let Some(w) = &n.witnessed {
             let _ = writeln!(
                 text,
