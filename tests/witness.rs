@@ -778,3 +778,68 @@ fn witness_cosignatures_accepted_are_evidence_the_audit_uses() {
     assert_eq!(r["ack"]["basis"], "witness", "{r}");
     assert_eq!(r["acks"][0]["witnessed"], now);
 }
+
+#[test]
+fn a_party_or_a_third_party_can_witness_a_bundle_from_its_own_entries() {
+    let s = setup();
+    let log = ok(s.p(), &["--store", "a", "parties", "--json"]).json()["parties"][0]
+        ["checkpoint_verifier_key"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let cosign = |bundle: &str| -> Run {
+        hotline(
+            s.p(),
+            &[
+                "--json", "witness", "cosign", "--bundle", bundle, "--key", "w2.key", "--state",
+                "w2.state", "--log", &log,
+            ],
+        )
+    };
+    s.a(&["define", "x", "--text", "a term"]);
+    s.a(&["checkpoint"]);
+    s.a(&["export", "--out", "b1"]);
+    let r = cosign("b1");
+    assert_eq!(r.code, 0, "{}{}", r.stdout, r.stderr);
+    let answers = r.json()["answers"].as_array().unwrap().clone();
+    assert_eq!(answers.len(), 1, "{answers:?}");
+    assert_eq!(answers[0]["size"], 2);
+    assert_eq!(state_size(&s, &s.origin), 2);
+    // The feed grows: the witness proves consistency from size 2 with the bundle's entries.
+    for t in ["y", "z", "w"] {
+        s.a(&["define", t, "--text", "a term"]);
+    }
+    s.a(&["checkpoint"]);
+    s.a(&["export", "--out", "b2"]);
+    let r = cosign("b2");
+    assert_eq!(r.code, 0, "{}{}", r.stdout, r.stderr);
+    assert_eq!(r.json()["answers"][0]["old_size"], 2);
+    assert_eq!(state_size(&s, &s.origin), 5);
+    // The answer is evidence the store accepts.
+    std::fs::write(
+        s.p().join("b2.resp"),
+        r.json()["answers"][0]["response"].as_str().unwrap(),
+    )
+    .unwrap();
+    s.a(&["witness", "accept", "b2.resp", "--for", "w2"]);
+    assert_eq!(checkpoint_of(&s.verify(), 5)["quorum_met"], true);
+    // Never back: the older bundle's checkpoint is below what the witness holds (C2SP: 400,
+    // the old size above the checkpoint's), and the state stays at 5.
+    let r = cosign("b1");
+    assert_eq!(r.code, 1, "{}{}", r.stdout, r.stderr);
+    assert_eq!(r.json()["status"], 400);
+    assert_eq!(state_size(&s, &s.origin), 5);
+    // A bundle without the feed's entries cannot be witnessed from its entries.
+    s.a(&["define", "v", "--text", "a term"]);
+    s.a(&["checkpoint"]);
+    s.a(&[
+        "export", "--out", "b3", "--since", "alpha=6", "--since", "beta=1",
+    ]);
+    let r = cosign("b3");
+    assert_eq!(r.code, 1, "{}{}", r.stdout, r.stderr);
+    assert!(
+        r.stderr.contains("needs its entries up to seq 5"),
+        "{}",
+        r.stderr
+    );
+}

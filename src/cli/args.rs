@@ -282,7 +282,11 @@ A round trip with a charter witness (c2sp.org/tlog-witness add-checkpoint):
 
 Acting as a witness (a party's separate key, or a neutral third party):
   hotline witness cosign add-checkpoint.req --key w1.key --name witness.example.com/w1 \\
-    --state w1.state --log 'hotline/<channel id>/alpha+1a2b3c4d+AX…' > w1.resp";
+    --state w1.state --log 'hotline/<channel id>/alpha+1a2b3c4d+AX…' > w1.resp
+  # or on a bundle: the latest checkpoint of each known log, its consistency with the size
+  # last cosigned proved from the bundle's own entries of that feed
+  hotline witness cosign --bundle exchange.bundle --key w1.key --name witness.example.com/w1 \\
+    --state w1.state --logs-from-store --json";
 
 /// `hotline witness …`.
 #[derive(Debug, Subcommand)]
@@ -323,11 +327,17 @@ pub enum WitnessCommand {
     /// consistency proof from the size recorded in --state, record the new size durably,
     /// and print the cosignature line (the response body).
     #[command(
-        after_help = "Examples:\n  hotline witness cosign w1.req --key w1.key --name witness.example.com/w1 --state w1.state \\\n    --log 'hotline/<channel id>/alpha+1a2b3c4d+AX…'\n  hotline --store beta.store witness cosign w1.req --key w1.key --state w1.state --logs-from-store --json\n\nRefusals follow the spec: 403 bad log signature, 404 unknown origin, 400 old size above the\ncheckpoint's, 409 old size not the recorded one (the recorded size is printed), 422 bad proof."
+        after_help = "Examples:\n  hotline witness cosign w1.req --key w1.key --name witness.example.com/w1 --state w1.state \\\n    --log 'hotline/<channel id>/alpha+1a2b3c4d+AX…'\n  hotline --store beta.store witness cosign w1.req --key w1.key --state w1.state --logs-from-store --json\n  hotline --store beta.store witness cosign --bundle b.bundle --key w1.key \\\n    --state w1.state --logs-from-store\n\nRefusals follow the spec: 403 bad log signature, 404 unknown origin, 400 old size above the\ncheckpoint's, 409 old size not the recorded one (the recorded size is printed), 422 bad proof."
     )]
     Cosign {
-        /// The request body.
-        request: PathBuf,
+        /// The request body (or use --bundle).
+        #[arg(required_unless_present = "bundle", conflicts_with = "bundle")]
+        request: Option<PathBuf>,
+        /// Act as a witness on a bundle instead: for each feed of a known log, the bundle's
+        /// latest checkpoint, its consistency with the size this witness last cosigned proved
+        /// from the bundle's own entries of that feed.
+        #[arg(long, value_name = "FILE")]
+        bundle: Option<PathBuf>,
         /// The witness's secret key file.
         #[arg(long)]
         key: PathBuf,

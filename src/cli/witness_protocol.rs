@@ -33,6 +33,7 @@ pub fn dispatch(dir: &Path, cmd: WitnessCommand) -> Result<Output, Failure> {
         WitnessCommand::Accept { file, witness } => accept(dir, &file, witness.as_deref()),
         WitnessCommand::Cosign {
             request,
+            bundle,
             key,
             name,
             state,
@@ -40,7 +41,8 @@ pub fn dispatch(dir: &Path, cmd: WitnessCommand) -> Result<Output, Failure> {
             logs_from_store,
             out,
         } => cosign(
-            &request,
+            request.as_deref(),
+            bundle.as_deref(),
             &key,
             name.as_deref(),
             &state,
@@ -398,8 +400,93 @@ fn refusal(r: Refusal) -> Failure {
     f
 }
 
+/// The add-checkpoint requests a witness at `state` would need for `bundle`: for each origin
+/// of a known log with a checkpoint note in the bundle, the latest one, from the size the
+/// witness recorded, with a consistency proof computed from the bundle's entries of that feed
+/// (which must hold the feed, without a fork, up to the checkpoint's size).
+fn requests_from_bundle(
+    path: &Path,
+    known: &[Verifier],
+    state: &State,
+    state_path: &Path,
+) -> Result<Vec<AddCheckpoint>, Failure> {
+    let b = hotline::bundle::read(&read_file(path)?).map_err(|e| {
+        Failure::problem(format!("{}: {e}", path.display()))
+            .hint("the bundle is damaged or not a hotline bundle")
+    })?;
+    let mut latest: BTreeMap<String, &hotline::bundle::NoteRecord> = BTreeMap::new();
+    for n in &b.notes {
+        let r = &n.record;
+        if known.iter().any(|v| v.name() == r.origin)
+            && latest.get(&r.origin).is_none_or(|l| l.size < r.size)
+        {
+            latest.insert(r.origin.clone(), r);
+        }
+    }
+    if latest.is_empty() {
+        return Err(Failure::problem(format!(
+            "{}: no checkpoint of a log this witness knows",
+            path.display()
+        ))
+        .hint("pass --log with the feed owner's checkpoint key, or --logs-from-store"));
+    }
+    let mut out = Vec::new();
+    for (origin, r) in latest {
+        let party = b
+            .charter
+            .parties
+            .iter()
+            .find(|p| witness::origin(&b.charter, p).ok().as_deref() == Some(origin.as_str()))
+            .ok_or_else(|| {
+                Failure::problem(format!(
+                    "the checkpoint origin {origin:?} is no feed of the bundle's channel"
+                ))
+            })?;
+        let mut by_seq: BTreeMap<u64, Vec<&Vec<u8>>> = BTreeMap::new();
+        for bytes in &b.entries {
+            if let Ok(e) = hotline::SignedEntry::decode(bytes)
+                && e.header().author == party.key
+            {
+                by_seq.entry(e.header().seq.0).or_default().push(bytes);
+            }
+        }
+        let mut leaves = Vec::new();
+        for seq in 0..r.size {
+            match by_seq.get(&seq).map(Vec::as_slice) {
+                Some([one]) => leaves.push(hotline::merkle::leaf_hash(one)),
+                _ => {
+                    return Err(Failure::problem(format!(
+                        "{}: {}'s checkpoint at size {} needs its entries up to seq {}, but the bundle holds {} at seq {seq}",
+                        path.display(),
+                        party.name,
+                        r.size,
+                        r.size - 1,
+                        by_seq.get(&seq).map_or(0, Vec::len)
+                    ))
+                    .hint("a witness on a bundle proves consistency from the feed's own entries: export the whole feed"));
+                }
+            }
+        }
+        let old = recorded(state, &origin, state_path)?.map_or(0, |x| x.size);
+        let proof = if old == 0 || old >= r.size {
+            Vec::new()
+        } else {
+            hotline::merkle::consistency_proof(&leaves, old)
+                .map_err(|e| Failure::problem(format!("{origin}: {e}")))?
+        };
+        out.push(AddCheckpoint {
+            old_size: old,
+            proof,
+            checkpoint: r.note.clone(),
+        });
+    }
+    Ok(out)
+}
+
+#[allow(clippy::too_many_arguments)]
 fn cosign(
-    request: &Path,
+    request: Option<&Path>,
+    bundle: Option<&Path>,
     key: &Path,
     name: Option<&str>,
     state_path: &Path,
@@ -435,13 +522,44 @@ fn cosign(
                 .hint("pass --log VKEY for each log, or --logs-from-store"),
         );
     }
+    if let Some(path) = bundle {
+        let _lock = StateLock::take(state_path)?;
+        let state = read_state(state_path, &cosigner.verifier())?;
+        let requests = requests_from_bundle(path, &known, &state, state_path)?;
+        drop(_lock);
+        let mut text = String::new();
+        let mut answers = Vec::new();
+        for req in requests {
+            let o = cosign_one(&req, &known, &cosigner, state_path, out)?;
+            text.push_str(&o.text);
+            answers.push(o.json);
+        }
+        return Ok(Output {
+            text,
+            json: json!({ "ok": true, "answers": answers }),
+            code: super::OK,
+        });
+    }
+    let Some(request) = request else {
+        return Err(Failure::new("give a request body or --bundle"));
+    };
     let req = AddCheckpoint::parse(&read_file(request)?).map_err(|e| {
         Failure::problem(format!("400 Bad Request: {}: {e}", request.display()))
             .with_json("status", json!(400))
     })?;
+    cosign_one(&req, &known, &cosigner, state_path, out)
+}
+
+/// Apply the witness rules to one request, record the new size durably, then answer.
+fn cosign_one(
+    req: &AddCheckpoint,
+    known: &[Verifier],
+    cosigner: &Cosigner,
+    state_path: &Path,
+    out: Option<&Path>,
+) -> Result<Output, Failure> {
     let origin = req.origin().map_err(|e| {
-        Failure::problem(format!("400 Bad Request: {}: {e}", request.display()))
-            .with_json("status", json!(400))
+        Failure::problem(format!("400 Bad Request: {e}")).with_json("status", json!(400))
     })?;
     let Some(log) = known.iter().find(|v| v.name() == origin) else {
         return Err(Failure::problem(format!(
@@ -453,7 +571,7 @@ fn cosign(
     let mut state = read_state(state_path, &cosigner.verifier())?;
     let before = recorded(&state, &origin, state_path)?;
     let done =
-        tlog_witness::add_checkpoint(&req, log, before, &cosigner, now().0).map_err(refusal)?;
+        tlog_witness::add_checkpoint(req, log, before, cosigner, now().0).map_err(refusal)?;
     // Never back: add_checkpoint only cosigns from the recorded size upwards; say so here too.
     if before.is_some_and(|b| b.size > done.record.size) {
         return Err(Failure::problem("refusing to record a smaller size"));
