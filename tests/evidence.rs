@@ -302,6 +302,16 @@ fn no_deadline_runs_before_the_receiver_accepts_the_charter() {
     assert_eq!(beta.ack.status, Status::NotBound, "{:?}", beta.ack);
     assert_eq!(beta.respond.status, Status::NotBound);
     assert!(r.ok);
+    // The same through the binary.
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("alpha-only.bundle");
+    std::fs::write(&path, bundle::write(&charter, &only_alpha).unwrap()).unwrap();
+    let json = cli_audit(&path, T0 + 500 * H);
+    assert_eq!(
+        json["notices"][0]["receivers"][0]["ack"]["status"],
+        "not-bound"
+    );
+    assert_eq!(json["ok"], true);
 
     // Beta accepts later, having been shown only the charter: the notice never reached it.
     let seen_charter = vec![View {
@@ -584,6 +594,19 @@ fn after_a_senders_fork_the_receiver_can_still_ack_and_the_deadline_is_void() {
         .collect();
     assert_eq!(voided, vec![Status::Void, Status::Void]);
     assert_eq!(a.void, 4);
+    // The same through the binary, on the store's export.
+    let path = tmp.path().join("forked.bundle");
+    std::fs::write(&path, store.export(&Default::default()).unwrap()).unwrap();
+    let json = cli_audit(&path, T + 100 * H);
+    let statuses: Vec<&serde_json::Value> = json["notices"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|n| n["seq"].as_u64().unwrap() >= 7)
+        .map(|n| &n["receivers"][0]["ack"]["status"])
+        .collect();
+    assert_eq!(statuses, ["void", "void"]);
+    assert_eq!(json["void"], 4);
     let _ = n7;
 }
 
