@@ -301,6 +301,19 @@ impl Ledger<'_> {
             .filter(move |e| e.time() <= at)
     }
 
+    /// All of `p`'s entries, in feed order, whatever time they claim.
+    fn all(&self, p: &PartyId) -> impl Iterator<Item = &Seen> {
+        self.feeds.get(p).into_iter().flatten().copied()
+    }
+
+    /// When `r` first signed for `e` (its earliest entry whose views include it, judged as
+    /// answers are), if it has by the audit time.
+    fn possession_of(&self, r: &PartyId, e: &Seen) -> Option<Timestamp> {
+        self.by(r)
+            .find(|x| self.coverage.covers(&x.id, &e.author(), e.seq(), &e.id))
+            .map(|x| self.effective(x).0)
+    }
+
     /// The receiver's earliest signed evidence of holding `n`.
     fn possession(&self, r: &PartyId, n: &Seen) -> Option<Possession> {
         let entry = self
@@ -313,7 +326,10 @@ impl Ledger<'_> {
                 via: e.body.kind().name().to_owned(),
                 entry: Some(e.id),
                 seq: Some(e.seq().0),
-                time: e.time(),
+                // Judged like an answer: raised to the latest time claimed inside its views.
+                // That only ever gives the receiver more time, so a post-dated entry of anyone's
+                // inside it cannot make the receiver late.
+                time: self.effective(e).0,
                 witnessed: self.witnessed(e),
             });
         let name = self.label(&n.author());
@@ -408,9 +424,15 @@ impl Judge<'_> {
             return none_due(self.what);
         };
         let kind = answer.body.kind().name();
-        // A witness quorum that saw the answer by the due time settles it, whatever it claims.
-        let effective = match witnessed {
-            Some(w) if w <= due && effective > due => w,
+        // A witness quorum, or the sender's own entry, that holds the answer by the due time
+        // settles it, whatever the answer claims: it existed by then.
+        let settled = [witnessed, by_sender]
+            .into_iter()
+            .flatten()
+            .filter(|t| *t <= due)
+            .min();
+        let effective = match settled {
+            Some(t) if effective > due => t,
             _ => effective,
         };
         if effective <= due {
@@ -441,16 +463,25 @@ impl Judge<'_> {
                 ),
             };
         }
-        let (basis, why) = match raised {
-            Some(r) => (
-                Basis::ConflictingClaims,
-                format!("{r}, after the due time; one of the two mis-stated its time"),
-            ),
-            None => (
-                Basis::Receiver,
-                format!("its signed {kind} at {} is after the due time", effective),
-            ),
-        };
+        if let Some(r) = raised.filter(|_| answer.time() <= due) {
+            // The answer claims a time in time; only another author's claim inside its views
+            // puts it later. Either could be the one that lied: no verdict either way.
+            return Verdict {
+                status: Status::Undetermined,
+                due: Some(due),
+                at: Some(effective),
+                basis: Basis::ConflictingClaims,
+                reason: format!(
+                    "undetermined: the receiver's signed {kind} claims {}, in time, but {r}, after the due time {due}; one of the two authors mis-stated its time (time-before-view), and nothing else decides which",
+                    answer.time()
+                ),
+            };
+        }
+        let why = format!(
+            "its signed {kind} claims {}, after the due time",
+            answer.time()
+        );
+        let basis = Basis::Receiver;
         Verdict {
             status: Status::Missed,
             due: Some(due),
@@ -687,11 +718,15 @@ fn judge(
     policy: Option<&crate::charter::Severity>,
 ) -> Receiver {
     let author = s.author();
+    // The acceptance comes before every later entry of its feed, whatever it claims: it counts
+    // from the earliest time claimed by it or by any of them, if that is by the audit time.
     let accepted = led
-        .by(&r)
+        .all(&r)
         .find(|e| e.seq() == Seq(0) && e.body.kind() == Kind::Acceptance)
-        .map(Seen::time);
-    let possession = led.possession(&r, s);
+        .and_then(|_| led.all(&r).map(Seen::time).min())
+        .filter(|t| *t <= led.at);
+    let forked = led.forks.get(&author).is_some_and(|k| *k <= s.seq().0);
+    let possession = if forked { None } else { led.possession(&r, s) };
     let mut acks = Vec::new();
     let mut ack_entries = Vec::new();
     let mut responses = Vec::new();
@@ -781,31 +816,41 @@ fn judge(
         None => ack_judge.unanswered(),
     };
 
-    // Respond-by: each request for information stops the clock until the sender answers it
-    // (a response to the request, or a later notice of the same incident).
-    let mut paused_for = 0u64;
-    let mut still_paused = None;
+    // Respond-by: a request for information made while the clock runs stops it until the
+    // receiver holds the sender's answer to it (a response to the request, or a later notice
+    // of the same incident referring to this one), whatever either claims about its time.
+    // Overlapping pauses count once.
+    let base_due = due(n.respond_by, policy.map(|x| x.respond_within), from);
     let answer = first(led, &answers);
-    for ask in &asks {
-        let (asked, _) = led.effective(ask);
-        if answer.as_ref().is_some_and(|((t, _), _)| *t <= asked) {
-            continue;
+    let mut timed_asks: Vec<(Timestamp, &Seen)> =
+        asks.iter().map(|a| (led.effective(a).0, *a)).collect();
+    timed_asks.sort_by_key(|(t, _)| *t);
+    let mut paused_for = 0u64;
+    let mut paused_until: Option<Timestamp> = None;
+    let mut still_paused = None;
+    for (asked, ask) in timed_asks {
+        let running = base_due.map(|d| d.plus(paused_for));
+        if answer.as_ref().is_some_and(|((t, _), _)| *t <= asked)
+            || running.is_some_and(|d| asked > d)
+        {
+            continue; // after the answer, or after the clock ran out: it pauses nothing
         }
-        let resumed = led
-            .by(&author)
-            .filter(|e| e.time() >= asked)
-            .find(|e| match &e.body {
-                Body::Response(x) => x.to == ask.id,
-                Body::Notice(m) => m.incident == n.incident && m.refs.contains(&s.id),
-                _ => false,
-            });
-        match resumed {
-            Some(e) => paused_for = paused_for.saturating_add(e.time().0.saturating_sub(asked.0)),
-            None => still_paused = Some(asked),
-        }
+        let reply = led.all(&author).find(|e| match &e.body {
+            Body::Response(x) => x.to == ask.id,
+            Body::Notice(m) => m.incident == n.incident && m.refs.contains(&s.id),
+            _ => false,
+        });
+        let resumed = reply.and_then(|e| led.possession_of(&r, e).map(|t| t.max(asked)));
+        let Some(resumed) = resumed else {
+            still_paused = Some((asked, reply.map(|e| e.id)));
+            break;
+        };
+        // Count only the part of [asked, resumed] not already counted.
+        let start = paused_until.map_or(asked, |u| u.max(asked));
+        paused_for = paused_for.saturating_add(resumed.0.saturating_sub(start.0));
+        paused_until = Some(paused_until.map_or(resumed, |u| u.max(resumed)));
     }
-    let respond_due =
-        due(n.respond_by, policy.map(|x| x.respond_within), from).map(|d| d.plus(paused_for));
+    let respond_due = base_due.map(|d| d.plus(paused_for));
     let respond_judge = Judge {
         what: "substantive answer",
         due: respond_due,
@@ -816,16 +861,23 @@ fn judge(
         (Some(((t, raised), e)), _) => {
             respond_judge.answered(e, raised, t, led.held_by(&author, e), led.witnessed(e))
         }
-        (None, Some(asked)) => Verdict {
+        (None, Some((asked, reply))) => Verdict {
             status: Status::Paused,
             due: respond_due,
             at: None,
             basis: Basis::Receiver,
-            reason: format!(
-                "paused: {} asked for information (needs-info) at {}; the sender has not answered it, so the respond-by clock is stopped",
-                led.label(&r),
-                asked
-            ),
+            reason: match reply {
+                None => format!(
+                    "paused: {} asked for information (needs-info) at {asked}; the sender has not answered it, so the respond-by clock is stopped",
+                    led.label(&r),
+                ),
+                Some(id) => format!(
+                    "paused: {} asked for information (needs-info) at {asked}; the sender answered ({}), but nothing {} signed shows it received the answer, so the respond-by clock is stopped",
+                    led.label(&r),
+                    id.short(),
+                    led.label(&r),
+                ),
+            },
         },
         (None, None) => respond_judge.unanswered(),
     };

@@ -46,7 +46,8 @@ impl PartyId {
     /// # Errors
     ///
     /// [`KeyError::NonCanonicalPublicKey`] if y ≥ 2^255 − 19, [`KeyError::InvalidPublicKey`]
-    /// if the bytes are not a point, [`KeyError::WeakPublicKey`] if the point has small order.
+    /// if the bytes are not a point, [`KeyError::WeakPublicKey`] if the point has small order,
+    /// [`KeyError::MixedOrderPublicKey`] if it has a small-order component.
     pub fn verifying_key(&self) -> Result<VerifyingKey, KeyError> {
         if !is_canonical_encoding(&self.0) {
             return Err(KeyError::NonCanonicalPublicKey);
@@ -54,6 +55,13 @@ impl PartyId {
         let key = VerifyingKey::from_bytes(&self.0).map_err(|_| KeyError::InvalidPublicKey)?;
         if key.is_weak() {
             return Err(KeyError::WeakPublicKey);
+        }
+        // A point with a small-order component verifies honest signatures only some of the
+        // time under the cofactorless equation, and differently under the cofactored one: two
+        // verifiers would disagree about its signatures. Keys made by key generation never
+        // have one.
+        if !key.to_edwards().is_torsion_free() {
+            return Err(KeyError::MixedOrderPublicKey);
         }
         Ok(key)
     }
@@ -136,6 +144,13 @@ pub enum KeyError {
     /// under it for many messages.
     #[error("not a valid Ed25519 public key: it is a weak point of small order")]
     WeakPublicKey,
+    /// The point is a prime-order point plus a small-order one (not in the prime-order
+    /// subgroup): verifiers that differ only in the verification equation would disagree
+    /// about signatures under it.
+    #[error(
+        "not a valid Ed25519 public key: it has a small-order component (not in the prime-order subgroup)"
+    )]
+    MixedOrderPublicKey,
     /// The signature does not verify (strictly) under the key.
     #[error("the signature does not verify under the author's key")]
     BadSignature,

@@ -100,6 +100,9 @@ pub enum NameError {
         /// The code point.
         code_point: char,
     },
+    /// Not ASCII, but its UTS #39 skeleton is: a look-alike of an ASCII name.
+    #[error("{0}")]
+    LooksLikeAscii(LooksLikeAscii),
     /// Scripts mixed beyond UTS #39's moderately restrictive level.
     #[error(
         "mixes scripts: {} at position {at} is {script}, after text in {before}; a name is in one script, or Latin with Han, Japanese or Korean, or Latin with one other script but Cyrillic or Greek",
@@ -115,6 +118,22 @@ pub enum NameError {
         /// The scripts of the text before it.
         before: String,
     },
+}
+
+/// A name that is not ASCII but looks exactly like an ASCII name.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error(
+    "looks exactly like an ASCII name but is not one: {} at position {at} is a look-alike (its UTS #39 skeleton is the ASCII {skeleton:?})",
+    u_plus(*.code_point)
+)]
+pub struct LooksLikeAscii {
+    /// Its UTS #39 skeleton, all ASCII (a form for comparison, not for display: `0` and `O`
+    /// share one).
+    pub skeleton: String,
+    /// Position of the first non-ASCII code point, in code points from 0.
+    pub at: usize,
+    /// That code point.
+    pub code_point: char,
 }
 
 fn u_plus(c: char) -> String {
@@ -148,7 +167,33 @@ pub fn check_name(s: &str) -> Result<(), NameError> {
             return Err(NameError::Control { at, code_point });
         }
     }
-    check_scripts(s)
+    check_scripts(s)?;
+    looks_like_ascii(s)
+}
+
+/// A name that is not ASCII must not look exactly like one that is: its UTS #39 skeleton (the
+/// string of prototypes its characters are confusable with) must not be all ASCII. This
+/// refuses a Cyrillic `АВС`, a fullwidth `ＡLPHA`, a mathematical bold `𝐀LPHA`, a no-break
+/// space or a U+2010 hyphen where people read a space or `-`, and keeps every name whose
+/// letters are not all look-alikes of ASCII ones (`Café`, `東京`).
+fn looks_like_ascii(s: &str) -> Result<(), NameError> {
+    if s.is_ascii() {
+        return Ok(());
+    }
+    let skeleton: String = unicode_security::confusable_detection::skeleton(s).collect();
+    if !skeleton.is_ascii() {
+        return Ok(());
+    }
+    let (at, code_point) = s
+        .chars()
+        .enumerate()
+        .find(|(_, c)| !c.is_ascii())
+        .unwrap_or((0, ' '));
+    Err(NameError::LooksLikeAscii(LooksLikeAscii {
+        skeleton,
+        at,
+        code_point,
+    }))
 }
 
 /// Whether `c` has the `Default_Ignorable_Code_Point` property.
@@ -245,6 +290,30 @@ mod tests {
             "حادثة كبرى ACME-1",
             "e\u{0301}".nfc().collect::<String>().as_str(),
         ] {
+            assert_eq!(check_name(ok), Ok(()), "{ok:?}");
+        }
+    }
+
+    #[test]
+    fn look_alikes_of_ascii_names_are_refused() {
+        for (bad, at) in [
+            ("\u{410}\u{412}\u{421}-2026", 0), // Cyrillic А В С
+            ("\u{FF21}LPHA-2026-0001", 0),     // fullwidth Ａ
+            ("\u{1D400}LPHA", 0),              // mathematical bold 𝐀
+            ("major\u{A0}incident", 5),        // no-break space
+            ("ALPHA\u{2010}2026", 5),          // U+2010 HYPHEN
+        ] {
+            match check_name(bad) {
+                Err(NameError::LooksLikeAscii(l)) => {
+                    assert!(l.skeleton.is_ascii(), "{bad:?}");
+                    assert_eq!(l.at, at, "{bad:?}");
+                    assert!(!l.code_point.is_ascii());
+                }
+                other => panic!("{bad:?}: {other:?}"),
+            }
+        }
+        // Letters that are not look-alikes of ASCII ones keep a name legitimate.
+        for ok in ["Café", "naïve", "Straße", "東京 2026"] {
             assert_eq!(check_name(ok), Ok(()), "{ok:?}");
         }
     }

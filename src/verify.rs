@@ -510,7 +510,7 @@ pub fn verify_with_coverage<B: AsRef<[u8]>, N: AsRef<[u8]>>(
     }
     for party in &charter.parties {
         if let Some(feed) = feeds.get(&party.key) {
-            views::Views::check_growth(&mut v, feed);
+            cross.check_growth(&mut v, feed);
         }
     }
 

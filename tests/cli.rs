@@ -1642,14 +1642,15 @@ fn a_pub_file_with_a_non_canonical_key_is_refused() {
             "not canonical",
         );
     }
-    // The canonical encoding of the y = p + 3 point is a key like any other.
+    // The canonical encoding of the y = p + 3 point is canonical, but the point is not in the
+    // prime-order subgroup: refused too, saying why.
     let three = format!("03{}", "00".repeat(31));
     std::fs::write(
         c.path().join("three.pub"),
         format!("hotline public key v1\nname: three\nkey: {three}\n"),
     )
     .unwrap();
-    ok(
+    fails(
         c.path(),
         &[
             "--store",
@@ -1662,6 +1663,8 @@ fn a_pub_file_with_a_non_canonical_key_is_refused() {
             "--party",
             "three.pub",
         ],
+        2,
+        "small-order component",
     );
 }
 

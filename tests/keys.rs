@@ -76,11 +76,16 @@ fn a_charter_listing_a_non_canonical_key_is_refused() {
 
 #[test]
 fn one_point_cannot_be_two_parties() {
-    // y = 3 and y = p + 3 are the same point; only the canonical one is a key.
+    // y = 3 and y = p + 3 are the same point. The non-canonical encoding is refused as such;
+    // the canonical one is refused because the point is not in the prime-order subgroup (as
+    // is every point with y < 19, the only ones with a second encoding).
     let mut three = [0u8; 32];
     three[0] = 3;
     let canonical = PartyId(three);
-    assert!(canonical.verifying_key().is_ok());
+    assert_eq!(
+        canonical.verifying_key().err(),
+        Some(KeyError::MixedOrderPublicKey)
+    );
     let alias = key(NON_CANONICAL[3].0);
     assert_ne!(canonical, alias);
     assert_eq!(

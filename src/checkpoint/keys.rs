@@ -525,9 +525,19 @@ mod tests {
                 assert!(err.to_string().contains("not canonical"), "{err}");
             }
         }
-        // The canonical encoding of the y = p + 3 point is accepted.
+        // The canonical encoding of the y = p + 3 point is canonical, but the point has a
+        // small-order component (as 7 of 8 points do): refused as mixed order.
         let mut three = [0u8; 32];
         three[0] = 3;
-        assert!(Verifier::parse(&vkey_with("example.com/log", 0x01, &three)).is_ok());
+        assert_eq!(
+            Verifier::parse(&vkey_with("example.com/log", 0x01, &three)).unwrap_err(),
+            KeyStringError::InvalidPublicKey {
+                name: "example.com/log".into(),
+                reason: crate::keys::KeyError::MixedOrderPublicKey,
+            }
+        );
+        // A key made by key generation is accepted.
+        let real = crate::example::test_key("alpha").party().0;
+        assert!(Verifier::parse(&vkey_with("example.com/log", 0x01, &real)).is_ok());
     }
 }

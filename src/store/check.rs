@@ -56,21 +56,25 @@ impl Store {
             } else {
                 None
             };
+            // An acknowledgement past a fork binds the branch that holds its entry, even if an
+            // earlier view went further along another branch: the verifier does not count a
+            // move between branches of a forked feed as shrinking.
+            let mut branch = false;
             if let Body::Ack(a) = body
                 && a.of.author == party
                 && a.of.seq.0 >= size
                 && self.index.get(&a.of.id)?.is_some()
             {
                 view = Some(self.branch_view(&party, &a.of.id)?);
+                branch = true;
             }
             let before = last.iter().find(|v| v.party == party).copied();
             let chosen = match (view, before) {
+                (Some(v), _) if branch => v,
                 (Some(v), Some(b)) if b.size > v.size => b,
                 (Some(v), _) => v,
-                (None, b) => match b {
-                    Some(b) => b,
-                    None => continue,
-                },
+                (None, Some(b)) => b,
+                (None, None) => continue,
             };
             out.push(chosen);
         }

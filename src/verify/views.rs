@@ -341,13 +341,18 @@ impl<'f> Views<'f> {
 
     /// Views never shrink within one author's feed (walked in seq order, forked seqs
     /// skipped: each branch of a fork is judged by the fork finding).
-    pub(super) fn check_growth(v: &mut Verifier<'_>, feed: &Feed) {
+    pub(super) fn check_growth(&self, v: &mut Verifier<'_>, feed: &Feed) {
         let mut last: BTreeMap<PartyId, (u64, Seq)> = BTreeMap::new();
         for at in feed.values() {
             let [c] = at.as_slice() else { continue };
             let h = c.signed.header();
             for (party, (size, seq)) in &last {
                 let now = h.view_of(party).map_or(0, |w| w.size);
+                // A move to another branch of a forked feed, below the fork's end, is not a
+                // shrink: after a fork a view binds one branch (an ack's, the one it holds).
+                if now > 0 && now < *size && self.forked_below(party, *size) {
+                    continue;
+                }
                 if now < *size {
                     v.push(
                         FindingKind::ViewShrinks,
@@ -366,6 +371,15 @@ impl<'f> Views<'f> {
                 }
             }
         }
+    }
+}
+
+impl Views<'_> {
+    /// Whether `party`'s feed holds two entries at some seq below `size`.
+    fn forked_below(&self, party: &PartyId, size: u64) -> bool {
+        self.feeds
+            .get(party)
+            .is_some_and(|f| f.range(..Seq(size)).any(|(_, at)| at.len() > 1))
     }
 }
 
