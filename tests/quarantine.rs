@@ -384,3 +384,33 @@ fn an_export_since_carries_the_entries_its_entries_reference() {
     assert_eq!(r.new_entries, 6);
     assert!(b.verify(Default::default()).unwrap().ok);
 }
+
+#[test]
+fn a_full_quarantine_keeps_no_more() {
+    let tmp = tempfile::tempdir().unwrap();
+    let (da, db) = (tmp.path().join("alpha"), tmp.path().join("beta"));
+    let a = alpha_store(&da, 2);
+    let mut b = beta_store(&db);
+    b.import(&a.export(&BTreeMap::new()).unwrap(), None)
+        .unwrap();
+    // The quarantine is at its limit of files already.
+    let q = db.join("quarantine");
+    std::fs::create_dir_all(&q).unwrap();
+    for i in 0..hotline::store::MAX_FILES {
+        std::fs::write(q.join(format!("filler-{i}")), b"x").unwrap();
+    }
+    let fork = equivocate(&a);
+    let held = a.entries().unwrap();
+    let refused = bundle::write(
+        &example::charter(),
+        &[fork.encode().unwrap(), bad_signature(&held[1])],
+    )
+    .unwrap();
+    assert!(b.import(&refused, None).is_err());
+    let kept = b.last_quarantine().unwrap().clone();
+    assert_eq!((kept.kept.len(), kept.over_limit), (0, 1), "{kept:?}");
+    assert_eq!(
+        std::fs::read_dir(&q).unwrap().count(),
+        hotline::store::MAX_FILES
+    );
+}

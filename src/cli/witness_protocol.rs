@@ -530,9 +530,13 @@ fn cosign(
         let mut text = String::new();
         let mut answers = Vec::new();
         for req in requests {
-            let o = cosign_one(&req, &known, &cosigner, state_path, out)?;
+            let o = cosign_one(&req, &known, &cosigner, state_path, None)?;
             text.push_str(&o.text);
             answers.push(o.json);
+        }
+        // One file with every answer, one origin after another.
+        if let Some(path) = out {
+            write_new(path, text.as_bytes(), 0o644, true)?;
         }
         return Ok(Output {
             text,

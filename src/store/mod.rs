@@ -119,8 +119,8 @@ pub use error::{FeedBehind, ImportReport, OpenReport, RepairReport, StoreError};
 pub use notes::{NoteMeta, StoredNote};
 pub use proofs::InclusionProof;
 pub use quarantine::{
-    Evidence, EvidenceError, EvidenceKind, MAX_BYTES_PER_IMPORT, MAX_ITEMS_PER_IMPORT,
-    QuarantineReport, Quarantined,
+    Evidence, EvidenceError, EvidenceKind, MAX_BYTES_PER_IMPORT, MAX_FILES, MAX_ITEMS_PER_IMPORT,
+    MAX_TOTAL_BYTES, QuarantineReport, Quarantined,
 };
 
 use config::Config;

@@ -63,6 +63,13 @@ pub const MAX_BYTES_PER_IMPORT: usize = 4 * 1024 * 1024;
 /// The most pieces of evidence one refused import adds to the quarantine.
 pub const MAX_ITEMS_PER_IMPORT: usize = 256;
 
+/// The most files the whole quarantine holds; evidence beyond it is counted as over the limit,
+/// not kept, so refused imports cannot fill the disk.
+pub const MAX_FILES: usize = 4096;
+
+/// The most bytes the whole quarantine holds, likewise.
+pub const MAX_TOTAL_BYTES: u64 = 64 * 1024 * 1024;
+
 /// The longest `what` or `refused` text kept, in bytes.
 const MAX_TEXT: usize = 1024;
 
@@ -508,6 +515,14 @@ impl Store {
             refused: bounded(&refused.why.to_string()),
         };
         let mut budget = MAX_BYTES_PER_IMPORT;
+        // What the quarantine already holds, against its total limits.
+        let (mut files, mut total) = fs::read_dir(&dir)
+            .map(|d| {
+                d.filter_map(Result::ok).fold((0usize, 0u64), |(n, b), e| {
+                    (n + 1, b.saturating_add(e.metadata().map_or(0, |m| m.len())))
+                })
+            })
+            .unwrap_or((0, 0));
         let mut names = HashSet::new();
         let mut wrote = false;
         for f in &found {
@@ -527,7 +542,12 @@ impl Store {
                 report.already_kept.push(q);
                 continue;
             }
-            if report.kept.len() >= MAX_ITEMS_PER_IMPORT || bytes.len() > budget {
+            let len = u64::try_from(bytes.len()).unwrap_or(u64::MAX);
+            if report.kept.len() >= MAX_ITEMS_PER_IMPORT
+                || bytes.len() > budget
+                || files >= MAX_FILES
+                || total.saturating_add(len) > MAX_TOTAL_BYTES
+            {
                 report.over_limit = report.over_limit.saturating_add(1);
                 continue;
             }
@@ -537,6 +557,8 @@ impl Store {
             }
             wrote = true;
             budget = budget.saturating_sub(bytes.len());
+            files += 1;
+            total = total.saturating_add(len);
             match decode_file(&name, &bytes) {
                 Ok(q) => report.kept.push(q),
                 Err(e) => report.failed = Some(e),
