@@ -638,6 +638,134 @@ pub fn generate() -> BTreeMap<String, String> {
         vec![finding("unknown-reference", "beta", 5)],
         None,
     );
+    // More single defects in beta's seq 5, and one with two, to pin the order of findings.
+    let beta_notice = |severity: &str| {
+        Body::Notice(hotline::entry::Notice {
+            incident: "BETA-2026-0001".into(),
+            stage: hotline::entry::Stage::Initial,
+            severity: severity.into(),
+            category: "outage".into(),
+            summary: "Service down".into(),
+            detail: String::new(),
+            detected_at: None,
+            indicators: vec![],
+            requested_action: String::new(),
+            handling: String::new(),
+            ack_by: None,
+            respond_by: None,
+            refs: vec![],
+        })
+    };
+    let own_response = example::entry_ref(&labelled[7].1).expect("ref");
+    case(
+        "ack-of-own-entry",
+        "Beta acknowledges its own response (its seq 3).",
+        with_extra(beta_next(
+            later,
+            vec![alpha_view(whole, None)],
+            example::ack(own_response, AckState::Received, ""),
+        )),
+        vec![finding("ack-contradicts-feed", "beta", 5)],
+        None,
+    );
+    case(
+        "ack-names-wrong-seq",
+        "Beta acknowledges alpha's seq 6 by its id, but names it as alpha's seq 5.",
+        with_extra(beta_next(
+            later,
+            vec![alpha_view(whole, None)],
+            example::ack(
+                hotline::entry::EntryRef {
+                    seq: hotline::Seq(5),
+                    ..last_ref
+                },
+                AckState::Received,
+                "",
+            ),
+        )),
+        vec![finding("ack-contradicts-feed", "beta", 5)],
+        None,
+    );
+    case(
+        "unknown-severity",
+        "Beta's notice names a severity the charter's policy does not list.",
+        with_extra(beta_next(
+            later,
+            vec![alpha_view(whole, None)],
+            beta_notice("apocalyptic"),
+        )),
+        vec![finding("unknown-severity", "beta", 5)],
+        None,
+    );
+    case(
+        "wrong-reference-kind",
+        "Beta's commitment cites alpha's notice, not a definition.",
+        with_extra(beta_next(
+            later,
+            vec![alpha_view(whole, None)],
+            Body::Commitment(Commitment {
+                title: "Notify within a day".into(),
+                text: "Beta will notify within a day.".into(),
+                cites: vec![labelled[5].1.id().expect("id")],
+                supersedes: None,
+            }),
+        )),
+        vec![finding("wrong-reference-kind", "beta", 5)],
+        None,
+    );
+    case(
+        "placement",
+        "Beta's seq 5 is a second acceptance of the charter, which may only stand at seq 0.",
+        with_extra(beta_next(
+            later,
+            vec![alpha_view(whole, None)],
+            Body::Acceptance(hotline::entry::Acceptance { charter: channel }),
+        )),
+        vec![finding("placement", "beta", 5)],
+        None,
+    );
+    {
+        // An ack's state is a u32 after the 72-byte EntryRef; 9 is no state.
+        let valid = beta_next(
+            later,
+            vec![alpha_view(whole, None)],
+            example::ack(last_ref, AckState::Received, ""),
+        );
+        let signed = SignedEntry::decode(&valid).expect("decodes");
+        let bad = resign(&signed, &beta_key, |e| {
+            if let Some(state) = e.body.get_mut(72..76) {
+                state.copy_from_slice(&9u32.to_be_bytes());
+            }
+        });
+        case(
+            "invalid-ack-state",
+            "Beta's ack, validly signed, has state 9, which is no ack state.",
+            with_extra(enc(&bad)),
+            vec![finding("invalid-body", "beta", 5)],
+            None,
+        );
+    }
+    case(
+        "two-defects",
+        "Beta's seq 5 is a notice of a severity not in the policy, with a view of mallory's feed: two findings on one entry, in the order docs/FORMAT.md section 7 gives (the view, then the body).",
+        with_extra(beta_next(
+            later,
+            vec![
+                alpha_view(whole, None),
+                View {
+                    party: test_key("mallory").party(),
+                    size: 1,
+                    root: [0x22; 32],
+                },
+            ],
+            beta_notice("apocalyptic"),
+        )),
+        vec![
+            finding("invalid-view", "beta", 5),
+            finding("unknown-severity", "beta", 5),
+        ],
+        None,
+    );
     case(
         "answer-before-sent",
         "Beta acknowledges alpha's seq 6 at a claimed time 23 hours before alpha claims to have sent it, with a view that covers it.",
