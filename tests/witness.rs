@@ -13,7 +13,6 @@
 
 use std::collections::HashMap;
 use std::path::Path;
-use std::process::Command;
 
 use base64::Engine as _;
 use base64::engine::general_purpose::STANDARD as B64;
@@ -21,63 +20,9 @@ use ed25519_dalek::{Signer as _, SigningKey, VerifyingKey};
 use serde_json::Value;
 use sha2::{Digest, Sha256};
 
-struct Run {
-    code: i32,
-    stdout: String,
-    stderr: String,
-}
-
-impl Run {
-    fn json(&self) -> Value {
-        serde_json::from_str(&self.stdout)
-            .unwrap_or_else(|e| panic!("not JSON ({e}): {}\nstderr: {}", self.stdout, self.stderr))
-    }
-}
-
-fn hotline(cwd: &Path, args: &[&str]) -> Run {
-    let out = Command::new(env!("CARGO_BIN_EXE_hotline"))
-        .args(args)
-        .current_dir(cwd)
-        .env_remove("HOTLINE_STORE")
-        .output()
-        .expect("runs");
-    let run = Run {
-        code: out.status.code().unwrap_or(-1),
-        stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
-        stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
-    };
-    assert!(
-        !run.stderr.contains("panicked"),
-        "{args:?} panicked: {}",
-        run.stderr
-    );
-    run
-}
-
-fn ok(cwd: &Path, args: &[&str]) -> Run {
-    let r = hotline(cwd, args);
-    assert_eq!(
-        r.code, 0,
-        "{args:?}\nstdout: {}\nstderr: {}",
-        r.stdout, r.stderr
-    );
-    r
-}
-
-fn fails(cwd: &Path, args: &[&str], code: i32, needle: &str) -> Run {
-    let r = hotline(cwd, args);
-    assert_eq!(
-        r.code, code,
-        "{args:?}\nstdout: {}\nstderr: {}",
-        r.stdout, r.stderr
-    );
-    assert!(
-        r.stderr.contains(needle),
-        "{args:?}: stderr does not mention {needle:?}: {}",
-        r.stderr
-    );
-    r
-}
+#[path = "support/run.rs"]
+mod run;
+use run::{Run, fails, hotline, ok};
 
 // ---- The witness, from the specs alone ----------------------------------------------------
 
