@@ -283,6 +283,8 @@ struct Ledger<'a> {
     feeds: HashMap<PartyId, Vec<&'a Seen>>,
     /// The first seq each party forked at.
     forks: HashMap<PartyId, u64>,
+    /// How far others' signatures claim each feed goes, where beyond what was presented.
+    claimed: HashMap<PartyId, u64>,
 }
 
 impl Ledger<'_> {
@@ -299,6 +301,27 @@ impl Ledger<'_> {
             .flatten()
             .copied()
             .filter(move |e| e.time() <= at)
+    }
+
+    /// Why `p`'s feed as presented is known to be incomplete, if it is: a seq missing below
+    /// the last held, or others' signatures claiming more than is held.
+    fn incomplete(&self, p: &PartyId) -> Option<String> {
+        let name = self.label(p);
+        let feed = self.feeds.get(p).map(Vec::as_slice).unwrap_or_default();
+        let mut expected = 0u64;
+        for e in feed {
+            let seq = e.seq().0;
+            if seq > expected {
+                return Some(format!(
+                    "{name}'s seq {expected} is missing from what was presented"
+                ));
+            }
+            expected = expected.max(seq.saturating_add(1));
+        }
+        self.claimed
+            .get(p)
+            .filter(|c| **c > expected)
+            .map(|c| format!("others' signatures show {name}'s feed holds {c} entries, but {expected} were presented"))
     }
 
     /// All of `p`'s entries, in feed order, whatever time they claim.
@@ -357,8 +380,10 @@ impl Ledger<'_> {
     /// An answer's time as judged: its claim, raised to the latest time claimed inside its
     /// views, with a sentence saying so when it was raised.
     fn effective(&self, e: &Seen) -> (Timestamp, Option<String>) {
+        // A time claimed after the audit time was not claimed yet, as of then: it raises
+        // nothing (the verifier still reports it).
         match self.coverage.latest_inside(&e.id) {
-            Some((t, p, seq)) if t > e.time() => (
+            Some((t, p, seq)) if t > e.time() && t <= self.at => (
                 t,
                 Some(format!(
                     "it claims {} but its signed view holds {}'s seq {seq}, claimed at {}",
@@ -605,7 +630,13 @@ pub fn audit_with_notes<B: AsRef<[u8]>, N: AsRef<[u8]>>(
         }
     }
     let checkpoints = verification.checkpoints.clone();
+    let claimed = verification
+        .feeds
+        .iter()
+        .filter_map(|f| f.claimed.map(|c| (f.key, c)))
+        .collect();
     let led = Ledger {
+        claimed,
         charter,
         at,
         coverage,
@@ -722,7 +753,7 @@ fn judge(
     // from the earliest time claimed by it or by any of them, if that is by the audit time.
     let accepted = led
         .all(&r)
-        .find(|e| e.seq() == Seq(0) && e.body.kind() == Kind::Acceptance)
+        .find(|e| e.seq() == Seq(0) && matches!(e.body.kind(), Kind::Acceptance | Kind::Charter))
         .and_then(|_| led.all(&r).map(Seen::time).min())
         .filter(|t| *t <= led.at);
     let forked = led.forks.get(&author).is_some_and(|k| *k <= s.seq().0);
@@ -822,12 +853,15 @@ fn judge(
     // Overlapping pauses count once.
     let base_due = due(n.respond_by, policy.map(|x| x.respond_within), from);
     let answer = first(led, &answers);
-    let mut timed_asks: Vec<(Timestamp, &Seen)> =
-        asks.iter().map(|a| (led.effective(a).0, *a)).collect();
+    // A request is timed by its own claim (a raise by a later-claimed entry inside its views
+    // would let that entry's author void a prompt request); if only the raise would put it
+    // after the clock ran out, the claims conflict and the verdict cannot rest on either.
+    let mut timed_asks: Vec<(Timestamp, &Seen)> = asks.iter().map(|a| (a.time(), *a)).collect();
     timed_asks.sort_by_key(|(t, _)| *t);
     let mut paused_for = 0u64;
     let mut paused_until: Option<Timestamp> = None;
     let mut still_paused = None;
+    let mut conflicting_ask = None;
     for (asked, ask) in timed_asks {
         let running = base_due.map(|d| d.plus(paused_for));
         if answer.as_ref().is_some_and(|((t, _), _)| *t <= asked)
@@ -835,9 +869,18 @@ fn judge(
         {
             continue; // after the answer, or after the clock ran out: it pauses nothing
         }
+        if running.is_some_and(|d| led.effective(ask).0 > d) {
+            conflicting_ask = Some(ask.id);
+        }
+        // The sender's answer to this request: a response to it, or a notice of the same
+        // incident referring to this one whose views include the request (so sent after it).
         let reply = led.all(&author).find(|e| match &e.body {
             Body::Response(x) => x.to == ask.id,
-            Body::Notice(m) => m.incident == n.incident && m.refs.contains(&s.id),
+            Body::Notice(m) => {
+                m.incident == n.incident
+                    && m.refs.contains(&s.id)
+                    && led.coverage.covers(&e.id, &r, ask.seq(), &ask.id)
+            }
             _ => false,
         });
         let resumed = reply.and_then(|e| led.possession_of(&r, e).map(|t| t.max(asked)));
@@ -850,7 +893,13 @@ fn judge(
         paused_for = paused_for.saturating_add(resumed.0.saturating_sub(start.0));
         paused_until = Some(paused_until.map_or(resumed, |u| u.max(resumed)));
     }
-    let respond_due = base_due.map(|d| d.plus(paused_for));
+    let mut respond_due = base_due.map(|d| d.plus(paused_for));
+    // An answer given while the clock was still stopped is in time.
+    if let (Some(((t, _), _)), Some((asked, _))) = (&answer, &still_paused)
+        && t >= asked
+    {
+        respond_due = respond_due.map(|d| d.max(*t));
+    }
     let respond_judge = Judge {
         what: "substantive answer",
         due: respond_due,
@@ -881,7 +930,33 @@ fn judge(
         },
         (None, None) => respond_judge.unanswered(),
     };
-    receiver(ack, respond)
+    let respond = match conflicting_ask {
+        Some(id) if matches!(respond.status, Status::Met | Status::Paused) => Verdict {
+            status: Status::Undetermined,
+            due: respond.due,
+            at: respond.at,
+            basis: Basis::ConflictingClaims,
+            reason: format!(
+                "undetermined: the request for information {} claims a time while the clock ran, but its signed views hold an entry claimed after the clock ran out; one of the two authors mis-stated its time, and the verdict turns on it",
+                id.short()
+            ),
+        },
+        _ => respond,
+    };
+    // What the receiver's feed presented lacks (a gap, or entries others' signatures claim) may
+    // hold the answer: a miss cannot rest on the receiver's signatures then.
+    let incomplete = |v: Verdict| match (v.status, led.incomplete(&r)) {
+        (Status::Missed, Some(why)) => Verdict {
+            status: Status::Undetermined,
+            basis: Basis::NoEvidence,
+            reason: format!(
+                "undetermined: {why}, so an answer may be among the entries not presented; without them the receiver's signatures show no answer by the due time"
+            ),
+            ..v
+        },
+        _ => v,
+    };
+    receiver(incomplete(ack), incomplete(respond))
 }
 
 #[cfg(test)]

@@ -1198,3 +1198,177 @@ fn acking_across_two_branches_of_a_fork_is_not_blamed_on_the_receiver() {
     );
     assert!(report.of_kind(FindingKind::Fork).count() > 0);
 }
+
+// A second review's attacks on the clock.
+
+fn update_of(n: &SignedEntry) -> Body {
+    let Body::Notice(x) = notice("high", "Update") else {
+        unreachable!()
+    };
+    Body::Notice(Notice {
+        refs: vec![n.id().unwrap()],
+        stage: Stage::Update,
+        ..x
+    })
+}
+
+/// Beta's verdicts on alpha's notice at `seq`.
+fn beta_on(a: &Audit, seq: u64) -> hotline::audit::Receiver {
+    let n = a.notices.iter().find(|x| x.seq == seq).unwrap();
+    assert_eq!(n.receivers[0].party, "beta");
+    n.receivers[0].clone()
+}
+
+#[test]
+fn the_founder_is_bound_by_its_charter_entry() {
+    let mut sim = Sim::new();
+    sim.beta(T, notice("high", "From beta"));
+    sim.alpha(T + 60, definition("saw it")); // alpha's view holds beta's notice
+    let a = sim.audit(T + 500 * H);
+    let r = &a
+        .notices
+        .iter()
+        .find(|x| x.author == "beta")
+        .unwrap()
+        .receivers[0];
+    assert_eq!(r.party, "alpha");
+    assert_eq!(r.ack.status, Status::Missed, "{:?}", r.ack);
+}
+
+#[test]
+fn answering_while_the_clock_is_stopped_is_in_time() {
+    let mut sim = Sim::new();
+    let n = sim.alpha(T, notice("high", "Intrusion"));
+    sim.ack(T + H, &n, AckState::NeedsInfo, "Which hosts?");
+    assert_eq!(
+        beta_on(&sim.audit(T + 200 * H), 7).respond.status,
+        Status::Paused
+    );
+    // Alpha never answers; beta responds anyway, long after the 72 hours.
+    sim.beta(
+        T + 100 * H,
+        Body::Response(Response {
+            to: n.id().unwrap(),
+            text: "Done.".into(),
+        }),
+    );
+    let r = beta_on(&sim.audit(T + 200 * H), 7);
+    assert_eq!(r.respond.status, Status::Met, "{:?}", r.respond);
+}
+
+#[test]
+fn an_update_sent_before_the_request_does_not_answer_it() {
+    let mut sim = Sim::new();
+    let n = sim.alpha(T, notice("high", "Intrusion"));
+    sim.alpha(T + 60, update_of(&n));
+    sim.receipt(T + 120);
+    sim.ack(T + H, &n, AckState::NeedsInfo, "Which hosts?");
+    let r = beta_on(&sim.audit(T + 200 * H), 7);
+    assert_eq!(r.respond.status, Status::Paused, "{:?}", r.respond);
+}
+
+#[test]
+fn a_post_dated_sender_entry_does_not_void_a_prompt_request() {
+    let mut sim = Sim::new();
+    let n = sim.alpha(T, notice("high", "Intrusion"));
+    sim.receipt(T + 60);
+    sim.alpha(T + 100 * H, definition("post-dated"));
+    sim.ack(T + H, &n, AckState::NeedsInfo, "Which hosts?");
+    let r = beta_on(&sim.audit(T + 300 * H), 7);
+    assert_ne!(r.respond.status, Status::Missed, "{:?}", r.respond);
+    assert_eq!(r.respond.basis, Basis::ConflictingClaims, "{:?}", r.respond);
+}
+
+#[test]
+fn a_gap_in_the_receivers_feed_is_not_read_as_no_answer() {
+    let mut sim = Sim::new();
+    let n = sim.alpha(T, notice("high", "Intrusion"));
+    sim.receipt(T + 60);
+    let ack = sim.ack(T + 120, &n, AckState::Received, "");
+    sim.beta(
+        T + 2 * H,
+        Body::Response(Response {
+            to: n.id().unwrap(),
+            text: "Done.".into(),
+        }),
+    );
+    let ack_bytes = ack.encode().unwrap();
+    let enc: Vec<Vec<u8>> = sim
+        .encoded()
+        .into_iter()
+        .filter(|e| *e != ack_bytes)
+        .collect();
+    let a = audit(&sim.ex.charter, &enc, Timestamp(T + 200 * H));
+    assert!(a.verification.of_kind(FindingKind::Gap).count() > 0);
+    let r = beta_on(&a, 7);
+    assert_eq!(r.ack.status, Status::Undetermined, "{:?}", r.ack);
+    assert!(r.ack.reason.contains("missing"), "{}", r.ack.reason);
+}
+
+#[test]
+fn a_third_partys_far_future_entry_gives_the_receiver_no_time() {
+    let charter = three_party_charter("gamma");
+    let ch = charter.id().unwrap();
+    let (mut a, mut b, mut g) = (
+        Writer::new(test_key("alpha"), ch),
+        Writer::new(test_key("beta"), ch),
+        Writer::new(test_key("gamma"), ch),
+    );
+    let accept = || Body::Acceptance(Acceptance { charter: ch });
+    let mut out = vec![
+        a.append(T0, vec![], Body::Charter(charter.clone()))
+            .unwrap(),
+    ];
+    out.push(b.append(T0 + 1, a.seen(), accept()).unwrap());
+    out.push(g.append(T0 + 2, a.seen(), accept()).unwrap());
+    out.push(
+        g.append(4_102_444_800, a.seen(), definition("year 2100"))
+            .unwrap(),
+    );
+    out.push(
+        a.append(
+            T,
+            [b.seen(), g.seen()].concat(),
+            notice("high", "Intrusion"),
+        )
+        .unwrap(),
+    );
+    out.push(
+        b.append(
+            T + 60,
+            [a.seen(), g.seen()].concat(),
+            Body::Receipt(hotline::entry::Receipt {
+                feeds: vec![test_key("alpha").party()],
+            }),
+        )
+        .unwrap(),
+    );
+    let enc: Vec<Vec<u8>> = out.iter().map(|e| e.encode().unwrap()).collect();
+    let au = audit(&charter, &enc, Timestamp(T + 5000 * H));
+    let r = &au.notices[0].receivers[0];
+    assert_eq!(r.party, "beta");
+    assert_eq!(r.ack.status, Status::Missed, "{:?}", r.ack);
+    assert_eq!(r.ack.due, Some(Timestamp(T + 60 + 4 * H)));
+}
+
+#[test]
+fn a_shrink_below_a_fork_point_is_still_a_shrink() {
+    let mut sim = Sim::new();
+    sim.alpha(T, definition("one")); // alpha's seq 7 on one branch
+    let base = example::build().unwrap();
+    let mut branch = base.alpha;
+    let b7 = branch
+        .append(T + 60, base.beta.seen(), definition("quiet"))
+        .unwrap();
+    sim.entries.push(b7);
+    sim.receipt(T + H); // beta views alpha at 8
+    let small = vec![View {
+        party: test_key("alpha").party(),
+        size: 3,
+        root: merkle::root(&sim.ex.alpha.leaves[..3]),
+    }];
+    sim.beta_seeing(T + 2 * H, small, definition("shrunk"));
+    let a = sim.audit(T + 10 * H);
+    assert!(a.verification.of_kind(FindingKind::Fork).count() > 0);
+    assert_eq!(a.verification.of_kind(FindingKind::ViewShrinks).count(), 1);
+}

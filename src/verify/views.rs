@@ -350,7 +350,7 @@ impl<'f> Views<'f> {
                 let now = h.view_of(party).map_or(0, |w| w.size);
                 // A move to another branch of a forked feed, below the fork's end, is not a
                 // shrink: after a fork a view binds one branch (an ack's, the one it holds).
-                if now > 0 && now < *size && self.forked_below(party, *size) {
+                if now > 0 && now < *size && self.forked_below(party, now) {
                     continue;
                 }
                 if now < *size {
@@ -375,7 +375,8 @@ impl<'f> Views<'f> {
 }
 
 impl Views<'_> {
-    /// Whether `party`'s feed holds two entries at some seq below `size`.
+    /// Whether `party`'s feed holds two entries at some seq below `size`: then a view of that
+    /// size can be of another branch than a longer view.
     fn forked_below(&self, party: &PartyId, size: u64) -> bool {
         self.feeds
             .get(party)
