@@ -479,6 +479,26 @@ fn a_rewritten_history_is_a_contradiction_between_two_signatures_not_the_receive
     assert_eq!(report.of_kind(FindingKind::UnknownReference).count(), 0);
 }
 
+/// The charter of alpha, beta and gamma, their writers, and the charter and both
+/// acceptances signed.
+fn three_party_channel() -> (Charter, [Writer; 3], Vec<SignedEntry>) {
+    let charter = three_party_charter("gamma");
+    let ch = charter.id().unwrap();
+    let (mut a, mut b, mut g) = (
+        Writer::new(test_key("alpha"), ch),
+        Writer::new(test_key("beta"), ch),
+        Writer::new(test_key("gamma"), ch),
+    );
+    let accept = || Body::Acceptance(Acceptance { charter: ch });
+    let out = vec![
+        a.append(T0, vec![], Body::Charter(charter.clone()))
+            .unwrap(),
+        b.append(T0 + 1, a.seen(), accept()).unwrap(),
+        g.append(T0 + 2, a.seen(), accept()).unwrap(),
+    ];
+    (charter, [a, b, g], out)
+}
+
 /// A three-party charter: alpha (founder), beta, and `third`.
 fn three_party_charter(third: &str) -> Charter {
     let party = |name: &str| Party {
@@ -977,20 +997,7 @@ fn a_sender_post_dating_its_own_entry_cannot_make_a_prompt_receiver_late() {
 
 #[test]
 fn a_third_party_post_dating_cannot_make_the_receiver_miss() {
-    let charter = three_party_charter("gamma");
-    let ch = charter.id().unwrap();
-    let (mut a, mut b, mut g) = (
-        Writer::new(test_key("alpha"), ch),
-        Writer::new(test_key("beta"), ch),
-        Writer::new(test_key("gamma"), ch),
-    );
-    let accept = || Body::Acceptance(Acceptance { charter: ch });
-    let mut out = vec![
-        a.append(T0, vec![], Body::Charter(charter.clone()))
-            .unwrap(),
-    ];
-    out.push(b.append(T0 + 1, a.seen(), accept()).unwrap());
-    out.push(g.append(T0 + 2, a.seen(), accept()).unwrap());
+    let (charter, [mut a, mut b, mut g], mut out) = three_party_channel();
     let n = a
         .append(
             T,
@@ -1307,20 +1314,7 @@ fn a_gap_in_the_receivers_feed_is_not_read_as_no_answer() {
 
 #[test]
 fn a_third_partys_far_future_entry_gives_the_receiver_no_time() {
-    let charter = three_party_charter("gamma");
-    let ch = charter.id().unwrap();
-    let (mut a, mut b, mut g) = (
-        Writer::new(test_key("alpha"), ch),
-        Writer::new(test_key("beta"), ch),
-        Writer::new(test_key("gamma"), ch),
-    );
-    let accept = || Body::Acceptance(Acceptance { charter: ch });
-    let mut out = vec![
-        a.append(T0, vec![], Body::Charter(charter.clone()))
-            .unwrap(),
-    ];
-    out.push(b.append(T0 + 1, a.seen(), accept()).unwrap());
-    out.push(g.append(T0 + 2, a.seen(), accept()).unwrap());
+    let (charter, [mut a, mut b, mut g], mut out) = three_party_channel();
     out.push(
         g.append(4_102_444_800, a.seen(), definition("year 2100"))
             .unwrap(),
