@@ -300,6 +300,15 @@ fn setup() -> Setup {
         join.stdout
     );
     let parties = ok(p, &["--store", "a", "parties", "--json"]).json();
+    // The witnesses are listed with the verifier keys their cosignatures check under: W1's is
+    // the vkey the charter was given.
+    assert_eq!(parties["witness_quorum"], 1);
+    assert_eq!(parties["witnesses"][0]["name"], W1);
+    assert_eq!(
+        parties["witnesses"][0]["cosigner_verifier_key"],
+        w1.split_once('=').unwrap().1
+    );
+    assert_eq!(parties["witnesses"][1]["name"], "w2");
     let log_vkey = parties["parties"][0]["checkpoint_verifier_key"]
         .as_str()
         .unwrap()

@@ -313,9 +313,32 @@ pub fn parties(dir: &Path) -> Result<Output, Failure> {
         );
         rows.push(json!({ "name": p.name, "role": p.role, "key": p.key, "checkpoint_verifier_key": log.to_string(), "cosigner_verifier_key": co.to_string() }));
     }
+    let mut witnesses = Vec::new();
+    for w in &charter.witnesses {
+        let v = witness::witness_verifier(w).map_err(witness_failure)?;
+        let _ = writeln!(
+            text,
+            "witness {} ({}, {})\n  cosignatures {v}",
+            w.name,
+            w.role,
+            w.key.fingerprint()
+        );
+        witnesses.push(json!({ "name": w.name, "role": w.role, "key": w.key, "cosigner_verifier_key": v.to_string() }));
+    }
+    if !charter.witnesses.is_empty() {
+        let _ = writeln!(
+            text,
+            "a checkpoint is witnessed when {} of the {} witnesses cosign it",
+            charter.witness_quorum,
+            charter.witnesses.len()
+        );
+    }
     Ok(Output::ok(
         text,
-        json!({ "ok": true, "channel": store.channel(), "parties": rows }),
+        json!({
+            "ok": true, "channel": store.channel(), "parties": rows,
+            "witnesses": witnesses, "witness_quorum": charter.witness_quorum,
+        }),
     ))
 }
 
