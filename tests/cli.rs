@@ -24,26 +24,8 @@ struct Channel {
 
 impl Channel {
     fn new() -> Channel {
-        let dir = tempfile::tempdir().unwrap();
+        let dir = invited();
         let p = dir.path();
-        ok(p, &["keygen", "alpha"]);
-        ok(p, &["keygen", "beta"]);
-        ok(p, &["keygen", "mallory"]);
-        ok(
-            p,
-            &[
-                "--store",
-                "a",
-                "channel",
-                "create",
-                "alpha-beta",
-                "--key",
-                "alpha.key",
-                "--party",
-                "beta.pub",
-            ],
-        );
-        ok(p, &["--store", "a", "export", "--out", "invite.bundle"]);
         ok(
             p,
             &[

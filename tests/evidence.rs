@@ -642,17 +642,13 @@ fn after_a_senders_fork_the_receiver_can_still_ack_and_the_deadline_is_void() {
     let _ = n7;
 }
 
+#[path = "support/run.rs"]
+mod run;
+
+/// The binary's exit code, stdout and stderr (it must not panic).
 fn hotline(cwd: &Path, args: &[&str]) -> (i32, String, String) {
-    let out = Command::new(env!("CARGO_BIN_EXE_hotline"))
-        .current_dir(cwd)
-        .args(args)
-        .output()
-        .unwrap();
-    (
-        out.status.code().unwrap_or(-1),
-        String::from_utf8_lossy(&out.stdout).into_owned(),
-        String::from_utf8_lossy(&out.stderr).into_owned(),
-    )
+    let r = run::hotline(cwd, args);
+    (r.code, r.stdout, r.stderr)
 }
 
 /// A copy of the public test key `name` (secret half mode 0600, as the CLI demands) in `dir`.
