@@ -33,6 +33,7 @@ fn proof_benches(c: &mut Criterion) {
         version: FORMAT_VERSION,
         channel,
         author: alpha.party(),
+        key: alpha.party(),
         seq: Seq(INDEX),
         prev: EntryId([7; 32]),
         time: Timestamp(example::T0),

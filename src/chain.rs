@@ -82,13 +82,15 @@ pub enum LinkError {
     InvalidView(String),
 }
 
-/// The header of the entry that follows `head` in `author`'s feed (or starts it), with the
-/// author's `views` of the other feeds. The time is `now`, raised to the head's time if the
-/// local clock is behind it, so a feed never goes backwards. The views are put in canonical
-/// order (ascending by party); the author's own and empty ones are dropped.
+/// The header of the entry that follows `head` in `author`'s feed (or starts it), signed by
+/// `key` (the author's key in force), with the author's `views` of the other feeds. The time is
+/// `now`, raised to the head's time if the local clock is behind it, so a feed never goes
+/// backwards. The views are put in canonical order (ascending by party); the author's own and
+/// empty ones are dropped.
 pub fn next_header(
     channel: ChannelId,
     author: PartyId,
+    key: PartyId,
     head: Option<&Head>,
     now: Timestamp,
     mut views: Vec<View>,
@@ -96,45 +98,40 @@ pub fn next_header(
     views.retain(|v| v.party != author && v.size > 0);
     views.sort_by_key(|v| v.party);
     views.dedup_by_key(|v| v.party);
-    let mut header = match head {
-        None => Header {
-            version: FORMAT_VERSION,
-            channel,
-            author,
-            seq: Seq(0),
-            prev: EntryId::ZERO,
-            time: now,
-            views: Vec::new(),
-        },
-        Some(h) => Header {
-            version: FORMAT_VERSION,
-            channel,
-            author,
-            seq: Seq(h.seq.0.saturating_add(1)),
-            prev: h.id,
-            time: now.max(h.time),
-            views: Vec::new(),
-        },
+    let (seq, prev, time) = match head {
+        None => (Seq(0), EntryId::ZERO, now),
+        Some(h) => (Seq(h.seq.0.saturating_add(1)), h.id, now.max(h.time)),
     };
-    header.views = views;
-    header
+    Header {
+        version: FORMAT_VERSION,
+        channel,
+        author,
+        key,
+        seq,
+        prev,
+        time,
+        views,
+    }
 }
 
-/// Sign `body` as the entry that follows `head` in `key`'s feed, with the author's `views` of
-/// the other feeds (see [`next_header`]); returns the entry and the new head.
+/// Sign `body` with `key` as the entry that follows `head` in `author`'s feed, with the author's
+/// `views` of the other feeds (see [`next_header`]); returns the entry and the new head. `key`
+/// must be the author's key in force after `head` (the author itself before any rotation; for
+/// a [`Revoke`](crate::entry::Revoke), the pre-committed next key): the verifier checks it.
 ///
 /// # Errors
 ///
 /// Only if the entry exceeds the size limit.
 pub fn sign_next(
     key: &SecretKey,
+    author: PartyId,
     channel: ChannelId,
     head: Option<&Head>,
     now: Timestamp,
     views: Vec<View>,
     body: &Body,
 ) -> Result<(SignedEntry, Head), EncodeError> {
-    let header = next_header(channel, key.party(), head, now, views);
+    let header = next_header(channel, author, key.party(), head, now, views);
     let signed = Entry::new(header, body)?.sign(key)?;
     let h = signed.header();
     let new_head = Head {
@@ -377,10 +374,10 @@ mod tests {
     fn next_header_follows_the_rules() {
         let c = ChannelId([1; 32]);
         let a = PartyId([2; 32]);
-        let first = next_header(c, a, None, Timestamp(10), vec![]);
+        let first = next_header(c, a, a, None, Timestamp(10), vec![]);
         assert_eq!(check_link(None, &first), Ok(()));
         let h = head(0, 7, 10);
-        let second = next_header(c, a, Some(&h), Timestamp(5), vec![]);
+        let second = next_header(c, a, a, Some(&h), Timestamp(5), vec![]);
         assert_eq!(second.time, Timestamp(10), "never goes backwards");
         assert_eq!(check_link(Some(&h), &second), Ok(()));
     }
@@ -390,7 +387,7 @@ mod tests {
         let c = ChannelId([1; 32]);
         let a = PartyId([2; 32]);
         let h = head(3, 7, 100);
-        let good = next_header(c, a, Some(&h), Timestamp(100), vec![]);
+        let good = next_header(c, a, a, Some(&h), Timestamp(100), vec![]);
 
         let mut gap = good.clone();
         gap.seq = Seq(5);
@@ -413,7 +410,7 @@ mod tests {
             Err(LinkError::TimeRegression { .. })
         ));
 
-        let mut nonzero = next_header(c, a, None, Timestamp(1), vec![]);
+        let mut nonzero = next_header(c, a, a, None, Timestamp(1), vec![]);
         nonzero.prev = EntryId([1; 32]);
         assert!(matches!(
             check_link(None, &nonzero),

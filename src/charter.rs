@@ -3,7 +3,7 @@
 //! ```text
 //! Charter  = version: u8 ‖ name: String ‖ parties: Vec<Party> ‖ policy: Policy ‖ created: u64
 //!            ‖ witnesses: Vec<Witness> ‖ witness_quorum: u32
-//! Party    = name: String ‖ key[32] ‖ role: String
+//! Party    = name: String ‖ key[32] ‖ next[32] ‖ role: String
 //! Witness  = name: String ‖ key[32] ‖ role: String
 //! Policy   = severities: Vec<Severity>
 //! Severity = name: String ‖ ack_within: u64 (seconds) ‖ respond_within: u64 (seconds)
@@ -21,7 +21,7 @@
 
 use crate::encoding::{self, DecodeError, EncodeError, tag};
 use crate::entry::{ChannelId, Timestamp};
-use crate::keys::{PartyId, check_name};
+use crate::keys::{KeyDigest, PartyId, check_name};
 
 /// The most witnesses a charter may name.
 pub const MAX_WITNESSES: usize = 64;
@@ -106,8 +106,12 @@ pub fn check_witness_name(name: &str) -> Result<(), String> {
 pub struct Party {
     /// Its name: ASCII letters, digits, `-`, `_`, `.`.
     pub name: String,
-    /// Its key.
+    /// Its identity, and its first signing key: the key its first entries are signed with,
+    /// and the `author` of every entry in its feed even after it rotates to other keys.
     pub key: PartyId,
+    /// The digest of its pre-committed next key ([`PartyId::digest`]): the key that a
+    /// rotation reveals, or that signs a revocation of `key` if `key` is stolen.
+    pub next: KeyDigest,
     /// Its role, e.g. `point-of-contact`.
     pub role: String,
 }
@@ -256,6 +260,12 @@ impl Charter {
             if let Err(e) = p.key.verifying_key() {
                 return rule(format!("party {}: {e}", p.name));
             }
+            if p.next == p.key.digest() {
+                return rule(format!(
+                    "party {}: its next key is its current key; pre-commit to another key",
+                    p.name
+                ));
+            }
             let earlier = self.parties.iter().take(i);
             for q in earlier {
                 // Names are compared without ASCII case: "Alpha" and "alpha" are one name to
@@ -364,11 +374,13 @@ mod tests {
                 Party {
                     name: "alpha".into(),
                     key: a.party(),
+                    next: b.party().digest(),
                     role: "point-of-contact".into(),
                 },
                 Party {
                     name: "beta".into(),
                     key: b.party(),
+                    next: a.party().digest(),
                     role: "point-of-contact".into(),
                 },
             ],

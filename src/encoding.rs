@@ -55,6 +55,8 @@ pub mod tag {
     pub const ENTRY_ID: &[u8] = b"hotline/v2/entry-id\0";
     /// Prefix of the bytes an author signs: `ENTRY_SIGNATURE ‖ entry`.
     pub const ENTRY_SIGNATURE: &[u8] = b"hotline/v2/entry-signature\0";
+    /// Prefix of a pre-committed key's digest: `SHA-256(NEXT_KEY ‖ key[32])`.
+    pub const NEXT_KEY: &[u8] = b"hotline/v2/next-key\0";
 }
 
 /// Why a byte string was refused.

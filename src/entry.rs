@@ -25,7 +25,7 @@ use std::str::FromStr;
 
 use crate::charter::Charter;
 use crate::encoding::{self, DecodeError, EncodeError, tag};
-use crate::keys::{KeyError, PartyId, SecretKey};
+use crate::keys::{KeyDigest, KeyError, PartyId, SecretKey};
 
 /// The only entry format version this library writes and accepts.
 pub const FORMAT_VERSION: u8 = 2;
@@ -181,8 +181,11 @@ pub struct Header {
     pub version: u8,
     /// The channel this entry belongs to; it cannot be replayed into another.
     pub channel: ChannelId,
-    /// The party that signed it.
+    /// The party whose feed it is: the party's identity, its first key in the charter.
     pub author: PartyId,
+    /// The key that signed it: the author's key in force at this place in its feed (`author`
+    /// itself until the feed's first rotation, see [`Rotate`] and [`Revoke`]).
+    pub key: PartyId,
     /// Its position in the author's feed.
     pub seq: Seq,
     /// The id of the author's previous entry; [`EntryId::ZERO`] at seq 0.
@@ -245,11 +248,21 @@ pub enum Kind {
     Ack,
     /// 8: a receipt for entries imported from other parties' feeds.
     Receipt,
+    /// 9: the author moves to its pre-committed next key.
+    Rotate,
+    /// 10: the author, with its pre-committed next key, voids a stolen key.
+    Revoke,
+    /// 11: a proposed new charter.
+    Amend,
+    /// 12: a party's acceptance of an amendment or a closing.
+    Ratify,
+    /// 13: a proposal to end the channel.
+    Close,
 }
 
 impl Kind {
     /// Every kind this version knows.
-    pub const ALL: [Kind; 8] = [
+    pub const ALL: [Kind; 13] = [
         Kind::Charter,
         Kind::Acceptance,
         Kind::Definition,
@@ -258,6 +271,11 @@ impl Kind {
         Kind::Response,
         Kind::Ack,
         Kind::Receipt,
+        Kind::Rotate,
+        Kind::Revoke,
+        Kind::Amend,
+        Kind::Ratify,
+        Kind::Close,
     ];
 
     /// The wire number.
@@ -271,6 +289,11 @@ impl Kind {
             Kind::Response => 6,
             Kind::Ack => 7,
             Kind::Receipt => 8,
+            Kind::Rotate => 9,
+            Kind::Revoke => 10,
+            Kind::Amend => 11,
+            Kind::Ratify => 12,
+            Kind::Close => 13,
         }
     }
 
@@ -290,6 +313,11 @@ impl Kind {
             Kind::Response => "response",
             Kind::Ack => "ack",
             Kind::Receipt => "receipt",
+            Kind::Rotate => "rotate",
+            Kind::Revoke => "revoke",
+            Kind::Amend => "amend",
+            Kind::Ratify => "ratify",
+            Kind::Close => "close",
         }
     }
 }
@@ -484,6 +512,65 @@ pub struct Receipt {
     pub feeds: Vec<PartyId>,
 }
 
+/// The author moves from its current key to its pre-committed next key. Signed by the current
+/// key; `key` must be the key whose digest the author's key state holds as next (from the
+/// charter, or from the rotation or revocation before). Entries after this one are signed by
+/// `key`.
+#[derive(Debug, Clone, PartialEq, Eq, bincode::Encode, bincode::Decode)]
+pub struct Rotate {
+    /// The new key, revealed.
+    pub key: PartyId,
+    /// The digest of the key after it ([`PartyId::digest`]), committed now.
+    pub next: KeyDigest,
+}
+
+/// The author's current key was stolen: signed by the pre-committed next key (which the header's
+/// `key` reveals, and which a thief holding a copy of the current key does not have), this
+/// voids the current key from seq `from` on. Entries signed by the voided key at or after
+/// `from` that this entry does not chain to are the thief's, not the author's, unless another
+/// party relied on them first (docs/FORMAT.md §7, docs/EVIDENCE.md). Entries after this one are
+/// signed by the header's key.
+#[derive(Debug, Clone, PartialEq, Eq, bincode::Encode, bincode::Decode)]
+pub struct Revoke {
+    /// The first seq at which the current key is void: at least 1, at least the seq at which
+    /// that key came into force, and at most this entry's seq.
+    pub from: Seq,
+    /// The digest of the key after the one signing this ([`PartyId::digest`]).
+    pub next: KeyDigest,
+    /// What happened, for people; may be empty.
+    pub reason: String,
+}
+
+/// A proposed new charter for the channel: parties added or removed, the policy, the
+/// witnesses. The channel id stays the founding charter's. It takes effect once every party of
+/// the charter in force has accepted it (the proposer by proposing, the others by
+/// [`Ratify`]), and from then on binds notices signed after it.
+#[derive(Debug, Clone, PartialEq, Eq, bincode::Encode, bincode::Decode)]
+pub struct Amend {
+    /// The charter proposed.
+    pub charter: Charter,
+    /// The amendment in force that this one replaces; `None` when the founding charter is in
+    /// force.
+    pub amends: Option<EntryRef>,
+}
+
+/// A party's acceptance of an [`Amend`] or a [`Close`] entry.
+#[derive(Debug, Clone, PartialEq, Eq, bincode::Encode, bincode::Decode)]
+pub struct Ratify {
+    /// The amendment or closing accepted.
+    pub proposal: EntryRef,
+}
+
+/// A proposal to end the channel, naming the channel that succeeds it, if any. It takes effect,
+/// like an amendment, once every party of the charter in force has accepted it.
+#[derive(Debug, Clone, PartialEq, Eq, bincode::Encode, bincode::Decode)]
+pub struct Close {
+    /// The channel that carries on, if any.
+    pub successor: Option<ChannelId>,
+    /// Why, for people; may be empty.
+    pub reason: String,
+}
+
 /// A decoded body.
 #[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -504,6 +591,16 @@ pub enum Body {
     Ack(Ack),
     /// See [`Receipt`].
     Receipt(Receipt),
+    /// See [`Rotate`].
+    Rotate(Rotate),
+    /// See [`Revoke`].
+    Revoke(Revoke),
+    /// See [`Amend`].
+    Amend(Box<Amend>),
+    /// See [`Ratify`].
+    Ratify(Ratify),
+    /// See [`Close`].
+    Close(Close),
 }
 
 impl Body {
@@ -518,6 +615,11 @@ impl Body {
             Body::Response(_) => Kind::Response,
             Body::Ack(_) => Kind::Ack,
             Body::Receipt(_) => Kind::Receipt,
+            Body::Rotate(_) => Kind::Rotate,
+            Body::Revoke(_) => Kind::Revoke,
+            Body::Amend(_) => Kind::Amend,
+            Body::Ratify(_) => Kind::Ratify,
+            Body::Close(_) => Kind::Close,
         }
     }
 
@@ -536,6 +638,11 @@ impl Body {
             Body::Response(b) => encoding::encode(b),
             Body::Ack(b) => encoding::encode(b),
             Body::Receipt(b) => encoding::encode(b),
+            Body::Rotate(b) => encoding::encode(b),
+            Body::Revoke(b) => encoding::encode(b),
+            Body::Amend(b) => encoding::encode(b.as_ref()),
+            Body::Ratify(b) => encoding::encode(b),
+            Body::Close(b) => encoding::encode(b),
         }
     }
 
@@ -556,6 +663,11 @@ impl Body {
             Kind::Response => Body::Response(encoding::decode(bytes).map_err(d)?),
             Kind::Ack => Body::Ack(encoding::decode(bytes).map_err(d)?),
             Kind::Receipt => Body::Receipt(encoding::decode(bytes).map_err(d)?),
+            Kind::Rotate => Body::Rotate(encoding::decode(bytes).map_err(d)?),
+            Kind::Revoke => Body::Revoke(encoding::decode(bytes).map_err(d)?),
+            Kind::Amend => Body::Amend(Box::new(encoding::decode(bytes).map_err(d)?)),
+            Kind::Ratify => Body::Ratify(encoding::decode(bytes).map_err(d)?),
+            Kind::Close => Body::Close(encoding::decode(bytes).map_err(d)?),
         })
     }
 
@@ -571,7 +683,14 @@ impl Body {
             Body::Notice(n) => out.extend(n.refs.iter().map(|id| ("refs", *id))),
             Body::Response(r) => out.push(("to", r.to)),
             Body::Ack(a) => out.push(("of", a.of.id)),
-            Body::Charter(_) | Body::Acceptance(_) | Body::Receipt(_) => {}
+            Body::Amend(a) => out.extend(a.amends.map(|r| ("amends", r.id))),
+            Body::Ratify(r) => out.push(("proposal", r.proposal.id)),
+            Body::Charter(_)
+            | Body::Acceptance(_)
+            | Body::Receipt(_)
+            | Body::Rotate(_)
+            | Body::Revoke(_)
+            | Body::Close(_) => {}
         }
         out
     }
@@ -635,6 +754,25 @@ impl Body {
                     Err("`feeds` must list keys in strictly ascending order without repeats (canonical form)".into())
                 }
             }
+            Body::Rotate(r) => {
+                if r.next == r.key.digest() {
+                    return Err("`next` commits to the revealed key itself; the key after it must be another".into());
+                }
+                r.key
+                    .verifying_key()
+                    .map(|_| ())
+                    .map_err(|e| format!("`key`: {e}"))
+            }
+            Body::Revoke(r) => {
+                if r.from.0 == 0 {
+                    return Err(
+                        "`from` must be at least 1: the first entry cannot be revoked".into(),
+                    );
+                }
+                Ok(())
+            }
+            Body::Amend(a) => a.charter.check().map_err(|e| format!("`charter`: {e}")),
+            Body::Ratify(_) | Body::Close(_) => Ok(()),
             Body::Ack(a) => {
                 if matches!(
                     a.state,
@@ -772,16 +910,18 @@ impl SignedEntry {
         &self.entry.header
     }
 
-    /// Verify the author's signature, strictly.
+    /// Verify the signature, strictly, under the header's `key`. Whether that key was the
+    /// author's key in force at this seq is a rule of the feed (the verifier's key state), not
+    /// of the entry alone.
     ///
     /// # Errors
     ///
-    /// [`EntryError::Key`] if the author's key is unusable or the signature does not verify.
+    /// [`EntryError::Key`] if the key is unusable or the signature does not verify.
     pub fn verify_signature(&self) -> Result<(), EntryError> {
         let bytes = self.entry.encode().map_err(EntryError::Encode)?;
         self.entry
             .header
-            .author
+            .key
             .verify(
                 &encoding::tagged_message(tag::ENTRY_SIGNATURE, &bytes),
                 &self.signature,
@@ -817,6 +957,7 @@ mod tests {
             version: FORMAT_VERSION,
             channel: ChannelId([3; 32]),
             author: key.party(),
+            key: key.party(),
             seq: Seq(1),
             prev: EntryId([4; 32]),
             time: Timestamp(1_700_000_000),
@@ -846,15 +987,16 @@ mod tests {
         assert_eq!(back, e);
         assert_eq!(back.encode().unwrap(), bytes);
         back.verify_signature().unwrap();
-        // Header layout: version, channel, author, seq, prev, time.
+        // Header layout: version, channel, author, key, seq, prev, time.
         assert_eq!(bytes[0], FORMAT_VERSION);
         assert_eq!(&bytes[1..33], &[3; 32]);
-        assert_eq!(&bytes[65..73], &1u64.to_be_bytes());
+        assert_eq!(&bytes[65..97], &bytes[33..65]);
+        assert_eq!(&bytes[97..105], &1u64.to_be_bytes());
         // Then the views: a u64 count, then party ‖ size ‖ root for each.
-        assert_eq!(&bytes[113..121], &1u64.to_be_bytes());
-        assert_eq!(&bytes[121..153], &[7; 32]);
-        assert_eq!(&bytes[153..161], &3u64.to_be_bytes());
-        assert_eq!(&bytes[161..193], &[8; 32]);
+        assert_eq!(&bytes[145..153], &1u64.to_be_bytes());
+        assert_eq!(&bytes[153..185], &[7; 32]);
+        assert_eq!(&bytes[185..193], &3u64.to_be_bytes());
+        assert_eq!(&bytes[193..225], &[8; 32]);
         // The signature is the last 64 bytes, with no length prefix.
         assert_eq!(&bytes[bytes.len() - 64..], &e.signature);
     }

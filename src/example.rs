@@ -9,7 +9,7 @@ use crate::entry::{
     Acceptance, Ack, AckState, Body, ChannelId, Commitment, Definition, EntryRef, FeedView, Notice,
     Response, SignedEntry, Stage, Timestamp, View,
 };
-use crate::keys::SecretKey;
+use crate::keys::{PartyId, SecretKey};
 use crate::merkle::{self, Hash};
 
 /// 2026-01-01T00:00:00Z, the example channel's first claimed time.
@@ -21,13 +21,33 @@ pub fn test_key(name: &str) -> SecretKey {
     SecretKey::from_seed(name, &seed)
 }
 
-/// The example charter: alpha (founder) and beta, the default severity scale.
-pub fn charter() -> Charter {
-    let party = |name: &str| Party {
+/// The `n`th public test key of `name`, in the order a feed rotates through them: `n = 0` is
+/// [`test_key`], and key `n ≥ 1` has the seed `SHA-256("hotline public test key\0" ‖ name ‖
+/// "/" ‖ n)` (n in decimal). A charter pre-commits to key 1.
+pub fn test_key_at(name: &str, n: u32) -> SecretKey {
+    if n == 0 {
+        return test_key(name);
+    }
+    let seed = tagged_hash(
+        b"hotline public test key\0",
+        format!("{name}/{n}").as_bytes(),
+    );
+    SecretKey::from_seed(name, &seed)
+}
+
+/// A charter's entry for `name` with its public test keys (key 0, pre-committing to key 1).
+pub fn test_party(name: &str, role: &str) -> Party {
+    Party {
         name: name.into(),
         key: test_key(name).party(),
-        role: "point-of-contact".into(),
-    };
+        next: test_key_at(name, 1).party().digest(),
+        role: role.into(),
+    }
+}
+
+/// The example charter: alpha (founder) and beta, the default severity scale.
+pub fn charter() -> Charter {
+    let party = |name: &str| test_party(name, "point-of-contact");
     Charter {
         version: CHARTER_VERSION,
         name: "alpha-beta cyber hotline".into(),
@@ -41,7 +61,9 @@ pub fn charter() -> Charter {
 
 /// One party writing its feed, keeping its head and its Merkle leaves.
 pub struct Writer {
-    /// The party's key.
+    /// The party whose feed it is (its first key).
+    pub author: PartyId,
+    /// The key in force: the one the next entry is signed with.
     pub key: SecretKey,
     /// The channel written to.
     pub channel: ChannelId,
@@ -52,9 +74,10 @@ pub struct Writer {
 }
 
 impl Writer {
-    /// A writer for `key` in `channel`, with an empty feed.
+    /// A writer for `key` in `channel`, with an empty feed: `key` is the party's first key.
     pub fn new(key: SecretKey, channel: ChannelId) -> Writer {
         Writer {
+            author: key.party(),
             key,
             channel,
             head: None,
@@ -76,6 +99,7 @@ impl Writer {
     ) -> Result<SignedEntry, EncodeError> {
         let (signed, head) = chain::sign_next(
             &self.key,
+            self.author,
             self.channel,
             self.head.as_ref(),
             Timestamp(time),
@@ -103,7 +127,7 @@ impl Writer {
             return Vec::new();
         }
         vec![View {
-            party: self.key.party(),
+            party: self.author,
             size: v.size,
             root: v.root,
         }]

@@ -66,6 +66,15 @@ impl PartyId {
         Ok(key)
     }
 
+    /// The digest that pre-commits to this key before it is used: a charter or a rotation
+    /// names the next key by its digest, and the rotation that brings it into use reveals it.
+    pub fn digest(&self) -> KeyDigest {
+        KeyDigest(crate::encoding::tagged_hash(
+            crate::encoding::tag::NEXT_KEY,
+            &self.0,
+        ))
+    }
+
     /// A short fingerprint for people: the first 8 bytes of the key, in hex.
     pub fn fingerprint(&self) -> String {
         hex::encode(self.0.get(..8).unwrap_or_default())
@@ -124,6 +133,48 @@ impl FromStr for PartyId {
 }
 
 impl serde::Serialize for PartyId {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(&self.to_string())
+    }
+}
+
+/// A pre-committed key: `SHA-256("hotline/v2/next-key\0" ‖ key[32])` of a key not yet in use
+/// (see [`PartyId::digest`]). Whoever holds a copy of the current secret key cannot produce
+/// the key this names, so it cannot take over the feed by rotating, and the party can revoke
+/// the stolen key with it.
+#[derive(Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, bincode::Encode, bincode::Decode)]
+pub struct KeyDigest(pub [u8; 32]);
+
+impl fmt::Display for KeyDigest {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&hex::encode(self.0))
+    }
+}
+
+impl fmt::Debug for KeyDigest {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(
+            f,
+            "KeyDigest({})",
+            hex::encode(self.0.get(..8).unwrap_or_default())
+        )
+    }
+}
+
+impl FromStr for KeyDigest {
+    type Err = KeyError;
+    /// Parse 64 hex digits.
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        let mut out = [0u8; 32];
+        hex::decode_to_slice(s.trim(), &mut out).map_err(|_| KeyError::Malformed {
+            what: "key digest",
+            detail: "expected 64 hex digits".into(),
+        })?;
+        Ok(KeyDigest(out))
+    }
+}
+
+impl serde::Serialize for KeyDigest {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         s.serialize_str(&self.to_string())
     }
@@ -203,6 +254,7 @@ impl SecretKey {
         PublicKey {
             name: self.name.clone(),
             id: self.party(),
+            next: None,
         }
     }
 
@@ -267,13 +319,21 @@ pub struct PublicKey {
     pub name: String,
     /// The key.
     pub id: PartyId,
+    /// The digest of the party's pre-committed next key ([`PartyId::digest`]), which a
+    /// charter lists beside the key; `None` for a key with no successor (a witness's).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub next: Option<KeyDigest>,
 }
 
 impl PublicKey {
     /// The public key file text.
     pub fn to_file_text(&self) -> String {
+        let next = self
+            .next
+            .map(|d| format!("next: {d}\n"))
+            .unwrap_or_default();
         format!(
-            "hotline public key v1\nname: {}\nkey: {}\n",
+            "hotline public key v1\nname: {}\nkey: {}\n{next}",
             self.name, self.id
         )
     }
@@ -289,7 +349,18 @@ impl PublicKey {
         let name = fields.get("name")?.to_owned();
         check_name(&name)?;
         let id: PartyId = fields.get("key")?.parse()?;
-        Ok(PublicKey { name, id })
+        let next = match fields.find("next") {
+            Some(v) => Some(v.parse()?),
+            None => None,
+        };
+        if next == Some(id.digest()) {
+            return Err(KeyError::Malformed {
+                what: "public key file",
+                detail: "the `next:` line commits to the key itself; the next key must be another"
+                    .into(),
+            });
+        }
+        Ok(PublicKey { name, id, next })
     }
 }
 
@@ -299,6 +370,10 @@ struct Fields<'a> {
 }
 
 impl<'a> Fields<'a> {
+    fn find(&self, key: &str) -> Option<&'a str> {
+        self.pairs.iter().find(|(k, _)| *k == key).map(|(_, v)| *v)
+    }
+
     fn get(&self, key: &str) -> Result<&'a str, KeyError> {
         self.pairs
             .iter()

@@ -49,6 +49,7 @@ pub mod encoding;
 pub mod entry;
 pub mod example;
 pub mod keys;
+pub mod keystate;
 pub mod merkle;
 pub mod proof;
 #[cfg(feature = "store")]

@@ -19,6 +19,7 @@ use crate::keys::PartyId;
 use crate::merkle::{self, Frontier, Hash};
 
 mod fork;
+mod keys;
 mod notes;
 pub(crate) mod refs;
 mod views;
@@ -46,8 +47,20 @@ pub enum FindingKind {
     /// The bytes are not a canonical signed entry (trailing bytes, bad tag, truncation,
     /// oversize length, unknown version).
     Malformed,
-    /// The signature does not verify under the author's key (tampering, wrong key, malleation).
+    /// The signature does not verify under the header's key (tampering, malleation).
     BadSignature,
+    /// Signed by a key that was not the author's key in force at that place of its feed: a
+    /// key rotated out before it, a rotation to a key that was not pre-committed, a revocation
+    /// not signed by the pre-committed next key. The entry is not the author's.
+    WrongKey,
+    /// Signed by a key its author revoked, at or after the seq the revocation voids it from,
+    /// off the chain the revocation vouches for, and relied on by no other party first: the
+    /// entry is attributed to whoever held the stolen key, not to the author, and is left out
+    /// of the feed (it forks nothing).
+    Compromised,
+    /// Signed by a revoked key where the revocation voids it, but another party relied on it
+    /// (acknowledged it or viewed it) before it saw the revocation: it stands as the author's.
+    RevokedKeyRelied,
     /// The entry belongs to another channel (replay).
     WrongChannel,
     /// The author is not a party of the charter.
@@ -119,6 +132,8 @@ impl FindingKind {
             | FindingKind::AnswerBeforeSent
             | FindingKind::TimeBeforeView
             | FindingKind::Withheld
+            | FindingKind::Compromised
+            | FindingKind::RevokedKeyRelied
             | FindingKind::FutureTime => Level::Warning,
             _ => Level::Error,
         }
@@ -185,6 +200,13 @@ pub struct FeedSummary {
     /// when that is beyond `size`: entries not presented (see [`FindingKind::Withheld`]).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub claimed: Option<u64>,
+    /// The key the feed's next entry must be signed with, when the feed has rotated away from
+    /// `key` (its first key, which stays its identity).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub current_key: Option<PartyId>,
+    /// The keys the party revoked, each with the seq it is void from and the revoking entry.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub revoked: Vec<crate::keystate::Revocation>,
 }
 
 /// How far one party's signatures cover another party's feed.
@@ -482,17 +504,25 @@ pub fn verify_with_coverage<B: AsRef<[u8]>, N: AsRef<[u8]>>(
         }
     }
 
-    // 2. Feed by feed: forks, gaps, links, times; and the Merkle roots of the clean prefix.
+    // 2. Key state, feed by feed: entries signed by a key not in force there, or voided by a
+    // revocation, leave their feed before any feed rule sees them.
+    let keys = keys::check(&mut v, &mut feeds);
+
+    // 3. Feed by feed: forks, gaps, links, times; and the Merkle roots of the clean prefix.
     let mut prefix_roots: HashMap<PartyId, Vec<Hash>> = HashMap::new();
     let mut summaries = Vec::new();
     for party in &charter.parties {
         let feed = feeds.get(&party.key);
-        let (roots, summary) = check_feed(&mut v, party.key, &party.name, feed);
+        let (roots, mut summary) = check_feed(&mut v, party.key, &party.name, feed);
+        if let Some(k) = keys.get(&party.key) {
+            summary.current_key = k.current.filter(|c| *c != party.key);
+            summary.revoked.clone_from(&k.revocations);
+        }
         prefix_roots.insert(party.key, roots);
         summaries.push(summary);
     }
 
-    // 3. Views, references, acknowledgements and answer times, across feeds.
+    // 4. Views, references, acknowledgements and answer times, across feeds.
     let index: HashMap<EntryId, &Checked> = feeds
         .values()
         .flat_map(|f| f.values().flatten())
@@ -514,10 +544,10 @@ pub fn verify_with_coverage<B: AsRef<[u8]>, N: AsRef<[u8]>>(
         }
     }
 
-    // 4. Checkpoints: signatures, and split views against each other and the entries held.
+    // 5. Checkpoints: signatures, and split views against each other and the entries held.
     let checkpoints = notes::check(&mut v, notes, &prefix_roots);
 
-    // 5. How far other parties' signatures cover each feed, and what was claimed beyond it.
+    // 6. How far other parties' signatures cover each feed, and what was claimed beyond it.
     for s in &mut summaries {
         endorse(&mut v, s, &cross, &checkpoints, charter);
     }
@@ -664,6 +694,8 @@ fn check_feed(
             endorsed: 0,
             endorsements: Vec::new(),
             claimed: None,
+            current_key: None,
+            revoked: Vec::new(),
         },
     )
 }

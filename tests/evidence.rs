@@ -15,12 +15,12 @@ use std::process::Command;
 
 use hotline::audit::{Audit, Basis, Status, audit, audit_with_notes};
 use hotline::bundle;
-use hotline::charter::{CHARTER_VERSION, Charter, Party, Policy};
+use hotline::charter::{CHARTER_VERSION, Charter, Policy};
 use hotline::entry::{
     Acceptance, AckState, Body, Definition, Kind, Notice, Response, SignedEntry, Stage, Timestamp,
     View,
 };
-use hotline::example::{self, T0, Writer, test_key};
+use hotline::example::{self, T0, Writer, test_key, test_party};
 use hotline::merkle;
 use hotline::store::Store;
 use hotline::verify::{FindingKind, Options, verify};
@@ -501,11 +501,7 @@ fn three_party_channel() -> (Charter, [Writer; 3], Vec<SignedEntry>) {
 
 /// A three-party charter: alpha (founder), beta, and `third`.
 fn three_party_charter(third: &str) -> Charter {
-    let party = |name: &str| Party {
-        name: name.into(),
-        key: test_key(name).party(),
-        role: "point-of-contact".into(),
-    };
+    let party = |name: &str| test_party(name, "point-of-contact");
     Charter {
         version: CHARTER_VERSION,
         name: "three-way hotline".into(),

@@ -40,11 +40,13 @@ fn charter_with(mallory: PartyId) -> Charter {
             Party {
                 name: "alpha".into(),
                 key: SecretKey::from_seed("alpha", &[1; 32]).party(),
+                next: SecretKey::from_seed("alpha", &[2; 32]).party().digest(),
                 role: "point-of-contact".into(),
             },
             Party {
                 name: "mallory".into(),
                 key: mallory,
+                next: SecretKey::from_seed("mallory", &[4; 32]).party().digest(),
                 role: "point-of-contact".into(),
             },
         ],

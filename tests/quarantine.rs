@@ -75,6 +75,7 @@ fn equivocate(a: &Store) -> SignedEntry {
     };
     chain::sign_next(
         &test_key("alpha"),
+        test_key("alpha").party(),
         a.channel(),
         Some(&head),
         at(50),

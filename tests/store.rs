@@ -409,6 +409,7 @@ fn equivocate(a: &Store) -> SignedEntry {
     };
     let (e, _) = chain::sign_next(
         &test_key("alpha"),
+        test_key("alpha").party(),
         a.channel(),
         Some(&head),
         at(50),
@@ -492,7 +493,14 @@ fn a_second_open_is_refused_at_once() {
 fn next_id(s: &Store, key: &SecretKey, body: &Body, now: Timestamp) -> EntryId {
     let head = s.head(&key.party()).unwrap();
     let views = s.views_for(&key.party(), body).unwrap();
-    let header = chain::next_header(s.channel(), key.party(), head.as_ref(), now, views);
+    let header = chain::next_header(
+        s.channel(),
+        key.party(),
+        key.party(),
+        head.as_ref(),
+        now,
+        views,
+    );
     let entry = Entry::new(header, body).unwrap();
     EntryId(tagged_hash(tag::ENTRY_ID, &entry.encode().unwrap()))
 }
@@ -602,7 +610,16 @@ fn refused_as(s: &mut Store, dir: &Path, key: &SecretKey, body: &Body, want: &[F
     assert_eq!(journal(dir), before);
     let head = s.head(&key.party()).unwrap();
     let views = s.views_for(&key.party(), body).unwrap();
-    let (e, _) = chain::sign_next(key, s.channel(), head.as_ref(), at(40), views, body).unwrap();
+    let (e, _) = chain::sign_next(
+        key,
+        key.party(),
+        s.channel(),
+        head.as_ref(),
+        at(40),
+        views,
+        body,
+    )
+    .unwrap();
     let mut all = s.entries().unwrap();
     all.push(e.encode().unwrap());
     let report = hotline::verify::verify(&example::charter(), &all, Options::default());

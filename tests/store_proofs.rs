@@ -267,6 +267,7 @@ fn sign_at(key: &hotline::SecretKey, s: &Store, prev: &SignedEntry, body: &Body)
     };
     chain::sign_next(
         key,
+        key.party(),
         s.channel(),
         Some(&head),
         at(500),
@@ -370,7 +371,16 @@ fn refused(s: &mut Store, dir: &Path, key: &hotline::SecretKey, body: &Body) -> 
     // The verifier, given the store's entries and the entry, finds the same.
     let head = s.head(&key.party()).unwrap();
     let views = s.views_for(&key.party(), body).unwrap();
-    let (e, _) = chain::sign_next(key, s.channel(), head.as_ref(), at(900), views, body).unwrap();
+    let (e, _) = chain::sign_next(
+        key,
+        key.party(),
+        s.channel(),
+        head.as_ref(),
+        at(900),
+        views,
+        body,
+    )
+    .unwrap();
     let mut all = s.entries().unwrap();
     all.push(e.encode().unwrap());
     let report = hotline::verify::verify(&example::charter(), &all, Options::default());

@@ -197,17 +197,24 @@ fn documented_layout_reproduces_ids_signatures_and_roots() {
         let (entry, sig) = signed.split_at(signed.len() - 64);
         assert_eq!(hex::encode(entry), e.entry);
         assert_eq!(hex::encode(sig), e.signature);
-        // Header: version u8, channel [32], author [32], seq u64 BE, prev [32], time u64 BE,
-        // then the views: a u64 BE count, each party [32] ‖ size u64 BE ‖ root [32].
+        // Header: version u8, channel [32], author [32], key [32], seq u64 BE, prev [32],
+        // time u64 BE, then the views: a u64 BE count, each party [32] ‖ size u64 BE ‖
+        // root [32].
         assert_eq!(entry[0], 2, "{}", e.label);
         assert_eq!(&entry[1..33], &channel);
         let author: [u8; 32] = entry[33..65].try_into().unwrap();
         assert_eq!(hex::encode(author), v.parties[&e.author]);
-        assert_eq!(u64::from_be_bytes(entry[65..73].try_into().unwrap()), e.seq);
-        let views = u64::from_be_bytes(entry[113..121].try_into().unwrap()) as usize;
+        // The example feeds never rotate: every entry is signed by the author's first key.
+        let signer: [u8; 32] = entry[65..97].try_into().unwrap();
+        assert_eq!(signer, author, "{}", e.label);
+        assert_eq!(
+            u64::from_be_bytes(entry[97..105].try_into().unwrap()),
+            e.seq
+        );
+        let views = u64::from_be_bytes(entry[145..153].try_into().unwrap()) as usize;
         let mut last_party = None;
         for i in 0..views {
-            let at = 121 + 72 * i;
+            let at = 153 + 72 * i;
             let party = hex::encode(&entry[at..at + 32]);
             let size = u64::from_be_bytes(entry[at + 32..at + 40].try_into().unwrap()) as usize;
             let root = hex::encode(&entry[at + 40..at + 72]);
@@ -221,7 +228,7 @@ fn documented_layout_reproduces_ids_signatures_and_roots() {
             assert_eq!(hex::encode(mth(&seen[..size])), root, "{}", e.label);
             last_party = Some(party);
         }
-        let k = 121 + 72 * views;
+        let k = 153 + 72 * views;
         // kind u16 BE, then body length u64 BE and exactly that many bytes.
         let kind = u16::from_be_bytes(entry[k..k + 2].try_into().unwrap());
         let want_kind = [
@@ -233,6 +240,11 @@ fn documented_layout_reproduces_ids_signatures_and_roots() {
             "response",
             "ack",
             "receipt",
+            "rotate",
+            "revoke",
+            "amend",
+            "ratify",
+            "close",
         ]
         .iter()
         .position(|k| *k == e.kind)
@@ -246,7 +258,7 @@ fn documented_layout_reproduces_ids_signatures_and_roots() {
         assert_eq!(hex::encode(&message), e.signing_message);
         let id = sha256(&[b"hotline/v2/entry-id\0", entry]);
         assert_eq!(hex::encode(id), e.id, "{}", e.label);
-        let key = VerifyingKey::from_bytes(&author).unwrap();
+        let key = VerifyingKey::from_bytes(&signer).unwrap();
         key.verify_strict(&message, &Signature::from_bytes(sig.try_into().unwrap()))
             .unwrap();
         let leaf = sha256(&[&[0u8], &signed]);

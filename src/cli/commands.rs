@@ -621,15 +621,49 @@ pub fn write_new(path: &Path, bytes: &[u8], mode: u32, force: bool) -> Result<()
         .map_err(|e| Failure::io("write", path, &e))
 }
 
+/// Where the pre-committed next key of the secret key at `key_path` is kept: `NAME.next.key`
+/// beside `NAME.key` (or `FILE.next` for a key file not named `*.key`).
+pub fn next_key_path(key_path: &Path) -> PathBuf {
+    let s = key_path.as_os_str().to_string_lossy();
+    match s.strip_suffix(".key") {
+        Some(stem) => PathBuf::from(format!("{stem}.next.key")),
+        None => PathBuf::from(format!("{s}.next")),
+    }
+}
+
+/// The digest of the next key that the secret key at `key_path` pre-commits to: from the
+/// `.pub` beside it, or from the next key file itself.
+fn own_next_digest(key_path: &Path, key: &SecretKey) -> Result<keys::KeyDigest, Failure> {
+    let public = key_path.with_extension("pub");
+    if let Ok(pk) = load_pub(&public)
+        && pk.id == key.party()
+        && let Some(next) = pk.next
+    {
+        return Ok(next);
+    }
+    let next_path = next_key_path(key_path);
+    if next_path.exists() {
+        return Ok(load_key(&next_path)?.party().digest());
+    }
+    Err(Failure::new(format!(
+        "no next key for {}: neither {} nor {} names it",
+        key_path.display(),
+        public.display(),
+        next_path.display()
+    ))
+    .hint("the charter pre-commits every party's next key; `hotline keygen NAME` writes NAME.key, NAME.next.key and NAME.pub"))
+}
+
 fn keygen(name: &str, dir: Option<&Path>, force: bool) -> Result<Output, Failure> {
     keys::check_name(name).map_err(|e| Failure::new(e.to_string()))?;
     let dir = dir
         .map(Path::to_path_buf)
         .unwrap_or_else(|| PathBuf::from("."));
     let secret_path = dir.join(format!("{name}.key"));
+    let next_path = next_key_path(&secret_path);
     let public_path = dir.join(format!("{name}.pub"));
     if !force {
-        for p in [&secret_path, &public_path] {
+        for p in [&secret_path, &next_path, &public_path] {
             if p.exists() {
                 return Err(Failure::new(format!("{} already exists", p.display()))
                     .hint("pass --force to replace the key pair (the old key is lost)"));
@@ -637,27 +671,31 @@ fn keygen(name: &str, dir: Option<&Path>, force: bool) -> Result<Output, Failure
         }
     }
     let key = SecretKey::generate(name);
+    let next = SecretKey::generate(name);
+    let mut public = key.public();
+    public.next = Some(next.party().digest());
     write_new(&secret_path, key.to_file_text().as_bytes(), 0o600, force)?;
-    write_new(
-        &public_path,
-        key.public().to_file_text().as_bytes(),
-        0o644,
-        force,
-    )?;
+    write_new(&next_path, next.to_file_text().as_bytes(), 0o600, force)?;
+    write_new(&public_path, public.to_file_text().as_bytes(), 0o644, force)?;
     Ok(Output::ok(
         format!(
-            "wrote {} (secret, mode 0600) and {}\nparty {name}, key fingerprint {}\nGive {} to the other parties; keep {} to yourself.\n",
+            "wrote {} (secret, mode 0600), {} (secret, mode 0600) and {}\nparty {name}, key fingerprint {}\nGive {} to the other parties; keep {} to yourself.\nKeep {} apart (offline): it is your pre-committed next key, which `hotline rotate` moves to and which alone can revoke {} if it is stolen (`hotline revoke`).\n",
             secret_path.display(),
+            next_path.display(),
             public_path.display(),
             key.party().fingerprint(),
             public_path.display(),
+            secret_path.display(),
+            next_path.display(),
             secret_path.display()
         ),
         json!({
             "ok": true,
             "name": name,
             "key": key.party(),
+            "next": public.next,
             "secret_file": secret_path,
+            "next_key_file": next_path,
             "public_file": public_path,
         }),
     ))
@@ -695,13 +733,22 @@ fn channel_create(
     let mut list = vec![Party {
         name: key.name().to_owned(),
         key: key.party(),
+        next: own_next_digest(key_path, &key)?,
         role: role.to_owned(),
     }];
     for p in parties {
         let pk = load_pub(p)?;
+        let next = pk.next.ok_or_else(|| {
+            Failure::new(format!(
+                "{} states no next key (`next:` line): the charter pre-commits every party's next key",
+                p.display()
+            ))
+            .hint("ask the party for the NAME.pub that `hotline keygen NAME` writes; it names the next key's digest")
+        })?;
         list.push(Party {
             name: pk.name,
             key: pk.id,
+            next,
             role: "point-of-contact".into(),
         });
     }

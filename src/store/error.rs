@@ -153,6 +153,19 @@ pub enum StoreError {
         /// The key.
         key: PartyId,
     },
+    /// The key is a party's, but not the one that may sign this entry now: a key the feed
+    /// rotated away from, or the pre-committed next key used for anything but a revocation.
+    #[error("{}", if *next { format!("key {} is {party}'s pre-committed next key, which signs only a rotation's successor or a revocation; its key in force is {}", key.fingerprint(), current.fingerprint()) } else { format!("key {} is no longer {party}'s key in force (that is {})", key.fingerprint(), current.fingerprint()) })]
+    KeyNotInForce {
+        /// The party's name.
+        party: String,
+        /// The key given.
+        key: PartyId,
+        /// The party's key in force.
+        current: PartyId,
+        /// Whether the key given is the party's pre-committed next key.
+        next: bool,
+    },
     /// No party of the channel has this name.
     #[error("no party of this channel is named {name:?}")]
     UnknownParty {

@@ -81,7 +81,7 @@ impl Store {
         now: Timestamp,
     ) -> Result<SignedEntry, StoreError> {
         self.writable()?;
-        let me = key.party();
+        let me = self.signer_for(key, body)?;
         let party = self
             .charter
             .party(&me)
@@ -103,7 +103,8 @@ impl Store {
             });
         }
         let views = self.views_for(&me, body)?;
-        let (signed, head) = chain::sign_next(key, self.channel, head.as_ref(), now, views, body)?;
+        let (signed, head) =
+            chain::sign_next(key, me, self.channel, head.as_ref(), now, views, body)?;
         let findings = self.check_new(&signed, head.id)?;
         if !findings.is_empty() {
             return Err(StoreError::Rejected { findings });
@@ -141,7 +142,7 @@ impl Store {
         imported: &ImportReport,
         now: Timestamp,
     ) -> Result<Option<SignedEntry>, StoreError> {
-        let me = key.party();
+        let me = self.signer_for(key, &Body::Receipt(Receipt { feeds: Vec::new() }))?;
         let mut feeds = BTreeSet::new();
         for id in &imported.new_ids {
             let Some(e) = self.get(id)? else { continue };

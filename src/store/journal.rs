@@ -110,6 +110,9 @@ pub(super) struct HeldNote {
 }
 
 /// A record after the charter.
+// Nearly every record is an entry, so boxing the large variant would only add an allocation
+// per entry read.
+#[allow(clippy::large_enum_variant)]
 #[derive(Debug, Clone)]
 pub(super) enum Item {
     Entry(Held),

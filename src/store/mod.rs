@@ -113,6 +113,7 @@ mod notes;
 mod proofs;
 mod quarantine;
 mod repair;
+mod signer;
 mod tree;
 
 pub use error::{FeedBehind, ImportReport, OpenReport, RepairReport, StoreError};

@@ -20,7 +20,7 @@ use crate::merkle::{self, Frontier, Hash};
 #[derive(Debug, Clone, Copy)]
 pub(super) struct Point {
     /// RFC 6962 root of the branch up to and including this entry.
-    root: Hash,
+    pub(super) root: Hash,
     /// The id of the entry before it (zero at seq 0).
     prev: EntryId,
     /// The latest claimed time on the branch up to here, and the seq that claims it.
@@ -420,7 +420,7 @@ fn push_contradiction(
 /// Root every branch of `feed` from seq 0: each entry linked by `prev` to a rooted entry at the
 /// seq before (or, at seq 0, with a zero `prev`) gets the root of its branch. Entries after a
 /// gap, or whose `prev` names no entry held, are not on any branch.
-fn root_branches(feed: &Feed, out: &mut HashMap<EntryId, Point>) {
+pub(super) fn root_branches(feed: &Feed, out: &mut HashMap<EntryId, Point>) {
     let mut level: Vec<(EntryId, Frontier, (Timestamp, Seq))> = Vec::new();
     let mut expected = Seq(0);
     for (seq, at) in feed {

@@ -379,9 +379,9 @@ pub fn generate() -> BTreeMap<String, String> {
         None,
     );
     let mut oversize = enc(&last);
-    // The body's length field: a u64 after the 113 fixed header bytes, the views (a u64 count
+    // The body's length field: a u64 after the 145 fixed header bytes, the views (a u64 count
     // and 72 bytes each) and the u16 kind.
-    let len_at = 113 + 8 + 72 * last.header().views.len() + 2;
+    let len_at = 145 + 8 + 72 * last.header().views.len() + 2;
     oversize[len_at..len_at + 8].copy_from_slice(&(1u64 << 40).to_be_bytes());
     case(
         "oversize-length",
