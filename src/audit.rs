@@ -18,7 +18,7 @@
 //! answer's time is its author's claim raised to the latest time claimed inside its own signed
 //! views: it cannot have been signed before the entries it saw.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 
 use crate::charter::Charter;
 use crate::entry::{AckState, Body, EntryId, Kind, Seq, SignedEntry, Stage, Timestamp};
@@ -587,8 +587,15 @@ pub fn audit_with_notes<B: AsRef<[u8]>, N: AsRef<[u8]>>(
             ..Options::default()
         },
     );
-    // Only entries that pass their own checks count as communicated.
+    // Only entries that pass their own checks count as communicated; an entry signed by a key
+    // not in force, or voided by its author's revocation, is not its author's.
     let channel = verification.channel;
+    let not_the_authors: HashSet<EntryId> = verification
+        .findings
+        .iter()
+        .filter(|f| matches!(f.kind, FindingKind::WrongKey | FindingKind::Compromised))
+        .filter_map(|f| f.entry)
+        .collect();
     let mut seen: Vec<Seen> = Vec::new();
     let mut by_id: HashMap<EntryId, usize> = HashMap::new();
     for bytes in entries {
@@ -605,7 +612,7 @@ pub fn audit_with_notes<B: AsRef<[u8]>, N: AsRef<[u8]>>(
         let (Ok(id), Ok(body)) = (signed.id(), signed.entry.body()) else {
             continue;
         };
-        if by_id.contains_key(&id) {
+        if by_id.contains_key(&id) || not_the_authors.contains(&id) {
             continue;
         }
         by_id.insert(id, seen.len());
