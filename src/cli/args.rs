@@ -143,6 +143,34 @@ pub enum Command {
         #[command(flatten)]
         key: KeyArg,
     },
+    /// Move your feed to your pre-committed next key (NAME.next.key), and pre-commit to a new one.
+    #[command(
+        after_help = "Signs a rotation with your key in force, revealing the next key the charter (or your last\nrotation) committed to. Then NAME.next.key becomes NAME.key, a fresh NAME.next.key is written,\nand the old key file is removed. Entries before the rotation stay verifiable under the old key.\n\nExample:\n  hotline rotate --key alpha.key"
+    )]
+    Rotate {
+        /// Your pre-committed next key [default: NAME.next.key beside your key].
+        #[arg(long)]
+        next: Option<PathBuf>,
+        #[command(flatten)]
+        key: KeyArg,
+    },
+    /// Revoke your key in force, if it was copied, with your pre-committed next key.
+    #[command(
+        after_help = "Signed by NAME.next.key, which a thief holding a copy of NAME.key does not have. Entries the\nrevoked key signed from seq --from on that are not on your chain, and that no other party relied on\nbefore it saw the revocation, are attributed to the stolen key, not to you; you keep signing with\nthe next key. Export the revocation to every other party at once.\n\nExample:\n  hotline revoke --from 12 --reason \"laptop stolen\""
+    )]
+    Revoke {
+        /// Your pre-committed next key, which signs the revocation [default: NAME.next.key beside your key].
+        #[arg(long)]
+        next: Option<PathBuf>,
+        /// The first seq of your feed at which the key is void [default: the seq the revocation takes].
+        #[arg(long)]
+        from: Option<u64>,
+        /// What happened, for the other parties.
+        #[arg(long, default_value = "")]
+        reason: String,
+        #[command(flatten)]
+        key: KeyArg,
+    },
     /// List the entries in the store.
     #[command(after_help = "Examples:\n  hotline log\n  hotline --store beta.store log --json")]
     Log,

@@ -115,6 +115,13 @@ pub fn dispatch(cli: Cli) -> Result<Output, Failure> {
             reason,
             key,
         } => ack(&dir, &id, &state, reason, &key),
+        Command::Rotate { next, key } => super::lifecycle::rotate(&dir, next.as_deref(), &key),
+        Command::Revoke {
+            next,
+            from,
+            reason,
+            key,
+        } => super::lifecycle::revoke(&dir, next.as_deref(), from, reason, &key),
         Command::Log => {
             let store = open(&dir)?;
             let entries = store.entries().map_err(store_failure)?;
@@ -340,6 +347,15 @@ pub fn store_failure(e: StoreError) -> Failure {
         StoreError::NotAParty { .. } => {
             Some("use the key of a party listed in the channel's charter")
         }
+        StoreError::SignedElsewhere { .. } => Some(
+            "if you did not sign it, your key was copied: `hotline revoke --from SEQ` with your NAME.next.key; if you did (this store is an old copy), rebuild it with `hotline recover`",
+        ),
+        StoreError::KeyNotInForce { next: false, .. } => Some(
+            "sign with the key in force: after `hotline rotate` or `hotline revoke` it is NAME.key, the old one is retired",
+        ),
+        StoreError::KeyNotInForce { next: true, .. } => Some(
+            "keep NAME.next.key for `hotline rotate` or `hotline revoke`; sign entries with NAME.key",
+        ),
         StoreError::JournalCorrupt { .. } => Some(
             "run `hotline repair`: it rebuilds damaged records from the index's copies and keeps the damaged bytes aside",
         ),
@@ -814,7 +830,7 @@ pub(super) fn absolute(p: &Path) -> PathBuf {
     std::fs::canonicalize(p).unwrap_or_else(|_| p.to_path_buf())
 }
 
-pub(super) fn signing_key(store: &Store, key: &KeyArg) -> Result<SecretKey, Failure> {
+pub(crate) fn signing_key(store: &Store, key: &KeyArg) -> Result<SecretKey, Failure> {
     let sk = match &key.key {
         Some(p) => load_key(p)?,
         None => match store.identity() {
@@ -967,7 +983,11 @@ fn ack(dir: &Path, id: &str, state: &str, reason: String, key: &KeyArg) -> Resul
     let target = resolve_target(&store, id, OF)?;
     let (of, author) = (target.id, target.author);
     let sk = signing_key(&store, key)?;
-    if author == sk.party() {
+    let me = store.signer_for(
+        &sk,
+        &Body::Receipt(hotline::entry::Receipt { feeds: vec![] }),
+    );
+    if me.as_ref().ok() == Some(&author) {
         return Err(Failure::new("you cannot acknowledge your own entry")
             .hint("acknowledgements are of other parties' entries"));
     }
@@ -1080,6 +1100,18 @@ fn import(dir: &Path, file: &Path, receipt: bool, key: &KeyArg) -> Result<Output
     for f in &r.warnings {
         text.push_str(&format!("warning: {} [{}]\n", f.message, kind_name(f.kind)));
     }
+    if let Some((party, seq, _)) = r.not_signed_here.first() {
+        let seqs: Vec<String> = r
+            .not_signed_here
+            .iter()
+            .map(|(_, s, id)| format!("seq {s} ({})", id.short()))
+            .collect();
+        text.push_str(&format!(
+            "NOT SIGNED HERE: the bundle holds entries of {}'s feed that this store did not sign, left out: {}\n  If you signed them from an older copy of this store, rebuild it with `hotline recover`.\n  If you did not, someone holds a copy of your key: revoke it now with `hotline revoke --from {seq}`.\n",
+            store.charter().label(party),
+            seqs.join(", ")
+        ));
+    }
     // A receipt: signed proof, for the sender, that this store holds what it imported.
     let mut receipt_json = Value::Null;
     if receipt && !r.new_ids.is_empty() {
@@ -1104,7 +1136,15 @@ fn import(dir: &Path, file: &Path, receipt: bool, key: &KeyArg) -> Result<Output
             }
         }
     }
-    let ok = r.forks.is_empty() && splits.is_empty() && r.evidence.is_empty();
+    let ok = r.forks.is_empty()
+        && splits.is_empty()
+        && r.evidence.is_empty()
+        && r.not_signed_here.is_empty();
+    let not_signed_here: Vec<Value> = r
+        .not_signed_here
+        .iter()
+        .map(|(p, s, id)| json!({ "party": store.charter().label(p), "seq": s, "entry": id }))
+        .collect();
     Ok(Output {
         text,
         json: json!({
@@ -1116,6 +1156,7 @@ fn import(dir: &Path, file: &Path, receipt: bool, key: &KeyArg) -> Result<Output
             "split_views": splits,
             "evidence": r.evidence,
             "warnings": r.warnings,
+            "not_signed_here": not_signed_here,
             "receipt": receipt_json,
         }),
         code: if ok { 0 } else { PROBLEM },

@@ -4,6 +4,7 @@ mod args;
 mod commands;
 mod demo;
 mod join;
+mod lifecycle;
 mod quarantine;
 mod render;
 mod witness;

@@ -32,12 +32,35 @@ pub(super) struct Config {
     /// The highest seq signed here, by party id in hex.
     #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
     pub signed: BTreeMap<String, u64>,
+    /// The lowest seq of an entry of a feed this store signs for that an import brought and
+    /// this store did not sign, by party id in hex: until the party revokes the key from that
+    /// seq (or rebuilds the store), it signs nothing but a revocation.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub foreign: BTreeMap<String, u64>,
 }
 
 impl Config {
     /// The highest seq this store has signed for `party`.
     pub fn signed(&self, party: &PartyId) -> Option<u64> {
         self.signed.get(&hex::encode(party.0)).copied()
+    }
+
+    /// The lowest seq of `party`'s feed seen signed elsewhere (see [`Config::foreign`]).
+    pub fn foreign(&self, party: &PartyId) -> Option<u64> {
+        self.foreign.get(&hex::encode(party.0)).copied()
+    }
+
+    /// Record that an entry of `party`'s feed at `seq` was signed elsewhere.
+    pub fn note_foreign(&mut self, party: &PartyId, seq: u64) {
+        let mark = self.foreign.entry(hex::encode(party.0)).or_insert(seq);
+        *mark = (*mark).min(seq);
+    }
+
+    /// Forget what a revocation from seq `from` answers.
+    pub fn clear_foreign(&mut self, party: &PartyId, from: u64) {
+        if self.foreign(party).is_some_and(|s| s >= from) {
+            self.foreign.remove(&hex::encode(party.0));
+        }
     }
 
     /// Record that this store signed `party`'s `seq`.

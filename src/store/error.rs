@@ -153,6 +153,18 @@ pub enum StoreError {
         /// The key.
         key: PartyId,
     },
+    /// An import brought an entry of the party's feed that this store did not sign: until the
+    /// party revokes its key from that seq (or rebuilds the store from a counterparty's copy,
+    /// if the entry was its own), the store signs nothing but the revocation.
+    #[error(
+        "{party}'s feed holds an entry at seq {seq} that this store did not sign (see the import that reported it): signing anything now could vouch for it"
+    )]
+    SignedElsewhere {
+        /// The party's name.
+        party: String,
+        /// The lowest seq signed elsewhere.
+        seq: u64,
+    },
     /// The key is a party's, but not the one that may sign this entry now: a key the feed
     /// rotated away from, or the pre-committed next key used for anything but a revocation.
     #[error("{}", if *next { format!("key {} is {party}'s pre-committed next key, which signs only a rotation's successor or a revocation; its key in force is {}", key.fingerprint(), current.fingerprint()) } else { format!("key {} is no longer {party}'s key in force (that is {})", key.fingerprint(), current.fingerprint()) })]
@@ -378,4 +390,9 @@ pub struct ImportReport {
     /// contradict a feed's entries, and findings about entries the store already held. Each
     /// is evidence against one of the signers it names.
     pub evidence: Vec<Finding>,
+    /// Entries of a feed this store signs for that it did not sign (past the highest seq it
+    /// signed, or beside one it holds), left out of the journal: (party, seq, id). Either this
+    /// store is an old copy (recover it from the counterparty's export) or someone signed with
+    /// a copy of the key (revoke it with the pre-committed next key).
+    pub not_signed_here: Vec<(PartyId, Seq, EntryId)>,
 }

@@ -88,6 +88,15 @@ impl Store {
             .ok_or(StoreError::NotAParty { key: me })?
             .name
             .clone();
+        let revoking = match body {
+            Body::Revoke(r) => Some(r.from.0),
+            _ => None,
+        };
+        if let Some(seq) = self.config.foreign(&me)
+            && revoking.is_none_or(|from| from > seq)
+        {
+            return Err(StoreError::SignedElsewhere { party, seq });
+        }
         if let Some(seq) = self.index.first_fork(&me)? {
             return Err(StoreError::Forked { party, seq });
         }
@@ -120,6 +129,9 @@ impl Store {
             // The entry is in the journal (even if the index then failed): it is signed. A mark
             // that cannot be saved now is saved by the next append.
             self.config.note_signed(&me, head.seq.0);
+            if let Some(from) = revoking {
+                self.config.clear_foreign(&me, from);
+            }
             let _ = config::save_mark(&self.dir, &self.config);
         }
         written?;
@@ -320,6 +332,7 @@ impl Store {
             self.quarantined = Some(kept);
             return Err(why);
         }
+        self.hold_back_own(&mut to_write, &mut report)?;
         report.new_ids = to_write.iter().map(|n| n.id).collect();
         report.new_entries = to_write.len();
         report.new_notes = notes.len();
@@ -334,6 +347,51 @@ impl Store {
             self.baseline = whole.then_some(after);
         }
         Ok(report)
+    }
+
+    /// Take out of `to_write` the entries of the feed this store acts for (its identity's) that
+    /// it did not sign:
+    /// past the highest seq it signed, or at a seq where it holds another entry of that feed.
+    /// They are either the party's own entries from a copy of the store that went further (a
+    /// stale store: recover from the counterparty), or a thief's, signed with a copied key
+    /// (revoke it). Either way the store must not extend its feed from them, so they are left
+    /// out of the journal and reported ([`ImportReport::not_signed_here`]); the bundle still
+    /// holds them.
+    fn hold_back_own(
+        &mut self,
+        to_write: &mut Vec<New>,
+        report: &mut ImportReport,
+    ) -> Result<(), StoreError> {
+        // The party this store acts for, if it has signed here.
+        let own = self
+            .config
+            .party
+            .as_deref()
+            .and_then(|name| self.charter.party_named(name))
+            .map(|p| p.key)
+            .and_then(|p| self.config.signed(&p).map(|m| (p, m)));
+        let Some((me, mark)) = own else {
+            return Ok(());
+        };
+        let mut kept = Vec::with_capacity(to_write.len());
+        for n in to_write.drain(..) {
+            let h = n.signed.header();
+            let foreign = h.author == me
+                && (h.seq.0 > mark || !self.index.at_seq(&h.author, h.seq.0)?.is_empty());
+            if foreign {
+                report.not_signed_here.push((h.author, h.seq, n.id));
+            } else {
+                kept.push(n);
+            }
+        }
+        *to_write = kept;
+        if !report.not_signed_here.is_empty() {
+            for (party, seq, _) in &report.not_signed_here {
+                self.config.note_foreign(party, seq.0);
+            }
+            config::save(&self.dir, &self.config)?;
+        }
+        Ok(())
     }
 
     /// A bundle of the charter, every entry whose seq is at least `since[author]` (0 for an
