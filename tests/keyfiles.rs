@@ -1,7 +1,7 @@
 //! Key files people can keep: passphrase-protected secret keys (age, scrypt), changing the
 //! passphrase in place, the default key directory, `HOTLINE_KEY`, and files of signed
 //! material that only their owner can read. Every test runs the real binary.
-#![cfg(unix)]
+#![cfg(all(unix, feature = "cli"))]
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::indexing_slicing)]
 
 use std::os::unix::fs::PermissionsExt;
@@ -448,4 +448,43 @@ fn exports_proofs_and_the_journal_are_for_their_owner_only() {
     for f in ["to-b.bundle", "to-a.bundle"] {
         assert_eq!(mode(&p.join(f)), 0o600, "{f}");
     }
+}
+
+/// A known answer from another implementation: this key file text (of the public test seed
+/// 07…07), sealed by age 1.1.1, the Go reference implementation, with `age -p -a` and the
+/// passphrase `age interop vector` (work factor 2^18, age's fixed one).
+const GO_AGE_SEALED: &str = "\
+-----BEGIN AGE ENCRYPTED FILE-----
+YWdlLWVuY3J5cHRpb24ub3JnL3YxCi0+IHNjcnlwdCBkdERTVnZ3WEJpT2phRGx5
+a3U4alNnIDE4ClNWSFp0Nm42bEtZVTFSejE3WUNCWjY1b0l0a21aVitGdzN2cEdo
+ZnNyYUkKLS0tIE5qV3BidnRvc1lRSVRCbkVIU1pqYUZrOWQrNmNMQVprWC9nUUhh
+RWwwL0kK6tpV4pu1obYG2ZPPQ5VFNgC4PjsqQxjJ54gqr9m9HM+vQtEgNnTSyNSM
+geGYrdtIGzzvUJREKeGEU/B5YUR1MqeSML1RUY0l5Clzy9pjUjR92LZYUXkeFOz6
+z6kEO8ViWF9Zu11zCJJ8SyI1bXXyKzdc0qxePcWFMs47IDuoSQqBau04MI50z9Qo
+bsEHTLiiWUh+IYu6PMQGZ5XHXIdS68Jo9b65ewJ1A78I6jIy0Pb0+g7EKwhLTRoc
+XML+QT5L1iedy47HtVksPwohfbVTl4Y=
+-----END AGE ENCRYPTED FILE-----
+";
+const GO_AGE_PLAIN: &str = "\
+hotline secret key v1
+# Keep this file secret (mode 0600). Its public half is in vector.pub.
+name: vector
+seed: 0707070707070707070707070707070707070707070707070707070707070707
+";
+
+#[test]
+fn a_key_file_sealed_by_the_go_age_tool_opens() {
+    let dir = tempfile::tempdir().unwrap();
+    let p = dir.path();
+    let key = p.join("vector.key");
+    std::fs::write(&key, GO_AGE_SEALED).unwrap();
+    std::fs::set_permissions(&key, std::fs::Permissions::from_mode(0o600)).unwrap();
+    assert_eq!(scrypt_work_factor(GO_AGE_SEALED), 18);
+    let r = ok_env(
+        p,
+        &["key", "passphrase", "vector.key", "--remove", "--json"],
+        &[("HOTLINE_PASSPHRASE", "age interop vector")],
+    );
+    assert_eq!(r.json()["name"], "vector");
+    assert_eq!(std::fs::read_to_string(&key).unwrap(), GO_AGE_PLAIN);
 }

@@ -456,7 +456,7 @@ pub struct TextArg {
 /// The signing key.
 #[derive(Debug, Args)]
 pub struct KeyArg {
-    /// Your secret key file [default: $HOTLINE_KEY, else the one the store remembers].
+    /// Your secret key file [default: the one the store remembers].
     #[arg(long, env = "HOTLINE_KEY")]
     pub key: Option<PathBuf>,
 }
