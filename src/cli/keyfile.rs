@@ -90,7 +90,10 @@ pub(super) fn read_secret(path: &Path) -> Result<SecretFile, Failure> {
 }
 
 fn is_public_key_text(raw: &[u8]) -> bool {
-    let text = String::from_utf8_lossy(raw);
+    // Borrowed, not copied: the bytes may be a secret key.
+    let Ok(text) = std::str::from_utf8(raw) else {
+        return false;
+    };
     text.trim_start().starts_with("hotline public key") || text.contains("\nhotline public key")
 }
 
