@@ -910,6 +910,10 @@ fn the_readme_walkthrough_runs_as_written() {
         .current_dir(dir.path())
         .env("PATH", path)
         .env_remove("HOTLINE_STORE")
+        .env_remove("HOTLINE_KEY")
+        .env_remove("HOTLINE_PASSPHRASE")
+        // A keygen the block leaves without --dir would write here, not into a real home.
+        .env("HOTLINE_HOME", dir.path())
         .output()
         .unwrap();
     let (stdout, stderr) = (

@@ -8,7 +8,7 @@ const AFTER_HELP: &str = "\
 Exit codes: 0 all good, 1 verification or audit found a problem, 2 usage or I/O error.
 
 A two-party exchange, each party on its own machine:
-  hotline keygen alpha                                   # alpha.key (0600) and alpha.pub
+  hotline keygen alpha --dir .                           # alpha.key (0600) and alpha.pub
   hotline --store alpha.store channel create \"alpha-beta hotline\" --key alpha.key --party beta.pub
   hotline --store alpha.store export --out to-beta.bundle
   hotline --store beta.store join to-beta.bundle --key beta.key --trust alpha.pub
@@ -16,6 +16,27 @@ A two-party exchange, each party on its own machine:
   hotline --store beta.store verify --json
 
 Run `hotline demo` to watch a whole exchange between two parties in a temporary directory.";
+
+const KEYGEN_HELP: &str = "\
+Examples:
+  hotline keygen alpha                     # in the key directory
+  hotline keygen alpha --dir . --passphrase
+
+The key directory is $HOTLINE_HOME, else $XDG_CONFIG_HOME/hotline, else ~/.config/hotline;
+keygen creates it (mode 0700) if missing, as it does --dir. With --passphrase, NAME.key is an
+age file sealed with a passphrase, asked for twice on the terminal, or taken from
+$HOTLINE_PASSPHRASE in a script (environment variables can be read by your other processes
+and by root, via /proc: keep them for scripts). Every command that reads the key asks for it
+the same way. Set HOTLINE_KEY to the key file to leave out --key.";
+
+const KEY_PASSPHRASE_HELP: &str = "\
+Examples:
+  hotline key passphrase alpha.key            # add one, or change it
+  hotline key passphrase alpha.key --remove
+
+The current passphrase is asked for on the terminal, or taken from $HOTLINE_PASSPHRASE; the new
+one is asked for twice, or taken from $HOTLINE_NEW_PASSPHRASE. The file is replaced whole
+(mode 0600) and holds the same key.";
 
 const JOIN_HELP: &str = "\
 Example:
@@ -45,17 +66,11 @@ pub struct Cli {
 #[derive(Debug, Subcommand)]
 pub enum Command {
     /// Make a key pair: NAME.key (secret, mode 0600) and NAME.pub.
-    #[command(after_help = "Example:\n  hotline keygen alpha --dir ~/.hotline-keys")]
-    Keygen {
-        /// The party's name: letters, digits, '-', '_', '.'.
-        name: String,
-        /// Where to write the files [default: the current directory].
-        #[arg(long, value_name = "DIR")]
-        dir: Option<PathBuf>,
-        /// Overwrite existing key files.
-        #[arg(long)]
-        force: bool,
-    },
+    #[command(after_help = KEYGEN_HELP)]
+    Keygen(KeygenArgs),
+    /// Manage a secret key file you have.
+    #[command(subcommand)]
+    Key(KeyCommand),
     /// Create or manage a channel.
     #[command(
         subcommand,
@@ -69,7 +84,7 @@ pub enum Command {
         /// The bundle holding the charter.
         bundle: PathBuf,
         /// Your secret key file.
-        #[arg(long)]
+        #[arg(long, env = "HOTLINE_KEY")]
         key: PathBuf,
         /// A public key file you got from the party itself, not from the bundle; repeatable.
         /// The founder's must be among them, and each must match the charter's party of its
@@ -367,7 +382,7 @@ pub enum WitnessCommand {
         #[arg(long, value_name = "FILE")]
         bundle: Option<PathBuf>,
         /// The witness's secret key file.
-        #[arg(long)]
+        #[arg(long, env = "HOTLINE_KEY")]
         key: PathBuf,
         /// The witness's key name, which its cosignature lines carry [default: the key file's
         /// name].
@@ -390,6 +405,36 @@ pub enum WitnessCommand {
     },
 }
 
+/// `hotline keygen`.
+#[derive(Debug, Args)]
+pub struct KeygenArgs {
+    /// The party's name: letters, digits, '-', '_', '.'.
+    pub name: String,
+    /// Where to write the files, created if missing [default: the key directory, below].
+    #[arg(long, value_name = "DIR")]
+    pub dir: Option<PathBuf>,
+    /// Overwrite existing key files.
+    #[arg(long)]
+    pub force: bool,
+    /// Protect NAME.key with a passphrase (an age file, scrypt).
+    #[arg(long, visible_alias = "encrypt")]
+    pub passphrase: bool,
+}
+
+/// `hotline key …`.
+#[derive(Debug, Subcommand)]
+pub enum KeyCommand {
+    /// Add, change or remove the passphrase of a secret key file.
+    #[command(after_help = KEY_PASSPHRASE_HELP)]
+    Passphrase {
+        /// The secret key file.
+        file: PathBuf,
+        /// Remove the passphrase: keep the key file as plain text (mode 0600).
+        #[arg(long)]
+        remove: bool,
+    },
+}
+
 /// `hotline channel …`.
 #[derive(Debug, Subcommand)]
 pub enum ChannelCommand {
@@ -401,7 +446,7 @@ pub enum ChannelCommand {
         /// The channel's name.
         name: String,
         /// Your secret key file (you are the founder).
-        #[arg(long)]
+        #[arg(long, env = "HOTLINE_KEY")]
         key: PathBuf,
         /// Another party's public key file; repeatable.
         #[arg(long, value_name = "PUB", required = true)]
@@ -440,7 +485,7 @@ pub struct TextArg {
 #[derive(Debug, Args)]
 pub struct KeyArg {
     /// Your secret key file [default: the one the store remembers].
-    #[arg(long)]
+    #[arg(long, env = "HOTLINE_KEY")]
     pub key: Option<PathBuf>,
 }
 

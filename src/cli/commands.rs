@@ -10,13 +10,14 @@ use hotline::entry::{
     Ack, AckState, Body, Commitment, Definition, EntryId, EntryRef, Notice, Response, Stage,
     Timestamp,
 };
-use hotline::keys::{self, PartyId, PublicKey, SecretKey};
+use hotline::keys::{PartyId, PublicKey, SecretKey};
 use hotline::store::{Store, StoreError};
 use hotline::text::{self, NameError};
 use hotline::verify::{self, Options};
 use serde_json::{Value, json};
 
-use super::args::{ChannelCommand, Cli, Command, KeyArg, NotifyArgs, TextArg};
+use super::args::{ChannelCommand, Cli, Command, KeyArg, KeyCommand, NotifyArgs, TextArg};
+use super::keyfile::{PRIVATE, load_key, write_new};
 use super::render;
 use super::{Failure, Output, PROBLEM, store_dir};
 
@@ -24,11 +25,10 @@ use super::{Failure, Output, PROBLEM, store_dir};
 pub fn dispatch(cli: Cli) -> Result<Output, Failure> {
     let dir = store_dir(&cli.store);
     match cli.command {
-        Command::Keygen {
-            name,
-            dir: out,
-            force,
-        } => keygen(&name, out.as_deref(), force),
+        Command::Keygen(args) => super::keygen::keygen(&args),
+        Command::Key(KeyCommand::Passphrase { file, remove }) => {
+            super::keygen::passphrase(&file, remove)
+        }
         Command::Channel(ChannelCommand::Create {
             name,
             key,
@@ -559,40 +559,6 @@ fn read_text(t: &TextArg) -> Result<String, Failure> {
     }
 }
 
-/// Read a secret key file, refusing one that others can read.
-pub fn load_key(path: &Path) -> Result<SecretKey, Failure> {
-    let text = zeroize::Zeroizing::new(
-        String::from_utf8(read_file(path)?)
-            .map_err(|_| Failure::new(format!("{} is not a key file", path.display())))?,
-    );
-    if text.trim_start().starts_with("hotline public key") || text.contains("\nhotline public key")
-    {
-        return Err(Failure::new(format!(
-            "{} is a public key file; signing needs the secret key",
-            path.display()
-        ))
-        .hint("pass the NAME.key file that `hotline keygen NAME` wrote beside NAME.pub"));
-    }
-    #[cfg(unix)]
-    {
-        use std::os::unix::fs::PermissionsExt;
-        if let Ok(meta) = std::fs::metadata(path)
-            && meta.permissions().mode() & 0o077 != 0
-        {
-            return Err(Failure::new(format!(
-                "{} can be read by other users (mode {:o})",
-                path.display(),
-                meta.permissions().mode() & 0o777
-            ))
-            .hint(format!("chmod 600 {}", path.display())));
-        }
-    }
-    SecretKey::from_file_text(&text).map_err(|e| {
-        Failure::new(format!("{}: {e}", path.display()))
-            .hint("a secret key file is written by `hotline keygen NAME` as NAME.key")
-    })
-}
-
 pub(super) fn load_pub(path: &Path) -> Result<PublicKey, Failure> {
     let text = String::from_utf8(read_file(path)?)
         .map_err(|_| Failure::new(format!("{} is not a public key file", path.display())))?;
@@ -602,54 +568,9 @@ pub(super) fn load_pub(path: &Path) -> Result<PublicKey, Failure> {
     })
 }
 
-/// Write a new file with `mode`, refusing to overwrite unless `force`; synced before return.
-pub fn write_new(path: &Path, bytes: &[u8], mode: u32, force: bool) -> Result<(), Failure> {
-    use std::io::Write;
-    let mut opts = std::fs::OpenOptions::new();
-    opts.write(true);
-    if force {
-        opts.create(true).truncate(true);
-    } else {
-        opts.create_new(true);
-    }
-    #[cfg(unix)]
-    {
-        use std::os::unix::fs::OpenOptionsExt;
-        opts.mode(mode);
-    }
-    let mut f = opts.open(path).map_err(|e| {
-        let f = Failure::io("create", path, &e);
-        if e.kind() == std::io::ErrorKind::AlreadyExists {
-            f.hint("pass --force to overwrite it")
-        } else {
-            f
-        }
-    })?;
-    #[cfg(unix)]
-    {
-        use std::os::unix::fs::PermissionsExt;
-        // A forced overwrite keeps the old file's mode unless set again.
-        f.set_permissions(std::fs::Permissions::from_mode(mode))
-            .map_err(|e| Failure::io("set the mode of", path, &e))?;
-    }
-    f.write_all(bytes)
-        .and_then(|()| f.sync_all())
-        .map_err(|e| Failure::io("write", path, &e))
-}
-
-/// Where the pre-committed next key of the secret key at `key_path` is kept: `NAME.next.key`
-/// beside `NAME.key` (or `FILE.next` for a key file not named `*.key`).
-pub fn next_key_path(key_path: &Path) -> PathBuf {
-    let s = key_path.as_os_str().to_string_lossy();
-    match s.strip_suffix(".key") {
-        Some(stem) => PathBuf::from(format!("{stem}.next.key")),
-        None => PathBuf::from(format!("{s}.next")),
-    }
-}
-
 /// The digest of the next key that the secret key at `key_path` pre-commits to: from the
 /// `.pub` beside it, or from the next key file itself.
-fn own_next_digest(key_path: &Path, key: &SecretKey) -> Result<keys::KeyDigest, Failure> {
+fn own_next_digest(key_path: &Path, key: &SecretKey) -> Result<hotline::keys::KeyDigest, Failure> {
     let public = key_path.with_extension("pub");
     if let Ok(pk) = load_pub(&public)
         && pk.id == key.party()
@@ -657,7 +578,7 @@ fn own_next_digest(key_path: &Path, key: &SecretKey) -> Result<keys::KeyDigest, 
     {
         return Ok(next);
     }
-    let next_path = next_key_path(key_path);
+    let next_path = super::keyfile::next_key_path(key_path);
     if next_path.exists() {
         return Ok(load_key(&next_path)?.party().digest());
     }
@@ -668,53 +589,6 @@ fn own_next_digest(key_path: &Path, key: &SecretKey) -> Result<keys::KeyDigest, 
         next_path.display()
     ))
     .hint("the charter pre-commits every party's next key; `hotline keygen NAME` writes NAME.key, NAME.next.key and NAME.pub"))
-}
-
-fn keygen(name: &str, dir: Option<&Path>, force: bool) -> Result<Output, Failure> {
-    keys::check_name(name).map_err(|e| Failure::new(e.to_string()))?;
-    let dir = dir
-        .map(Path::to_path_buf)
-        .unwrap_or_else(|| PathBuf::from("."));
-    let secret_path = dir.join(format!("{name}.key"));
-    let next_path = next_key_path(&secret_path);
-    let public_path = dir.join(format!("{name}.pub"));
-    if !force {
-        for p in [&secret_path, &next_path, &public_path] {
-            if p.exists() {
-                return Err(Failure::new(format!("{} already exists", p.display()))
-                    .hint("pass --force to replace the key pair (the old key is lost)"));
-            }
-        }
-    }
-    let key = SecretKey::generate(name);
-    let next = SecretKey::generate(name);
-    let mut public = key.public();
-    public.next = Some(next.party().digest());
-    write_new(&secret_path, key.to_file_text().as_bytes(), 0o600, force)?;
-    write_new(&next_path, next.to_file_text().as_bytes(), 0o600, force)?;
-    write_new(&public_path, public.to_file_text().as_bytes(), 0o644, force)?;
-    Ok(Output::ok(
-        format!(
-            "wrote {} (secret, mode 0600), {} (secret, mode 0600) and {}\nparty {name}, key fingerprint {}\nGive {} to the other parties; keep {} to yourself.\nKeep {} apart (offline): it is your pre-committed next key, which `hotline rotate` moves to and which alone can revoke {} if it is stolen (`hotline revoke`).\n",
-            secret_path.display(),
-            next_path.display(),
-            public_path.display(),
-            key.party().fingerprint(),
-            public_path.display(),
-            secret_path.display(),
-            next_path.display(),
-            secret_path.display()
-        ),
-        json!({
-            "ok": true,
-            "name": name,
-            "key": key.party(),
-            "next": public.next,
-            "secret_file": secret_path,
-            "next_key_file": next_path,
-            "public_file": public_path,
-        }),
-    ))
 }
 
 fn parse_severity(spec: &str) -> Result<Severity, Failure> {
@@ -834,8 +708,12 @@ pub(crate) fn signing_key(store: &Store, key: &KeyArg) -> Result<SecretKey, Fail
     let sk = match &key.key {
         Some(p) => load_key(p)?,
         None => match store.identity() {
-            Some((_, path)) => load_key(&path).map_err(|f| {
-                f.hint("the store remembers this key file; pass --key YOUR.key if it moved")
+            // A hint of the key file's own (a wrong passphrase, a loose mode) comes first.
+            Some((_, path)) => load_key(&path).map_err(|f| match f.hint {
+                Some(_) => f,
+                None => {
+                    f.hint("the store remembers this key file; pass --key YOUR.key if it moved")
+                }
             })?,
             None => {
                 return Err(
@@ -1031,7 +909,7 @@ fn export(dir: &Path, out: &Path, since: &[String], force: bool) -> Result<Outpu
     let count = bundle::read(&bytes)
         .map(|b| b.entries.len())
         .map_err(|e| Failure::new(e.to_string()))?;
-    write_new(out, &bytes, 0o644, force)?;
+    write_new(out, &bytes, PRIVATE, force)?;
     Ok(Output::ok(
         format!(
             "wrote {} ({count} entries, {} bytes)\n",

@@ -19,7 +19,8 @@ use hotline::keys::{PartyId, PublicKey};
 use hotline::store::Store;
 use serde_json::json;
 
-use super::commands::{absolute, load_key, load_pub, now, read_file, store_failure};
+use super::commands::{absolute, load_pub, now, read_file, store_failure};
+use super::keyfile::load_key;
 use super::{Failure, Output, printable, render};
 
 /// How the acceptance came to be signed.

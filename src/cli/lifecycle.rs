@@ -11,7 +11,8 @@ use hotline::store::Store;
 use serde_json::json;
 
 use super::args::KeyArg;
-use super::commands::{load_key, next_key_path, now, open, signing_key, store_failure, write_new};
+use super::commands::{now, open, signing_key, store_failure};
+use super::keyfile::{load_key, next_key_path, write_new};
 use super::{Failure, Output};
 
 /// The key file the store signs with: `--key`, or the one it remembers.

@@ -12,9 +12,8 @@ use hotline::witness::{self, CheckedNote, Held};
 use serde_json::json;
 
 use super::args::KeyArg;
-use super::commands::{
-    load_pub, now, open, read_file, resolve, signing_key, store_failure, write_new,
-};
+use super::commands::{load_pub, now, open, read_file, resolve, signing_key, store_failure};
+use super::keyfile::{PRIVATE, write_new};
 use super::render::time;
 use super::{Failure, OK, Output, PROBLEM};
 
@@ -232,7 +231,7 @@ pub fn prove(dir: &Path, id: &str, out: &Path, force: bool) -> Result<Output, Fa
         note,
     };
     let bytes = proof.encode();
-    write_new(out, &bytes, 0o644, force)?;
+    write_new(out, &bytes, PRIVATE, force)?;
     let cosigned: Vec<String> = checked
         .cosignatures
         .iter()

@@ -16,7 +16,8 @@ use hotline::witness::{self, CheckedNote, CosignerKind};
 use serde_json::json;
 
 use super::args::WitnessCommand;
-use super::commands::{load_key, load_pub, now, open, read_file, store_failure, write_new};
+use super::commands::{load_pub, now, open, read_file, store_failure};
+use super::keyfile::{PRIVATE, load_key, write_new};
 use super::render::time;
 use super::witness::{checked_notes, witness_failure};
 use super::{Failure, Output, PROBLEM};
@@ -178,7 +179,7 @@ fn request(
     });
     match out {
         Some(path) => {
-            write_new(path, &bytes, 0o644, force)?;
+            write_new(path, &bytes, PRIVATE, force)?;
             Ok(Output::ok(
                 format!(
                     "wrote {} ({} bytes): add-checkpoint for {}'s checkpoint at size {size}, from old size {old_size} with {} proof hashes\nNext: POST it to {}'s <prefix>/add-checkpoint and `hotline witness accept` the answer.\n",
@@ -536,7 +537,7 @@ fn cosign(
         }
         // One file with every answer, one origin after another.
         if let Some(path) = out {
-            write_new(path, text.as_bytes(), 0o644, true)?;
+            write_new(path, text.as_bytes(), PRIVATE, true)?;
         }
         return Ok(Output {
             text,
@@ -592,7 +593,7 @@ fn cosign_one(
     write_durably(state_path, &bytes)?;
     let response = done.response();
     if let Some(path) = out {
-        write_new(path, response.as_bytes(), 0o644, true)?;
+        write_new(path, response.as_bytes(), PRIVATE, true)?;
     }
     let t = u64::from_be_bytes(
         done.cosignature

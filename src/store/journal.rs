@@ -54,7 +54,12 @@ pub(super) fn replace_file(path: &Path, bytes: &[u8]) -> Result<(), StoreError> 
     let mut tmp = path.as_os_str().to_owned();
     tmp.push(".tmp");
     let tmp = PathBuf::from(tmp);
-    let mut f = File::create(&tmp).map_err(io_err("create", &tmp))?;
+    let mut opts = OpenOptions::new();
+    opts.write(true).create(true).truncate(true);
+    // The journal, configuration and quarantine hold what the parties signed: the owner's.
+    #[cfg(unix)]
+    std::os::unix::fs::OpenOptionsExt::mode(&mut opts, 0o600);
+    let mut f = opts.open(&tmp).map_err(io_err("create", &tmp))?;
     f.write_all(bytes).map_err(io_err("write", &tmp))?;
     f.sync_all().map_err(io_err("sync", &tmp))?;
     drop(f);

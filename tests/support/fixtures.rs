@@ -888,9 +888,17 @@ pub fn generate() -> BTreeMap<String, String> {
             format!("keys/{name}.key"),
             format!("{warning}{}", k.to_file_text().as_str()),
         );
+        // Its pre-committed next key (`example::test_key_at(name, 1)`), as keygen writes it.
+        let next = example::test_key_at(name, 1);
+        files.insert(
+            format!("keys/{name}.next.key"),
+            format!("{warning}{}", next.to_file_text().as_str()),
+        );
+        let mut public = k.public();
+        public.next = Some(next.party().digest());
         files.insert(
             format!("keys/{name}.pub"),
-            format!("{warning}{}", k.public().to_file_text()),
+            format!("{warning}{}", public.to_file_text()),
         );
     }
     files

@@ -22,14 +22,39 @@ impl Run {
     }
 }
 
-/// Run `hotline ARGS` in `cwd`, with no `HOTLINE_STORE`; it must not panic.
+/// The variables the binary reads, none of which a test inherits from whoever runs it.
+const HOTLINE_VARS: [&str; 6] = [
+    "HOTLINE_STORE",
+    "HOTLINE_KEY",
+    "HOTLINE_HOME",
+    "HOTLINE_PASSPHRASE",
+    "HOTLINE_NEW_PASSPHRASE",
+    "HOTLINE_TEST_SCRYPT_WORK_FACTOR",
+];
+
+/// Run `hotline ARGS` in `cwd`; it must not panic. None of the `HOTLINE_*` variables of the
+/// test's own environment reach it, but `HOTLINE_HOME` is `cwd`, so that a `keygen` without
+/// `--dir` writes into the test's directory, never into the home of whoever runs the tests.
 pub fn hotline(cwd: &Path, args: &[&str]) -> Run {
-    let out = Command::new(env!("CARGO_BIN_EXE_hotline"))
-        .args(args)
-        .current_dir(cwd)
-        .env_remove("HOTLINE_STORE")
-        .output()
-        .expect("runs");
+    hotline_env(
+        cwd,
+        args,
+        &[("HOTLINE_HOME", cwd.to_str().expect("UTF-8 path"))],
+    )
+}
+
+/// Run `hotline ARGS` in `cwd` with exactly the `HOTLINE_*` variables of `vars` (and the
+/// rest of the test's environment); it must not panic.
+pub fn hotline_env(cwd: &Path, args: &[&str], vars: &[(&str, &str)]) -> Run {
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_hotline"));
+    cmd.args(args).current_dir(cwd);
+    for var in HOTLINE_VARS {
+        cmd.env_remove(var);
+    }
+    for (k, v) in vars {
+        cmd.env(k, v);
+    }
+    let out = cmd.output().expect("runs");
     let run = Run {
         code: out.status.code().unwrap_or(-1),
         stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
@@ -45,7 +70,15 @@ pub fn hotline(cwd: &Path, args: &[&str]) -> Run {
 
 /// Run and require exit 0.
 pub fn ok(cwd: &Path, args: &[&str]) -> Run {
-    let r = hotline(cwd, args);
+    must_succeed(hotline(cwd, args), args)
+}
+
+/// Run with `vars` (as [`hotline_env`]) and require exit 0.
+pub fn ok_env(cwd: &Path, args: &[&str], vars: &[(&str, &str)]) -> Run {
+    must_succeed(hotline_env(cwd, args, vars), args)
+}
+
+fn must_succeed(r: Run, args: &[&str]) -> Run {
     assert_eq!(
         r.code, 0,
         "{args:?}\nstdout: {}\nstderr: {}",
@@ -56,7 +89,16 @@ pub fn ok(cwd: &Path, args: &[&str]) -> Run {
 
 /// Run and require exit `code` with an `error: …` on stderr that mentions `needle`.
 pub fn fails(cwd: &Path, args: &[&str], code: i32, needle: &str) -> Run {
-    let r = hotline(cwd, args);
+    must_fail(hotline(cwd, args), args, code, needle)
+}
+
+/// Run with `vars` (as [`hotline_env`]) and require exit `code` with an `error: …` on stderr
+/// that mentions `needle`.
+pub fn fails_env(cwd: &Path, args: &[&str], vars: &[(&str, &str)], code: i32, needle: &str) -> Run {
+    must_fail(hotline_env(cwd, args, vars), args, code, needle)
+}
+
+fn must_fail(r: Run, args: &[&str], code: i32, needle: &str) -> Run {
     assert_eq!(
         r.code, code,
         "{args:?}\nstdout: {}\nstderr: {}",
