@@ -81,6 +81,64 @@ pub enum StoreError {
         /// The length of the party's feed as held: the seq the next entry would take.
         held: u64,
     },
+    /// The party's high-water mark (a file outside the store, in its key's directory) says it
+    /// signed more of its feed than this store holds, or another entry at the marked seq: the
+    /// store directory is an older copy (restored from a backup, say), or another copy signed
+    /// since. Signing now would fork the party's own feed. Nothing was signed.
+    #[error(
+        "{party}'s feed is behind its high-water mark {}: {}. Signing now would sign a seq a second time and fork the feed; nothing was signed",
+        .path.display(),
+        behind_mark(*.held, *.seq, .entry, .found.as_ref(), *.checkpoint)
+    )]
+    BehindMark {
+        /// The party's name.
+        party: String,
+        /// The length of the party's feed as held.
+        held: u64,
+        /// The last seq the mark says the party signed.
+        seq: u64,
+        /// The entry it signed there.
+        entry: EntryId,
+        /// An entry held at that seq, if any.
+        found: Option<EntryId>,
+        /// The largest checkpoint size the mark says it signed.
+        checkpoint: u64,
+        /// The mark's file.
+        path: PathBuf,
+    },
+    /// A signature the store holds says the party's own feed is longer than the store holds:
+    /// another party's signed view (in any entry's header: a receipt, an acknowledgement) or
+    /// the party's own signed checkpoint. Signing now would fork the feed. Nothing was signed.
+    #[error(
+        "{party}'s feed is longer elsewhere: this store holds {held} of its entries, but {by} covers {seen}. Signing now would sign seq {held} a second time and fork the feed; nothing was signed"
+    )]
+    BehindElsewhere {
+        /// The party's name.
+        party: String,
+        /// The length of the party's feed as held.
+        held: u64,
+        /// The size the signature covers.
+        seen: u64,
+        /// Whose signature.
+        by: SeenBy,
+    },
+    /// The party's high-water mark file cannot be read as one. Nothing was signed.
+    #[error(
+        "the high-water mark {} is unreadable: {detail}; it guards against signing a seq twice, so nothing is signed while it cannot be read",
+        .path.display()
+    )]
+    MarkUnreadable {
+        /// The file.
+        path: PathBuf,
+        /// What is wrong.
+        detail: String,
+    },
+    /// A bundle to recover a store from holds none of the party's own feed.
+    #[error("the bundle holds no entry of {party}'s own feed from seq 0: there is nothing to recover it from")]
+    NothingToRecover {
+        /// The party's name.
+        party: String,
+    },
     /// The charter given to [`Store::create`](super::Store::create) breaks a rule.
     #[error("{0}")]
     InvalidCharter(CharterError),
@@ -237,6 +295,53 @@ pub enum StoreError {
         #[source]
         source: ProofError,
     },
+}
+
+/// Whose signature says a feed is longer than held.
+#[non_exhaustive]
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum SeenBy {
+    /// A view in another party's entry.
+    View {
+        /// The viewer's name.
+        party: String,
+        /// The seq of its entry.
+        seq: Seq,
+    },
+    /// The party's own signed checkpoint note.
+    Checkpoint,
+}
+
+impl std::fmt::Display for SeenBy {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            SeenBy::View { party, seq } => write!(f, "{party}'s signed view in its seq {seq}"),
+            SeenBy::Checkpoint => f.write_str("its own signed checkpoint"),
+        }
+    }
+}
+
+fn behind_mark(
+    held: u64,
+    seq: u64,
+    entry: &EntryId,
+    found: Option<&EntryId>,
+    checkpoint: u64,
+) -> String {
+    if held <= seq {
+        format!(
+            "it signed up to seq {seq} (entry {}), this store holds {held} of its entries",
+            entry.short()
+        )
+    } else if found != Some(entry) {
+        format!(
+            "it signed entry {} at seq {seq}, this store holds {} there",
+            entry.short(),
+            found.map_or("nothing".to_owned(), EntryId::short)
+        )
+    } else {
+        format!("it signed a checkpoint of {checkpoint} entries, this store holds {held}")
+    }
 }
 
 fn went_back_to(held: u64) -> String {

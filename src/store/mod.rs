@@ -103,10 +103,13 @@ use crate::keys::PartyId;
 use crate::verify::Report;
 
 mod check;
+mod claims;
 mod config;
 mod damage;
 mod error;
 mod exchange;
+mod guard;
+mod highwater;
 mod index;
 mod journal;
 mod notes;
@@ -115,7 +118,7 @@ mod quarantine;
 mod repair;
 mod tree;
 
-pub use error::{FeedBehind, ImportReport, OpenReport, RepairReport, StoreError};
+pub use error::{FeedBehind, ImportReport, OpenReport, RepairReport, SeenBy, StoreError};
 pub use notes::{NoteMeta, StoredNote};
 pub use proofs::InclusionProof;
 pub use quarantine::{
@@ -151,6 +154,9 @@ pub struct Store {
     /// What the last import kept in quarantine, if it was refused.
     quarantined: Option<QuarantineReport>,
     read_only: bool,
+    /// The directory of the high-water marks, if the caller gave it
+    /// ([`Store::keep_high_water_in`]).
+    marks_in: Option<PathBuf>,
     _lock: Option<File>,
 }
 
@@ -254,6 +260,7 @@ impl Store {
             stale: None,
             quarantined: None,
             read_only: false,
+            marks_in: None,
             _lock: Some(lock),
         })
     }
@@ -399,6 +406,7 @@ impl Store {
             stale: None,
             quarantined: None,
             read_only: false,
+            marks_in: None,
             _lock: Some(lock),
         })
     }
@@ -438,6 +446,7 @@ impl Store {
             stale: None,
             quarantined: None,
             read_only: true,
+            marks_in: None,
             _lock: None,
         })
     }
