@@ -5,6 +5,7 @@ mod commands;
 mod demo;
 mod join;
 mod quarantine;
+mod recover;
 mod render;
 mod witness;
 mod witness_protocol;

@@ -429,6 +429,9 @@ pub struct RepairReport {
     pub damaged_kept_in: Option<PathBuf>,
     /// Where an unreadable `config.json` was moved; an empty one took its place.
     pub config_kept_in: Option<PathBuf>,
+    /// The founder's charter entry (seq 0, whose body is the charter) the charter record was
+    /// rebuilt from, when the journal's charter record was damaged.
+    pub charter_rebuilt_from: Option<EntryId>,
     /// Feeds that now end before the highest seq this store has signed for them: entries of
     /// the party's own that are lost. The store refuses to sign for these parties
     /// ([`StoreError::FeedWentBack`]) until their entries are imported again.

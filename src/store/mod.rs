@@ -115,12 +115,14 @@ mod journal;
 mod notes;
 mod proofs;
 mod quarantine;
+mod recover;
 mod repair;
 mod tree;
 
 pub use error::{FeedBehind, ImportReport, OpenReport, RepairReport, SeenBy, StoreError};
 pub use notes::{NoteMeta, StoredNote};
 pub use proofs::InclusionProof;
+pub use recover::{RecoverReport, RecoveredFeed, Recovery};
 pub use quarantine::{
     Evidence, EvidenceError, EvidenceKind, MAX_BYTES_PER_IMPORT, MAX_FILES, MAX_ITEMS_PER_IMPORT,
     MAX_TOTAL_BYTES, QuarantineReport, Quarantined,
@@ -287,6 +289,23 @@ impl Store {
     where
         F: FnMut(&[u8]) -> Result<NoteMeta, String>,
     {
+        Store::create_checked(dir, charter, bundle_bytes, now, check_note, |_| Ok(()))
+    }
+
+    /// [`Store::create_with`], with `accept` to pass on the staged store (imported, not yet
+    /// moved into place) before it becomes the store.
+    fn create_checked<F, A>(
+        dir: &Path,
+        charter: &Charter,
+        bundle_bytes: &[u8],
+        now: Option<Timestamp>,
+        check_note: F,
+        accept: A,
+    ) -> Result<(Store, ImportReport), StoreError>
+    where
+        F: FnMut(&[u8]) -> Result<NoteMeta, String>,
+        A: FnOnce(&mut Store) -> Result<(), StoreError>,
+    {
         charter.check().map_err(StoreError::InvalidCharter)?;
         let made_dir = !dir.exists();
         fs::create_dir_all(dir).map_err(io_err("create directory", dir))?;
@@ -309,6 +328,7 @@ impl Store {
         let built = remove_dir_if_any(&staging).and_then(|()| {
             let mut s = Store::create(&staging, charter)?;
             let report = s.import_with(bundle_bytes, now, check_note)?;
+            accept(&mut s)?;
             Ok(report)
         });
         let moved = built.and_then(|report| {
