@@ -21,7 +21,8 @@ use super::{Failure, Output};
 /// The directory of the high-water marks of the key at `key_path`: its own directory.
 pub(super) fn marks_dir(key_path: &Path) -> PathBuf {
     let key = absolute(key_path);
-    key.parent().map_or_else(|| PathBuf::from("."), Path::to_path_buf)
+    key.parent()
+        .map_or_else(|| PathBuf::from("."), Path::to_path_buf)
 }
 
 /// An opened store keeps its high-water marks beside the key file it remembers.

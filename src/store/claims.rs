@@ -97,7 +97,10 @@ impl Index {
             })
         })();
         parsed.map(Some).ok_or_else(|| StoreError::Index {
-            detail: format!("the index's claim on {}'s feed is damaged", party.fingerprint()),
+            detail: format!(
+                "the index's claim on {}'s feed is damaged",
+                party.fingerprint()
+            ),
         })
     }
 

@@ -134,7 +134,9 @@ pub enum StoreError {
         detail: String,
     },
     /// A bundle to recover a store from holds none of the party's own feed.
-    #[error("the bundle holds no entry of {party}'s own feed from seq 0: there is nothing to recover it from")]
+    #[error(
+        "the bundle holds no entry of {party}'s own feed from seq 0: there is nothing to recover it from"
+    )]
     NothingToRecover {
         /// The party's name.
         party: String,

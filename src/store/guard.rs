@@ -103,7 +103,11 @@ impl Store {
         })
     }
 
-    fn check_behind(&self, party: &PartyId, mark: Option<(&MarkFile, Mark)>) -> Result<(), StoreError> {
+    fn check_behind(
+        &self,
+        party: &PartyId,
+        mark: Option<(&MarkFile, Mark)>,
+    ) -> Result<(), StoreError> {
         let name = self.charter.label(party);
         let held = self.feed_len(party)?;
         if let Some(signed) = self.config.signed(party)
@@ -142,7 +146,9 @@ impl Store {
                 },
             });
         }
-        if let Some(size) = self.index.note_claim(&checkpoint::origin(&self.channel, &name))?
+        if let Some(size) = self
+            .index
+            .note_claim(&checkpoint::origin(&self.channel, &name))?
             && size > held
         {
             return Err(StoreError::BehindElsewhere {

@@ -122,11 +122,11 @@ mod tree;
 pub use error::{FeedBehind, ImportReport, OpenReport, RepairReport, SeenBy, StoreError};
 pub use notes::{NoteMeta, StoredNote};
 pub use proofs::InclusionProof;
-pub use recover::{RecoverReport, RecoveredFeed, Recovery};
 pub use quarantine::{
     Evidence, EvidenceError, EvidenceKind, MAX_BYTES_PER_IMPORT, MAX_FILES, MAX_ITEMS_PER_IMPORT,
     MAX_TOTAL_BYTES, QuarantineReport, Quarantined,
 };
+pub use recover::{RecoverReport, RecoveredFeed, Recovery};
 
 use config::Config;
 use index::Index;
@@ -479,8 +479,9 @@ impl Store {
     /// # Errors
     ///
     /// [`StoreError::NotFound`], [`StoreError::Locked`], [`StoreError::NotWritable`],
-    /// [`StoreError::JournalCorrupt`] if the journal's header or charter is unreadable (nothing
-    /// is changed then), or an I/O or index error.
+    /// [`StoreError::JournalCorrupt`] if the journal's header is unreadable, or its charter
+    /// record is and no intact charter entry of the founder's is there to rebuild it from
+    /// (nothing is changed then), or an I/O or index error.
     pub fn repair(dir: &Path) -> Result<RepairReport, StoreError> {
         if !dir.join(journal::FILE).exists() {
             return Err(StoreError::NotFound {

@@ -140,8 +140,14 @@ impl Store {
             if staging.exists() {
                 return Err(StoreError::AlreadyExists { dir: staging });
             }
-            let (built, import) =
-                Store::create_checked(&staging, charter, bundle_bytes, how.now, check_note, accept)?;
+            let (built, import) = Store::create_checked(
+                &staging,
+                charter,
+                bundle_bytes,
+                how.now,
+                check_note,
+                accept,
+            )?;
             drop(built);
             let mut aside = sibling(&dir, ".replaced-1")?;
             let mut n = 1u32;
