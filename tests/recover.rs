@@ -417,6 +417,28 @@ fn evidence_in_the_store_refuses_signing_even_without_a_high_water_mark() {
     );
     assert!(r.stderr.contains("hotline recover"), "{}", r.stderr);
     fails(p, &["--store", "a", "checkpoint"], 2, "longer elsewhere");
+    // The store's answer is the verifier's: the furthest size claimed beyond the feed held.
+    {
+        let s = hotline::store::Store::open_read_only(&p.join("a")).unwrap();
+        let alpha = s.charter().party_named("alpha").unwrap().key;
+        let report = hotline::verify(
+            s.charter(),
+            &s.entries().unwrap(),
+            hotline::verify::Options::default(),
+        );
+        let claimed = report
+            .feeds
+            .iter()
+            .find(|f| f.key == alpha)
+            .unwrap()
+            .claimed;
+        match s.may_sign(&alpha) {
+            Err(hotline::store::StoreError::BehindElsewhere { held, seen, .. }) => {
+                assert_eq!((held, Some(seen)), (3, claimed));
+            }
+            other => panic!("{other:?}"),
+        }
+    }
     // A receipt is a signature too.
     store(
         p,

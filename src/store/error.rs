@@ -88,21 +88,15 @@ pub enum StoreError {
     #[error(
         "{party}'s feed is behind its high-water mark {}: {}. Signing now would sign a seq a second time and fork the feed; nothing was signed",
         .path.display(),
-        behind_mark(*.held, *.seq, .entry, .found.as_ref(), *.checkpoint)
+        behind_mark(*.held, .mark)
     )]
     BehindMark {
         /// The party's name.
         party: String,
         /// The length of the party's feed as held.
         held: u64,
-        /// The last seq the mark says the party signed.
-        seq: u64,
-        /// The entry it signed there.
-        entry: EntryId,
-        /// An entry held at that seq, if any.
-        found: Option<EntryId>,
-        /// The largest checkpoint size the mark says it signed.
-        checkpoint: u64,
+        /// What the mark says, and what is held at its seq.
+        mark: Box<MarkSays>,
         /// The mark's file.
         path: PathBuf,
     },
@@ -323,26 +317,41 @@ impl std::fmt::Display for SeenBy {
     }
 }
 
-fn behind_mark(
-    held: u64,
-    seq: u64,
-    entry: &EntryId,
-    found: Option<&EntryId>,
-    checkpoint: u64,
-) -> String {
-    if held <= seq {
+/// What a high-water mark says a party signed, beside what a store holds at its seq.
+#[non_exhaustive]
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct MarkSays {
+    /// The last seq the mark says the party signed.
+    pub seq: u64,
+    /// The entry it signed there.
+    pub entry: EntryId,
+    /// An entry the store holds at that seq, if any.
+    pub found: Option<EntryId>,
+    /// The largest checkpoint size the mark says it signed.
+    pub checkpoint: u64,
+}
+
+fn behind_mark(held: u64, m: &MarkSays) -> String {
+    if held <= m.seq {
         format!(
-            "it signed up to seq {seq} (entry {}), this store holds {held} of its entries",
-            entry.short()
+            "it signed up to seq {} (entry {}), this store holds {held} of its entries",
+            m.seq,
+            m.entry.short()
         )
-    } else if found != Some(entry) {
+    } else if m.found != Some(m.entry) {
         format!(
-            "it signed entry {} at seq {seq}, this store holds {} there",
-            entry.short(),
-            found.map_or("nothing".to_owned(), EntryId::short)
+            "it signed entry {} at seq {}, this store holds {} there",
+            m.entry.short(),
+            m.seq,
+            m.found
+                .as_ref()
+                .map_or("nothing".to_owned(), EntryId::short)
         )
     } else {
-        format!("it signed a checkpoint of {checkpoint} entries, this store holds {held}")
+        format!(
+            "it signed a checkpoint of {} entries, this store holds {held}",
+            m.checkpoint
+        )
     }
 }
 

@@ -17,7 +17,7 @@
 
 use std::path::Path;
 
-use super::error::{SeenBy, StoreError};
+use super::error::{MarkSays, SeenBy, StoreError};
 use super::highwater::{Mark, MarkFile, MarkLock};
 use super::notes::NoteMeta;
 use super::{Store, config};
@@ -125,10 +125,12 @@ impl Store {
                 return Err(StoreError::BehindMark {
                     party: name,
                     held,
-                    seq: m.seq,
-                    entry: m.entry,
-                    found: found.first().copied(),
-                    checkpoint: m.checkpoint,
+                    mark: Box::new(MarkSays {
+                        seq: m.seq,
+                        entry: m.entry,
+                        found: found.first().copied(),
+                        checkpoint: m.checkpoint,
+                    }),
                     path: file.path.clone(),
                 });
             }

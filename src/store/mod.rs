@@ -69,6 +69,17 @@
 //! ([`StoreError::FeedWentBack`]): its next entry would reuse a signed seq, a fork of its own
 //! feed. Importing its lost entries from a counterparty's bundle lifts that.
 //!
+//! # Signing only ahead of what was signed
+//!
+//! Every own signature ([`Store::append`], [`Store::add_own_checkpoint`]; [`Store::may_sign`]
+//! to ask first) is refused while something says the party's feed is longer than held: the
+//! `config.json` mark above, another party's signed view or the party's own checkpoint held in
+//! the index ([`StoreError::BehindElsewhere`]), or the party's high-water mark, a file outside
+//! the store in a directory the caller names ([`Store::keep_high_water_in`],
+//! [`StoreError::BehindMark`]), which catches a whole store directory put back from an older
+//! copy. [`Store::recover`] rebuilds a lost store from a counterparty's bundle, under the same
+//! check. See `guard.rs`, `highwater.rs`, `recover.rs`.
+//!
 //! # What the store holds
 //!
 //! Only entries that verify. [`Store::append`] checks the new entry alone against the index,
@@ -119,7 +130,7 @@ mod recover;
 mod repair;
 mod tree;
 
-pub use error::{FeedBehind, ImportReport, OpenReport, RepairReport, SeenBy, StoreError};
+pub use error::{FeedBehind, ImportReport, MarkSays, OpenReport, RepairReport, SeenBy, StoreError};
 pub use notes::{NoteMeta, StoredNote};
 pub use proofs::InclusionProof;
 pub use quarantine::{
