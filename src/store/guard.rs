@@ -39,11 +39,6 @@ impl Store {
         self.marks_in = Some(dir.to_path_buf());
     }
 
-    /// The directory of the high-water marks, if one was given.
-    pub fn high_water_dir(&self) -> Option<&Path> {
-        self.marks_in.as_deref()
-    }
-
     fn mark_file(&self, party: &PartyId) -> Option<MarkFile> {
         self.marks_in
             .as_deref()
