@@ -976,6 +976,11 @@ fn a_refused_join_leaves_nothing_and_can_be_retried() {
         !c.path().join("b2").join("journal").exists(),
         "a refused join left a store"
     );
+    // Beta joined already with the key in this directory (whose high-water mark refuses a
+    // second seq 0); the retry is a fresh party's, its key elsewhere.
+    let k2 = c.path().join("k2");
+    std::fs::create_dir(&k2).unwrap();
+    std::fs::copy(c.path().join("beta.key"), k2.join("beta.key")).unwrap();
     ok(
         c.path(),
         &[
@@ -984,7 +989,7 @@ fn a_refused_join_leaves_nothing_and_can_be_retried() {
             "join",
             "invite.bundle",
             "--key",
-            "beta.key",
+            "k2/beta.key",
             "--trust",
             "alpha.pub",
         ],
@@ -1183,6 +1188,9 @@ fn join_with_the_founders_trusted_key_signs_and_shows_what_it_accepted() {
     ok(p, &["--store", "a", "import", "accept.bundle"]);
     ok(p, &["--store", "a", "verify"]);
     // --json: outcome and charter; trusting every party, one's own key included, is fine.
+    // (In another key directory: beta's high-water mark here refuses a second acceptance.)
+    std::fs::create_dir(p.join("k2")).unwrap();
+    std::fs::copy(p.join("beta.key"), p.join("k2").join("beta.key")).unwrap();
     let v = ok(
         p,
         &[
@@ -1192,7 +1200,7 @@ fn join_with_the_founders_trusted_key_signs_and_shows_what_it_accepted() {
             "join",
             "invite.bundle",
             "--key",
-            "beta.key",
+            "k2/beta.key",
             "--trust",
             "beta.pub",
             "--trust",

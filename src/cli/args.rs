@@ -47,6 +47,16 @@ and signs only if every --trust key matches the party of its name in the charter
 founder's key is among them. Without --trust, on a terminal, it asks you to type yes; anywhere
 else it refuses. A refused join writes nothing.";
 
+const RECOVER_HELP: &str = "\
+Example:
+  hotline --store alpha.store recover --from from-beta.bundle --key alpha.key --trust beta.pub
+
+recover verifies the whole bundle as an import does, and needs your own signed entries in it
+from seq 0 (your charter or acceptance entry vouches for the charter; --trust keys are checked
+as by join). It refuses a bundle older than your high-water mark (the file hotline keeps beside
+your key, hotline-mark.<channel>.<party>), which would make your next entry fork your feed.
+A directory that holds a store is refused unless --replace moves it aside.";
+
 /// hotline: signed notices and acknowledgements between parties who do not trust each other.
 #[derive(Debug, Parser)]
 #[command(name = "hotline", version, about, after_help = AFTER_HELP)]
@@ -252,6 +262,25 @@ pub enum Command {
         /// Judge deadlines at this time (RFC 3339) [default: now].
         #[arg(long, value_name = "TIME")]
         at: Option<String>,
+    },
+    /// Rebuild a lost store, your own feed included, from a bundle a counterparty exported
+    /// (its copy of your feed carries your signatures).
+    #[command(after_help = RECOVER_HELP)]
+    Recover {
+        /// A bundle a counterparty exported (`hotline export --out F`, without --since).
+        #[arg(long, value_name = "BUNDLE")]
+        from: PathBuf,
+        /// Your secret key file.
+        #[arg(long)]
+        key: PathBuf,
+        /// A public key file you got from the party itself; repeatable. If given, the
+        /// founder's must be among them, and each must match the charter's party of its name.
+        #[arg(long, value_name = "PUB")]
+        trust: Vec<PathBuf>,
+        /// If the directory holds a store, move it aside to DIR.replaced-N (nothing is
+        /// deleted) and recover into DIR.
+        #[arg(long)]
+        replace: bool,
     },
     /// Rebuild the store's index from its journal.
     #[command(after_help = "Example:\n  hotline --store alpha.store repair")]

@@ -180,8 +180,14 @@ pub fn dispatch(cli: Cli) -> Result<Output, Failure> {
                 }
             }
         }
+        Command::Recover {
+            from,
+            key,
+            trust,
+            replace,
+        } => super::recover::recover(&dir, &from, &key, &trust, replace),
         Command::Repair => {
-            let r = Store::repair(&dir).map_err(store_failure)?;
+            let r = Store::repair(&dir).map_err(super::recover::repair_failure)?;
             let mut text = format!(
                 "repaired {}: {} entries indexed; {} entries and {} notes recovered from the index's copies; {} records lost; {} torn bytes cut\n",
                 dir.display(),
@@ -196,6 +202,12 @@ pub fn dispatch(cli: Cli) -> Result<Output, Failure> {
             }
             if let Some(why) = &r.index_not_used {
                 text.push_str(&format!("the old index was not used: {why}\n"));
+            }
+            if let Some(id) = &r.charter_rebuilt_from {
+                text.push_str(&format!(
+                    "the charter record was damaged: rebuilt from the founder's charter entry {}\n",
+                    id.short()
+                ));
             }
             if let Some(p) = &r.config_kept_in {
                 text.push_str(&format!(
@@ -223,6 +235,7 @@ pub fn dispatch(cli: Cli) -> Result<Output, Failure> {
                     "records_lost": r.records_lost, "torn_bytes_cut": r.torn_bytes_cut,
                     "records_dropped": r.records_dropped, "damaged_kept_in": r.damaged_kept_in,
                     "index_not_used": r.index_not_used, "feeds_behind": behind,
+                    "charter_rebuilt_from": r.charter_rebuilt_from,
                 }),
                 code: if ok { 0 } else { PROBLEM },
             })
@@ -329,6 +342,9 @@ fn parse_duration(s: &str, what: &str) -> Result<u64, Failure> {
 
 /// Map a store error to a message and a hint.
 pub fn store_failure(e: StoreError) -> Failure {
+    if let Some(f) = super::recover::behind_failure(&e) {
+        return f;
+    }
     let msg = e.to_string();
     let hint = match &e {
         StoreError::NotFound { .. } => Some(
@@ -419,7 +435,7 @@ pub(super) fn open(dir: &Path) -> Result<Store, Failure> {
             Err(StoreError::NotWritable { .. }) => {
                 return Store::open_read_only(dir).map_err(store_failure);
             }
-            other => return other.map_err(store_failure),
+            other => return other.map(super::recover::with_marks).map_err(store_failure),
         }
     }
 }
@@ -678,6 +694,7 @@ fn channel_create(
     store
         .set_identity(key.name(), &absolute(key_path))
         .map_err(store_failure)?;
+    store.keep_high_water_in(&super::recover::marks_dir(key_path));
     let entry = store
         .append(&key, &Body::Charter(charter.clone()), now())
         .map_err(store_failure)?;

@@ -97,6 +97,7 @@ pub fn join(
         }
     };
     let channel = store.channel();
+    store.keep_high_water_in(&super::recover::marks_dir(key_path));
     let signed = store
         .set_identity(&my_name, &absolute(key_path))
         .and_then(|()| {
@@ -148,7 +149,7 @@ pub fn join(
     ))
 }
 
-fn founder_of(charter: &Charter) -> Result<&Party, Failure> {
+pub(super) fn founder_of(charter: &Charter) -> Result<&Party, Failure> {
     let key = hotline::chain::founder(charter);
     charter
         .parties
@@ -203,7 +204,7 @@ fn check_not_joined(b: &Bundle, me: &PartyId, my_name: &str) -> Result<(), Failu
 
 /// Every trusted key must be the key the charter gives the party of its name, and the
 /// founder's key must be among them. Returns the names trusted.
-fn check_trust(
+pub(super) fn check_trust(
     charter: &Charter,
     founder: &Party,
     trusted: &[(&Path, PublicKey)],

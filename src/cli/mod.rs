@@ -9,6 +9,7 @@ mod keygen;
 mod lifecycle;
 mod passphrase;
 mod quarantine;
+mod recover;
 mod render;
 mod witness;
 mod witness_protocol;

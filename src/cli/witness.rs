@@ -73,19 +73,19 @@ pub fn checkpoint(dir: &Path, key: &KeyArg) -> Result<Output, Failure> {
         Failure::new("the key is not a party of this channel")
             .hint("use the key of a party listed in the channel's charter")
     })?;
+    // A checkpoint of a feed that is longer elsewhere would contradict one signed before.
+    store.may_sign(&sk.party()).map_err(store_failure)?;
     let size = store.tree_size(&sk.party()).map_err(store_failure)?;
     let root = store.root_at(&sk.party(), size).map_err(store_failure)?;
     let note = witness::sign_checkpoint(&charter, &sk, size, root).map_err(witness_failure)?;
     let origin = witness::origin(&charter, me).map_err(witness_failure)?;
+    let meta = NoteMeta {
+        origin: origin.clone(),
+        size,
+        root,
+    };
     store
-        .add_notes(&[(
-            NoteMeta {
-                origin: origin.clone(),
-                size,
-                root,
-            },
-            note.clone(),
-        )])
+        .add_own_checkpoint(&sk.party(), meta, note.clone())
         .map_err(store_failure)?;
     let vkey = witness::log_verifier(&charter, me).map_err(witness_failure)?;
     let text = String::from_utf8_lossy(&note).into_owned();

@@ -81,6 +81,60 @@ pub enum StoreError {
         /// The length of the party's feed as held: the seq the next entry would take.
         held: u64,
     },
+    /// The party's high-water mark (a file outside the store, in its key's directory) says it
+    /// signed more of its feed than this store holds, or another entry at the marked seq: the
+    /// store directory is an older copy (restored from a backup, say), or another copy signed
+    /// since. Signing now would fork the party's own feed. Nothing was signed.
+    #[error(
+        "{party}'s feed is behind its high-water mark {}: {}. Signing now would sign a seq a second time and fork the feed; nothing was signed",
+        .path.display(),
+        behind_mark(*.held, .mark)
+    )]
+    BehindMark {
+        /// The party's name.
+        party: String,
+        /// The length of the party's feed as held.
+        held: u64,
+        /// What the mark says, and what is held at its seq.
+        mark: Box<MarkSays>,
+        /// The mark's file.
+        path: PathBuf,
+    },
+    /// A signature the store holds says the party's own feed is longer than the store holds:
+    /// another party's signed view (in any entry's header: a receipt, an acknowledgement) or
+    /// the party's own signed checkpoint. Signing now would fork the feed. Nothing was signed.
+    #[error(
+        "{party}'s feed is longer elsewhere: this store holds {held} of its entries, but {by} covers {seen}. Signing now would sign seq {held} a second time and fork the feed; nothing was signed"
+    )]
+    BehindElsewhere {
+        /// The party's name.
+        party: String,
+        /// The length of the party's feed as held.
+        held: u64,
+        /// The size the signature covers.
+        seen: u64,
+        /// Whose signature.
+        by: SeenBy,
+    },
+    /// The party's high-water mark file cannot be read as one. Nothing was signed.
+    #[error(
+        "the high-water mark {} is unreadable: {detail}; it guards against signing a seq twice, so nothing is signed while it cannot be read",
+        .path.display()
+    )]
+    MarkUnreadable {
+        /// The file.
+        path: PathBuf,
+        /// What is wrong.
+        detail: String,
+    },
+    /// A bundle to recover a store from holds none of the party's own feed.
+    #[error(
+        "the bundle holds no entry of {party}'s own feed from seq 0: there is nothing to recover it from"
+    )]
+    NothingToRecover {
+        /// The party's name.
+        party: String,
+    },
     /// The charter given to [`Store::create`](super::Store::create) breaks a rule.
     #[error("{0}")]
     InvalidCharter(CharterError),
@@ -264,6 +318,68 @@ pub enum StoreError {
     },
 }
 
+/// Whose signature says a feed is longer than held.
+#[non_exhaustive]
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum SeenBy {
+    /// A view in another party's entry.
+    View {
+        /// The viewer's name.
+        party: String,
+        /// The seq of its entry.
+        seq: Seq,
+    },
+    /// The party's own signed checkpoint note.
+    Checkpoint,
+}
+
+impl std::fmt::Display for SeenBy {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            SeenBy::View { party, seq } => write!(f, "{party}'s signed view in its seq {seq}"),
+            SeenBy::Checkpoint => f.write_str("its own signed checkpoint"),
+        }
+    }
+}
+
+/// What a high-water mark says a party signed, beside what a store holds at its seq.
+#[non_exhaustive]
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct MarkSays {
+    /// The last seq the mark says the party signed.
+    pub seq: u64,
+    /// The entry it signed there.
+    pub entry: EntryId,
+    /// An entry the store holds at that seq, if any.
+    pub found: Option<EntryId>,
+    /// The largest checkpoint size the mark says it signed.
+    pub checkpoint: u64,
+}
+
+fn behind_mark(held: u64, m: &MarkSays) -> String {
+    if held <= m.seq {
+        format!(
+            "it signed up to seq {} (entry {}), this store holds {held} of its entries",
+            m.seq,
+            m.entry.short()
+        )
+    } else if m.found != Some(m.entry) {
+        format!(
+            "it signed entry {} at seq {}, this store holds {} there",
+            m.entry.short(),
+            m.seq,
+            m.found
+                .as_ref()
+                .map_or("nothing".to_owned(), EntryId::short)
+        )
+    } else {
+        format!(
+            "it signed a checkpoint of {} entries, this store holds {held}",
+            m.checkpoint
+        )
+    }
+}
+
 fn went_back_to(held: u64) -> String {
     match held.checked_sub(1) {
         Some(last) => format!("seq {last}"),
@@ -349,6 +465,9 @@ pub struct RepairReport {
     pub damaged_kept_in: Option<PathBuf>,
     /// Where an unreadable `config.json` was moved; an empty one took its place.
     pub config_kept_in: Option<PathBuf>,
+    /// The founder's charter entry (seq 0, whose body is the charter) the charter record was
+    /// rebuilt from, when the journal's charter record was damaged.
+    pub charter_rebuilt_from: Option<EntryId>,
     /// Feeds that now end before the highest seq this store has signed for them: entries of
     /// the party's own that are lost. The store refuses to sign for these parties
     /// ([`StoreError::FeedWentBack`]) until their entries are imported again.

@@ -3,7 +3,7 @@
 
 use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 
-use super::config;
+use super::guard;
 use super::index::note_key;
 use super::journal::{Held, HeldNote};
 use super::notes::{NoteMeta, note_record};
@@ -65,6 +65,9 @@ impl Store {
     /// [`StoreError::Forked`] if the party's feed as held has a fork;
     /// [`StoreError::FeedWentBack`] if the party's feed as held ends before the highest seq
     /// this store has signed for it (the entry would fork the feed);
+    /// [`StoreError::BehindMark`] or [`StoreError::BehindElsewhere`] if the party's
+    /// high-water mark ([`Store::keep_high_water_in`]) or a signature the store holds says
+    /// its feed is longer than held (see [`Store::may_sign`]); [`StoreError::MarkUnreadable`];
     /// [`StoreError::JournalCorrupt`] if the journal is damaged (the whole journal is checked
     /// before a store's first write); [`StoreError::ReadOnly`];
     /// [`StoreError::Rejected`] if the entry would not verify (for example an
@@ -72,8 +75,9 @@ impl Store {
     /// acceptance); or an I/O or index error. Nothing is written unless `Ok` is returned.
     ///
     /// Once the entry is written, the store records its seq as the highest it has signed for
-    /// the party (in `config.json`). If that record cannot be written the append still
-    /// succeeds (the entry is durable) and the next append writes it again.
+    /// the party (in `config.json`), and in the party's high-water mark if it keeps one. If
+    /// those cannot be written the append still succeeds (the entry is durable) and the next
+    /// append writes them again.
     pub fn append(
         &mut self,
         key: &SecretKey,
@@ -100,17 +104,8 @@ impl Store {
         if let Some(seq) = self.index.first_fork(&me)? {
             return Err(StoreError::Forked { party, seq });
         }
+        let mark = self.hold_mark(&me, revoking.is_some())?;
         let head = self.head(&me)?;
-        let held = head.as_ref().map_or(0, |h| h.seq.0.saturating_add(1));
-        if let Some(signed) = self.config.signed(&me)
-            && held <= signed
-        {
-            return Err(StoreError::FeedWentBack {
-                party,
-                signed,
-                held,
-            });
-        }
         let views = self.views_for(&me, body)?;
         let (signed, head) =
             chain::sign_next(key, me, self.channel, head.as_ref(), now, views, body)?;
@@ -128,11 +123,10 @@ impl Store {
         if self.journal.len != journal_len {
             // The entry is in the journal (even if the index then failed): it is signed. A mark
             // that cannot be saved now is saved by the next append.
-            self.config.note_signed(&me, head.seq.0);
             if let Some(from) = revoking {
                 self.config.clear_foreign(&me, from);
             }
-            let _ = config::save_mark(&self.dir, &self.config);
+            guard::after_append(self, mark.as_ref(), &me, head.seq.0);
         }
         written?;
         // The cached report no longer covers every entry held.
@@ -389,7 +383,7 @@ impl Store {
             for (party, seq, _) in &report.not_signed_here {
                 self.config.note_foreign(party, seq.0);
             }
-            config::save(&self.dir, &self.config)?;
+            super::config::save(&self.dir, &self.config)?;
         }
         Ok(())
     }

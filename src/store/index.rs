@@ -1,6 +1,6 @@
 //! The index: sled trees over the journal's records. Everything here can be rebuilt from the
-//! journal, and nothing outside this module and its two helpers ([`super::tree`],
-//! [`super::notes`]) knows it is sled.
+//! journal, and nothing outside this module and its helpers ([`super::tree`],
+//! [`super::notes`], [`super::claims`]) knows it is sled.
 //!
 //! | tree | key | value |
 //! |---|---|---|
@@ -16,14 +16,15 @@
 //! | `notes` | journal record `u64` | the note record's payload |
 //! | `note_keys` | note key `[32]` | journal record `u64` |
 //! | `note_origins` | origin length `u32` ‖ origin ‖ journal record `u64` | empty |
+//! | `claims` | the largest view of each feed and the largest checkpoint of each origin (see `claims.rs`) | |
 //!
 //! Integers are big-endian, so keys sort in numeric order. A note key is
 //! `SHA-256("hotline/v2/index-note\0" ‖ note bytes)`. The journal's charter is record 0, so a
 //! fresh index has indexed 1 record.
 //!
 //! An index of another format (an older version's) is emptied and rebuilt from the journal
-//! when it is opened. (Batch markers, kind 4, came after format 2 without changing it: an index
-//! of a journal without them is the same either way.)
+//! when it is opened (format 3 added `claims`). (Batch markers, kind 4, came after format 2
+//! without changing it: an index of a journal without them is the same either way.)
 //!
 //! The index's copies of the records are what `hotline repair` rebuilds a damaged journal from
 //! ([`Index::copies`]), so a repair reads them before it deletes the index.
@@ -41,7 +42,7 @@ use crate::keys::PartyId;
 const META_KEY: &[u8] = b"indexed";
 const FORMAT_KEY: &[u8] = b"format";
 /// The index format this version writes; any other is rebuilt.
-pub(super) const FORMAT: u32 = 2;
+pub(super) const FORMAT: u32 = 3;
 const NOTE_KEY_TAG: &[u8] = b"hotline/v2/index-note\0";
 
 pub(super) struct Index {
@@ -56,6 +57,7 @@ pub(super) struct Index {
     pub(super) notes: sled::Tree,
     pub(super) note_keys: sled::Tree,
     pub(super) note_origins: sled::Tree,
+    pub(super) claims: sled::Tree,
 }
 
 /// The index's position record.
@@ -227,6 +229,7 @@ impl Index {
                 notes: db.open_tree("notes")?,
                 note_keys: db.open_tree("note_keys")?,
                 note_origins: db.open_tree("note_origins")?,
+                claims: db.open_tree("claims")?,
                 db,
             };
             let format = index.meta.get(FORMAT_KEY)?;
@@ -249,7 +252,7 @@ impl Index {
         }
     }
 
-    fn trees(&self) -> [&sled::Tree; 10] {
+    fn trees(&self) -> [&sled::Tree; 11] {
         [
             &self.meta,
             &self.entries,
@@ -261,6 +264,7 @@ impl Index {
             &self.notes,
             &self.note_keys,
             &self.note_origins,
+            &self.claims,
         ]
     }
 
@@ -496,6 +500,7 @@ impl Index {
         kind.extend_from_slice(&h.signed.entry.kind.to_be_bytes());
         kind.extend_from_slice(&h.record.to_be_bytes());
         self.kinds.insert(kind, &h.id.0).map_err(index_err)?;
+        self.add_view_claims(header)?;
         Ok(())
     }
 
@@ -511,6 +516,7 @@ impl Index {
         self.note_origins
             .insert(origin_key(&n.note.origin, Some(n.record)), &[])
             .map_err(index_err)?;
+        self.add_note_claim(&n.note.origin, n.note.size, n.record)?;
         self.order
             .insert(
                 record,

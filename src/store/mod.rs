@@ -69,6 +69,17 @@
 //! ([`StoreError::FeedWentBack`]): its next entry would reuse a signed seq, a fork of its own
 //! feed. Importing its lost entries from a counterparty's bundle lifts that.
 //!
+//! # Signing only ahead of what was signed
+//!
+//! Every own signature ([`Store::append`], [`Store::add_own_checkpoint`]; [`Store::may_sign`]
+//! to ask first) is refused while something says the party's feed is longer than held: the
+//! `config.json` mark above, another party's signed view or the party's own checkpoint held in
+//! the index ([`StoreError::BehindElsewhere`]), or the party's high-water mark, a file outside
+//! the store in a directory the caller names ([`Store::keep_high_water_in`],
+//! [`StoreError::BehindMark`]), which catches a whole store directory put back from an older
+//! copy. [`Store::recover`] rebuilds a lost store from a counterparty's bundle, under the same
+//! check. See `guard.rs`, `highwater.rs`, `recover.rs`.
+//!
 //! # What the store holds
 //!
 //! Only entries that verify. [`Store::append`] checks the new entry alone against the index,
@@ -103,26 +114,31 @@ use crate::keys::PartyId;
 use crate::verify::Report;
 
 mod check;
+mod claims;
 mod config;
 mod damage;
 mod error;
 mod exchange;
+mod guard;
+mod highwater;
 mod index;
 mod journal;
 mod notes;
 mod proofs;
 mod quarantine;
+mod recover;
 mod repair;
 mod signer;
 mod tree;
 
-pub use error::{FeedBehind, ImportReport, OpenReport, RepairReport, StoreError};
+pub use error::{FeedBehind, ImportReport, MarkSays, OpenReport, RepairReport, SeenBy, StoreError};
 pub use notes::{NoteMeta, StoredNote};
 pub use proofs::InclusionProof;
 pub use quarantine::{
     Evidence, EvidenceError, EvidenceKind, MAX_BYTES_PER_IMPORT, MAX_FILES, MAX_ITEMS_PER_IMPORT,
     MAX_TOTAL_BYTES, QuarantineReport, Quarantined,
 };
+pub use recover::{RecoverReport, RecoveredFeed, Recovery};
 
 use config::Config;
 use index::Index;
@@ -152,6 +168,9 @@ pub struct Store {
     /// What the last import kept in quarantine, if it was refused.
     quarantined: Option<QuarantineReport>,
     read_only: bool,
+    /// The directory of the high-water marks, if the caller gave it
+    /// ([`Store::keep_high_water_in`]).
+    marks_in: Option<PathBuf>,
     _lock: Option<File>,
 }
 
@@ -255,6 +274,7 @@ impl Store {
             stale: None,
             quarantined: None,
             read_only: false,
+            marks_in: None,
             _lock: Some(lock),
         })
     }
@@ -281,6 +301,23 @@ impl Store {
     where
         F: FnMut(&[u8]) -> Result<NoteMeta, String>,
     {
+        Store::create_checked(dir, charter, bundle_bytes, now, check_note, |_| Ok(()))
+    }
+
+    /// [`Store::create_with`], with `accept` to pass on the staged store (imported, not yet
+    /// moved into place) before it becomes the store.
+    fn create_checked<F, A>(
+        dir: &Path,
+        charter: &Charter,
+        bundle_bytes: &[u8],
+        now: Option<Timestamp>,
+        check_note: F,
+        accept: A,
+    ) -> Result<(Store, ImportReport), StoreError>
+    where
+        F: FnMut(&[u8]) -> Result<NoteMeta, String>,
+        A: FnOnce(&mut Store) -> Result<(), StoreError>,
+    {
         charter.check().map_err(StoreError::InvalidCharter)?;
         let made_dir = !dir.exists();
         fs::create_dir_all(dir).map_err(io_err("create directory", dir))?;
@@ -303,6 +340,7 @@ impl Store {
         let built = remove_dir_if_any(&staging).and_then(|()| {
             let mut s = Store::create(&staging, charter)?;
             let report = s.import_with(bundle_bytes, now, check_note)?;
+            accept(&mut s)?;
             Ok(report)
         });
         let moved = built.and_then(|report| {
@@ -400,6 +438,7 @@ impl Store {
             stale: None,
             quarantined: None,
             read_only: false,
+            marks_in: None,
             _lock: Some(lock),
         })
     }
@@ -439,6 +478,7 @@ impl Store {
             stale: None,
             quarantined: None,
             read_only: true,
+            marks_in: None,
             _lock: None,
         })
     }
@@ -451,8 +491,9 @@ impl Store {
     /// # Errors
     ///
     /// [`StoreError::NotFound`], [`StoreError::Locked`], [`StoreError::NotWritable`],
-    /// [`StoreError::JournalCorrupt`] if the journal's header or charter is unreadable (nothing
-    /// is changed then), or an I/O or index error.
+    /// [`StoreError::JournalCorrupt`] if the journal's header is unreadable, or its charter
+    /// record is and no intact charter entry of the founder's is there to rebuild it from
+    /// (nothing is changed then), or an I/O or index error.
     pub fn repair(dir: &Path) -> Result<RepairReport, StoreError> {
         if !dir.join(journal::FILE).exists() {
             return Err(StoreError::NotFound {

@@ -1,9 +1,12 @@
 //! [`Store::repair`](super::Store::repair): rebuild the journal from its whole records and the
 //! index's copies of the rest, then the index from the journal.
 //!
-//! 1. The journal is read leniently: its header and charter record must be intact (there is no
-//!    other copy of the charter; a journal without them is refused and left as it is); after
-//!    them, every well-formed record is kept wherever it stands, and each run of bytes between
+//! 1. The journal is read leniently: its header must be intact. A damaged charter record is
+//!    rebuilt from the founder's charter entry (seq 0, whose body is the charter), if the
+//!    journal holds it intact and signed, its charter's id is the channel it names, and every
+//!    entry names that channel (`charter_from_founder`); the damaged record's bytes count as
+//!    damage. Without that the journal is refused and left as it is. After the charter, every
+//!    well-formed record is kept wherever it stands, and each run of bytes between
 //!    well-formed records is **damage**. The end of the file from the last well-formed record,
 //!    when none follows, is a **torn tail**, as is an incomplete batch at the end (the records
 //!    after a batch marker that announces more): an interrupted write, never reported done.
@@ -37,8 +40,9 @@ use super::journal::{
 };
 use super::{INDEX, remove_dir_if_any};
 use crate::bundle::{self, NoteRecord, RecordKind};
+use crate::chain;
 use crate::charter::Charter;
-use crate::entry::{ChannelId, EntryId, SignedEntry};
+use crate::entry::{Body, ChannelId, EntryId, SignedEntry};
 
 /// What a data record is, so that the same record is recognised in the journal and the index.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -63,6 +67,8 @@ fn record_size(payload: usize) -> u64 {
 /// The journal read leniently.
 struct Walk {
     charter: Charter,
+    /// The founder's charter entry the charter was rebuilt from, if its record was damaged.
+    charter_rebuilt_from: Option<EntryId>,
     charter_end: u64,
     /// Every whole record after the charter (batch markers included) by offset: its end, and
     /// what it is if it is a signed entry or note that decodes.
@@ -92,33 +98,37 @@ fn ident_of(kind: RecordKind, payload: &[u8]) -> Option<Ident> {
 }
 
 fn walk(path: &Path, bytes: &[u8]) -> Result<Walk, StoreError> {
-    let no_charter = |offset: usize, what: String| {
-        corrupt(
-            path,
-            len64(offset),
-            0,
-            format!(
-                "{what}; the charter is kept nowhere else, so the journal cannot be rebuilt \
-                 (restore it from a copy, or import the channel again into a new store)"
-            ),
-        )
-    };
     bundle::check_header(bytes).map_err(|e| corrupt(path, 0, 0, e.to_string()))?;
-    let first = bundle::parse_record(bytes, bundle::HEADER_LEN, 0)
-        .map_err(|e| no_charter(bundle::HEADER_LEN, e.to_string()))?;
-    if first.kind != RecordKind::Charter {
-        return Err(no_charter(
-            first.offset,
-            "the first record is not the charter".into(),
-        ));
-    }
-    let charter =
-        Charter::decode(first.payload).map_err(|e| no_charter(first.offset, e.to_string()))?;
+    let read_charter = bundle::parse_record(bytes, bundle::HEADER_LEN, 0)
+        .map_err(|e| (bundle::HEADER_LEN, e.to_string()))
+        .and_then(|r| {
+            if r.kind != RecordKind::Charter {
+                return Err((r.offset, "the first record is not the charter".to_owned()));
+            }
+            Charter::decode(r.payload)
+                .map(|c| (c, r.end()))
+                .map_err(|e| (r.offset, e.to_string()))
+        });
+    let mut damaged = Vec::new();
+    let (charter, charter_end, charter_rebuilt_from) = match read_charter {
+        Ok((c, end)) => (c, end, None),
+        Err((offset, what)) => {
+            let (c, end, id) = charter_from_founder(bytes).map_err(|why| {
+                corrupt(
+                    path,
+                    len64(offset),
+                    0,
+                    format!("the charter record is damaged ({what}) and cannot be rebuilt: {why}"),
+                )
+            })?;
+            damaged.push((len64(bundle::HEADER_LEN), len64(end)));
+            (c, end, Some(id))
+        }
+    };
 
     let mut records = Vec::new();
-    let mut damaged = Vec::new();
     let mut torn = bytes.len();
-    let mut at = first.end();
+    let mut at = charter_end;
     while at < bytes.len() {
         match bundle::parse_record(bytes, at, records.len().saturating_add(1)) {
             Ok(r) => {
@@ -184,13 +194,70 @@ fn walk(path: &Path, bytes: &[u8]) -> Result<Walk, StoreError> {
     damaged.sort_unstable();
     Ok(Walk {
         charter,
-        charter_end: len64(first.end()),
+        charter_rebuilt_from,
+        charter_end: len64(charter_end),
         whole,
         kept,
         damaged,
         torn: len64(torn),
         dropped,
     })
+}
+
+/// Rebuild a damaged charter record from the founder's seq-0 entry, whose body is the
+/// charter: the first well-formed record after the header starts the records; among them, an
+/// entry at seq 0 with no previous entry, whose body is a charter that passes its rules, whose
+/// first party (the founder) signed it (the signature verifies), and whose id is the channel
+/// the entry names; and every signed entry the journal holds must name that channel. Returns
+/// the charter, where its record's damage ends, and the entry's id; or why it cannot.
+fn charter_from_founder(bytes: &[u8]) -> Result<(Charter, usize, EntryId), String> {
+    let start = bundle::next_good_record(bytes, bundle::HEADER_LEN.saturating_add(1))
+        .ok_or("no whole record follows it")?;
+    let mut entries = Vec::new();
+    let mut at = start;
+    while at < bytes.len() {
+        match bundle::parse_record(bytes, at, 0) {
+            Ok(r) => {
+                if r.kind == RecordKind::Entry
+                    && let Ok(e) = SignedEntry::decode(r.payload)
+                {
+                    entries.push(e);
+                }
+                at = r.end();
+            }
+            Err(_) => match bundle::next_good_record(bytes, at.saturating_add(1)) {
+                Some(next) => at = next,
+                None => break,
+            },
+        }
+    }
+    let found = entries.iter().find_map(|e| {
+        let h = e.header();
+        let Ok(Body::Charter(c)) = e.entry.body() else {
+            return None;
+        };
+        let ok = h.seq.0 == 0
+            && h.prev == EntryId::ZERO
+            && chain::founder(&c) == Some(h.author)
+            && c.check().is_ok()
+            && c.id().ok() == Some(h.channel)
+            && e.verify_signature().is_ok();
+        ok.then(|| Some((c, h.channel, e.id().ok()?))).flatten()
+    });
+    let Some((charter, channel, id)) = found else {
+        return Err(
+            "the journal holds no intact charter entry (seq 0) signed by a charter's founder to rebuild it from"
+                .into(),
+        );
+    };
+    if let Some(other) = entries.iter().find(|e| e.header().channel != channel) {
+        return Err(format!(
+            "the founder's charter entry is of channel {}, but an entry of the journal is of channel {}",
+            channel.short(),
+            other.header().channel.short()
+        ));
+    }
+    Ok((charter, start, id))
 }
 
 /// The index's copies, placed and checked.
@@ -368,6 +435,7 @@ pub(super) fn run(dir: &Path) -> Result<RepairReport, StoreError> {
     let w = walk(&path, &bytes)?;
     let channel = w.charter.id()?;
     let mut report = RepairReport {
+        charter_rebuilt_from: w.charter_rebuilt_from,
         records_dropped: w.dropped,
         damaged_bytes: w.damaged.iter().map(|(s, e)| e.saturating_sub(*s)).sum(),
         torn_bytes_cut: len64(bytes.len()).saturating_sub(w.torn),
@@ -398,9 +466,12 @@ pub(super) fn run(dir: &Path) -> Result<RepairReport, StoreError> {
             all.push(c);
         }
     }
+    // A rebuilt charter record is not lost.
+    let charter_span = w.charter_rebuilt_from.map(|_| len64(bundle::HEADER_LEN));
     report.records_lost = w
         .damaged
         .iter()
+        .filter(|(start, _)| Some(*start) != charter_span)
         .map(|span| lost_in(&bytes, *span, &copies.spans))
         .sum();
 

@@ -42,6 +42,18 @@ impl Store {
         Ok(state)
     }
 
+    /// Whether `party`'s feed as held holds a revocation.
+    ///
+    /// # Errors
+    ///
+    /// An index error.
+    pub fn has_revoked(&self, party: &PartyId) -> Result<bool, StoreError> {
+        Ok(self
+            .of_kind(Kind::Revoke)?
+            .iter()
+            .any(|e| e.header().author == *party))
+    }
+
     /// The party `key` may sign `body` for: the party whose key in force is `key`, or, for a
     /// revocation, whose pre-committed next key it is.
     ///

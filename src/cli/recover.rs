@@ -1,0 +1,208 @@
+//! `hotline recover`, the high-water mark beside the key, and what the CLI says when a store
+//! may not sign because its own feed is longer elsewhere.
+//!
+//! Trust: the bundle must hold the key's own seq-0 entry, its charter entry (the founder) or
+//! its acceptance of this charter's id (anyone else). Only that key could have signed it, and
+//! the import verifies the signature with the rest, so the charter is one this party accepted
+//! before: that is what vouches for it. `--trust` keys, if given, are checked as `join` checks
+//! them (the founder's among them, each matching the party of its name).
+
+use std::path::{Path, PathBuf};
+
+use hotline::bundle::{self, Bundle};
+use hotline::entry::{Body, SignedEntry};
+use hotline::keys::PartyId;
+use hotline::store::{RecoveredFeed, Recovery, SeenBy, Store, StoreError};
+use serde_json::{Value, json};
+
+use super::commands::{absolute, load_pub, now, read_file, store_failure};
+use super::keyfile::load_key;
+use super::{Failure, Output};
+
+/// The directory of the high-water marks of the key at `key_path`: its own directory.
+pub(super) fn marks_dir(key_path: &Path) -> PathBuf {
+    let key = absolute(key_path);
+    key.parent()
+        .map_or_else(|| PathBuf::from("."), Path::to_path_buf)
+}
+
+/// An opened store keeps its high-water marks beside the key file it remembers.
+pub(super) fn with_marks(mut store: Store) -> Store {
+    if let Some((_, key)) = store.identity() {
+        store.keep_high_water_in(&marks_dir(&key));
+    }
+    store
+}
+
+const RECOVER_HINT: &str = "hotline recover --replace --from BUNDLE --key YOUR.key";
+
+/// The failure for a store that may not sign because its feed is behind: a message, and the
+/// way out (recover from a counterparty's export). `None` for any other error.
+pub(super) fn behind_failure(e: &StoreError) -> Option<Failure> {
+    let hint = match e {
+        StoreError::BehindMark { .. } => format!(
+            "this store directory is older than your own signatures (restored from a backup?). Ask a counterparty for a full export (`hotline export --out F` in its store) and rebuild this store from it: `{RECOVER_HINT}` (the old store is moved aside, not deleted)"
+        ),
+        StoreError::BehindElsewhere { by, .. } => {
+            let who = match by {
+                SeenBy::View { party, .. } => party.clone(),
+                _ => "a counterparty".to_owned(),
+            };
+            format!(
+                "ask {who} for a full export (`hotline export --out F` in its store) and rebuild this store from it: `{RECOVER_HINT}` (the old store is moved aside, not deleted); `hotline import F` also brings back the entries this store lacks"
+            )
+        }
+        StoreError::MarkUnreadable { .. } => "look at the file: if it was damaged, put back a copy, or remove it only if you are sure this store holds every entry you signed".to_owned(),
+        _ => return None,
+    };
+    Some(Failure::new(e.to_string()).hint(hint))
+}
+
+/// `hotline repair`'s failures: a journal it cannot rebuild is not mended by running it again.
+pub(super) fn repair_failure(e: StoreError) -> Failure {
+    match e {
+        e @ StoreError::JournalCorrupt { .. } => Failure::new(e.to_string()).hint(format!(
+            "repair left the journal as it was. Put back a copy of the journal from a backup, or rebuild the store from a counterparty's full export: `{RECOVER_HINT}`"
+        )),
+        other => store_failure(other),
+    }
+}
+
+/// The key's own seq-0 entry in the bundle, of this charter: the founder's charter entry, or
+/// an acceptance of the charter's id.
+fn check_vouched_by_me(b: &Bundle, me: &PartyId, my_name: &str) -> Result<(), Failure> {
+    let channel = b
+        .charter
+        .id()
+        .map_err(|e| Failure::problem(e.to_string()))?;
+    let mine = b.entries.iter().any(|bytes| {
+        SignedEntry::decode(bytes).is_ok_and(|e| {
+            let h = e.header();
+            h.author == *me
+                && h.seq.0 == 0
+                && h.channel == channel
+                && match e.entry.body() {
+                    Ok(Body::Charter(c)) => c == b.charter,
+                    Ok(Body::Acceptance(a)) => a.charter == channel,
+                    _ => false,
+                }
+        })
+    });
+    if mine {
+        return Ok(());
+    }
+    Err(Failure::problem(format!(
+        "the bundle holds no seq-0 entry signed by {my_name} (its charter or acceptance entry): it does not carry {my_name}'s own feed"
+    ))
+    .hint("ask a counterparty for a full export of its store (`hotline export --out F`, without --since)"))
+}
+
+fn feed_json(f: &RecoveredFeed) -> Value {
+    json!({
+        "party": f.name, "size": f.size,
+        "head": f.head.as_ref().map(|h| json!({ "seq": h.seq, "id": h.id })),
+    })
+}
+
+fn feed_line(f: &RecoveredFeed) -> String {
+    match &f.head {
+        Some(h) => format!(
+            "{}: {} entries, head seq {} entry {}",
+            f.name,
+            f.size,
+            h.seq,
+            h.id.short()
+        ),
+        None => format!("{}: no entries", f.name),
+    }
+}
+
+/// `hotline recover --from BUNDLE --key K [--trust P.pub …] [--replace]`.
+pub fn recover(
+    dir: &Path,
+    bundle_path: &Path,
+    key_path: &Path,
+    trust: &[PathBuf],
+    replace: bool,
+) -> Result<Output, Failure> {
+    let key = load_key(key_path)?;
+    let trusted = trust
+        .iter()
+        .map(|p| load_pub(p).map(|k| (p.as_path(), k)))
+        .collect::<Result<Vec<_>, _>>()?;
+    let bytes = read_file(bundle_path)?;
+    let b = bundle::read(&bytes).map_err(|e| {
+        Failure::problem(format!("{}: {e}", bundle_path.display()))
+            .hint("the bundle is damaged or not a hotline bundle; ask the counterparty for a fresh export")
+    })?;
+    let me = key.party();
+    let Some(my_name) = b.charter.party(&me).map(|p| p.name.clone()) else {
+        return Err(Failure::new(format!(
+            "the key in {} ({}, fingerprint {}) is not a party of channel {:?}",
+            key_path.display(),
+            key.name(),
+            me.fingerprint(),
+            b.charter.name
+        ))
+        .hint("recover with the key of the party whose store was lost"));
+    };
+    if !trusted.is_empty() {
+        let founder = super::join::founder_of(&b.charter)?;
+        super::join::check_trust(&b.charter, founder, &trusted)?;
+    }
+    check_vouched_by_me(&b, &me, &my_name)?;
+
+    let how = Recovery {
+        party: me,
+        marks_in: Some(marks_dir(key_path)),
+        replace,
+        now: Some(now()),
+    };
+    let charter = b.charter.clone();
+    let recovered = Store::recover(dir, &b.charter, &bytes, &how, |note| {
+        super::witness::note_meta(&charter, note)
+    });
+    let (mut store, r) = recovered.map_err(|e| match e {
+        StoreError::AlreadyExists { .. } => store_failure(e).hint(
+            "recover makes a new store; --replace moves the store there aside (to DIR.replaced-N, nothing is deleted) and recovers into DIR, or use another --store",
+        ),
+        StoreError::BehindMark { .. } | StoreError::BehindElsewhere { .. } => {
+            Failure::new(format!("nothing was written: the bundle is older than your own signatures: {e}"))
+                .hint("ask a counterparty for a fresh full export (`hotline export --out F` in its store) and recover from it")
+        }
+        other => store_failure(other),
+    })?;
+    store
+        .set_identity(&my_name, &absolute(key_path))
+        .map_err(store_failure)?;
+
+    let mut text = format!(
+        "recovered channel {:?} into {} as {my_name}: {} entries and {} notes verified and imported\nyour feed: {}\n",
+        b.charter.name,
+        dir.display(),
+        r.import.new_entries,
+        r.import.new_notes,
+        feed_line(&r.own)
+    );
+    for f in &r.others {
+        text.push_str(&format!("other feed: {}\n", feed_line(f)));
+    }
+    if let Some(p) = &r.replaced {
+        text.push_str(&format!(
+            "the store that was there is kept in {}\n",
+            p.display()
+        ));
+    }
+    let next = r.own.head.as_ref().map_or(0, |h| h.seq.0.saturating_add(1));
+    text.push_str(&format!("Next: your next entry is seq {next}.\n"));
+    Ok(Output::ok(
+        text,
+        json!({
+            "ok": true, "recovered": true, "store": dir, "channel": store.channel(),
+            "party": my_name, "own": feed_json(&r.own),
+            "others": r.others.iter().map(feed_json).collect::<Vec<_>>(),
+            "entries": r.import.new_entries, "notes": r.import.new_notes,
+            "replaced": r.replaced,
+        }),
+    ))
+}
