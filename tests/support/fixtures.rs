@@ -984,7 +984,7 @@ pub fn generate() -> BTreeMap<String, String> {
         );
 
         let ex = example::build().expect("example builds");
-        let (mut alpha, mut beta) = (ex.alpha, ex.beta);
+        let (alpha, mut beta) = (ex.alpha, ex.beta);
         let last_notice = &labelled
             .iter()
             .find(|(l, _)| l == "alpha-5-notice-update")
