@@ -1,4 +1,4 @@
-//! Charter amendments and the close (docs/FORMAT.md §10, docs/EVIDENCE.md "Amendments and
+//! Charter amendments and the close (docs/FORMAT.md §11, docs/EVIDENCE.md "Amendments and
 //! the close"): an amendment adding a third party and changing a window, one not ratified by
 //! everyone, a bad one, and a close — in the library, on the example channel extended by hand.
 #![allow(

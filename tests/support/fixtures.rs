@@ -874,7 +874,7 @@ pub fn generate() -> BTreeMap<String, String> {
         None,
     );
 
-    // Charter amendments and the close (docs/FORMAT.md section 10), on a fresh copy of the
+    // Charter amendments and the close (docs/FORMAT.md section 11), on a fresh copy of the
     // example channel: alpha proposes, beta ratifies, gamma joins once the amendment is in
     // force.
     {
