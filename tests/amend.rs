@@ -393,3 +393,132 @@ fn a_close_not_ratified_is_not_in_force() {
     assert_eq!(c.awaiting, ["beta"]);
     assert_eq!(report.governed(&n.id().unwrap()).closed, None);
 }
+
+/// The verbs, through the real binary: alpha amends the high window, beta ratifies, the
+/// charter in force changes; alpha closes naming a successor, beta ratifies, and nothing more
+/// can be proposed.
+#[cfg(feature = "cli")]
+#[path = "support/run.rs"]
+mod run;
+
+#[cfg(feature = "cli")]
+mod cli {
+    use super::run::{fails, ok};
+    use std::path::Path;
+
+    fn exchange(dir: &Path, from: &str, to: &str) {
+        let file = format!("{from}-to-{to}.bundle");
+        ok(dir, &["--store", from, "export", "--out", &file, "--force"]);
+        ok(dir, &["--store", to, "import", &file]);
+    }
+
+    #[test]
+    fn amend_ratify_charter_and_close() {
+        let tmp = tempfile::tempdir().unwrap();
+        let d = tmp.path();
+        ok(d, &["keygen", "alpha"]);
+        ok(d, &["keygen", "beta"]);
+        ok(
+            d,
+            &[
+                "--store",
+                "a",
+                "channel",
+                "create",
+                "ab",
+                "--key",
+                "alpha.key",
+                "--party",
+                "beta.pub",
+            ],
+        );
+        ok(d, &["--store", "a", "export", "--out", "inv.bundle"]);
+        ok(
+            d,
+            &[
+                "--store",
+                "b",
+                "join",
+                "inv.bundle",
+                "--key",
+                "beta.key",
+                "--trust",
+                "alpha.pub",
+            ],
+        );
+        exchange(d, "b", "a");
+        fails(
+            d,
+            &["--store", "a", "amend"],
+            2,
+            "the amendment changes nothing",
+        );
+        let proposed = ok(
+            d,
+            &[
+                "--store",
+                "a",
+                "--json",
+                "amend",
+                "--severity",
+                "high:12h:72h",
+            ],
+        )
+        .json();
+        assert_eq!(proposed["awaiting"], serde_json::json!(["beta"]));
+        let id = proposed["entry"].as_str().unwrap().to_owned();
+        exchange(d, "a", "b");
+        let before = ok(d, &["--store", "b", "charter", "--json"]).json();
+        assert_eq!(before["amendments"][0]["in_effect"], false);
+        let high = |c: &serde_json::Value| {
+            c["policy"]["severities"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .find(|s| s["name"] == "high")
+                .unwrap()["ack_within"]
+                .clone()
+        };
+        assert_eq!(high(&before), 4 * 3600);
+        // A prefix too short to sign for is refused.
+        fails(d, &["--store", "b", "ratify", &id[..6]], 2, "12 hex digits");
+        let r = ok(d, &["--store", "b", "ratify", &id[..12]]);
+        assert!(r.stdout.contains("it is in force"), "{}", r.stdout);
+        let after = ok(d, &["--store", "b", "charter", "--json"]).json();
+        assert_eq!(after["amendments"][0]["in_effect"], true);
+        assert_eq!(high(&after), 12 * 3600);
+        let text = ok(d, &["--store", "b", "charter"]).stdout;
+        assert!(text.contains("(amendment "), "{text}");
+
+        exchange(d, "b", "a");
+        let successor = "11".repeat(32);
+        let closed = ok(
+            d,
+            &[
+                "--store",
+                "a",
+                "--json",
+                "close",
+                "--successor",
+                &successor,
+                "--reason",
+                "moving on",
+            ],
+        )
+        .json();
+        let cid = closed["entry"].as_str().unwrap().to_owned();
+        exchange(d, "a", "b");
+        ok(d, &["--store", "b", "ratify", &cid]);
+        let shown = ok(d, &["--store", "b", "charter", "--json"]).json();
+        assert_eq!(shown["close"]["in_effect"], true);
+        assert_eq!(shown["close"]["successor"], successor.as_str());
+        fails(
+            d,
+            &["--store", "b", "amend", "--name", "again"],
+            2,
+            "the channel is closed",
+        );
+        let v = ok(d, &["--store", "b", "verify", "--json"]).json();
+        assert_eq!(v["ok"], true);
+    }
+}

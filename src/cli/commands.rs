@@ -221,6 +221,10 @@ pub fn dispatch(cli: Cli) -> Result<Output, Failure> {
             })
         }
         Command::Demo { dir } => super::demo::run(dir),
+        Command::Amend(a) => super::amend::amend(&dir, a),
+        Command::Ratify(a) => super::amend::ratify(&dir, a),
+        Command::Close(a) => super::amend::close(&dir, a),
+        Command::Charter => super::amend::charter(&dir),
         Command::Checkpoint { key } => super::witness::checkpoint(&dir, &key),
         Command::Cosign { key } => super::witness::cosign(&dir, &key),
         Command::Prove { id, out, force } => super::witness::prove(&dir, &id, &out, force),
@@ -701,7 +705,7 @@ fn keygen(name: &str, dir: Option<&Path>, force: bool) -> Result<Output, Failure
     ))
 }
 
-fn parse_severity(spec: &str) -> Result<Severity, Failure> {
+pub(super) fn parse_severity(spec: &str) -> Result<Severity, Failure> {
     let parts: Vec<&str> = spec.split(':').collect();
     let [name, ack, respond] = parts.as_slice() else {
         return Err(Failure::new(format!(

@@ -53,6 +53,8 @@ pub struct AmendmentSummary {
     pub entry: EntryId,
     /// Who proposed it.
     pub proposer: String,
+    /// The proposer's key (identity).
+    pub author: PartyId,
     /// Its seq in the proposer's feed.
     pub seq: u64,
     /// The amendment it replaces; absent when it amends the founding charter.
@@ -90,6 +92,8 @@ pub struct CloseSummary {
     pub entry: EntryId,
     /// Who proposed it.
     pub proposer: String,
+    /// The proposer's key (identity).
+    pub author: PartyId,
     /// Its seq in the proposer's feed.
     pub seq: u64,
     /// The channel that carries on, if any.
@@ -604,6 +608,7 @@ fn walk(
         closes.push(CloseSummary {
             entry: c.id,
             proposer: v.charter.label(&h.author),
+            author: h.author,
             seq: h.seq.0,
             successor: b.successor,
             reason: b.reason.clone(),
@@ -754,6 +759,7 @@ fn summary(
     AmendmentSummary {
         entry: c.id,
         proposer: v.charter.label(&h.author),
+        author: h.author,
         seq: h.seq.0,
         amends: a.amends.map(|r| r.id),
         name: proposed.name.clone(),
