@@ -338,7 +338,7 @@ impl Ledger<'_> {
     }
 
     /// The receiver's earliest signed evidence of holding `n`.
-    fn possession(&self, r: &PartyId, n: &Seen) -> Option<Possession> {
+    fn possession(&self, r: &PartyId, n: &Seen, quorum: u32) -> Option<Possession> {
         let entry = self
             .by(r)
             .find(|e| {
@@ -353,7 +353,7 @@ impl Ledger<'_> {
                 // That only ever gives the receiver more time, so a post-dated entry of anyone's
                 // inside it cannot make the receiver late.
                 time: self.effective(e).0,
-                witnessed: self.witnessed(e),
+                witnessed: self.witnessed(e, quorum),
             });
         let name = self.label(&n.author());
         let cosigned = self
@@ -396,13 +396,14 @@ impl Ledger<'_> {
         }
     }
 
-    /// When a quorum of the charter's witnesses had cosigned `e`'s feed including it.
-    fn witnessed(&self, e: &Seen) -> Option<Timestamp> {
+    /// When a quorum (of `quorum` witnesses of the charter) had cosigned `e`'s feed
+    /// including it.
+    fn witnessed(&self, e: &Seen, quorum: u32) -> Option<Timestamp> {
         CheckpointSummary::earliest_quorum(
             self.checkpoints,
             &self.label(&e.author()),
             e.seq().0,
-            self.charter.witness_quorum,
+            quorum,
         )
         .map(|q| q.time)
     }
@@ -414,14 +415,21 @@ impl Ledger<'_> {
             .map(Seen::time)
     }
 
-    fn ack_seen(&self, e: &Seen, state: AckState, reason: &str, sender: &PartyId) -> AckSeen {
+    fn ack_seen(
+        &self,
+        e: &Seen,
+        state: AckState,
+        reason: &str,
+        sender: &PartyId,
+        quorum: u32,
+    ) -> AckSeen {
         AckSeen {
             id: e.id,
             state,
             time: e.time(),
             effective: self.effective(e).0,
             held_by_sender: self.held_by(sender, e),
-            witnessed: self.witnessed(e),
+            witnessed: self.witnessed(e, quorum),
             reason: reason.to_owned(),
         }
     }
@@ -587,9 +595,11 @@ pub fn audit_with_notes<B: AsRef<[u8]>, N: AsRef<[u8]>>(
             ..Options::default()
         },
     );
-    // Only entries that pass their own checks count as communicated; an entry signed by a key
-    // not in force, or voided by its author's revocation, is not its author's.
+    // Only entries that pass their own checks count as communicated: by a party of the
+    // founding charter or of an amendment in force, and signed by the key in force there; an
+    // entry voided by its author's revocation is not its author's either.
     let channel = verification.channel;
+    let roster = verification.roster(charter).clone();
     let not_the_authors: HashSet<EntryId> = verification
         .findings
         .iter()
@@ -603,7 +613,7 @@ pub fn audit_with_notes<B: AsRef<[u8]>, N: AsRef<[u8]>>(
             continue;
         };
         let h = signed.header();
-        if h.channel != channel || charter.party(&h.author).is_none() {
+        if h.channel != channel || roster.party(&h.author).is_none() {
             continue;
         }
         if signed.verify_signature().is_err() {
@@ -644,7 +654,7 @@ pub fn audit_with_notes<B: AsRef<[u8]>, N: AsRef<[u8]>>(
         .collect();
     let led = Ledger {
         claimed,
-        charter,
+        charter: &roster,
         at,
         coverage,
         checkpoints: &checkpoints,
@@ -660,12 +670,29 @@ pub fn audit_with_notes<B: AsRef<[u8]>, N: AsRef<[u8]>>(
             continue;
         }
         let author = s.author();
-        let policy = charter.policy.severity(&n.severity);
-        let receivers = charter
+        // The charter governing the notice sets its windows, its receivers and its witness
+        // quorum: the one in force as the sender's own signed views show (docs/EVIDENCE.md).
+        let governing = verification.governing_charter(charter, &s.id);
+        let closed = verification.governed(&s.id).closed;
+        let policy = governing.policy.severity(&n.severity);
+        let receivers = governing
             .parties
             .iter()
             .filter(|p| p.key != author)
-            .map(|p| judge(&led, s, n, p.key, policy))
+            .map(|p| {
+                let r = judge(&led, s, n, p.key, policy, governing.witness_quorum);
+                match (closed, governing.party(&author)) {
+                    (Some(close), _) => void_by_charter(r, &format!(
+                        "void: the channel was closed (close {} in force) before this notice, as the sender's own signed views show; no deadline runs",
+                        close.short()
+                    )),
+                    (None, None) => void_by_charter(r, &format!(
+                        "void: {} is not a party of the charter governing this notice (removed by an amendment in force it had seen); no deadline runs",
+                        led.label(&author)
+                    )),
+                    (None, Some(_)) => r,
+                }
+            })
             .collect();
         notices.push(NoticeStatus {
             id: s.id,
@@ -685,7 +712,7 @@ pub fn audit_with_notes<B: AsRef<[u8]>, N: AsRef<[u8]>>(
                 &checkpoints,
                 &led.label(&author),
                 s.seq().0,
-                charter.witness_quorum,
+                governing.witness_quorum,
             ),
             receivers,
         });
@@ -703,7 +730,15 @@ pub fn audit_with_notes<B: AsRef<[u8]>, N: AsRef<[u8]>>(
             }
             let target = by_id.get(&a.of.id).and_then(|i| seen.get(*i));
             Some(Dispute {
-                ack: led.ack_seen(s, a.state, &a.reason, &a.of.author),
+                ack: led.ack_seen(
+                    s,
+                    a.state,
+                    &a.reason,
+                    &a.of.author,
+                    verification
+                        .governing_charter(charter, &s.id)
+                        .witness_quorum,
+                ),
                 by: led.label(&s.author()),
                 of: a.of.id,
                 of_author: target
@@ -747,13 +782,25 @@ fn first<'s>(led: &Ledger<'_>, list: &[&'s Seen]) -> Option<Timed<'s>> {
         .min_by_key(|((t, _), _)| *t)
 }
 
-/// One receiver's obligations for one notice.
+/// `r` with both deadlines void, resting on the charter.
+fn void_by_charter(r: Receiver, reason: &str) -> Receiver {
+    let v = || plain(Status::Void, Basis::Charter, reason.to_owned());
+    Receiver {
+        ack: v(),
+        respond: v(),
+        ..r
+    }
+}
+
+/// One receiver's obligations for one notice, under the policy and witness quorum of the
+/// charter governing it.
 fn judge(
     led: &Ledger<'_>,
     s: &Seen,
     n: &crate::entry::Notice,
     r: PartyId,
     policy: Option<&crate::charter::Severity>,
+    quorum: u32,
 ) -> Receiver {
     let author = s.author();
     // The acceptance comes before every later entry of its feed, whatever it claims: it counts
@@ -764,7 +811,11 @@ fn judge(
         .and_then(|_| led.all(&r).map(Seen::time).min())
         .filter(|t| *t <= led.at);
     let forked = led.forks.get(&author).is_some_and(|k| *k <= s.seq().0);
-    let possession = if forked { None } else { led.possession(&r, s) };
+    let possession = if forked {
+        None
+    } else {
+        led.possession(&r, s, quorum)
+    };
     let mut acks = Vec::new();
     let mut ack_entries = Vec::new();
     let mut responses = Vec::new();
@@ -773,7 +824,7 @@ fn judge(
     for e in led.by(&r) {
         match &e.body {
             Body::Ack(a) if a.of.id == s.id => {
-                acks.push(led.ack_seen(e, a.state, &a.reason, &author));
+                acks.push(led.ack_seen(e, a.state, &a.reason, &author, quorum));
                 ack_entries.push(e);
                 match a.state {
                     AckState::NeedsInfo => asks.push(e),
@@ -848,9 +899,13 @@ fn judge(
         at: led.at,
     };
     let ack = match first(led, &ack_entries) {
-        Some(((t, raised), e)) => {
-            ack_judge.answered(e, raised, t, led.held_by(&author, e), led.witnessed(e))
-        }
+        Some(((t, raised), e)) => ack_judge.answered(
+            e,
+            raised,
+            t,
+            led.held_by(&author, e),
+            led.witnessed(e, quorum),
+        ),
         None => ack_judge.unanswered(),
     };
 
@@ -914,9 +969,13 @@ fn judge(
         at: led.at,
     };
     let respond = match (answer, still_paused) {
-        (Some(((t, raised), e)), _) => {
-            respond_judge.answered(e, raised, t, led.held_by(&author, e), led.witnessed(e))
-        }
+        (Some(((t, raised), e)), _) => respond_judge.answered(
+            e,
+            raised,
+            t,
+            led.held_by(&author, e),
+            led.witnessed(e, quorum),
+        ),
         (None, Some((asked, reply))) => Verdict {
             status: Status::Paused,
             due: respond_due,

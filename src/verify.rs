@@ -8,7 +8,7 @@
 //! the claimed times are true (they are the authors' claims), or that no entries exist beyond
 //! the ones given.
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::{BTreeMap, HashMap, HashSet};
 
 use crate::chain::{self, Head, LinkError};
 use crate::charter::Charter;
@@ -18,11 +18,13 @@ use crate::entry::{
 use crate::keys::PartyId;
 use crate::merkle::{self, Frontier, Hash};
 
+mod amend;
 mod fork;
 mod keys;
 mod notes;
 pub(crate) mod refs;
 mod views;
+pub use amend::{Accepted, AmendmentSummary, CloseSummary, Governed};
 pub use fork::{ForkError, ForkProof};
 pub use notes::{CheckpointSummary, QuorumWitnessed, Witnessed};
 pub use views::Coverage;
@@ -121,6 +123,16 @@ pub enum FindingKind {
     /// Two signed checkpoints of one feed, or a checkpoint and the feed's signed entries, that
     /// cannot both be true: the owner showed different parties different histories.
     SplitView,
+    /// A charter amendment, close or ratification that breaks a rule (docs/FORMAT.md §11):
+    /// an amendment that does not amend the charter in force as its proposer saw it, or whose
+    /// proposer is not a party of that charter, or that changes a continuing party's name,
+    /// key or next key; a ratification of an entry that is not a proposal, by a party whose
+    /// acceptance the proposal does not need, or a party's second acceptance of another
+    /// proposal of the same charter. It does not count towards any proposal.
+    BadAmendment,
+    /// An entry signed after its author had seen the channel closed (a close in force), other
+    /// than an acknowledgement, response or receipt: it stands as signed, but binds no one.
+    AfterClose,
 }
 
 impl FindingKind {
@@ -134,6 +146,7 @@ impl FindingKind {
             | FindingKind::Withheld
             | FindingKind::Compromised
             | FindingKind::RevokedKeyRelied
+            | FindingKind::AfterClose
             | FindingKind::FutureTime => Level::Warning,
             _ => Level::Error,
         }
@@ -242,12 +255,56 @@ pub struct Report {
     pub feeds: Vec<FeedSummary>,
     /// Every checkpoint no finding contradicts, with its cosignatures; per feed, latest first.
     pub checkpoints: Vec<notes::CheckpointSummary>,
+    /// Every charter amendment proposed that obeys the rules, those in force first, in chain
+    /// order (docs/FORMAT.md §11).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub amendments: Vec<AmendmentSummary>,
+    /// The close in force, or else the first one proposed.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub close: Option<CloseSummary>,
+    /// Which charter governs each entry, where it is not the founding charter.
+    #[serde(skip)]
+    governed: HashMap<EntryId, Governed>,
+    /// Every party of the founding charter and of every amendment in force.
+    #[serde(skip)]
+    roster: Option<Charter>,
 }
 
 impl Report {
     /// The findings of one kind.
     pub fn of_kind(&self, kind: FindingKind) -> impl Iterator<Item = &Finding> {
         self.findings.iter().filter(move |f| f.kind == kind)
+    }
+
+    /// Which charter (and close) governs entry `id`: the latest amendment in force whose every
+    /// acceptance its author had seen (docs/FORMAT.md §11).
+    pub fn governed(&self, id: &EntryId) -> Governed {
+        self.governed.get(id).copied().unwrap_or_default()
+    }
+
+    /// The charter that governs entry `id`: `founding`, or the charter of the amendment in
+    /// force that governs it.
+    pub fn governing_charter<'a>(&'a self, founding: &'a Charter, id: &EntryId) -> &'a Charter {
+        self.governed(id)
+            .amendment
+            .and_then(|a| self.amendments.iter().find(|s| s.entry == a))
+            .map_or(founding, |s| &s.charter)
+    }
+
+    /// The charter in force at the end of the entries verified: the last amendment in force,
+    /// or `founding`.
+    pub fn charter_in_force<'a>(&'a self, founding: &'a Charter) -> &'a Charter {
+        self.amendments
+            .iter()
+            .rfind(|a| a.in_effect)
+            .map_or(founding, |a| &a.charter)
+    }
+
+    /// Every party of the founding charter and of every amendment in force, as one charter
+    /// (the founding charter's, with the added parties after its own): for names and keys, not
+    /// for any rule.
+    pub fn roster<'a>(&'a self, founding: &'a Charter) -> &'a Charter {
+        self.roster.as_ref().unwrap_or(founding)
     }
 }
 
@@ -285,7 +342,13 @@ pub struct Checked {
 }
 
 struct Verifier<'a> {
-    charter: &'a Charter,
+    /// The roster: the founding charter with the parties added by amendments (provisionally
+    /// every proposal's, then those in force), for who may sign and what they are called.
+    charter: Charter,
+    /// The founding charter, whose hash is the channel id.
+    founding: &'a Charter,
+    /// Every severity name of the founding charter and of every proposed amendment.
+    severities: HashSet<String>,
     channel: ChannelId,
     opts: Options,
     findings: Vec<Finding>,
@@ -349,7 +412,7 @@ impl Verifier<'_> {
             index,
         };
         let header = c.signed.header().clone();
-        if let Err(e) = chain::check_membership(self.charter, &self.channel, &header) {
+        if let Err(e) = chain::check_membership(&self.charter, &self.channel, &header) {
             let kind = match e {
                 LinkError::WrongChannel { .. } => FindingKind::WrongChannel,
                 _ => FindingKind::NotAParty,
@@ -365,7 +428,7 @@ impl Verifier<'_> {
             self.push(FindingKind::BadSignature, Some(&c), msg);
             return None;
         }
-        if let Err(e) = chain::check_views(self.charter, &header) {
+        if let Err(e) = chain::check_views(&self.charter, &header) {
             self.push(FindingKind::InvalidView, Some(&c), e.to_string());
         }
         match c.signed.entry.body() {
@@ -376,12 +439,14 @@ impl Verifier<'_> {
                 {
                     self.push(FindingKind::InvalidBody, Some(&c), msg);
                 }
-                if let Err(e) = chain::check_placement(self.charter, &self.channel, &header, &body)
+                if let Err(e) = chain::check_placement(self.founding, &self.channel, &header, &body)
                 {
                     self.push(FindingKind::Placement, Some(&c), e.to_string());
                 }
+                // Against every charter proposed here; the charter governing the notice is
+                // known only once the amendments are (`amend::govern`).
                 if let Body::Notice(n) = &body
-                    && self.charter.policy.severity(&n.severity).is_none()
+                    && !self.severities.contains(&n.severity)
                 {
                     self.push(
                         FindingKind::UnknownSeverity,
@@ -452,7 +517,9 @@ pub fn verify_with_coverage<B: AsRef<[u8]>, N: AsRef<[u8]>>(
 ) -> (Report, Coverage) {
     let channel = charter.id().unwrap_or_default();
     let mut v = Verifier {
-        charter,
+        charter: charter.clone(),
+        founding: charter,
+        severities: HashSet::new(),
         channel,
         opts,
         findings: Vec::new(),
@@ -460,10 +527,22 @@ pub fn verify_with_coverage<B: AsRef<[u8]>, N: AsRef<[u8]>>(
     if let Err(e) = charter.check() {
         v.push(FindingKind::InvalidCharter, None, e.to_string());
         return (
-            finish(v, entries.len(), Vec::new(), false, Vec::new()),
+            finish(
+                v,
+                entries.len(),
+                Vec::new(),
+                false,
+                Vec::new(),
+                Default::default(),
+            ),
             Coverage::default(),
         );
     }
+    v.charter = amend::provisional(charter, &channel, entries);
+    v.severities = std::iter::once(charter)
+        .chain(amend::proposed(&channel, entries).iter())
+        .flat_map(|c| c.policy.severities.iter().map(|s| s.name.clone()))
+        .collect();
 
     // 1. Each entry on its own; identical entries count once. The same content under two
     // different valid signatures is two different Merkle leaves: equivocation.
@@ -508,10 +587,18 @@ pub fn verify_with_coverage<B: AsRef<[u8]>, N: AsRef<[u8]>>(
     // revocation, leave their feed before any feed rule sees them.
     let keys = keys::check(&mut v, &mut feeds);
 
+    // 2b. Amendments and the close: which are in force, which charter governs each entry;
+    // the entries of keys that are parties only of proposals not in force leave.
+    let mut governance = amend::govern(&mut v, &mut feeds);
+    if let Some(r) = governance.roster.take() {
+        v.charter = r;
+    }
+    let roster = v.charter.clone();
+
     // 3. Feed by feed: forks, gaps, links, times; and the Merkle roots of the clean prefix.
     let mut prefix_roots: HashMap<PartyId, Vec<Hash>> = HashMap::new();
     let mut summaries = Vec::new();
-    for party in &charter.parties {
+    for party in &roster.parties {
         let feed = feeds.get(&party.key);
         let (roots, mut summary) = check_feed(&mut v, party.key, &party.name, feed);
         if let Some(k) = keys.get(&party.key) {
@@ -538,7 +625,7 @@ pub fn verify_with_coverage<B: AsRef<[u8]>, N: AsRef<[u8]>>(
             cross.check_ack(&mut v, c, ack, &index, &agreed);
         }
     }
-    for party in &charter.parties {
+    for party in &roster.parties {
         if let Some(feed) = feeds.get(&party.key) {
             cross.check_growth(&mut v, feed);
         }
@@ -549,12 +636,24 @@ pub fn verify_with_coverage<B: AsRef<[u8]>, N: AsRef<[u8]>>(
 
     // 6. How far other parties' signatures cover each feed, and what was claimed beyond it.
     for s in &mut summaries {
-        endorse(&mut v, s, &cross, &checkpoints, charter);
+        endorse(&mut v, s, &cross, &checkpoints, &roster);
     }
 
-    let in_effect = summaries.iter().all(|s| s.accepted);
+    // In effect: every founding party accepted the founding charter.
+    let in_effect = summaries
+        .iter()
+        .filter(|s| charter.party(&s.key).is_some())
+        .all(|s| s.accepted);
+    governance.roster = Some(roster);
     (
-        finish(v, entries.len(), summaries, in_effect, checkpoints),
+        finish(
+            v,
+            entries.len(),
+            summaries,
+            in_effect,
+            checkpoints,
+            governance,
+        ),
         cross.into_coverage(),
     )
 }
@@ -565,6 +664,7 @@ fn finish(
     feeds: Vec<FeedSummary>,
     in_effect: bool,
     checkpoints: Vec<notes::CheckpointSummary>,
+    governance: amend::Governance,
 ) -> Report {
     let ok = !v.findings.iter().any(|f| f.level == Level::Error);
     Report {
@@ -575,6 +675,10 @@ fn finish(
         findings: v.findings,
         feeds,
         checkpoints,
+        amendments: governance.amendments,
+        close: governance.close,
+        governed: governance.governed,
+        roster: governance.roster,
     }
 }
 
@@ -731,7 +835,7 @@ fn check_references(v: &mut Verifier<'_>, c: &Checked, index: &HashMap<EntryId, 
         };
         let th = target.signed.header();
         if let Some((kind, message)) = refs::reference_finding(
-            v.charter,
+            &v.charter,
             &own.author,
             body,
             field,

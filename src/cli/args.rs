@@ -335,6 +335,21 @@ pub enum Command {
         after_help = "Examples:\n  hotline quarantine\n  hotline --store beta.store quarantine --json\n\nAn import refused for one bad entry or note still keeps what the bundle proves, in\nSTORE/quarantine/, outside the journal. Exit 1 if the quarantine holds evidence of\nequivocation (a fork, a double signature, a split view) or evidence that no longer verifies."
     )]
     Quarantine,
+    /// Propose an amendment of the charter in force: parties added or removed, severities,
+    /// witnesses, name.
+    #[command(after_help = super::amend::AMEND_HELP)]
+    Amend(super::amend::AmendArgs),
+    /// Accept another party's amendment or close.
+    #[command(after_help = super::amend::RATIFY_HELP)]
+    Ratify(super::amend::RatifyArgs),
+    /// Propose to close the channel, naming its successor if any.
+    #[command(after_help = super::amend::CLOSE_HELP)]
+    Close(super::amend::CloseArgs),
+    /// Show the charter in force, every amendment proposed and the close.
+    #[command(
+        after_help = "Examples:\n  hotline charter\n  hotline --store beta.store charter --json"
+    )]
+    Charter,
     /// Play out a two-party exchange in a fresh directory and print its timeline.
     #[command(after_help = "Examples:\n  hotline demo\n  hotline demo --dir ./demo --json")]
     Demo {

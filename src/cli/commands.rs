@@ -241,6 +241,10 @@ pub fn dispatch(cli: Cli) -> Result<Output, Failure> {
             })
         }
         Command::Demo { dir } => super::demo::run(dir),
+        Command::Amend(a) => super::amend::amend(&dir, a),
+        Command::Ratify(a) => super::amend::ratify(&dir, a),
+        Command::Close(a) => super::amend::close(&dir, a),
+        Command::Charter => super::amend::charter(&dir),
         Command::Checkpoint { key } => super::witness::checkpoint(&dir, &key),
         Command::Cosign { key } => super::witness::cosign(&dir, &key),
         Command::Prove { id, out, force } => super::witness::prove(&dir, &id, &out, force),
@@ -607,7 +611,7 @@ fn own_next_digest(key_path: &Path, key: &SecretKey) -> Result<hotline::keys::Ke
     .hint("the charter pre-commits every party's next key; `hotline keygen NAME` writes NAME.key, NAME.next.key and NAME.pub"))
 }
 
-fn parse_severity(spec: &str) -> Result<Severity, Failure> {
+pub(super) fn parse_severity(spec: &str) -> Result<Severity, Failure> {
     let parts: Vec<&str> = spec.split(':').collect();
     let [name, ack, respond] = parts.as_slice() else {
         return Err(Failure::new(format!(

@@ -1,5 +1,6 @@
 //! The command-line tool: parsing, commands, human and JSON output, exit codes.
 
+mod amend;
 mod args;
 mod commands;
 mod demo;

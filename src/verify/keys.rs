@@ -150,7 +150,7 @@ fn void(
     }
     let mut points = HashMap::new();
     root_branches(feed, &mut points);
-    let relied = relied_on(v.charter, feeds, party, rv, &suspects, &points, &prevs);
+    let relied = relied_on(&v.charter, feeds, party, rv, &suspects, &points, &prevs);
     let Some(feed) = feeds.get_mut(&party) else {
         return;
     };

@@ -173,7 +173,7 @@ pub(super) fn check<N: AsRef<[u8]>>(
 ) -> Vec<CheckpointSummary> {
     let mut good: Vec<(CheckedNote, &[u8])> = Vec::new();
     for (i, n) in notes.iter().enumerate() {
-        match witness::check_note(v.charter, n.as_ref()) {
+        match witness::check_note(v.founding, n.as_ref()) {
             Ok(c) => good.push((c, n.as_ref())),
             Err(e) => v.findings.push(finding(
                 FindingKind::BadCheckpoint,
@@ -295,7 +295,7 @@ pub(super) fn check<N: AsRef<[u8]>>(
         }
         at.entry(key).or_insert(out.len().saturating_sub(1));
     }
-    let quorum = v.charter.witness_quorum;
+    let quorum = v.founding.witness_quorum;
     for s in &mut out {
         s.quorum_time =
             quorum_of(s.cosignatures.iter().map(|c| (c, s.size)), quorum).map(|q| q.time);

@@ -8,8 +8,8 @@ use std::collections::BTreeMap;
 
 use hotline::encoding::{self, tag};
 use hotline::entry::{
-    AckState, Body, Commitment, Definition, Entry, EntryId, FeedView, Notice, Receipt, Response,
-    SignedEntry, Stage, Timestamp, View,
+    AckState, Amend, Body, Close, Commitment, Definition, Entry, EntryId, FeedView, Notice, Ratify,
+    Receipt, Response, SignedEntry, Stage, Timestamp, View,
 };
 use hotline::example::{self, T0, Writer, test_key};
 use serde::{Deserialize, Serialize};
@@ -242,6 +242,7 @@ pub fn generate() -> BTreeMap<String, String> {
                     | "unknown-kind"
                     | "time-before-view"
                     | "withheld"
+                    | "after-close"
             )
         });
         cases.push(Case {
@@ -872,6 +873,160 @@ pub fn generate() -> BTreeMap<String, String> {
         vec![finding("invalid-body", "alpha", 6)],
         None,
     );
+
+    // Charter amendments and the close (docs/FORMAT.md section 11), on a fresh copy of the
+    // example channel: alpha proposes, beta ratifies, gamma joins once the amendment is in
+    // force.
+    {
+        let ex = example::build().expect("example builds");
+        let mut alpha = ex.alpha;
+        let mut beta = ex.beta;
+        let mut gamma = Writer::new(test_key("gamma"), channel);
+        let notice = |incident: &str| {
+            Body::Notice(Notice {
+                incident: incident.into(),
+                stage: Stage::Initial,
+                severity: "high".into(),
+                category: "intrusion".into(),
+                summary: "Intrusion traced to your network".into(),
+                detail: String::new(),
+                detected_at: None,
+                indicators: vec![],
+                requested_action: String::new(),
+                handling: String::new(),
+                ack_by: None,
+                respond_by: None,
+                refs: vec![],
+            })
+        };
+        let t = T0 + 200 * 3600;
+        let mut three = charter.clone();
+        three.name = "alpha-beta-gamma cyber hotline".into();
+        three
+            .parties
+            .push(example::test_party("gamma", "point-of-contact"));
+        for sev in &mut three.policy.severities {
+            if sev.name == "high" {
+                sev.ack_within = 12 * 3600;
+            }
+        }
+        let amend = |c: hotline::Charter| {
+            Body::Amend(Box::new(Amend {
+                charter: c,
+                amends: None,
+            }))
+        };
+        let ratify = |e: &SignedEntry| {
+            Body::Ratify(Ratify {
+                proposal: example::entry_ref(e).expect("ref"),
+            })
+        };
+        let proposal = alpha
+            .append(t, beta.seen(), amend(three.clone()))
+            .expect("signs");
+        let ratified = beta
+            .append(t + 3600, alpha.seen(), ratify(&proposal))
+            .expect("signs");
+        let both = |a: &Writer, b: &Writer| [a.seen(), b.seen()].concat();
+        let joined = gamma
+            .append(
+                t + 2 * 3600,
+                both(&alpha, &beta),
+                Body::Acceptance(hotline::entry::Acceptance { charter: channel }),
+            )
+            .expect("signs");
+        let n = alpha
+            .append(t + 3 * 3600, both(&beta, &gamma), notice("ALPHA-2026-0020"))
+            .expect("signs");
+        let acked = gamma
+            .append(
+                t + 4 * 3600,
+                both(&alpha, &beta),
+                example::ack(example::entry_ref(&n).expect("ref"), AckState::Received, ""),
+            )
+            .expect("signs");
+        let plus = |extra: &[&SignedEntry]| {
+            let mut v = entries.clone();
+            v.extend(extra.iter().map(|e| enc(e)));
+            v
+        };
+        case(
+            "amendment-in-force",
+            "Alpha's seq 7 proposes a charter adding gamma and raising the high acknowledgement window to 12 hours; beta's seq 5 ratifies it, so it is in force; gamma's seq 0 accepts the channel, alpha's seq 8 is a notice governed by the amendment and gamma's seq 1 acknowledges it. No defect.",
+            plus(&[&proposal, &ratified, &joined, &n, &acked]),
+            vec![],
+            None,
+        );
+        case(
+            "amendment-not-in-force",
+            "Alpha's seq 7 proposes a charter adding gamma, but beta has not ratified it: gamma's acceptance (its seq 0) is not a party's.",
+            plus(&[&proposal, &joined]),
+            vec![finding("not-a-party", "gamma", 0)],
+            None,
+        );
+
+        let ex = example::build().expect("example builds");
+        let (mut alpha, mut beta) = (ex.alpha, ex.beta);
+        let mut rekeyed = charter.clone();
+        if let Some(p) = rekeyed.parties.get_mut(1) {
+            p.key = test_key("mallory").party();
+        }
+        let bad = alpha.append(t, beta.seen(), amend(rekeyed)).expect("signs");
+        let bad_ratified = beta
+            .append(t + 3600, alpha.seen(), ratify(&bad))
+            .expect("signs");
+        case(
+            "amendment-changes-key",
+            "Alpha's seq 7 proposes a charter that lists beta with mallory's key, and beta's seq 5 ratifies it: a party's key changes only by rotation, so the amendment is bad and not in force.",
+            plus(&[&bad, &bad_ratified]),
+            vec![finding("bad-amendment", "alpha", 7)],
+            None,
+        );
+
+        let ex = example::build().expect("example builds");
+        let (alpha, mut beta) = (ex.alpha, ex.beta);
+        let last_notice = &labelled
+            .iter()
+            .find(|(l, _)| l == "alpha-5-notice-update")
+            .expect("labelled")
+            .1;
+        let wrong = beta
+            .append(t, alpha.seen(), ratify(last_notice))
+            .expect("signs");
+        case(
+            "ratify-not-a-proposal",
+            "Beta's seq 5 ratifies alpha's seq 5, a notice, not an amendment or a close.",
+            plus(&[&wrong]),
+            vec![finding("bad-amendment", "beta", 5)],
+            None,
+        );
+
+        let ex = example::build().expect("example builds");
+        let (mut alpha, mut beta) = (ex.alpha, ex.beta);
+        let close = alpha
+            .append(
+                t + 3600,
+                beta.seen(),
+                Body::Close(Close {
+                    successor: Some(example::other_channel_id()),
+                    reason: "replaced by a three-party channel".into(),
+                }),
+            )
+            .expect("signs");
+        let close_ratified = beta
+            .append(t + 2 * 3600, alpha.seen(), ratify(&close))
+            .expect("signs");
+        let after = alpha
+            .append(t + 3 * 3600, beta.seen(), notice("ALPHA-2026-0021"))
+            .expect("signs");
+        case(
+            "notice-after-close",
+            "Alpha's seq 7 closes the channel naming a successor, beta's seq 5 ratifies it, and alpha's seq 8 is a notice signed after its author had seen the close in force: a warning, and the audit holds it void.",
+            plus(&[&close, &close_ratified, &after]),
+            vec![finding("after-close", "alpha", 8)],
+            None,
+        );
+    }
 
     for c in cases {
         files.insert(
