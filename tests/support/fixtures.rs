@@ -9,7 +9,7 @@ use std::collections::BTreeMap;
 use hotline::encoding::{self, tag};
 use hotline::entry::{
     AckState, Amend, Body, Close, Commitment, Definition, Entry, EntryId, FeedView, Notice, Ratify,
-    Receipt, Response, SignedEntry, Stage, Timestamp, View,
+    Receipt, Response, Revoke, Rotate, Seq, SignedEntry, Stage, Timestamp, View,
 };
 use hotline::example::{self, T0, Writer, test_key};
 use serde::{Deserialize, Serialize};
@@ -243,6 +243,8 @@ pub fn generate() -> BTreeMap<String, String> {
                     | "time-before-view"
                     | "withheld"
                     | "after-close"
+                    | "compromised"
+                    | "revoked-key-relied"
             )
         });
         cases.push(Case {
@@ -1024,6 +1026,137 @@ pub fn generate() -> BTreeMap<String, String> {
             "Alpha's seq 7 closes the channel naming a successor, beta's seq 5 ratifies it, and alpha's seq 8 is a notice signed after its author had seen the close in force: a warning, and the audit holds it void.",
             plus(&[&close, &close_ratified, &after]),
             vec![finding("after-close", "alpha", 8)],
+            None,
+        );
+
+        // Key state: rotation to the pre-committed key, and revocation of a stolen one.
+        let k = |n: u32| example::test_key_at("alpha", n);
+        let rotate = |n: u32| {
+            Body::Rotate(Rotate {
+                key: k(n).party(),
+                next: k(n + 1).party().digest(),
+            })
+        };
+        let ex = example::build().expect("example builds");
+        let (mut alpha, beta) = (ex.alpha, ex.beta);
+        let rotated = alpha.append(t, beta.seen(), rotate(1)).expect("signs");
+        alpha.key = k(1);
+        let after = alpha
+            .append(t + 3600, beta.seen(), notice("ALPHA-2026-0030"))
+            .expect("signs");
+        case(
+            "rotation",
+            "Alpha's seq 7 rotates to its pre-committed next key (test key alpha/1, committing to alpha/2), and its seq 8, a notice, is signed by that key. No defect.",
+            plus(&[&rotated, &after]),
+            vec![],
+            None,
+        );
+        let mut old = Writer {
+            author: alpha.author,
+            key: k(0),
+            channel,
+            head: alpha.head,
+            leaves: alpha.leaves.clone(),
+        };
+        let stale = old
+            .append(t + 2 * 3600, beta.seen(), notice("ALPHA-2026-0031"))
+            .expect("signs");
+        case(
+            "old-key-after-rotation",
+            "Alpha's seq 9 is signed by alpha's first key, which alpha's seq 7 rotated out: the entry is not alpha's.",
+            plus(&[&rotated, &after, &stale]),
+            vec![finding("wrong-key", "alpha", 9)],
+            None,
+        );
+        let ex = example::build().expect("example builds");
+        let (mut alpha, beta) = (ex.alpha, ex.beta);
+        let uncommitted = alpha.append(t, beta.seen(), rotate(2)).expect("signs");
+        case(
+            "rotation-to-uncommitted-key",
+            "Alpha's seq 7 rotates to test key alpha/2, but the charter pre-committed alpha/1.",
+            plus(&[&uncommitted]),
+            vec![finding("wrong-key", "alpha", 7)],
+            None,
+        );
+
+        // A thief copies alpha's key and store and signs alpha's seq 7; alpha, with its
+        // pre-committed next key, revokes the first key from seq 7 and signs on.
+        let ex = example::build().expect("example builds");
+        let (mut alpha, beta) = (ex.alpha, ex.beta);
+        let mut thief = Writer {
+            author: alpha.author,
+            key: k(0),
+            channel,
+            head: alpha.head,
+            leaves: alpha.leaves.clone(),
+        };
+        let fake = thief
+            .append(t, beta.seen(), notice("ALPHA-2026-0040"))
+            .expect("signs");
+        alpha.key = k(1);
+        let revoke = alpha
+            .append(
+                t + 3600,
+                beta.seen(),
+                Body::Revoke(Revoke {
+                    from: Seq(7),
+                    next: k(2).party().digest(),
+                    reason: "key copied".into(),
+                }),
+            )
+            .expect("signs");
+        let on = alpha
+            .append(t + 2 * 3600, beta.seen(), notice("ALPHA-2026-0041"))
+            .expect("signs");
+        case(
+            "revocation-voids-stolen-key",
+            "A thief holding alpha's first key signs a notice as alpha's seq 7; alpha's own seq 7 revokes that key from seq 7, signed by alpha's pre-committed next key, and alpha's seq 8 follows. The thief's entry is attributed to the stolen key (a warning), no fork is held against alpha, and the report is ok.",
+            plus(&[&fake, &revoke, &on]),
+            vec![finding("compromised", "alpha", 7)],
+            None,
+        );
+        let mut beta_relies = beta;
+        let relied = beta_relies
+            .append(
+                t + 1800,
+                thief.seen(),
+                example::ack(
+                    example::entry_ref(&fake).expect("ref"),
+                    AckState::Received,
+                    "",
+                ),
+            )
+            .expect("signs");
+        case(
+            "revocation-after-reliance",
+            "As revocation-voids-stolen-key, but beta's seq 5 acknowledged the thief's seq 7 before beta saw the revocation: the thief's entry stands as alpha's (beta relied on it), so alpha's feed is forked at seq 7.",
+            plus(&[&fake, &relied, &revoke, &on]),
+            vec![
+                finding("revoked-key-relied", "alpha", 7),
+                finding("fork", "alpha", 7),
+            ],
+            None,
+        );
+        let forged_revoke = {
+            let ex = example::build().expect("example builds");
+            let (mut alpha, beta) = (ex.alpha, ex.beta);
+            alpha
+                .append(
+                    t,
+                    beta.seen(),
+                    Body::Revoke(Revoke {
+                        from: Seq(7),
+                        next: k(2).party().digest(),
+                        reason: "a thief tries to lock alpha out".into(),
+                    }),
+                )
+                .expect("signs")
+        };
+        case(
+            "revocation-by-stolen-key",
+            "Alpha's seq 7 is a revocation signed by alpha's first key itself, not by its pre-committed next key: not alpha's.",
+            plus(&[&forged_revoke]),
+            vec![finding("wrong-key", "alpha", 7)],
             None,
         );
     }
