@@ -123,7 +123,7 @@ pub enum FindingKind {
     /// Two signed checkpoints of one feed, or a checkpoint and the feed's signed entries, that
     /// cannot both be true: the owner showed different parties different histories.
     SplitView,
-    /// A charter amendment, close or ratification that breaks a rule (docs/FORMAT.md §11):
+    /// A charter amendment, close or ratification that breaks a rule (docs/FORMAT.md §12):
     /// an amendment that does not amend the charter in force as its proposer saw it, or whose
     /// proposer is not a party of that charter, or that changes a continuing party's name,
     /// key or next key; a ratification of an entry that is not a proposal, by a party whose
@@ -256,7 +256,7 @@ pub struct Report {
     /// Every checkpoint no finding contradicts, with its cosignatures; per feed, latest first.
     pub checkpoints: Vec<notes::CheckpointSummary>,
     /// Every charter amendment proposed that obeys the rules, those in force first, in chain
-    /// order (docs/FORMAT.md §11).
+    /// order (docs/FORMAT.md §12).
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub amendments: Vec<AmendmentSummary>,
     /// The close in force, or else the first one proposed.
@@ -277,7 +277,7 @@ impl Report {
     }
 
     /// Which charter (and close) governs entry `id`: the latest amendment in force whose every
-    /// acceptance its author had seen (docs/FORMAT.md §11).
+    /// acceptance its author had seen (docs/FORMAT.md §12).
     pub fn governed(&self, id: &EntryId) -> Governed {
         self.governed.get(id).copied().unwrap_or_default()
     }

@@ -1,5 +1,5 @@
 //! `hotline amend`, `ratify`, `close` and `charter`: charter amendments and the close
-//! (docs/FORMAT.md section 11).
+//! (docs/FORMAT.md section 12).
 
 use std::path::{Path, PathBuf};
 

@@ -1,4 +1,4 @@
-//! Charter amendments and the close (kinds 11, 12, 13; `docs/FORMAT.md` §11): which proposals
+//! Charter amendments and the close (kinds 11, 12, 13; `docs/FORMAT.md` §12): which proposals
 //! are in force, which charter governs each entry, and who the channel's parties are.
 //!
 //! - An **amendment** (`amend`) proposes a whole new charter. Its `amends` names the amendment
