@@ -61,7 +61,8 @@ pub enum FindingKind {
     /// of the feed (it forks nothing).
     Compromised,
     /// Signed by a revoked key where the revocation voids it, but another party relied on it
-    /// (acknowledged it or viewed it) before it saw the revocation: it stands as the author's.
+    /// (acknowledged it, or a later entry on its chain) before it saw the revocation: it
+    /// stands as the author's.
     RevokedKeyRelied,
     /// The entry belongs to another channel (replay).
     WrongChannel,
@@ -352,6 +353,9 @@ struct Verifier<'a> {
     channel: ChannelId,
     opts: Options,
     findings: Vec<Finding>,
+    /// The (feed, size, root) of every branch that ends at an entry a revocation voided: a view
+    /// of one is possession of a thief's entries, which binds nobody.
+    voided: HashSet<(PartyId, u64, Hash)>,
 }
 
 impl Verifier<'_> {
@@ -523,6 +527,7 @@ pub fn verify_with_coverage<B: AsRef<[u8]>, N: AsRef<[u8]>>(
         channel,
         opts,
         findings: Vec::new(),
+        voided: HashSet::new(),
     };
     if let Err(e) = charter.check() {
         v.push(FindingKind::InvalidCharter, None, e.to_string());

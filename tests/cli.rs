@@ -738,7 +738,7 @@ fn inconsistent_checkpoints_are_refused_and_split_views_reported() {
     c.send("a", "b");
     // Alpha equivocates: a checkpoint of its feed at size 2 whose root is not the root of the
     // entries it signed, sent to beta on its own.
-    let charter = hotline::store::Store::open(&c.path().join("b"))
+    let charter = hotline::store::Store::open_read_only(&c.path().join("b"))
         .unwrap()
         .charter()
         .clone();
@@ -1746,7 +1746,7 @@ fn supersedes_only_the_signers_own_definition_of_the_same_term() {
 
 /// Alpha, through the library, signs a second entry at the seq of its last one: a fork.
 fn alpha_forks(c: &Channel) -> Vec<u8> {
-    let store = hotline::store::Store::open(&c.path().join("a")).unwrap();
+    let store = hotline::store::Store::open_read_only(&c.path().join("a")).unwrap();
     let me = secret(c, "alpha");
     let feed = store.feed(&me.party()).unwrap();
     let prev = &feed[feed.len() - 2];
@@ -1782,7 +1782,8 @@ fn a_refused_import_names_the_evidence_it_kept_in_quarantine() {
     // A bundle holding alpha's fork of its last entry and an entry with a broken signature.
     let fork = alpha_forks(&c);
     let (charter, mut bad) = {
-        let s = hotline::store::Store::open(&c.path().join("a")).unwrap();
+        // Read-only: no lock, so nothing waits on the one the previous open just released.
+        let s = hotline::store::Store::open_read_only(&c.path().join("a")).unwrap();
         (s.charter().clone(), s.entries().unwrap()[1].clone())
     };
     let n = bad.len() - 1;

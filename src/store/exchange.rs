@@ -367,11 +367,18 @@ impl Store {
         let Some((me, mark)) = own else {
             return Ok(());
         };
+        let revoked = self.revocations(&me)?;
         let mut kept = Vec::with_capacity(to_write.len());
         for n in to_write.drain(..) {
             let h = n.signed.header();
             let foreign = h.author == me
                 && (h.seq.0 > mark || !self.index.at_seq(&h.author, h.seq.0)?.is_empty());
+            // Signed by a key the party revoked, where the revocation voids it: already
+            // answered, and not the party's (the verifier says `compromised`).
+            let answered = revoked.iter().any(|r| r.key == h.key && h.seq >= r.from);
+            if foreign && answered {
+                continue;
+            }
             if foreign {
                 report.not_signed_here.push((h.author, h.seq, n.id));
             } else {

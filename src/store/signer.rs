@@ -5,7 +5,7 @@ use super::Store;
 use super::error::StoreError;
 use crate::entry::{Body, Kind};
 use crate::keys::{PartyId, SecretKey};
-use crate::keystate::KeyState;
+use crate::keystate::{KeyState, Revocation};
 
 impl Store {
     /// The key state at the end of `party`'s feed as held: the charter's key and next-key
@@ -16,6 +16,19 @@ impl Store {
     ///
     /// [`StoreError::NotAParty`] if `party` is not in the charter; an index error.
     pub fn key_state(&self, party: &PartyId) -> Result<KeyState, StoreError> {
+        Ok(self.key_history(party)?.0)
+    }
+
+    /// The revocations in `party`'s feed as held, in seq order.
+    ///
+    /// # Errors
+    ///
+    /// As [`Store::key_state`].
+    pub fn revocations(&self, party: &PartyId) -> Result<Vec<Revocation>, StoreError> {
+        Ok(self.key_history(party)?.1)
+    }
+
+    fn key_history(&self, party: &PartyId) -> Result<(KeyState, Vec<Revocation>), StoreError> {
         let p = self
             .charter
             .party(party)
@@ -31,15 +44,17 @@ impl Store {
         }
         moves.sort_by_key(|e| e.header().seq);
         let mut used = vec![state.current];
+        let mut revocations = Vec::new();
         for e in moves {
             let Ok(body) = e.entry.body() else { continue };
             let Ok(id) = e.id() else { continue };
-            if let Ok((next, _)) = state.advance(e.header(), id, Some(&body), &used) {
+            if let Ok((next, revoked)) = state.advance(e.header(), id, Some(&body), &used) {
                 state = next;
                 used.push(state.current);
+                revocations.extend(revoked);
             }
         }
-        Ok(state)
+        Ok((state, revocations))
     }
 
     /// Whether `party`'s feed as held holds a revocation.
@@ -48,10 +63,7 @@ impl Store {
     ///
     /// An index error.
     pub fn has_revoked(&self, party: &PartyId) -> Result<bool, StoreError> {
-        Ok(self
-            .of_kind(Kind::Revoke)?
-            .iter()
-            .any(|e| e.header().author == *party))
+        Ok(!self.revocations(party)?.is_empty())
     }
 
     /// The party `key` may sign `body` for: the party whose key in force is `key`, or, for a

@@ -9,9 +9,10 @@
 //! 1. an entry signed by `K` at a seq below `f`, or on the chain `R` links back to, is the
 //!    author's;
 //! 2. any other entry signed by `K` at seq `f` or later is void — unless another party
-//!    *relied on it before the revocation*: one of that party's entries acknowledges it or
-//!    holds a view of the author's feed that includes it, and neither that entry nor an
-//!    earlier one of the same feed holds a view that includes `R`. An entry relied on stays the
+//!    *relied on it before the revocation*: one of that party's entries acknowledges it (or a
+//!    later entry on its chain), and neither that entry nor an earlier one of the same feed
+//!    holds a view that includes `R`. A mere view (a receipt's, say) is possession, not
+//!    reliance: receipts are signed on every import, before anyone could know of a theft. An entry relied on stays the
 //!    author's (a counterparty that acted on a notice in good faith keeps its evidence), and
 //!    reported as such ([`FindingKind::RevokedKeyRelied`]).
 
@@ -178,6 +179,10 @@ fn void(
     }
     feed.retain(|_, at| !at.is_empty());
     for c in &voided {
+        if let Some(p) = points.get(&c.id) {
+            let size = c.signed.header().seq.0.saturating_add(1);
+            v.voided.insert((party, size, p.root));
+        }
         let msg = format!(
             "signed by {name}'s key {}, which {name} revoked from seq {} with its pre-committed next key (entry {} at seq {}): this entry is not on the chain the revocation vouches for and no other party relied on it first, so it is attributed to whoever held the revoked key, not to {name}",
             rv.key.fingerprint(),
@@ -237,19 +242,25 @@ fn relied_on(
             if includes(c, rv.at, rv.id) {
                 break; // from here on, this party had seen the revocation
             }
-            for (seq, id) in suspects {
-                if out.contains_key(id) {
-                    continue;
+            let Some(Body::Ack(ack)) = &c.body else {
+                continue;
+            };
+            if ack.of.author != party {
+                continue;
+            }
+            // An acknowledgement relies on the entry it names and on the entries below it on
+            // its chain, which its view binds.
+            let mut at = Some(ack.of.id);
+            while let Some(id) = at {
+                if suspects.iter().any(|(_, s)| *s == id) && !out.contains_key(&id) {
+                    let how = if id == ack.of.id {
+                        "acknowledged it"
+                    } else {
+                        "acknowledged a later entry on its chain"
+                    };
+                    out.insert(id, (by.clone(), how));
                 }
-                let acked = matches!(&c.body, Some(Body::Ack(a)) if a.of.id == *id);
-                if acked {
-                    out.insert(*id, (by.clone(), "acknowledged it"));
-                } else if includes(c, *seq, *id) {
-                    out.insert(
-                        *id,
-                        (by.clone(), "signed a view of the feed that includes it"),
-                    );
-                }
+                at = prevs.get(&id).copied().filter(|p| *p != EntryId::ZERO);
             }
         }
     }

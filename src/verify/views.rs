@@ -226,6 +226,9 @@ impl<'f> Views<'f> {
                         latest: point.latest,
                     });
                 }
+                // A view of a branch a revocation voided: the viewer held a thief's entries,
+                // which counts for nothing and against nobody.
+                _ if v.voided.contains(&(view.party, view.size, view.root)) => {}
                 Lookup::Contradicts(held) => {
                     if self
                         .reported
