@@ -44,6 +44,28 @@ fn shift_files(key_file: &Path, next_file: &Path, after: &SecretKey) -> Result<(
     Ok(())
 }
 
+/// The key files a change of key uses: where the key in force is kept, and the next key.
+struct Files {
+    key: PathBuf,
+    next: PathBuf,
+}
+
+/// Sign `body` (a rotation with `signer`, the key in force, or a revocation with `signer`, the
+/// next key), shift the key files once it is durable, and say what was signed.
+fn sign_change(
+    store: &mut Store,
+    signer: &SecretKey,
+    body: &Body,
+    files: &Files,
+    after: &SecretKey,
+) -> Result<(String, hotline::EntryId, Seq), Failure> {
+    let party = store.signer_for(signer, body).map_err(store_failure)?;
+    let entry = store.append(signer, body, now()).map_err(store_failure)?;
+    let id = entry.id().map_err(|e| Failure::new(e.to_string()))?;
+    shift_files(&files.key, &files.next, after)?;
+    Ok((store.charter().label(&party), id, entry.header().seq))
+}
+
 fn files_note(key_file: &Path, next_file: &Path) -> String {
     format!(
         "{} now holds the key in force and {} the new pre-committed next key (keep it apart, offline)\n",
@@ -75,13 +97,11 @@ pub fn rotate(dir: &Path, next: Option<&Path>, key: &KeyArg) -> Result<Output, F
         ))
         .hint("pass --next with the key whose digest the charter (or your last rotation) names"));
     }
-    let entry = store
-        .append(&current, &body, now())
-        .map_err(store_failure)?;
-    let id = entry.id().map_err(|e| Failure::new(e.to_string()))?;
-    let seq = entry.header().seq;
-    shift_files(&key_file, &next_file, &after)?;
-    let name = store.charter().label(&party);
+    let files = Files {
+        key: key_file.clone(),
+        next: next_file.clone(),
+    };
+    let (name, id, seq) = sign_change(&mut store, &current, &body, &files, &after)?;
     Ok(Output::ok(
         format!(
             "signed rotate {} as {name} at seq {seq}: from seq {} on, {name} signs with key {}\n{}",
@@ -143,13 +163,11 @@ pub fn revoke(
         next: after.party().digest(),
         reason,
     });
-    let entry = store
-        .append(&next_key, &body, now())
-        .map_err(store_failure)?;
-    let id = entry.id().map_err(|e| Failure::new(e.to_string()))?;
-    let seq = entry.header().seq;
-    shift_files(&key_file, &next_file, &after)?;
-    let name = store.charter().label(&party);
+    let files = Files {
+        key: key_file.clone(),
+        next: next_file.clone(),
+    };
+    let (name, id, seq) = sign_change(&mut store, &next_key, &body, &files, &after)?;
     Ok(Output::ok(
         format!(
             "signed revoke {} as {name} at seq {seq}: key {} is void from seq {from} on, except on the chain this revocation extends and what another party relied on before it saw the revocation; {name} now signs with key {}\nSend it to every other party now (hotline export).\n{}",
