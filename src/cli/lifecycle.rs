@@ -81,7 +81,7 @@ pub fn rotate(dir: &Path, next: Option<&Path>, key: &KeyArg) -> Result<Output, F
     let id = entry.id().map_err(|e| Failure::new(e.to_string()))?;
     let seq = entry.header().seq;
     shift_files(&key_file, &next_file, &after)?;
-    let name = store.charter().label(&party);
+    let name = super::commands::roster(&store)?.label(&party);
     Ok(Output::ok(
         format!(
             "signed rotate {} as {name} at seq {seq}: from seq {} on, {name} signs with key {}\n{}",
@@ -149,7 +149,7 @@ pub fn revoke(
     let id = entry.id().map_err(|e| Failure::new(e.to_string()))?;
     let seq = entry.header().seq;
     shift_files(&key_file, &next_file, &after)?;
-    let name = store.charter().label(&party);
+    let name = super::commands::roster(&store)?.label(&party);
     Ok(Output::ok(
         format!(
             "signed revoke {} as {name} at seq {seq}: key {} is void from seq {from} on, except on the chain this revocation extends and what another party relied on before it saw the revocation; {name} now signs with key {}\nSend it to every other party now (hotline export).\n{}",
