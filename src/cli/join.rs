@@ -1,6 +1,11 @@
 //! `hotline join`: show the charter an invitation holds, decide whether to trust it, and only
 //! then create the store and sign the acceptance.
 //!
+//! A key that is not a party of the founding charter may be one of the charter in force: added
+//! by an amendment that every party of the charter it amends accepted, among the bundle's
+//! entries (docs/FORMAT.md §11). It is shown the charter in force and the amendments, must trust
+//! every other party of that charter, and signs the same acceptance of the channel id.
+//!
 //! Everything that can refuse is checked before anything is written: the key, the bundle's
 //! framing, that the key is a party, that the founder signed this charter, that this party has
 //! not joined already, and the trust decision. What can still fail after (the import's full
