@@ -125,14 +125,14 @@ pub fn dispatch(cli: Cli) -> Result<Output, Failure> {
         Command::Log => {
             let store = open(&dir)?;
             let entries = store.entries().map_err(store_failure)?;
-            Ok(render::log(store.charter(), &entries))
+            Ok(render::log(roster(&store)?, &entries))
         }
         Command::Show { id } => {
             let store = open(&dir)?;
             let id = resolve(&store, &id)?;
             let entries = store.entries().map_err(store_failure)?;
             let report = verify_store(&store, now())?;
-            render::show(store.charter(), &entries, &id, &report.checkpoints)
+            render::show(roster(&store)?, &entries, &id, &report.checkpoints)
                 .ok_or_else(|| Failure::new(format!("entry {id} is not in the store")))
         }
         Command::Export { out, since, force } => export(&dir, &out, &since, force),
@@ -150,7 +150,7 @@ pub fn dispatch(cli: Cli) -> Result<Output, Failure> {
                 }
                 let store = open(&dir)?;
                 let report = verify_store(&store, now())?;
-                let out = render::report(store.charter(), &report);
+                let out = render::report(report.roster(store.charter()), &report);
                 Ok(super::quarantine::add_to_verify(&store, out))
             }
         },
@@ -176,7 +176,7 @@ pub fn dispatch(cli: Cli) -> Result<Output, Failure> {
                     let entries = store.entries().map_err(store_failure)?;
                     let notes = note_bytes(&store)?;
                     let a = hotline::audit::audit_with_notes(store.charter(), &entries, &notes, at);
-                    Ok(render::audit(store.charter(), &a))
+                    Ok(render::audit(roster(&store)?, &a))
                 }
             }
         }
@@ -278,6 +278,12 @@ pub(super) fn verify_store(store: &Store, at: Timestamp) -> Result<verify::Repor
             ..Options::default()
         },
     ))
+}
+
+/// The store's roster: the founding charter's parties and those of every amendment in force,
+/// for names and keys.
+pub(super) fn roster(store: &Store) -> Result<&Charter, Failure> {
+    store.roster().map_err(store_failure)
 }
 
 /// The current time, in whole seconds.
@@ -502,7 +508,7 @@ fn resolve_target(store: &Store, prefix: &str, role: render::Role) -> Result<Tar
         .get(&id)
         .map_err(store_failure)?
         .ok_or_else(|| Failure::new(format!("entry {id} is not in the store")))?;
-    let (line, json) = render::target(store.charter(), role, &id, &entry);
+    let (line, json) = render::target(roster(store)?, role, &id, &entry);
     Ok(Target {
         id,
         author: entry.header().author,
@@ -551,7 +557,7 @@ fn may_supersede(store: &Store, key: &KeyArg, target: &Target, body: &Body) -> R
         .hint("`hotline log` shows each entry's kind"),
         SupersedeError::OtherAuthor { author } => Failure::new(format!(
             "--supersedes {short} is {}'s entry: a party supersedes only its own entries",
-            store.charter().label(&author)
+            roster(store)?.label(&author)
         ))
         .hint(
             "answer it with `hotline respond` or `hotline ack --state disputed`, or sign your own without --supersedes",
@@ -746,8 +752,7 @@ pub(crate) fn signing_key(store: &Store, key: &KeyArg) -> Result<SecretKey, Fail
     // A store holds one party's own feed: signing as another party here would fork that
     // party's feed as soon as its own store signs the same seq.
     if let Some((me, _)) = store.identity()
-        && store
-            .charter()
+        && roster(store)?
             .party(&sk.party())
             .is_some_and(|p| p.name != me)
     {
@@ -804,9 +809,9 @@ fn append(
 
 fn notify(dir: &Path, a: NotifyArgs) -> Result<Output, Failure> {
     let mut store = open(dir)?;
-    let Some(sev) = store.charter().policy.severity(&a.severity).cloned() else {
-        let names: Vec<String> = store
-            .charter()
+    let in_force = store.charter_in_force().map_err(store_failure)?;
+    let Some(sev) = in_force.policy.severity(&a.severity).cloned() else {
+        let names: Vec<String> = in_force
             .policy
             .severities
             .iter()
@@ -916,7 +921,7 @@ fn export(dir: &Path, out: &Path, since: &[String], force: bool) -> Result<Outpu
         let (name, n) = s.split_once('=').ok_or_else(|| {
             Failure::new(format!("--since {s:?}: expected PARTY=N")).hint("e.g. --since beta=5")
         })?;
-        let party = store.charter().party_named(name).ok_or_else(|| {
+        let party = roster(&store)?.party_named(name).ok_or_else(|| {
             Failure::new(format!(
                 "--since {s:?}: {name:?} is not a party of this channel"
             ))
@@ -964,7 +969,7 @@ fn import(dir: &Path, file: &Path, receipt: bool, key: &KeyArg) -> Result<Output
         file.display(),
         r.already_held
     );
-    let charter = store.charter().clone();
+    let charter = roster(&store)?.clone();
     for f in &r.forks {
         text.push_str(&format!(
             "FORK: {} signed two different entries at seq {}; both kept as evidence (see `hotline verify`)\n",
@@ -1007,7 +1012,7 @@ fn import(dir: &Path, file: &Path, receipt: bool, key: &KeyArg) -> Result<Output
             .collect();
         text.push_str(&format!(
             "NOT SIGNED HERE: the bundle holds entries of {}'s feed that this store did not sign, left out: {}\n  If you signed them from an older copy of this store, rebuild it with `hotline recover`.\n  If you did not, someone holds a copy of your key: revoke it now with `hotline revoke --from {seq}`.\n",
-            store.charter().label(party),
+            charter.label(party),
             seqs.join(", ")
         ));
     }
@@ -1042,7 +1047,7 @@ fn import(dir: &Path, file: &Path, receipt: bool, key: &KeyArg) -> Result<Output
     let not_signed_here: Vec<Value> = r
         .not_signed_here
         .iter()
-        .map(|(p, s, id)| json!({ "party": store.charter().label(p), "seq": s, "entry": id }))
+        .map(|(p, s, id)| json!({ "party": charter.label(p), "seq": s, "entry": id }))
         .collect();
     Ok(Output {
         text,

@@ -1,6 +1,11 @@
 //! `hotline join`: show the charter an invitation holds, decide whether to trust it, and only
 //! then create the store and sign the acceptance.
 //!
+//! A key that is not a party of the founding charter may be one of the charter in force: added
+//! by an amendment that every party of the charter it amends accepted, among the bundle's
+//! entries (docs/FORMAT.md §11). It is shown the charter in force and the amendments, must trust
+//! every other party of that charter, and signs the same acceptance of the channel id.
+//!
 //! Everything that can refuse is checked before anything is written: the key, the bundle's
 //! framing, that the key is a party, that the founder signed this charter, that this party has
 //! not joined already, and the trust decision. What can still fail after (the import's full
@@ -17,6 +22,7 @@ use hotline::charter::{Charter, Party};
 use hotline::entry::{Acceptance, Body, SignedEntry};
 use hotline::keys::{PartyId, PublicKey};
 use hotline::store::Store;
+use hotline::verify::{self, Options, Report};
 use serde_json::json;
 
 use super::commands::{absolute, load_pub, now, read_file, store_failure};
@@ -49,14 +55,29 @@ pub fn join(
             .hint("ask the founder for a fresh invitation bundle")
     })?;
     let me = key.party();
-    let (summary, summary_json) = render::charter(&b.charter, Some(&me));
+    let founder = founder_of(&b.charter)?;
+    // A party of the founding charter accepts it; a party added by an amendment in force
+    // among the bundle's entries accepts the channel as amended (docs/FORMAT.md §11), and is
+    // shown the amendments either way.
+    let added = if b.charter.party(&me).is_none() {
+        amended(&b)
+    } else {
+        None
+    };
+    let (summary, summary_json) = match &added {
+        Some(report) => render::charter_in_force(&b.charter, report, Some(&me)),
+        None => render::charter(&b.charter, Some(&me)),
+    };
     // From here on every refusal shows what was refused.
     let refuse = |f: Failure| -> Failure {
         let mut f = f.with_json("charter", summary_json.clone());
         f.message = format!("{}\nthe charter:\n{}", f.message, summary.trim_end());
         f
     };
-    let Some(my_name) = b.charter.party(&me).map(|p| p.name.clone()) else {
+    let in_force = added
+        .as_ref()
+        .map_or(&b.charter, |r| r.charter_in_force(&b.charter));
+    let Some(my_name) = in_force.party(&me).map(|p| p.name.clone()) else {
         return Err(refuse(
             Failure::new(format!(
                 "the key in {} ({}, fingerprint {}) is not a party of channel {:?}",
@@ -65,10 +86,11 @@ pub fn join(
                 me.fingerprint(),
                 b.charter.name
             ))
-            .hint("join with the key whose .pub file the founder listed"),
+            .hint(
+                "join with the key whose .pub file the founder listed, or, if an amendment adds you, ask for a bundle that holds every party's acceptance of it",
+            ),
         ));
     };
-    let founder = founder_of(&b.charter)?;
     check_signed_by_founder(&b, founder).map_err(&refuse)?;
     check_not_joined(&b, &me, &my_name).map_err(&refuse)?;
     let consent = if trusted.is_empty() {
@@ -81,7 +103,12 @@ pub fn join(
             }
         })?
     } else {
-        Consent::Trusted(check_trust(&b.charter, founder, &trusted).map_err(&refuse)?)
+        let names = match &added {
+            None => check_trust(&b.charter, founder, &trusted),
+            Some(report) => check_trust(report.roster(&b.charter), founder, &trusted)
+                .and_then(|names| check_trust_covers(in_force, &me, &trusted).map(|()| names)),
+        };
+        Consent::Trusted(names.map_err(&refuse)?)
     };
 
     let made = Made::before(dir)?;
@@ -134,9 +161,17 @@ pub fn join(
             json!({ "by": "terminal" }),
         ),
     };
+    let amendment = added.as_ref().and_then(|r| {
+        r.amendments
+            .iter()
+            .find(|a| a.in_effect && a.charter.party(&me).is_some())
+    });
+    let by = amendment
+        .map(|a| format!(" (added by amendment {})", a.entry.short()))
+        .unwrap_or_default();
     Ok(Output::ok(
         format!(
-            "{shown}accepted: {how}\njoined channel {:?} as {my_name}: {} entries imported, acceptance signed as entry {}\nNext: export your acceptance back to the founder.\n",
+            "{shown}accepted: {how}\njoined channel {:?} as {my_name}{by}: {} entries imported, acceptance signed as entry {}\nNext: export your acceptance back to the founder.\n",
             b.charter.name,
             imported.new_entries,
             id.short()
@@ -144,7 +179,7 @@ pub fn join(
         json!({
             "ok": true, "joined": true, "store": dir, "channel": channel, "party": my_name,
             "entry": id, "imported": imported.new_entries, "accepted": how_json,
-            "charter": summary_json,
+            "charter": summary_json, "added_by": amendment.map(|a| a.entry),
         }),
     ))
 }
@@ -156,6 +191,57 @@ pub(super) fn founder_of(charter: &Charter) -> Result<&Party, Failure> {
         .first()
         .filter(|p| Some(p.key) == key)
         .ok_or_else(|| Failure::problem("the charter lists no founder"))
+}
+
+/// The bundle's verification, if it holds proposed amendments: a key that is not a party of
+/// the founding charter may be one of the charter in force, added by an amendment every party
+/// of the charter it amends has accepted.
+fn amended(b: &Bundle) -> Option<Report> {
+    let report = verify::verify(
+        &b.charter,
+        &b.entries,
+        Options {
+            now: Some(now()),
+            ..Options::default()
+        },
+    );
+    (!report.amendments.is_empty()).then_some(report)
+}
+
+/// For a party added by an amendment, the trusted keys must include every other party of the
+/// charter in force: their acceptances are what put the amendment (and so this party) in
+/// force, and the joiner cannot check a signature under a key it did not get itself.
+fn check_trust_covers(
+    in_force: &Charter,
+    me: &PartyId,
+    trusted: &[(&Path, PublicKey)],
+) -> Result<(), Failure> {
+    let missing: Vec<&Party> = in_force
+        .parties
+        .iter()
+        .filter(|p| p.key != *me && !trusted.iter().any(|(_, t)| t.id == p.key))
+        .collect();
+    if missing.is_empty() {
+        return Ok(());
+    }
+    let names: Vec<&str> = missing.iter().map(|p| p.name.as_str()).collect();
+    Err(Failure::problem(format!(
+        "the charter in force lists {} ({}), whose key is not among the --trust keys: an amendment is in force only by every party's acceptance, so each one's key must be trusted",
+        names.join(", "),
+        missing
+            .iter()
+            .map(|p| format!("{} key {}", p.name, p.key.fingerprint()))
+            .collect::<Vec<_>>()
+            .join(", ")
+    ))
+    .hint(format!(
+        "pass --trust {} as well, each obtained from the party itself",
+        names
+            .iter()
+            .map(|n| format!("{n}.pub"))
+            .collect::<Vec<_>>()
+            .join(" --trust ")
+    )))
 }
 
 /// The founder's key vouches for the charter only through the founder's signed charter entry:

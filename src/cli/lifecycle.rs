@@ -63,7 +63,8 @@ fn sign_change(
     let entry = store.append(signer, body, now()).map_err(store_failure)?;
     let id = entry.id().map_err(|e| Failure::new(e.to_string()))?;
     shift_files(&files.key, &files.next, after)?;
-    Ok((store.charter().label(&party), id, entry.header().seq))
+    let name = super::commands::roster(store)?.label(&party);
+    Ok((name, id, entry.header().seq))
 }
 
 fn files_note(key_file: &Path, next_file: &Path) -> String {

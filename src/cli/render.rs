@@ -37,7 +37,6 @@ pub fn charter(c: &Charter, me: Option<&PartyId>) -> (String, Value) {
         .id()
         .map(|i| i.to_string())
         .unwrap_or_else(|e| format!("(cannot be computed: {e})"));
-    let founder = hotline::chain::founder(c);
     let mut text = format!(
         "channel {:?}
   id      {id}
@@ -46,6 +45,85 @@ pub fn charter(c: &Charter, me: Option<&PartyId>) -> (String, Value) {
         c.name,
         time(c.created)
     );
+    let (terms, mut json) = charter_terms(c, hotline::chain::founder(c), me);
+    text.push_str(&terms);
+    if let Some(o) = json.as_object_mut() {
+        o.insert("name".into(), json!(c.name));
+        o.insert("id".into(), json!(id));
+        o.insert("created".into(), json!(time(c.created)));
+    }
+    (text, json)
+}
+
+/// The channel founded by `founding` as amended: its name, id and creation, the charter in
+/// force (the last amendment in force, its parties, policy and witnesses) and every amendment
+/// proposed, with who accepted it.
+pub fn charter_in_force(
+    founding: &Charter,
+    report: &Report,
+    me: Option<&PartyId>,
+) -> (String, Value) {
+    let (mut text, mut json) = charter(founding, me);
+    let in_force = report.charter_in_force(founding);
+    let by = report
+        .amendments
+        .iter()
+        .rfind(|a| a.in_effect)
+        .map(|a| format!("amendment {} by {}", a.entry.short(), a.proposer))
+        .unwrap_or_else(|| "the founding charter".into());
+    let _ = writeln!(text, "charter in force: {:?} ({by})", in_force.name);
+    let (terms, terms_json) = charter_terms(in_force, hotline::chain::founder(founding), me);
+    text.push_str(&terms);
+    let mut amendments = Vec::new();
+    for a in &report.amendments {
+        let accepted: Vec<String> = a
+            .accepted_by
+            .iter()
+            .map(|x| format!("{} (seq {})", x.party, x.seq))
+            .collect();
+        let state = if a.in_effect {
+            "in force".to_owned()
+        } else {
+            format!("not in force, awaiting {}", a.awaiting.join(", "))
+        };
+        let changes = [("adds", &a.added), ("removes", &a.removed)]
+            .iter()
+            .filter(|(_, who)| !who.is_empty())
+            .map(|(what, who)| format!("{what} {}", who.join(", ")))
+            .collect::<Vec<_>>()
+            .join("; ");
+        let _ = writeln!(
+            text,
+            "amendment {} by {} (seq {}): {:?}{}{}; {state}; accepted by {}",
+            a.entry.short(),
+            a.proposer,
+            a.seq,
+            a.name,
+            if changes.is_empty() { "" } else { ", " },
+            changes,
+            if accepted.is_empty() {
+                "nobody".to_owned()
+            } else {
+                accepted.join(", ")
+            }
+        );
+        amendments.push(json!({
+            "entry": a.entry, "proposer": a.proposer, "seq": a.seq, "name": a.name,
+            "added": a.added, "removed": a.removed, "in_effect": a.in_effect,
+            "accepted_by": a.accepted_by, "awaiting": a.awaiting,
+        }));
+    }
+    if let Some(o) = json.as_object_mut() {
+        o.insert("in_force".into(), terms_json);
+        o.insert("amendments".into(), Value::Array(amendments));
+    }
+    (text, json)
+}
+
+/// `c`'s parties (marking `founder` and `me`), severities and witnesses, as text lines and
+/// JSON.
+fn charter_terms(c: &Charter, founder: Option<PartyId>, me: Option<&PartyId>) -> (String, Value) {
+    let mut text = String::new();
     let width = c.parties.iter().map(|p| p.name.len()).max().unwrap_or(0);
     let _ = writeln!(text, "parties ({}):", c.parties.len());
     let mut parties = Vec::new();
@@ -115,7 +193,7 @@ pub fn charter(c: &Charter, me: Option<&PartyId>) -> (String, Value) {
         }));
     }
     let json = json!({
-        "name": c.name, "id": id, "created": time(c.created),
+        "name": c.name,
         "parties": parties, "severities": severities,
         "witnesses": witnesses, "witness_quorum": c.witness_quorum,
     });

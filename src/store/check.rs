@@ -7,7 +7,8 @@
 //! key's. What is left are the verifier's other error-level rules, applied to it alone:
 //!
 //! - the body's content rules ([`Body::check_content`]) and placement
-//!   ([`chain::check_placement`]); a notice's severity is in the charter's policy;
+//!   ([`chain::check_placement`]); a notice's severity is in the policy of the charter in
+//!   force ([`Store::charter_in_force`]: the store's own entry views every acceptance held);
 //! - every referenced entry is held, and of the right kind: a commitment's `cites` names
 //!   definitions, a `supersedes` an entry of the same kind, by the same author and for a
 //!   definition of the same term (the verifier's own rule, `verify::refs`);
@@ -28,21 +29,21 @@ use crate::merkle;
 use crate::verify::{Finding, FindingKind, refs};
 
 impl Store {
-    /// The views `me`'s next entry signs: for every other party whose feed the store holds,
-    /// that feed as held (its tree, up to any fork), with O(log n) reads. A view never shrinks:
+    /// The views `me`'s next entry signs: for every other party on the roster
+    /// ([`Store::roster`]) whose feed the store holds, that feed as held (its tree, up to any fork), with O(log n) reads. A view never shrinks:
     /// if a fork found since cut a feed's tree back, the view `me`'s last entry signed stands.
     /// An acknowledgement of an entry past a fork views the branch that holds it.
     ///
     /// # Errors
     ///
-    /// An index error.
+    /// An index or roster error.
     pub fn views_for(&self, me: &PartyId, body: &Body) -> Result<Vec<View>, StoreError> {
         let last: Vec<View> = match self.head(me)? {
             Some(h) => self.held(&h.id)?.entry.header.views,
             None => Vec::new(),
         };
         let mut out = Vec::new();
-        for party in self.charter.parties.iter().map(|p| p.key) {
+        for party in self.roster()?.parties.iter().map(|p| p.key) {
             if party == *me {
                 continue;
             }
@@ -110,7 +111,7 @@ impl Store {
         id: EntryId,
     ) -> Result<Vec<Finding>, StoreError> {
         let header = signed.header();
-        let party = self.charter.party(&header.author).map(|p| p.name.clone());
+        let party = self.roster()?.party(&header.author).map(|p| p.name.clone());
         let mut findings = Vec::new();
         let mut push = |kind: FindingKind, message: String| {
             findings.push(Finding {
@@ -140,11 +141,18 @@ impl Store {
             push(FindingKind::Placement, e.to_string());
         }
         if let Body::Notice(n) = &body
-            && self.charter.policy.severity(&n.severity).is_none()
+            && self
+                .charter_in_force()?
+                .policy
+                .severity(&n.severity)
+                .is_none()
         {
             push(
                 FindingKind::UnknownSeverity,
-                format!("severity {:?} is not in the charter's policy", n.severity),
+                format!(
+                    "severity {:?} is not in the policy of the charter in force",
+                    n.severity
+                ),
             );
         }
         for (field, target) in body.references() {
@@ -163,7 +171,7 @@ impl Store {
                         FindingKind::ViewContradictsFeed,
                         format!(
                             "names {}'s entry at seq {} as {}, but the entry held there is {}",
-                            self.charter.label(&a.of.author),
+                            self.label(&a.of.author),
                             a.of.seq,
                             target.short(),
                             other.short()
@@ -187,7 +195,7 @@ impl Store {
                 ),
             })?;
             if let Some((kind, message)) = refs::reference_finding(
-                &self.charter,
+                self.roster()?,
                 &header.author,
                 &body,
                 field,
@@ -215,9 +223,9 @@ impl Store {
                     format!(
                         "names entry {} as {}'s seq {}, but it is {}'s seq {}",
                         target.short(),
-                        self.charter.label(&ack.of.author),
+                        self.label(&ack.of.author),
                         ack.of.seq,
-                        self.charter.label(&th.author),
+                        self.label(&th.author),
                         th.seq
                     ),
                 );
@@ -229,7 +237,7 @@ impl Store {
                     FindingKind::AckContradictsFeed,
                     format!(
                         "acknowledges {}'s seq {} but its view of that feed ({size} entries) cannot include it",
-                        self.charter.label(&th.author),
+                        self.label(&th.author),
                         th.seq
                     ),
                 );

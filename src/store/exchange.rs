@@ -87,7 +87,7 @@ impl Store {
         self.writable()?;
         let me = self.signer_for(key, body)?;
         let party = self
-            .charter
+            .roster()?
             .party(&me)
             .ok_or(StoreError::NotAParty { key: me })?
             .name
@@ -129,8 +129,12 @@ impl Store {
             guard::after_append(self, mark.as_ref(), &me, head.seq.0);
         }
         written?;
-        // The cached report no longer covers every entry held.
+        // The cached report no longer covers every entry held; an entry that can put an
+        // amendment in force (or take an acceptance out of its feed) asks for the roster anew.
         self.baseline = None;
+        if super::roster::may_change_roster(signed.entry.kind) {
+            self.set_roster(None);
+        }
         Ok(signed)
     }
 
@@ -340,6 +344,12 @@ impl Store {
                 == Some(held.saturating_add(u64::try_from(new_entries).unwrap_or(u64::MAX)));
             self.baseline = whole.then_some(after);
         }
+        if new_entries > 0 {
+            // The roster is the verifier's: the report on what is now held, if there is one.
+            let baseline = self.baseline.take();
+            self.set_roster(baseline.as_ref());
+            self.baseline = baseline;
+        }
         Ok(report)
     }
 
@@ -361,7 +371,7 @@ impl Store {
             .config
             .party
             .as_deref()
-            .and_then(|name| self.charter.party_named(name))
+            .and_then(|name| self.roster().ok()?.party_named(name))
             .map(|p| p.key)
             .and_then(|p| self.config.signed(&p).map(|m| (p, m)));
         let Some((me, mark)) = own else {

@@ -111,7 +111,7 @@ impl Store {
         mark: Option<(&MarkFile, Mark)>,
         revoking: bool,
     ) -> Result<(), StoreError> {
-        let name = self.charter.label(party);
+        let name = self.label(party);
         let held = self.feed_len(party)?;
         if let Some(signed) = self.config.signed(party)
             && held <= signed
@@ -150,7 +150,7 @@ impl Store {
                 held,
                 seen: c.size,
                 by: SeenBy::View {
-                    party: self.charter.label(&c.by),
+                    party: self.label(&c.by),
                     seq: c.seq,
                 },
             });

@@ -128,6 +128,7 @@ mod proofs;
 mod quarantine;
 mod recover;
 mod repair;
+mod roster;
 mod signer;
 mod tree;
 
@@ -162,6 +163,8 @@ pub struct Store {
     /// The verifier's report on the store's entries, kept from the last import (an import
     /// verifies the store's entries with the bundle's); dropped by an append.
     baseline: Option<Report>,
+    /// The roster and the charter in force, once asked for (see `roster.rs`).
+    roster: std::sync::OnceLock<roster::Roster>,
     /// Set when the journal took a write the index could not: reads may be stale, so writes
     /// stop until the store is reopened (which indexes the rest).
     stale: Option<String>,
@@ -271,6 +274,7 @@ impl Store {
             config: Config::default(),
             opened: OpenReport::default(),
             baseline: None,
+            roster: std::sync::OnceLock::new(),
             stale: None,
             quarantined: None,
             read_only: false,
@@ -435,6 +439,7 @@ impl Store {
                 torn_bytes_ignored: 0,
             },
             baseline: None,
+            roster: std::sync::OnceLock::new(),
             stale: None,
             quarantined: None,
             read_only: false,
@@ -475,6 +480,7 @@ impl Store {
                 torn_bytes_ignored: contents.cut.bytes,
             },
             baseline: None,
+            roster: std::sync::OnceLock::new(),
             stale: None,
             quarantined: None,
             read_only: true,
@@ -533,15 +539,15 @@ impl Store {
     ///
     /// # Errors
     ///
-    /// [`StoreError::UnknownParty`] if no party has that name, [`StoreError::ReadOnly`],
-    /// [`StoreError::Config`] or an I/O error.
+    /// [`StoreError::UnknownParty`] if no party of the roster ([`Store::roster`]) has that
+    /// name, [`StoreError::ReadOnly`], [`StoreError::Config`] or an I/O or index error.
     pub fn set_identity(&mut self, party_name: &str, key_file: &Path) -> Result<(), StoreError> {
         if self.read_only {
             return Err(StoreError::ReadOnly {
                 dir: self.dir.clone(),
             });
         }
-        if self.charter.party_named(party_name).is_none() {
+        if self.roster()?.party_named(party_name).is_none() {
             return Err(StoreError::UnknownParty {
                 name: party_name.to_owned(),
             });

@@ -172,14 +172,14 @@ impl Store {
         let feed = |p: &PartyId| -> Result<RecoveredFeed, StoreError> {
             Ok(RecoveredFeed {
                 party: *p,
-                name: store.charter.label(p),
+                name: store.label(p),
                 size: store.feed_len(p)?,
                 head: store.head(p)?,
             })
         };
         let own = feed(&me)?;
         let others = store
-            .charter
+            .roster()?
             .parties
             .iter()
             .filter(|p| p.key != me)

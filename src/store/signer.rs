@@ -8,13 +8,14 @@ use crate::keys::{PartyId, SecretKey};
 use crate::keystate::{KeyState, Revocation};
 
 impl Store {
-    /// The key state at the end of `party`'s feed as held: the charter's key and next-key
-    /// digest, moved on by each rotation and revocation of the feed in seq order (one per seq;
+    /// The key state at the end of `party`'s feed as held: the key and next-key digest its
+    /// `Party` entry on the roster ([`Store::roster`]: the founding charter, or for a party
+    /// added by an amendment in force, that amendment) gives, moved on by each rotation and revocation of the feed in seq order (one per seq;
     /// a rotation or revocation that breaks the rules moves nothing).
     ///
     /// # Errors
     ///
-    /// [`StoreError::NotAParty`] if `party` is not in the charter; an index error.
+    /// [`StoreError::NotAParty`] if `party` is not on the roster; an index or roster error.
     pub fn key_state(&self, party: &PartyId) -> Result<KeyState, StoreError> {
         Ok(self.key_history(party)?.0)
     }
@@ -30,7 +31,7 @@ impl Store {
 
     fn key_history(&self, party: &PartyId) -> Result<(KeyState, Vec<Revocation>), StoreError> {
         let p = self
-            .charter
+            .roster()?
             .party(party)
             .ok_or(StoreError::NotAParty { key: *party })?;
         let mut state = KeyState::inception(p);
@@ -73,12 +74,12 @@ impl Store {
     ///
     /// [`StoreError::KeyNotInForce`] if `key` is a party's but not the one in force (rotated
     /// out, or a next key used for anything but a revocation); [`StoreError::NotAParty`] if it
-    /// is nobody's; an index error.
+    /// is no roster party's; an index or roster error.
     pub fn signer_for(&self, key: &SecretKey, body: &Body) -> Result<PartyId, StoreError> {
         let k = key.party();
         let digest = k.digest();
         let mut not_in_force = None;
-        for p in &self.charter.parties {
+        for p in &self.roster()?.parties {
             let state = self.key_state(&p.key)?;
             let revoking = matches!(body, Body::Revoke(_));
             if (!revoking && state.current == k) || (revoking && state.next == digest) {
