@@ -532,8 +532,8 @@ pub struct Rotate {
 /// signed by the header's key.
 #[derive(Debug, Clone, PartialEq, Eq, bincode::Encode, bincode::Decode)]
 pub struct Revoke {
-    /// The first seq at which the current key is void: at least 1, at least the seq at which
-    /// that key came into force, and at most this entry's seq.
+    /// The first seq at which the current key, and every key the feed used before it, is
+    /// void: at least 1 and at most this entry's seq.
     pub from: Seq,
     /// The digest of the key after the one signing this ([`PartyId::digest`]).
     pub next: KeyDigest,

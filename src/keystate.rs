@@ -40,7 +40,7 @@ pub struct KeyState {
 pub struct Revocation {
     /// The key voided.
     pub key: PartyId,
-    /// The first seq at which it is void.
+    /// The first seq at which it, and every key the feed used before it, is void.
     pub from: Seq,
     /// The revoking entry's seq.
     pub at: Seq,
@@ -84,9 +84,9 @@ pub enum KeyStateError {
         /// The key that signed it.
         key: PartyId,
     },
-    /// A revocation's `from` outside the places the revoked key signed.
+    /// A revocation's `from` outside the feed's places before it.
     #[error(
-        "the revocation voids the key from seq {from}, but that key is in force only from seq {since} to this entry's seq {at}"
+        "the revocation voids keys from seq {from}, which must be from seq 1 to this entry's seq {at} (the key revoked is in force from seq {since})"
     )]
     FromOutOfRange {
         /// The revocation's `from`.
@@ -132,7 +132,7 @@ impl KeyState {
             if header.key.digest() != self.next {
                 return Err(KeyStateError::RevokerNotCommitted { key: header.key });
             }
-            if r.from < self.since.max(Seq(1)) || r.from > header.seq {
+            if r.from.0 < 1 || r.from > header.seq {
                 return Err(KeyStateError::FromOutOfRange {
                     from: r.from,
                     since: self.since,
@@ -267,7 +267,7 @@ mod tests {
             s0.advance(&header(5, k(0)), EntryId([9; 32]), Some(&revoke(3)), &[]),
             Err(KeyStateError::RevokerNotCommitted { .. })
         ));
-        // `from` after the revocation itself, or before the key came in: refused.
+        // `from` after the revocation itself, or at seq 0: refused.
         for from in [6, 0] {
             assert!(matches!(
                 s0.advance(&header(5, k(1)), EntryId([9; 32]), Some(&revoke(from)), &[]),

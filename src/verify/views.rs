@@ -368,6 +368,10 @@ impl<'f> Views<'f> {
                 }
             }
             for w in &h.views {
+                // A view of a branch a revocation voided is no measure of the feed.
+                if v.voided.contains(&(w.party, w.size, w.root)) {
+                    continue;
+                }
                 let slot = last.entry(w.party).or_insert((0, h.seq));
                 if w.size >= slot.0 {
                     *slot = (w.size, h.seq);
