@@ -10,18 +10,12 @@
     clippy::cast_possible_truncation
 )]
 
-use std::path::Path;
-
 use hotline::entry::{Body, Notice, Revoke, Rotate, Seq, SignedEntry, Stage, Timestamp};
 use hotline::example::{self, T0, test_key_at};
 use hotline::keys::{PartyId, SecretKey};
 use hotline::merkle::{self, Hash};
 use hotline::verify::{FindingKind, Options, Report, verify_with_notes};
 use hotline::witness::{self, CheckedNote, Held, Signing, WitnessError};
-use run::{fails, ok};
-
-#[path = "support/run.rs"]
-mod run;
 
 const H: u64 = 3600;
 const T: u64 = T0 + 200 * H;
@@ -361,168 +355,178 @@ fn a_checkpoint_beyond_the_entries_held_is_judged_by_the_key_in_force_at_their_e
     assert_eq!(kinds(&r), vec![FindingKind::WrongKey], "{:#?}", r.findings);
 }
 
-// ---- the real binary ----
+#[cfg(feature = "cli")]
+#[path = "support/run.rs"]
+mod run;
 
-fn keygen(dir: &Path, name: &str) {
-    ok(dir, &["keygen", name, "--dir", "keys"]);
-}
+/// The real binary, end to end.
+#[cfg(feature = "cli")]
+mod cli {
+    use std::path::Path;
 
-fn store<'a>(name: &'a str, args: &[&'a str]) -> Vec<&'a str> {
-    let mut v = vec!["--store", name];
-    v.extend_from_slice(args);
-    v
-}
+    use super::run::{fails, ok};
 
-/// alpha and beta in one channel, each with its store ("a", "b"), each holding the other's
-/// feed.
-fn channel(dir: &Path) {
-    keygen(dir, "alpha");
-    keygen(dir, "beta");
-    ok(
-        dir,
-        &store(
-            "a",
-            &[
-                "channel",
-                "create",
-                "ab",
-                "--key",
-                "keys/alpha.key",
-                "--party",
-                "keys/beta.pub",
-            ],
-        ),
-    );
-    ok(dir, &store("a", &["export", "--out", "invite.bundle"]));
-    ok(
-        dir,
-        &store(
-            "b",
-            &[
-                "join",
-                "invite.bundle",
-                "--key",
-                "keys/beta.key",
-                "--trust",
-                "keys/alpha.pub",
-            ],
-        ),
-    );
-    exchange(dir, "b", "a");
-}
+    fn keygen(dir: &Path, name: &str) {
+        ok(dir, &["keygen", name, "--dir", "keys"]);
+    }
 
-/// Export `from`'s store and import it into `to`'s.
-fn exchange(dir: &Path, from: &str, to: &str) {
-    let file = format!("{from}-to-{to}.bundle");
-    ok(dir, &store(from, &["export", "--out", &file, "--force"]));
-    ok(dir, &store(to, &["import", &file]));
-}
+    fn store<'a>(name: &'a str, args: &[&'a str]) -> Vec<&'a str> {
+        let mut v = vec!["--store", name];
+        v.extend_from_slice(args);
+        v
+    }
 
-#[test]
-fn checkpoint_and_cosign_work_after_hotline_rotate() {
-    let t = tempfile::tempdir().unwrap();
-    let dir = t.path();
-    channel(dir);
-    let before = ok(dir, &store("a", &["--json", "parties"])).json();
-    let old_vkey = before["parties"][0]["checkpoint_verifier_key"]
-        .as_str()
-        .unwrap()
-        .to_owned();
-    ok(dir, &store("a", &["rotate", "--key", "keys/alpha.key"]));
+    /// alpha and beta in one channel, each with its store ("a", "b"), each holding the other's
+    /// feed.
+    fn channel(dir: &Path) {
+        keygen(dir, "alpha");
+        keygen(dir, "beta");
+        ok(
+            dir,
+            &store(
+                "a",
+                &[
+                    "channel",
+                    "create",
+                    "ab",
+                    "--key",
+                    "keys/alpha.key",
+                    "--party",
+                    "keys/beta.pub",
+                ],
+            ),
+        );
+        ok(dir, &store("a", &["export", "--out", "invite.bundle"]));
+        ok(
+            dir,
+            &store(
+                "b",
+                &[
+                    "join",
+                    "invite.bundle",
+                    "--key",
+                    "keys/beta.key",
+                    "--trust",
+                    "keys/alpha.pub",
+                ],
+            ),
+        );
+        exchange(dir, "b", "a");
+    }
 
-    // alpha's checkpoint is signed by its key in force, under its origin as before.
-    let cp = ok(
-        dir,
-        &store("a", &["--json", "checkpoint", "--key", "keys/alpha.key"]),
-    )
-    .json();
-    let vkey = cp["verifier_key"].as_str().unwrap();
-    assert_ne!(vkey, old_vkey, "the verifier key follows the key in force");
-    assert_eq!(
-        vkey.split('+').next(),
-        old_vkey.split('+').next(),
-        "the key name (the origin) stays"
-    );
-    let parties = ok(dir, &store("a", &["--json", "parties"])).json();
-    assert_eq!(parties["parties"][0]["checkpoint_verifier_key"], vkey);
-    assert!(parties["parties"][0]["key_in_force"].is_string());
-    assert!(
-        parties["parties"][1]["key_in_force"].is_null(),
-        "beta did not rotate"
-    );
-    let text = ok(dir, &store("a", &["parties"])).stdout;
-    assert!(text.contains("key in force"), "{text}");
+    /// Export `from`'s store and import it into `to`'s.
+    fn exchange(dir: &Path, from: &str, to: &str) {
+        let file = format!("{from}-to-{to}.bundle");
+        ok(dir, &store(from, &["export", "--out", &file, "--force"]));
+        ok(dir, &store(to, &["import", &file]));
+    }
 
-    // beta imports the rotation and the checkpoint, and cosigns it.
-    exchange(dir, "a", "b");
-    let co = ok(
-        dir,
-        &store("b", &["--json", "cosign", "--key", "keys/beta.key"]),
-    )
-    .json();
-    assert_eq!(co["cosigned"][0]["party"], "alpha", "{co}");
-    assert_eq!(co["refused"].as_array().unwrap().len(), 0);
+    #[test]
+    fn checkpoint_and_cosign_work_after_hotline_rotate() {
+        let t = tempfile::tempdir().unwrap();
+        let dir = t.path();
+        channel(dir);
+        let before = ok(dir, &store("a", &["--json", "parties"])).json();
+        let old_vkey = before["parties"][0]["checkpoint_verifier_key"]
+            .as_str()
+            .unwrap()
+            .to_owned();
+        ok(dir, &store("a", &["rotate", "--key", "keys/alpha.key"]));
 
-    // Back to alpha: the cosigned checkpoint verifies in alpha's store.
-    exchange(dir, "b", "a");
-    let r = ok(dir, &store("a", &["--json", "verify"])).json();
-    assert_eq!(r["ok"], true, "{r}");
-    let cps = r["checkpoints"].as_array().unwrap();
-    let alpha_cp = cps.iter().find(|c| c["party"] == "alpha").unwrap();
-    assert_eq!(alpha_cp["cosignatures"][0]["party"], "beta", "{r}");
-    assert_eq!(alpha_cp["matches_entries"], true);
+        // alpha's checkpoint is signed by its key in force, under its origin as before.
+        let cp = ok(
+            dir,
+            &store("a", &["--json", "checkpoint", "--key", "keys/alpha.key"]),
+        )
+        .json();
+        let vkey = cp["verifier_key"].as_str().unwrap();
+        assert_ne!(vkey, old_vkey, "the verifier key follows the key in force");
+        assert_eq!(
+            vkey.split('+').next(),
+            old_vkey.split('+').next(),
+            "the key name (the origin) stays"
+        );
+        let parties = ok(dir, &store("a", &["--json", "parties"])).json();
+        assert_eq!(parties["parties"][0]["checkpoint_verifier_key"], vkey);
+        assert!(parties["parties"][0]["key_in_force"].is_string());
+        assert!(
+            parties["parties"][1]["key_in_force"].is_null(),
+            "beta did not rotate"
+        );
+        let text = ok(dir, &store("a", &["parties"])).stdout;
+        assert!(text.contains("key in force"), "{text}");
 
-    // And a proof of alpha's last entry (the rotation) can be made from it.
-    let head = r["feeds"][0]["head"].as_str().unwrap().to_owned();
-    let proof = ok(
-        dir,
-        &store(
-            "a",
-            &["--json", "prove", &head, "--out", "rotation.tlog-proof"],
-        ),
-    )
-    .json();
-    assert_eq!(proof["cosignatures"][0]["party"], "beta", "{proof}");
-    let text = std::fs::read_to_string(dir.join("rotation.tlog-proof")).unwrap();
-    assert!(text.contains(vkey.split('+').next().unwrap()), "{text}");
-}
+        // beta imports the rotation and the checkpoint, and cosigns it.
+        exchange(dir, "a", "b");
+        let co = ok(
+            dir,
+            &store("b", &["--json", "cosign", "--key", "keys/beta.key"]),
+        )
+        .json();
+        assert_eq!(co["cosigned"][0]["party"], "alpha", "{co}");
+        assert_eq!(co["refused"].as_array().unwrap().len(), 0);
 
-#[test]
-fn beta_cosigns_with_its_key_in_force_after_its_own_rotation() {
-    let t = tempfile::tempdir().unwrap();
-    let dir = t.path();
-    channel(dir);
-    ok(dir, &store("b", &["rotate", "--key", "keys/beta.key"]));
-    ok(dir, &store("a", &["checkpoint", "--key", "keys/alpha.key"]));
-    exchange(dir, "a", "b");
-    ok(dir, &store("b", &["cosign", "--key", "keys/beta.key"]));
-    exchange(dir, "b", "a");
-    let r = ok(dir, &store("a", &["--json", "verify"])).json();
-    assert_eq!(r["ok"], true, "{r}");
-    let cps = r["checkpoints"].as_array().unwrap();
-    let alpha_cp = cps.iter().find(|c| c["party"] == "alpha").unwrap();
-    let cs = &alpha_cp["cosignatures"][0];
-    assert_eq!(cs["party"], "beta", "{r}");
-    assert!(
-        cs["signed_with"].is_string(),
-        "made with beta's new key: {cs}"
-    );
-}
+        // Back to alpha: the cosigned checkpoint verifies in alpha's store.
+        exchange(dir, "b", "a");
+        let r = ok(dir, &store("a", &["--json", "verify"])).json();
+        assert_eq!(r["ok"], true, "{r}");
+        let cps = r["checkpoints"].as_array().unwrap();
+        let alpha_cp = cps.iter().find(|c| c["party"] == "alpha").unwrap();
+        assert_eq!(alpha_cp["cosignatures"][0]["party"], "beta", "{r}");
+        assert_eq!(alpha_cp["matches_entries"], true);
 
-#[test]
-fn the_rotated_out_key_can_no_longer_sign_a_checkpoint() {
-    let t = tempfile::tempdir().unwrap();
-    let dir = t.path();
-    channel(dir);
-    std::fs::copy(dir.join("keys/alpha.key"), dir.join("old-alpha.key")).unwrap();
-    ok(dir, &store("a", &["rotate", "--key", "keys/alpha.key"]));
-    fails(
-        dir,
-        &store("a", &["checkpoint", "--key", "old-alpha.key"]),
-        2,
-        "no longer alpha's key in force",
-    );
-    // Nothing was kept: the store holds no checkpoint note of alpha's.
-    let r = ok(dir, &store("a", &["--json", "verify"])).json();
-    assert!(r["checkpoints"].as_array().unwrap().is_empty(), "{r}");
+        // And a proof of alpha's last entry (the rotation) can be made from it.
+        let head = r["feeds"][0]["head"].as_str().unwrap().to_owned();
+        let proof = ok(
+            dir,
+            &store(
+                "a",
+                &["--json", "prove", &head, "--out", "rotation.tlog-proof"],
+            ),
+        )
+        .json();
+        assert_eq!(proof["cosignatures"][0]["party"], "beta", "{proof}");
+        let text = std::fs::read_to_string(dir.join("rotation.tlog-proof")).unwrap();
+        assert!(text.contains(vkey.split('+').next().unwrap()), "{text}");
+    }
+
+    #[test]
+    fn beta_cosigns_with_its_key_in_force_after_its_own_rotation() {
+        let t = tempfile::tempdir().unwrap();
+        let dir = t.path();
+        channel(dir);
+        ok(dir, &store("b", &["rotate", "--key", "keys/beta.key"]));
+        ok(dir, &store("a", &["checkpoint", "--key", "keys/alpha.key"]));
+        exchange(dir, "a", "b");
+        ok(dir, &store("b", &["cosign", "--key", "keys/beta.key"]));
+        exchange(dir, "b", "a");
+        let r = ok(dir, &store("a", &["--json", "verify"])).json();
+        assert_eq!(r["ok"], true, "{r}");
+        let cps = r["checkpoints"].as_array().unwrap();
+        let alpha_cp = cps.iter().find(|c| c["party"] == "alpha").unwrap();
+        let cs = &alpha_cp["cosignatures"][0];
+        assert_eq!(cs["party"], "beta", "{r}");
+        assert!(
+            cs["signed_with"].is_string(),
+            "made with beta's new key: {cs}"
+        );
+    }
+
+    #[test]
+    fn the_rotated_out_key_can_no_longer_sign_a_checkpoint() {
+        let t = tempfile::tempdir().unwrap();
+        let dir = t.path();
+        channel(dir);
+        std::fs::copy(dir.join("keys/alpha.key"), dir.join("old-alpha.key")).unwrap();
+        ok(dir, &store("a", &["rotate", "--key", "keys/alpha.key"]));
+        fails(
+            dir,
+            &store("a", &["checkpoint", "--key", "old-alpha.key"]),
+            2,
+            "no longer alpha's key in force",
+        );
+        // Nothing was kept: the store holds no checkpoint note of alpha's.
+        let r = ok(dir, &store("a", &["--json", "verify"])).json();
+        assert!(r["checkpoints"].as_array().unwrap().is_empty(), "{r}");
+    }
 }
