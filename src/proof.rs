@@ -273,6 +273,7 @@ pub fn verify_offline(proof: &OfflineProof, trusted: &[PublicKey]) -> Result<Pro
             party: t.name.clone(),
             cosigner: crate::witness::CosignerKind::Party,
             key: t.id,
+            signed_with: None,
             time: Timestamp(time),
         });
     }

@@ -53,12 +53,16 @@ pub enum FindingKind {
     BadSignature,
     /// Signed by a key that was not the author's key in force at that place of its feed: a
     /// key rotated out before it, a rotation to a key that was not pre-committed, a revocation
-    /// not signed by the pre-committed next key. The entry is not the author's.
+    /// not signed by the pre-committed next key. The entry is not the author's. Also a
+    /// checkpoint note signed by one of the owner's keys other than the one in force for its
+    /// size (docs/FORMAT.md §9): the note is not the owner's and is no split view.
     WrongKey,
     /// Signed by a key its author revoked, at or after the seq the revocation voids it from,
     /// off the chain the revocation vouches for, and relied on by no other party first: the
     /// entry is attributed to whoever held the stolen key, not to the author, and is left out
-    /// of the feed (it forks nothing).
+    /// of the feed (it forks nothing). Also a checkpoint note signed by a revoked key, of a
+    /// size above the seq the key is void from, whose root is not the held chain's: not the
+    /// owner's, and no split view.
     Compromised,
     /// Signed by a revoked key where the revocation voids it, but another party relied on it
     /// (acknowledged it, or a later entry on its chain) before it saw the revocation: it
@@ -637,7 +641,8 @@ pub fn verify_with_coverage<B: AsRef<[u8]>, N: AsRef<[u8]>>(
     }
 
     // 5. Checkpoints: signatures, and split views against each other and the entries held.
-    let checkpoints = notes::check(&mut v, notes, &prefix_roots);
+    let histories = notes::histories(&roster, &feeds, &keys, &prefix_roots);
+    let checkpoints = notes::check(&mut v, notes, &prefix_roots, &histories);
 
     // 6. How far other parties' signatures cover each feed, and what was claimed beyond it.
     for s in &mut summaries {

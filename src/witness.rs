@@ -15,12 +15,21 @@
 //! - A party cosigns a checkpoint only if it holds the feed up to the checkpoint's size and the
 //!   root of what it holds is the checkpoint's root. Its replica of a feed only grows, so every
 //!   checkpoint it cosigns is consistent with every one it cosigned before.
+//! - Keys rotate ([`crate::keystate`]): the origin and the party stay, the key does not. A
+//!   party's checkpoint of its feed at size `n` is signed by the key in force after its entry
+//!   `n - 1` (for `n = 0` its first key), and a party cosigns with its key in force; what a
+//!   checker knows of each party's keys is a [`KeyHistory`], and [`check_signer`] applies the
+//!   rule (docs/FORMAT.md §9).
 
 use crate::charter::{Charter, Party, Witness};
 use crate::checkpoint::{self, Checkpoint, Cosigner, Note, NoteError, Signer, Verifier};
-use crate::entry::Timestamp;
+use crate::entry::{Seq, Timestamp};
 use crate::keys::{PartyId, SecretKey};
 use crate::merkle::Hash;
+
+mod keys;
+use keys::history_of;
+pub use keys::{KeyHistories, KeyHistory, check_signer, key_histories, key_walk};
 
 /// The cosigner name of a key: `hotline-cosigner/` and the first 8 bytes of the key in hex.
 pub fn cosigner_name(key: &PartyId) -> String {
@@ -85,6 +94,55 @@ pub enum WitnessError {
     /// A party cannot cosign its own feed.
     #[error("a party does not cosign its own checkpoint")]
     OwnFeed,
+    /// The checkpoint is signed by one of the owner's keys, but not by the one in force for
+    /// its size: the note is not the owner's (docs/FORMAT.md §9).
+    #[error(
+        "{party}'s checkpoint at size {size} is signed by key {}, but the key in force for that size is {}{}: the note is not {party}'s",
+        found.fingerprint(),
+        expected.fingerprint(),
+        if *retired { " (the signing key was rotated out before that size)" } else { "" }
+    )]
+    KeyNotInForce {
+        /// The feed's owner.
+        party: String,
+        /// The checkpoint's size.
+        size: u64,
+        /// The key that signed it.
+        found: PartyId,
+        /// The key in force for that size, as the checker holds the feed.
+        expected: PartyId,
+        /// Whether the signing key is one the owner rotated away from.
+        retired: bool,
+    },
+    /// The checkpoint is signed by a key its owner revoked, covers the seq the key is void
+    /// from, and is not the chain the checker holds: it is attributed to whoever held the
+    /// revoked key, not to the owner, and is no split view of the owner's.
+    #[error(
+        "{party}'s checkpoint at size {size} is signed by key {}, which {party} revoked from seq {from} (entry {} at seq {at}), and its root is not that of the chain the revocation vouches for: the note is not {party}'s",
+        key.fingerprint(),
+        revoking.short()
+    )]
+    RevokedKey {
+        /// The feed's owner.
+        party: String,
+        /// The checkpoint's size.
+        size: u64,
+        /// The revoked key that signed it.
+        key: PartyId,
+        /// The first seq the key is void at.
+        from: Seq,
+        /// The revoking entry's seq.
+        at: Seq,
+        /// The revoking entry.
+        revoking: crate::entry::EntryId,
+    },
+    /// The key is not the key in force of any party of the charter (as the checker holds the
+    /// feeds).
+    #[error("key {} is not the key in force of any party of this channel", key.fingerprint())]
+    NotASigner {
+        /// The key.
+        key: PartyId,
+    },
 }
 
 fn key_err<E: std::fmt::Display>(e: E) -> WitnessError {
@@ -109,7 +167,21 @@ pub fn origin(charter: &Charter, party: &Party) -> Result<String, WitnessError> 
 ///
 /// If the party's name or key cannot form a verifier key.
 pub fn log_verifier(charter: &Charter, party: &Party) -> Result<Verifier, WitnessError> {
-    Verifier::ed25519(&origin(charter, party)?, party.key).map_err(key_err)
+    log_verifier_for(charter, party, &party.key)
+}
+
+/// The verifier of `party`'s checkpoint signatures by `key`, one of its keys: the origin stays
+/// the party's, whichever key signs.
+///
+/// # Errors
+///
+/// If the party's name or the key cannot form a verifier key.
+pub fn log_verifier_for(
+    charter: &Charter,
+    party: &Party,
+    key: &PartyId,
+) -> Result<Verifier, WitnessError> {
+    Verifier::ed25519(&origin(charter, party)?, *key).map_err(key_err)
 }
 
 /// The verifier of `key`'s cosignatures.
@@ -147,8 +219,12 @@ pub struct Cosignature {
     pub party: String,
     /// Whether a party or a charter witness made it.
     pub cosigner: CosignerKind,
-    /// Its key.
+    /// Its key: the party's identity (its charter key), or the witness's key.
     pub key: PartyId,
+    /// The key that made the cosignature, when it is not `key`: a party's key after a
+    /// rotation.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub signed_with: Option<PartyId>,
     /// When it says it cosigned.
     pub time: Timestamp,
 }
@@ -158,22 +234,42 @@ pub struct Cosignature {
 pub struct CheckedNote {
     /// The feed owner's name.
     pub party: String,
-    /// The feed owner's key.
+    /// The feed owner's key (its identity, the charter key).
     pub key: PartyId,
+    /// The owner's keys whose signature on the note verified, in the order of its history;
+    /// [`check_signer`] says whether one is the key in force for the checkpoint's size.
+    pub signed_with: Vec<PartyId>,
     /// The checkpoint.
     pub checkpoint: Checkpoint,
     /// Cosignatures by other parties and by charter witnesses that verified.
     pub cosignatures: Vec<Cosignature>,
 }
 
-/// Parse and check a checkpoint note against the charter: its origin names a party's feed,
-/// that party's signature verifies, and every cosignature line from another party or from a
-/// charter witness verifies. Lines by other keys are ignored, as C2SP asks.
+/// Parse and check a checkpoint note against the charter, for parties that never rotated
+/// their keys: [`check_note_keys`] with every party's charter key alone.
 ///
 /// # Errors
 ///
 /// [`WitnessError`] saying what is wrong.
 pub fn check_note(charter: &Charter, note: &[u8]) -> Result<CheckedNote, WitnessError> {
+    check_note_keys(charter, note, &KeyHistories::new())
+}
+
+/// Parse and check a checkpoint note against the charter and what is known of each party's
+/// keys: its origin names a party's feed, a signature by one of that party's keys verifies
+/// (which one is in [`CheckedNote::signed_with`]; whether it is the one in force for the size
+/// is [`check_signer`]'s to say), and every cosignature line from another party's key that is
+/// not revoked, or from a charter witness, verifies. Lines by other keys are ignored, as C2SP
+/// asks.
+///
+/// # Errors
+///
+/// [`WitnessError`] saying what is wrong.
+pub fn check_note_keys(
+    charter: &Charter,
+    note: &[u8],
+    keys: &KeyHistories,
+) -> Result<CheckedNote, WitnessError> {
     let parsed = Note::parse(note)?;
     let cp = Checkpoint::parse(parsed.text()).map_err(NoteError::NotACheckpoint)?;
     let mut owner = None;
@@ -187,39 +283,60 @@ pub fn check_note(charter: &Charter, note: &[u8]) -> Result<CheckedNote, Witness
             origin: cp.origin().to_owned(),
         });
     };
-    let others: Vec<&Party> = charter
-        .parties
+    let own = history_of(keys, owner.key);
+    let logs = own
+        .keys
         .iter()
-        .filter(|p| p.key != owner.key)
-        .collect();
-    let mut cosigners: Vec<(String, PartyId, CosignerKind)> = others
-        .iter()
-        .map(|p| (p.name.clone(), p.key, CosignerKind::Party))
-        .collect();
+        .map(|k| Ok((*k, log_verifier_for(charter, owner, k)?)))
+        .collect::<Result<Vec<_>, WitnessError>>()?;
+    // (name, identity, signing key, kind)
+    let mut cosigners: Vec<(String, PartyId, PartyId, CosignerKind)> = Vec::new();
+    for p in charter.parties.iter().filter(|p| p.key != owner.key) {
+        let h = history_of(keys, p.key);
+        cosigners.extend(
+            h.cosigning_keys()
+                .map(|k| (p.name.clone(), p.key, *k, CosignerKind::Party)),
+        );
+    }
     cosigners.extend(
         charter
             .witnesses
             .iter()
-            .map(|w| (w.name.clone(), w.key, CosignerKind::Witness)),
+            .map(|w| (w.name.clone(), w.key, w.key, CosignerKind::Witness)),
     );
     let verifiers = cosigners
         .iter()
-        .map(|(name, key, kind)| match kind {
+        .map(|(name, _, key, kind)| match kind {
             CosignerKind::Party => cosigner_verifier(key),
             CosignerKind::Witness => Verifier::cosigner(name, *key).map_err(key_err),
         })
         .collect::<Result<Vec<_>, _>>()?;
-    let (checkpoint, verified) =
-        checkpoint::open_checkpoint(note, &log_verifier(charter, owner)?, &verifiers)?;
+    let mut known: Vec<Verifier> = logs.iter().map(|(_, v)| v.clone()).collect();
+    known.extend(verifiers.iter().cloned());
+    let verified = checkpoint::open(note, &known)?;
+    let signed_with: Vec<PartyId> = logs
+        .iter()
+        .filter(|(_, v)| verified.verified_by(v).is_some())
+        .map(|(k, _)| *k)
+        .collect();
+    if signed_with.is_empty() {
+        let current = logs
+            .last()
+            .map(|(_, v)| format!("{}+{:08x}", v.name(), v.key_id()))
+            .unwrap_or_default();
+        return Err(NoteError::NotSignedByLog { key: current }.into());
+    }
+    let checkpoint = verified.checkpoint().map_err(NoteError::NotACheckpoint)?;
     let cosignatures = cosigners
         .iter()
         .zip(&verifiers)
-        .filter_map(|((name, key, kind), v)| {
+        .filter_map(|((name, identity, key, kind), v)| {
             let sig = verified.verified_by(v)?;
             Some(Cosignature {
                 party: name.clone(),
                 cosigner: *kind,
-                key: *key,
+                key: *identity,
+                signed_with: (key != identity).then_some(*key),
                 time: Timestamp(sig.timestamp()?),
             })
         })
@@ -227,12 +344,14 @@ pub fn check_note(charter: &Charter, note: &[u8]) -> Result<CheckedNote, Witness
     Ok(CheckedNote {
         party: owner.name.clone(),
         key: owner.key,
+        signed_with,
         checkpoint,
         cosignatures,
     })
 }
 
-/// Sign a checkpoint of `key`'s own feed at `size` with `root`; returns the note's bytes.
+/// Sign a checkpoint of `key`'s own feed at `size` with `root`, for a party that never
+/// rotated its key: [`sign_checkpoint_for`] as the party whose charter key `key` is.
 ///
 /// # Errors
 ///
@@ -243,8 +362,26 @@ pub fn sign_checkpoint(
     size: u64,
     root: Hash,
 ) -> Result<Vec<u8>, WitnessError> {
+    sign_checkpoint_for(charter, &key.party(), key, size, root)
+}
+
+/// Sign, with `key`, a checkpoint of `party`'s feed at `size` with `root`; returns the note's
+/// bytes. The origin and key name are the party's whatever the key: `key` must be the party's
+/// key in force for `size` (docs/FORMAT.md §9), which the caller establishes (a store:
+/// `Store::key_state` of the `store` feature).
+///
+/// # Errors
+///
+/// If `party` is not a party of the charter, or the key cannot sign.
+pub fn sign_checkpoint_for(
+    charter: &Charter,
+    party: &PartyId,
+    key: &SecretKey,
+    size: u64,
+    root: Hash,
+) -> Result<Vec<u8>, WitnessError> {
     let party = charter
-        .party(&key.party())
+        .party(party)
         .ok_or_else(|| WitnessError::Key("the key is not a party of the charter".into()))?;
     let origin = origin(charter, party)?;
     let body = Checkpoint::new(&origin, size, root, vec![])
@@ -265,14 +402,13 @@ pub struct Held {
     pub last_cosigned: Option<u64>,
 }
 
-/// Cosign another party's checkpoint note: only if the root is the root of the entries held
-/// at that size, and the size is not below one already cosigned. Returns the note with the
-/// cosignature line added.
+/// Cosign another party's checkpoint note, for parties that never rotated their keys:
+/// [`cosign_for`] as the party whose charter key `key` is, every party's charter key alone
+/// known.
 ///
 /// # Errors
 ///
-/// [`WitnessError::Inconsistent`], [`WitnessError::NotHeld`], [`WitnessError::Stale`],
-/// [`WitnessError::OwnFeed`], or a note error.
+/// As [`cosign_for`].
 pub fn cosign(
     charter: &Charter,
     key: &SecretKey,
@@ -280,8 +416,44 @@ pub fn cosign(
     held: &dyn Fn(&CheckedNote) -> Held,
     now: Timestamp,
 ) -> Result<Vec<u8>, WitnessError> {
-    let checked = check_note(charter, note)?;
-    if checked.key == key.party() {
+    let me = Signing {
+        party: key.party(),
+        key,
+        keys: &KeyHistories::new(),
+    };
+    cosign_for(charter, &me, note, held, now)
+}
+
+/// Who cosigns, with which key, knowing which keys of the parties.
+#[derive(Debug, Clone, Copy)]
+pub struct Signing<'a> {
+    /// The cosigning party (its identity).
+    pub party: PartyId,
+    /// Its key in force: the cosignature's key name is derived from it ([`cosigner_name`]).
+    pub key: &'a SecretKey,
+    /// What the cosigner knows of every party's keys.
+    pub keys: &'a KeyHistories,
+}
+
+/// Cosign another party's checkpoint note: only if the owner's signature is by its key in
+/// force for the size ([`check_signer`], against the cosigner's copy of the feed), the root is
+/// the root of the entries held at that size, and the size is not below one already cosigned.
+/// Returns the note with the cosignature line added, under the name of the key that made it.
+///
+/// # Errors
+///
+/// [`WitnessError::Inconsistent`], [`WitnessError::NotHeld`], [`WitnessError::Stale`],
+/// [`WitnessError::OwnFeed`], [`WitnessError::KeyNotInForce`], [`WitnessError::RevokedKey`],
+/// or a note error.
+pub fn cosign_for(
+    charter: &Charter,
+    me: &Signing<'_>,
+    note: &[u8],
+    held: &dyn Fn(&CheckedNote) -> Held,
+    now: Timestamp,
+) -> Result<Vec<u8>, WitnessError> {
+    let checked = check_note_keys(charter, note, me.keys)?;
+    if checked.key == me.party {
         return Err(WitnessError::OwnFeed);
     }
     let cp = &checked.checkpoint;
@@ -293,6 +465,7 @@ pub fn cosign(
             held: h.size,
         });
     };
+    check_signer(&checked, &history_of(me.keys, checked.key), Some(&ours))?;
     if ours != *cp.root() {
         return Err(WitnessError::Inconsistent {
             party: checked.party,
@@ -310,7 +483,7 @@ pub fn cosign(
             cosigned: last,
         });
     }
-    let cosigner = Cosigner::new(&cosigner_name(&key.party()), key).map_err(key_err)?;
+    let cosigner = Cosigner::new(&cosigner_name(&me.key.party()), me.key).map_err(key_err)?;
     let mut parsed = Note::parse(note)?;
     parsed.add_signature(cosigner.cosign(&cp.body(), now.0)?)?;
     Ok(parsed.encode())

@@ -12,7 +12,7 @@ use hotline::audit::audit;
 use hotline::entry::{AckState, Body, Notice, Revoke, Rotate, Seq, SignedEntry, Stage, Timestamp};
 use hotline::example::{self, T0, Writer, test_key_at};
 use hotline::keys::PartyId;
-use hotline::verify::{FindingKind, Options, Report, verify};
+use hotline::verify::{FindingKind, Options, Report, verify, verify_with_notes};
 
 const H: u64 = 3600;
 const T: u64 = T0 + 200 * H;
@@ -349,4 +349,44 @@ fn a_voided_ack_still_counts_as_reliance() {
         !of(&fake).contains(&FindingKind::RevokedKeyRelied),
         "a compromised ack made the fake alpha's"
     );
+}
+/// Checkpoints ignore key state: the revoked key still signs valid checkpoints of alpha's
+/// feed, so a thief makes an unrevocable split-view error against alpha.
+#[test]
+fn revoked_key_still_signs_checkpoints() {
+    let mut sim = Sim::new();
+    sim.alpha(T, notice("ALPHA-2026-0900", "genuine"));
+    let k = sim.ex.alpha.leaves.len() as u64;
+    let mut thief = snapshot(&sim.ex.alpha, test_key_at("alpha", 0));
+    sim.on(&mut thief, T + 1, notice("ALPHA-2026-0901", "fake"));
+    sim.ex.alpha.key = test_key_at("alpha", 1);
+    sim.alpha(T + 2, revoke(k, 2));
+    sim.alpha(T + 3, notice("ALPHA-2026-0902", "after"));
+    // The thief signs a checkpoint of its branch with the revoked key, after the revocation.
+    let v = thief.view();
+    let note = hotline::witness::sign_checkpoint(
+        &sim.ex.charter,
+        &test_key_at("alpha", 0),
+        v.size,
+        v.root,
+    )
+    .unwrap();
+    let r = verify_with_notes(&sim.ex.charter, &sim.enc(), &[note], Options::default());
+    eprintln!("{:#?}", kinds(&r));
+    // And alpha, with its key in force (K1), cannot sign a checkpoint at all.
+    let mine = hotline::witness::sign_checkpoint_for(
+        &sim.ex.charter,
+        &sim.ex.alpha.author,
+        &test_key_at("alpha", 1),
+        sim.ex.alpha.view().size,
+        sim.ex.alpha.view().root,
+    );
+    eprintln!(
+        "alpha's own checkpoint with K1: {:?}",
+        mine.as_ref().map(|_| "ok").map_err(|e| e.to_string())
+    );
+    assert!(r.ok, "a revoked key's checkpoint is an error against alpha");
+    let mine = mine.expect("alpha checkpoints with its key in force");
+    let r = verify_with_notes(&sim.ex.charter, &sim.enc(), &[mine], Options::default());
+    assert!(r.ok && r.checkpoints.len() == 1, "{:#?}", kinds(&r));
 }

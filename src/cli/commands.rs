@@ -958,9 +958,10 @@ fn import(dir: &Path, file: &Path, receipt: bool, key: &KeyArg) -> Result<Output
     let mut store = open(dir)?;
     let bytes = read_file(file)?;
     let charter = store.charter().clone();
+    let keys = super::witness::import_keys(&store, &bytes)?;
     let r = store
         .import_with(&bytes, Some(now()), |note| {
-            super::witness::note_meta(&charter, note)
+            super::witness::note_meta_with(&charter, &keys, note)
         })
         .map_err(|e| super::quarantine::refused(&store, store_failure(e)))?;
     let mut text = format!(
@@ -1105,9 +1106,10 @@ fn trusted_bundle(path: &Path, trust: &[PathBuf], verb: &str) -> Result<bundle::
     }
     // A note record's unsigned origin, size and root must be what its signed note states, as
     // import demands; a note that does not verify is the verifier's `bad-checkpoint`.
+    let keys = hotline::witness::key_histories(&b.charter, &super::witness::bundle_moves(&b));
     for n in &b.notes {
         let r = &n.record;
-        if let Some(why) = super::witness::note_meta(&b.charter, &r.note)
+        if let Some(why) = super::witness::note_meta_with(&b.charter, &keys, &r.note)
             .ok()
             .and_then(|m| r.disagreement(&m.origin, m.size, &m.root))
         {

@@ -159,8 +159,9 @@ pub fn recover(
         now: Some(now()),
     };
     let charter = b.charter.clone();
+    let keys = hotline::witness::key_histories(&charter, &super::witness::bundle_moves(&b));
     let recovered = Store::recover(dir, &b.charter, &bytes, &how, |note| {
-        super::witness::note_meta(&charter, note)
+        super::witness::note_meta_with(&charter, &keys, note)
     });
     let (mut store, r) = recovered.map_err(|e| match e {
         StoreError::AlreadyExists { .. } => store_failure(e).hint(

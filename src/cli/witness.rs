@@ -3,12 +3,13 @@
 use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
 
+use hotline::SignedEntry;
 use hotline::charter::Charter;
 use hotline::entry::Timestamp;
 use hotline::keys::PartyId;
 use hotline::proof::{self, OfflineProof};
 use hotline::store::{NoteMeta, Store};
-use hotline::witness::{self, CheckedNote, Held};
+use hotline::witness::{self, CheckedNote, Held, KeyHistories, KeyHistory};
 use serde_json::json;
 
 use super::args::KeyArg;
@@ -34,9 +35,19 @@ pub(super) fn witness_failure(e: witness::WitnessError) -> Failure {
     }
 }
 
-/// The metadata of a checkpoint note, for the store (which does not parse notes itself).
+/// The metadata of a checkpoint note, for the store (which does not parse notes itself),
+/// knowing every party's charter key alone.
 pub fn note_meta(charter: &Charter, note: &[u8]) -> Result<NoteMeta, String> {
-    let c = witness::check_note(charter, note).map_err(|e| e.to_string())?;
+    note_meta_with(charter, &KeyHistories::new(), note)
+}
+
+/// The metadata of a checkpoint note signed by any key of its owner's history in `keys`.
+pub fn note_meta_with(
+    charter: &Charter,
+    keys: &KeyHistories,
+    note: &[u8],
+) -> Result<NoteMeta, String> {
+    let c = witness::check_note_keys(charter, note, keys).map_err(|e| e.to_string())?;
     Ok(NoteMeta {
         origin: c.checkpoint.origin().to_owned(),
         size: c.checkpoint.size(),
@@ -44,7 +55,27 @@ pub fn note_meta(charter: &Charter, note: &[u8]) -> Result<NoteMeta, String> {
     })
 }
 
-/// Every note held for `party`'s feed that checks, with its bytes.
+/// What an import into `store` knows of every party's keys: the rotations and revocations
+/// the store holds and those among the bundle's entries (whose signatures the walk checks;
+/// the import verifies everything else).
+pub(super) fn import_keys(store: &Store, bundle_bytes: &[u8]) -> Result<KeyHistories, Failure> {
+    let mut moves = store.key_moves().map_err(store_failure)?;
+    if let Ok(b) = hotline::bundle::read(bundle_bytes) {
+        moves.extend(bundle_moves(&b));
+    }
+    Ok(witness::key_histories(store.charter(), &moves))
+}
+
+/// A bundle's entries that decode (the walk picks the rotations and revocations).
+pub(super) fn bundle_moves(b: &hotline::bundle::Bundle) -> Vec<SignedEntry> {
+    b.entries
+        .iter()
+        .filter_map(|e| SignedEntry::decode(e).ok())
+        .collect()
+}
+
+/// Every note held for `party`'s feed that checks — signed by the key in force for its size
+/// as this store holds the feed (docs/FORMAT.md §9) — with its bytes.
 pub(super) fn checked_notes(
     store: &Store,
     party: &PartyId,
@@ -53,31 +84,56 @@ pub(super) fn checked_notes(
     let Some(p) = charter.party(party) else {
         return Ok(Vec::new());
     };
+    let keys = store.key_histories().map_err(store_failure)?;
+    let history = keys
+        .get(party)
+        .cloned()
+        .unwrap_or_else(|| KeyHistory::inception(*party));
     let origin = witness::origin(charter, p).map_err(witness_failure)?;
     let notes = store.notes(&origin).map_err(store_failure)?;
-    Ok(notes
-        .into_iter()
-        .filter_map(|n| {
-            witness::check_note(charter, &n.note)
-                .ok()
-                .map(|c| (c, n.note))
-        })
-        .collect())
+    let mut out = Vec::new();
+    for n in notes {
+        let Ok(c) = witness::check_note_keys(charter, &n.note, &keys) else {
+            continue;
+        };
+        let size = c.checkpoint.size();
+        let held_root = if size <= history.held {
+            Some(store.root_at(party, size).map_err(store_failure)?)
+        } else {
+            None
+        };
+        if witness::check_signer(&c, &history, held_root.as_ref()).is_ok() {
+            out.push((c, n.note));
+        }
+    }
+    Ok(out)
+}
+
+/// The party `sk` signs checkpoints and cosignatures for: the one whose key in force it is.
+fn checkpoint_signer(store: &Store, sk: &hotline::keys::SecretKey) -> Result<PartyId, Failure> {
+    store.checkpoint_signer(sk).map_err(|e| {
+        store_failure(e).hint(
+            "sign with the key in force (after `hotline rotate`, the NAME.key it left in place)",
+        )
+    })
 }
 
 pub fn checkpoint(dir: &Path, key: &KeyArg) -> Result<Output, Failure> {
     let mut store = open(dir)?;
     let sk = signing_key(&store, key)?;
     let charter = store.charter().clone();
-    let me = charter.party(&sk.party()).ok_or_else(|| {
+    let party = checkpoint_signer(&store, &sk)?;
+    let me = charter.party(&party).ok_or_else(|| {
         Failure::new("the key is not a party of this channel")
             .hint("use the key of a party listed in the channel's charter")
     })?;
     // A checkpoint of a feed that is longer elsewhere would contradict one signed before.
-    store.may_sign(&sk.party()).map_err(store_failure)?;
-    let size = store.tree_size(&sk.party()).map_err(store_failure)?;
-    let root = store.root_at(&sk.party(), size).map_err(store_failure)?;
-    let note = witness::sign_checkpoint(&charter, &sk, size, root).map_err(witness_failure)?;
+    store.may_sign(&party).map_err(store_failure)?;
+    let size = store.tree_size(&party).map_err(store_failure)?;
+    let root = store.root_at(&party, size).map_err(store_failure)?;
+    // The key in force at the end of the feed is the one in force for its whole size.
+    let note =
+        witness::sign_checkpoint_for(&charter, &party, &sk, size, root).map_err(witness_failure)?;
     let origin = witness::origin(&charter, me).map_err(witness_failure)?;
     let meta = NoteMeta {
         origin: origin.clone(),
@@ -85,9 +141,9 @@ pub fn checkpoint(dir: &Path, key: &KeyArg) -> Result<Output, Failure> {
         root,
     };
     store
-        .add_own_checkpoint(&sk.party(), meta, note.clone())
+        .add_own_checkpoint(&party, meta, note.clone())
         .map_err(store_failure)?;
-    let vkey = witness::log_verifier(&charter, me).map_err(witness_failure)?;
+    let vkey = witness::log_verifier_for(&charter, me, &sk.party()).map_err(witness_failure)?;
     let text = String::from_utf8_lossy(&note).into_owned();
     Ok(Output::ok(
         format!(
@@ -102,13 +158,17 @@ pub fn cosign(dir: &Path, key: &KeyArg) -> Result<Output, Failure> {
     let mut store = open(dir)?;
     let sk = signing_key(&store, key)?;
     let charter = store.charter().clone();
-    if charter.party(&sk.party()).is_none() {
-        return Err(Failure::new("the key is not a party of this channel"));
-    }
+    let me = checkpoint_signer(&store, &sk)?;
+    let keys = store.key_histories().map_err(store_failure)?;
+    let signing = witness::Signing {
+        party: me,
+        key: &sk,
+        keys: &keys,
+    };
     let mut text = String::new();
     let mut done = Vec::new();
     let mut refused = Vec::new();
-    for p in charter.parties.iter().filter(|p| p.key != sk.party()) {
+    for p in charter.parties.iter().filter(|p| p.key != me) {
         let notes = checked_notes(&store, &p.key)?;
         let Some((latest, bytes)) = notes.iter().max_by_key(|(c, _)| c.checkpoint.size()) else {
             let _ = writeln!(text, "{}: no checkpoint of its feed is held yet", p.name);
@@ -116,7 +176,7 @@ pub fn cosign(dir: &Path, key: &KeyArg) -> Result<Output, Failure> {
         };
         let last_cosigned = notes
             .iter()
-            .filter(|(c, _)| c.cosignatures.iter().any(|s| s.key == sk.party()))
+            .filter(|(c, _)| c.cosignatures.iter().any(|s| s.key == me))
             .map(|(c, _)| c.checkpoint.size())
             .max();
         if last_cosigned == Some(latest.checkpoint.size()) {
@@ -140,9 +200,9 @@ pub fn cosign(dir: &Path, key: &KeyArg) -> Result<Output, Failure> {
             root_at_checkpoint,
             last_cosigned,
         };
-        match witness::cosign(&charter, &sk, bytes, &held, now()) {
+        match witness::cosign_for(&charter, &signing, bytes, &held, now()) {
             Ok(note) => {
-                let meta = note_meta(&charter, &note).map_err(Failure::new)?;
+                let meta = note_meta_with(&charter, &keys, &note).map_err(Failure::new)?;
                 store.add_notes(&[(meta, note)]).map_err(store_failure)?;
                 let _ = writeln!(
                     text,
@@ -184,6 +244,7 @@ pub fn prove(dir: &Path, id: &str, out: &Path, force: bool) -> Result<Output, Fa
     // the earliest, so the proof shows the earliest witnessed time.
     let mut best: Option<(CheckedNote, Vec<u8>)> = None;
     let notes = checked_notes(&store, &author)?;
+    let keys = store.key_histories().map_err(store_failure)?;
     for (c, bytes) in &notes {
         let size = c.checkpoint.size();
         if size <= seq || size > tree {
@@ -200,7 +261,8 @@ pub fn prove(dir: &Path, id: &str, out: &Path, force: bool) -> Result<Output, Fa
         let merged = witness::merge(&same)
             .map_err(witness_failure)?
             .unwrap_or_else(|| bytes.clone());
-        let checked = witness::check_note(store.charter(), &merged).map_err(witness_failure)?;
+        let checked =
+            witness::check_note_keys(store.charter(), &merged, &keys).map_err(witness_failure)?;
         let better = match &best {
             None => true,
             Some((b, _)) => {
@@ -300,8 +362,11 @@ pub fn parties(dir: &Path) -> Result<Output, Failure> {
     let mut text = format!("channel {:?} ({})\n", charter.name, store.channel());
     let mut rows = Vec::new();
     for p in &charter.parties {
-        let log = witness::log_verifier(charter, p).map_err(witness_failure)?;
-        let co = witness::cosigner_verifier(&p.key).map_err(witness_failure)?;
+        // The verifier keys of the key in force at the end of the feed as held: what the
+        // party's next checkpoint and cosignature are signed with (docs/FORMAT.md §9).
+        let current = store.key_state(&p.key).map_err(store_failure)?.current;
+        let log = witness::log_verifier_for(charter, p, &current).map_err(witness_failure)?;
+        let co = witness::cosigner_verifier(&current).map_err(witness_failure)?;
         let _ = writeln!(
             text,
             "{} ({}, {})\n  key          {}\n  checkpoints  {log}\n  cosignatures {co}",
@@ -310,7 +375,18 @@ pub fn parties(dir: &Path) -> Result<Output, Failure> {
             p.key.fingerprint(),
             p.key
         );
-        rows.push(json!({ "name": p.name, "role": p.role, "key": p.key, "checkpoint_verifier_key": log.to_string(), "cosigner_verifier_key": co.to_string() }));
+        let mut row = json!({ "name": p.name, "role": p.role, "key": p.key, "checkpoint_verifier_key": log.to_string(), "cosigner_verifier_key": co.to_string() });
+        if current != p.key {
+            let _ = writeln!(
+                text,
+                "  key in force {} (rotated from the charter's key; the verifier keys above are the current ones, earlier checkpoints and cosignatures verify under the earlier keys)",
+                current
+            );
+            if let Some(o) = row.as_object_mut() {
+                o.insert("key_in_force".into(), json!(current));
+            }
+        }
+        rows.push(row);
     }
     let mut witnesses = Vec::new();
     for w in &charter.witnesses {

@@ -513,8 +513,12 @@ fn cosign(
     if let Some(dir) = store_dir {
         let store = Store::open_read_only(dir).map_err(store_failure)?;
         let charter = store.charter();
+        // Each log under its key in force as the store holds its feed: the key its next
+        // checkpoint is signed with (docs/FORMAT.md §9). A witness cosigns only upwards, so
+        // an older key's checkpoints are behind it.
         for p in &charter.parties {
-            known.push(witness::log_verifier(charter, p).map_err(witness_failure)?);
+            let current = store.key_state(&p.key).map_err(store_failure)?.current;
+            known.push(witness::log_verifier_for(charter, p, &current).map_err(witness_failure)?);
         }
     }
     if known.is_empty() {

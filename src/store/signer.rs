@@ -3,9 +3,10 @@
 
 use super::Store;
 use super::error::StoreError;
-use crate::entry::{Body, Kind};
+use crate::entry::{Body, Kind, SignedEntry};
 use crate::keys::{PartyId, SecretKey};
 use crate::keystate::{KeyState, Revocation};
+use crate::witness::{self, KeyHistories, KeyHistory};
 
 impl Store {
     /// The key state at the end of `party`'s feed as held: the key and next-key digest its
@@ -17,7 +18,7 @@ impl Store {
     ///
     /// [`StoreError::NotAParty`] if `party` is not on the roster; an index or roster error.
     pub fn key_state(&self, party: &PartyId) -> Result<KeyState, StoreError> {
-        Ok(self.key_history(party)?.0)
+        Ok(self.key_walk(party)?.0)
     }
 
     /// The revocations in `party`'s feed as held, in seq order.
@@ -26,15 +27,42 @@ impl Store {
     ///
     /// As [`Store::key_state`].
     pub fn revocations(&self, party: &PartyId) -> Result<Vec<Revocation>, StoreError> {
-        Ok(self.key_history(party)?.1)
+        Ok(self.key_walk(party)?.1.revoked)
     }
 
-    fn key_history(&self, party: &PartyId) -> Result<(KeyState, Vec<Revocation>), StoreError> {
+    /// What the store's copy of `party`'s feed says of its keys, for checking its checkpoint
+    /// notes and cosignatures (docs/FORMAT.md §9): every key brought in, the revocations, and
+    /// from which checkpoint size each key is in force.
+    ///
+    /// # Errors
+    ///
+    /// [`StoreError::NotAParty`] if `party` is not in the charter; an index error.
+    pub fn key_history(&self, party: &PartyId) -> Result<KeyHistory, StoreError> {
+        let (_, mut history) = self.key_walk(party)?;
+        history.held = self.tree_size(party)?;
+        Ok(history)
+    }
+
+    /// [`Store::key_history`] of every party of the charter.
+    ///
+    /// # Errors
+    ///
+    /// An index error.
+    pub fn key_histories(&self) -> Result<KeyHistories, StoreError> {
+        self.charter
+            .parties
+            .iter()
+            .map(|p| Ok((p.key, self.key_history(&p.key)?)))
+            .collect()
+    }
+
+    /// The key state at the end of `party`'s feed, and the history that led there (`held`
+    /// left 0).
+    fn key_walk(&self, party: &PartyId) -> Result<(KeyState, KeyHistory), StoreError> {
         let p = self
             .roster()?
             .party(party)
             .ok_or(StoreError::NotAParty { key: *party })?;
-        let mut state = KeyState::inception(p);
         let mut moves = Vec::new();
         for kind in [Kind::Rotate, Kind::Revoke] {
             moves.extend(
@@ -43,19 +71,29 @@ impl Store {
                     .filter(|e| e.header().author == *party),
             );
         }
-        moves.sort_by_key(|e| e.header().seq);
-        let mut used = vec![state.current];
-        let mut revocations = Vec::new();
-        for e in moves {
-            let Ok(body) = e.entry.body() else { continue };
-            let Ok(id) = e.id() else { continue };
-            if let Ok((next, revoked)) = state.advance(e.header(), id, Some(&body), &used) {
-                state = next;
-                used.push(state.current);
-                revocations.extend(revoked);
-            }
-        }
-        Ok((state, revocations))
+        Ok(witness::key_walk(p, &moves))
+    }
+
+    /// The rotations and revocations held, of every feed: with [`witness::key_histories`],
+    /// what the store knows of every party's keys, to which a bundle's may be added.
+    ///
+    /// # Errors
+    ///
+    /// An index error.
+    pub fn key_moves(&self) -> Result<Vec<SignedEntry>, StoreError> {
+        let mut moves = self.of_kind(Kind::Rotate)?;
+        moves.extend(self.of_kind(Kind::Revoke)?);
+        Ok(moves)
+    }
+
+    /// The party whose checkpoints `key` signs and whose cosignatures it makes now: the party
+    /// whose key in force at the end of its feed as held is `key`.
+    ///
+    /// # Errors
+    ///
+    /// As [`Store::signer_for`] for an entry other than a revocation.
+    pub fn checkpoint_signer(&self, key: &SecretKey) -> Result<PartyId, StoreError> {
+        self.signer(key, false)
     }
 
     /// Whether `party`'s feed as held holds a revocation.
@@ -76,12 +114,15 @@ impl Store {
     /// out, or a next key used for anything but a revocation); [`StoreError::NotAParty`] if it
     /// is no roster party's; an index or roster error.
     pub fn signer_for(&self, key: &SecretKey, body: &Body) -> Result<PartyId, StoreError> {
+        self.signer(key, matches!(body, Body::Revoke(_)))
+    }
+
+    fn signer(&self, key: &SecretKey, revoking: bool) -> Result<PartyId, StoreError> {
         let k = key.party();
         let digest = k.digest();
         let mut not_in_force = None;
         for p in &self.roster()?.parties {
             let state = self.key_state(&p.key)?;
-            let revoking = matches!(body, Body::Revoke(_));
             if (!revoking && state.current == k) || (revoking && state.next == digest) {
                 return Ok(p.key);
             }

@@ -32,7 +32,6 @@ pub(super) struct FeedKeys {
     /// entry must be signed with (absent for a feed with no entries).
     pub current: Option<PartyId>,
     /// Every key the feed has brought in, in order, the charter's first.
-    #[allow(dead_code)]
     pub history: Vec<PartyId>,
     /// The revocations found, in seq order.
     pub revocations: Vec<Revocation>,

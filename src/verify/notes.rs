@@ -1,14 +1,25 @@
 //! Checkpoint notes in a verification: each note's signatures, and split views — two signed
 //! checkpoints of one feed that cannot both be true, or a checkpoint that contradicts the
 //! feed's own signed entries.
+//!
+//! Keys rotate (docs/FORMAT.md §9): a note of a feed at size `n` is its owner's only if it is
+//! signed by the key in force after the owner's entry `n - 1` on the feed held (beyond the
+//! entries held: the key in force at their end, or one brought in after it). A note by a key
+//! rotated out before `n` is not the owner's ([`FindingKind::WrongKey`]); a note by a key
+//! revoked from seq `f`, of a size above `f`, whose root is not the held chain's, is
+//! attributed to whoever held the revoked key ([`FindingKind::Compromised`]). Neither is a
+//! split view. Cosignatures count under every key of the cosigner's history but the revoked.
 
 use std::collections::HashMap;
 
-use super::{Finding, FindingKind, Verifier};
-use crate::entry::Timestamp;
+use super::keys::FeedKeys;
+use super::{Feed, Finding, FindingKind, Verifier};
+use crate::charter::Charter;
+use crate::entry::{Seq, Timestamp};
 use crate::keys::PartyId;
+use crate::keystate::KeyState;
 use crate::merkle::Hash;
-use crate::witness::{self, CheckedNote, Cosignature, CosignerKind};
+use crate::witness::{self, CheckedNote, Cosignature, CosignerKind, KeyHistories, KeyHistory};
 
 /// The latest checkpoint of a feed that no finding contradicts.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
@@ -164,23 +175,95 @@ fn text(note: &[u8]) -> String {
     String::from_utf8_lossy(note).into_owned()
 }
 
+/// Every party's key history as the entries verified show it: the keys the key walk found,
+/// its revocations, and from which size each key is in force on the clean prefix of the feed
+/// (the entries `prefix_roots` covers, one per seq).
+pub(super) fn histories(
+    roster: &Charter,
+    feeds: &HashMap<PartyId, Feed>,
+    keys: &HashMap<PartyId, FeedKeys>,
+    prefix_roots: &HashMap<PartyId, Vec<Hash>>,
+) -> KeyHistories {
+    let mut out = KeyHistories::new();
+    for p in &roster.parties {
+        let mut h = KeyHistory::inception(p.key);
+        if let Some(k) = keys.get(&p.key) {
+            for key in &k.history {
+                if !h.keys.contains(key) {
+                    h.keys.push(*key);
+                }
+            }
+            h.revoked.clone_from(&k.revocations);
+        }
+        let held = prefix_roots
+            .get(&p.key)
+            .map_or(0, |r| r.len().saturating_sub(1));
+        let mut state = KeyState::inception(p);
+        let feed = feeds.get(&p.key);
+        for seq in 0..held {
+            let seq = Seq(u64::try_from(seq).unwrap_or(u64::MAX));
+            let Some(c) = feed.and_then(|f| f.get(&seq)).and_then(|at| at.first()) else {
+                break;
+            };
+            if let Ok((next, _)) = state.advance(c.signed.header(), c.id, c.body.as_ref(), &[]) {
+                if next.current != state.current {
+                    h.in_force.push((next.since.0, next.current));
+                }
+                state = next;
+            }
+        }
+        h.held = u64::try_from(held).unwrap_or(u64::MAX);
+        out.insert(p.key, h);
+    }
+    out
+}
+
 /// Check every note; report bad ones and split views; return every consistent checkpoint
 /// (one per feed, size and root, with all its cosignatures), latest first per party.
 pub(super) fn check<N: AsRef<[u8]>>(
     v: &mut Verifier<'_>,
     notes: &[N],
     prefix_roots: &HashMap<PartyId, Vec<Hash>>,
+    keys: &KeyHistories,
 ) -> Vec<CheckpointSummary> {
     let mut good: Vec<(CheckedNote, &[u8])> = Vec::new();
     for (i, n) in notes.iter().enumerate() {
-        match witness::check_note(v.founding, n.as_ref()) {
-            Ok(c) => good.push((c, n.as_ref())),
-            Err(e) => v.findings.push(finding(
-                FindingKind::BadCheckpoint,
-                None,
-                format!("checkpoint note #{i}: {e}"),
-                vec![text(n.as_ref())],
-            )),
+        let checked = witness::check_note_keys(v.founding, n.as_ref(), keys);
+        let c = match checked {
+            Ok(c) => c,
+            Err(e) => {
+                v.findings.push(finding(
+                    FindingKind::BadCheckpoint,
+                    None,
+                    format!("checkpoint note #{i}: {e}"),
+                    vec![text(n.as_ref())],
+                ));
+                continue;
+            }
+        };
+        let history = keys
+            .get(&c.key)
+            .cloned()
+            .unwrap_or_else(|| KeyHistory::inception(c.key));
+        let held_root = prefix_roots.get(&c.key).and_then(|r| {
+            usize::try_from(c.checkpoint.size())
+                .ok()
+                .and_then(|n| r.get(n))
+        });
+        match witness::check_signer(&c, &history, held_root) {
+            Ok(()) => good.push((c, n.as_ref())),
+            Err(e) => {
+                let kind = match e {
+                    witness::WitnessError::RevokedKey { .. } => FindingKind::Compromised,
+                    _ => FindingKind::WrongKey,
+                };
+                v.findings.push(finding(
+                    kind,
+                    Some((c.party.clone(), c.key)),
+                    format!("checkpoint note #{i}: {e}"),
+                    vec![text(n.as_ref())],
+                ));
+            }
         }
     }
     let mut split = vec![false; good.len()];
