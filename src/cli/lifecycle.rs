@@ -12,7 +12,8 @@ use serde_json::json;
 
 use super::args::KeyArg;
 use super::commands::{now, open, signing_key, store_failure};
-use super::keyfile::{load_key, next_key_path, write_new};
+use super::keyfile::{next_key_path, read_secret, write_secret};
+use super::passphrase::{self, OPEN_VAR};
 use super::{Failure, Output};
 
 /// The key file the store signs with: `--key`, or the one it remembers.
@@ -26,12 +27,63 @@ fn key_path(store: &Store, key: &KeyArg) -> Result<PathBuf, Failure> {
     }
 }
 
-/// After the entry that brings `next` in is durable: NAME.next.key becomes NAME.key and the
-/// freshly made key after it becomes NAME.next.key. The old NAME.key is removed: it can still
+/// Where the key after the next one waits while the change that commits to it is signed.
+fn pending_path(next_file: &Path) -> PathBuf {
+    PathBuf::from(format!("{}.pending", next_file.display()))
+}
+
+/// The pre-committed next key, refusing to start while an earlier change is unfinished, and the
+/// freshly made key after it, written (sealed like the next key, if that is) to its pending
+/// file and synced before anything is signed: a crash after the signature cannot lose the key
+/// the feed has just committed to.
+fn prepare(next_file: &Path, hint: &str) -> Result<(SecretKey, SecretKey, Pending), Failure> {
+    let pending = pending_path(next_file);
+    if pending.exists() {
+        return Err(Failure::new(format!(
+            "{} is left from a rotate or revoke that did not finish: it holds the key your feed may already have committed to",
+            pending.display()
+        ))
+        .hint(format!(
+            "if `hotline verify` shows the change in your feed, finish it by hand: mv {next} KEY && mv {} {next} (KEY being your NAME.key); if not, remove {} and run the command again",
+            pending.display(),
+            pending.display(),
+            next = next_file.display()
+        )));
+    }
+    let opened = read_secret(next_file).map_err(|f| f.hint(hint.to_owned()))?;
+    let after = SecretKey::generate(opened.key.name());
+    let seal = if opened.protected {
+        Some(passphrase::to_set(OPEN_VAR, &pending)?)
+    } else {
+        None
+    };
+    write_secret(&pending, &after.to_file_text(), seal.as_ref(), false)?;
+    Ok((opened.key, after, Pending(Some(pending))))
+}
+
+/// The pending key file, removed again unless the change that commits to it was signed.
+struct Pending(Option<PathBuf>);
+
+impl Pending {
+    /// The change is signed: the file must stay, whatever happens next.
+    fn keep(&mut self) {
+        self.0 = None;
+    }
+}
+
+impl Drop for Pending {
+    fn drop(&mut self) {
+        if let Some(p) = self.0.take() {
+            let _ = std::fs::remove_file(p);
+        }
+    }
+}
+
+/// After the entry that brings the next key in is durable: NAME.next.key becomes NAME.key and
+/// the pending key after it becomes NAME.next.key. The old NAME.key is replaced: it can still
 /// sign the places before the change, so it is worth nothing to keep and something to steal.
-fn shift_files(key_file: &Path, next_file: &Path, after: &SecretKey) -> Result<(), Failure> {
-    let pending = PathBuf::from(format!("{}.pending", next_file.display()));
-    write_new(&pending, after.to_file_text().as_bytes(), 0o600, true)?;
+fn shift_files(key_file: &Path, next_file: &Path) -> Result<(), Failure> {
+    let pending = pending_path(next_file);
     std::fs::rename(next_file, key_file)
         .map_err(|e| Failure::io("move the next key to", key_file, &e))?;
     std::fs::rename(&pending, next_file)
@@ -57,12 +109,13 @@ fn sign_change(
     signer: &SecretKey,
     body: &Body,
     files: &Files,
-    after: &SecretKey,
+    pending: &mut Pending,
 ) -> Result<(String, hotline::EntryId, Seq), Failure> {
     let party = store.signer_for(signer, body).map_err(store_failure)?;
     let entry = store.append(signer, body, now()).map_err(store_failure)?;
+    pending.keep();
     let id = entry.id().map_err(|e| Failure::new(e.to_string()))?;
-    shift_files(&files.key, &files.next, after)?;
+    shift_files(&files.key, &files.next)?;
     let name = super::commands::roster(store)?.label(&party);
     Ok((name, id, entry.header().seq))
 }
@@ -81,10 +134,10 @@ pub fn rotate(dir: &Path, next: Option<&Path>, key: &KeyArg) -> Result<Output, F
     let current = signing_key(&store, key)?;
     let key_file = key_path(&store, key)?;
     let next_file = next.map_or_else(|| next_key_path(&key_file), Path::to_path_buf);
-    let next_key = load_key(&next_file).map_err(|f| {
-        f.hint("rotate needs the pre-committed next key that `hotline keygen` wrote as NAME.next.key; pass --next FILE")
-    })?;
-    let after = SecretKey::generate(next_key.name());
+    let (next_key, after, mut pending) = prepare(
+        &next_file,
+        "rotate needs the pre-committed next key that `hotline keygen` wrote as NAME.next.key; pass --next FILE",
+    )?;
     let body = Body::Rotate(Rotate {
         key: next_key.party(),
         next: after.party().digest(),
@@ -102,7 +155,7 @@ pub fn rotate(dir: &Path, next: Option<&Path>, key: &KeyArg) -> Result<Output, F
         key: key_file.clone(),
         next: next_file.clone(),
     };
-    let (name, id, seq) = sign_change(&mut store, &current, &body, &files, &after)?;
+    let (name, id, seq) = sign_change(&mut store, &current, &body, &files, &mut pending)?;
     Ok(Output::ok(
         format!(
             "signed rotate {} as {name} at seq {seq}: from seq {} on, {name} signs with key {}\n{}",
@@ -136,10 +189,10 @@ pub fn revoke(
     let mut store = open(dir)?;
     let key_file = key_path(&store, key)?;
     let next_file = next.map_or_else(|| next_key_path(&key_file), Path::to_path_buf);
-    let next_key = load_key(&next_file).map_err(|f| {
-        f.hint("a revocation is signed by the pre-committed next key (NAME.next.key from `hotline keygen`); pass --next FILE")
-    })?;
-    let after = SecretKey::generate(next_key.name());
+    let (next_key, after, mut pending) = prepare(
+        &next_file,
+        "a revocation is signed by the pre-committed next key (NAME.next.key from `hotline keygen`); pass --next FILE",
+    )?;
     let probe = Body::Revoke(Revoke {
         from: Seq(1),
         next: after.party().digest(),
@@ -149,14 +202,12 @@ pub fn revoke(
     let len = store.feed_len(&party).map_err(store_failure)?;
     let from = Seq(from.unwrap_or(len));
     let state = store.key_state(&party).map_err(store_failure)?;
-    if from.0 == 0 || from < state.since || from.0 > len {
+    if from.0 == 0 || from.0 > len {
         return Err(Failure::new(format!(
-            "--from {from}: the key in force signs from seq {} and the revocation stands at seq {len}",
-            state.since.0.max(1)
+            "--from {from}: a revocation voids keys from a seq between 1 and the seq it stands at, {len}"
         ))
         .hint(format!(
-            "pass --from between {} and {len}: the first seq of your feed that you did not sign",
-            state.since.0.max(1)
+            "pass --from between 1 and {len}: the first seq of your feed that you did not sign"
         )));
     }
     let body = Body::Revoke(Revoke {
@@ -168,7 +219,7 @@ pub fn revoke(
         key: key_file.clone(),
         next: next_file.clone(),
     };
-    let (name, id, seq) = sign_change(&mut store, &next_key, &body, &files, &after)?;
+    let (name, id, seq) = sign_change(&mut store, &next_key, &body, &files, &mut pending)?;
     Ok(Output::ok(
         format!(
             "signed revoke {} as {name} at seq {seq}: key {} is void from seq {from} on, except on the chain this revocation extends and what another party relied on before it saw the revocation; {name} now signs with key {}\nSend it to every other party now (hotline export).\n{}",

@@ -1,0 +1,219 @@
+//! Attacks and accidents around changing keys, through the real binary: each once left a
+//! party unable to sign, revoke or keep its next key.
+#![cfg(feature = "cli")]
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    clippy::indexing_slicing
+)]
+#[path = "support/run.rs"]
+mod run;
+use run::{Run, hotline, ok};
+use std::path::Path;
+
+fn store(p: &Path, name: &str, args: &[&str]) -> Run {
+    let mut v = vec!["--store", name];
+    v.extend_from_slice(args);
+    ok(p, &v)
+}
+fn try_store(p: &Path, name: &str, args: &[&str]) -> Run {
+    let mut v = vec!["--store", name];
+    v.extend_from_slice(args);
+    hotline(p, &v)
+}
+fn send(p: &Path, from: &str, to: &str) -> Run {
+    store(p, from, &["export", "--out", "x.bundle", "--force"]);
+    try_store(p, to, &["--json", "import", "x.bundle"])
+}
+fn notify(p: &Path, name: &str, summary: &str, extra: &[&str]) -> Run {
+    let mut v = vec![
+        "--json",
+        "notify",
+        "--severity",
+        "high",
+        "--category",
+        "intrusion",
+        "--summary",
+        summary,
+    ];
+    v.extend_from_slice(extra);
+    try_store(p, name, &v)
+}
+fn copy_dir(from: &Path, to: &Path) {
+    std::fs::create_dir_all(to).unwrap();
+    for e in std::fs::read_dir(from).unwrap() {
+        let e = e.unwrap();
+        if e.file_type().unwrap().is_dir() {
+            copy_dir(&e.path(), &to.join(e.file_name()));
+        } else if e.file_name() != "lock" {
+            std::fs::copy(e.path(), to.join(e.file_name())).unwrap();
+        }
+    }
+}
+fn channel() -> tempfile::TempDir {
+    let dir = tempfile::tempdir().unwrap();
+    let p = dir.path();
+    std::fs::create_dir(p.join("ka")).unwrap();
+    ok(p, &["keygen", "alpha", "--dir", "ka"]);
+    ok(p, &["keygen", "beta", "--dir", "."]);
+    store(
+        p,
+        "a",
+        &[
+            "channel",
+            "create",
+            "ab",
+            "--key",
+            "ka/alpha.key",
+            "--party",
+            "beta.pub",
+        ],
+    );
+    store(p, "a", &["export", "--out", "invite.bundle"]);
+    store(
+        p,
+        "b",
+        &[
+            "join",
+            "invite.bundle",
+            "--key",
+            "beta.key",
+            "--trust",
+            "ka/alpha.pub",
+        ],
+    );
+    assert_eq!(send(p, "b", "a").code, 0);
+    dir
+}
+fn show(r: &Run) -> String {
+    format!("code {}\n{}\n{}", r.code, r.stdout, r.stderr)
+}
+
+/// Old key K0 copied before a routine rotation: the thief signs at the rotation's seq. Alpha's
+/// store refuses to build on it, and alpha revokes from that seq with the key after next.
+#[test]
+fn a_rotated_party_revokes_an_old_key_that_forked_its_feed() {
+    let dir = channel();
+    let p = dir.path();
+    assert_eq!(notify(p, "a", "genuine", &[]).code, 0);
+    assert_eq!(send(p, "a", "b").code, 0);
+    copy_dir(&p.join("a"), &p.join("t"));
+    std::fs::create_dir(p.join("kt")).unwrap();
+    std::fs::copy(p.join("ka/alpha.key"), p.join("kt/alpha.key")).unwrap();
+    let config = std::fs::read_to_string(p.join("t/config.json")).unwrap();
+    std::fs::write(
+        p.join("t/config.json"),
+        config.replace("/ka/alpha.key", "/kt/alpha.key"),
+    )
+    .unwrap();
+    let rot = store(p, "a", &["--json", "rotate"]).json();
+    let r = rot["seq"].as_u64().unwrap();
+    assert_eq!(notify(p, "a", "after rotation", &[]).code, 0);
+    assert_eq!(send(p, "a", "b").code, 0);
+    // The thief, with K0 and the store as it was before the rotation, signs at seq r.
+    let fake = notify(p, "t", "fake", &["--key", "kt/alpha.key"]);
+    assert_eq!(fake.code, 0, "{}", show(&fake));
+    assert_eq!(fake.json()["seq"].as_u64().unwrap(), r);
+    send(p, "t", "b");
+    let back = send(p, "b", "a");
+    assert_eq!(
+        back.json()["not_signed_here"][0]["seq"],
+        r,
+        "{}",
+        show(&back)
+    );
+    // Alpha cannot sign over it, but can revoke from there, and then signs on.
+    assert_eq!(notify(p, "a", "over it?", &[]).code, 2);
+    let rs = r.to_string();
+    let rv = try_store(
+        p,
+        "a",
+        &[
+            "--json",
+            "revoke",
+            "--from",
+            &rs,
+            "--reason",
+            "old key copied",
+        ],
+    );
+    assert_eq!(rv.code, 0, "{}", show(&rv));
+    assert_eq!(notify(p, "a", "after the revocation", &[]).code, 0);
+    assert_eq!(send(p, "a", "b").code, 0);
+    let v = hotline(p, &["--store", "b", "--json", "verify"]).json();
+    let kinds: Vec<&str> = v["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| f["kind"].as_str().unwrap())
+        .collect();
+    assert_eq!(v["ok"], true, "{v}");
+    assert_eq!(kinds, ["compromised"], "{v}");
+}
+
+/// The key after next is written before the change is signed: if it cannot be, nothing is
+/// signed, and once the way is clear the rotation goes through.
+#[test]
+fn a_rotation_that_cannot_keep_its_next_key_signs_nothing() {
+    let dir = channel();
+    let p = dir.path();
+    std::fs::create_dir(p.join("ka/alpha.next.key.pending")).unwrap();
+    let r = try_store(p, "a", &["--json", "rotate"]);
+    assert_eq!(r.code, 2, "{}", show(&r));
+    let v = hotline(p, &["--store", "a", "--json", "verify"]).json();
+    assert!(v["feeds"][0]["current_key"].is_null(), "{v}");
+    // A leftover pending file is named, not overwritten.
+    assert!(r.stderr.contains("did not finish"), "{}", show(&r));
+    std::fs::remove_dir(p.join("ka/alpha.next.key.pending")).unwrap();
+    let r = store(p, "a", &["--json", "rotate"]).json();
+    let v = hotline(p, &["--store", "a", "--json", "verify"]).json();
+    assert_eq!(v["feeds"][0]["current_key"], r["key"], "{v}");
+    assert!(!p.join("ka/alpha.next.key.pending").exists());
+    assert_eq!(notify(p, "a", "with the new key", &[]).code, 0);
+}
+
+/// keygen --passphrase: after `rotate` the new NAME.next.key is sealed too.
+#[test]
+fn rotate_keeps_the_passphrase_of_the_next_key() {
+    let dir = tempfile::tempdir().unwrap();
+    let p = dir.path();
+    let env = [
+        ("HOTLINE_PASSPHRASE", "correct horse"),
+        ("HOTLINE_NEW_PASSPHRASE", "correct horse"),
+        ("HOTLINE_TEST_SCRYPT_WORK_FACTOR", "10"),
+    ];
+    let k = run::hotline_env(p, &["keygen", "alpha", "--dir", "ka", "--passphrase"], &env);
+    assert_eq!(k.code, 0, "{}", show(&k));
+    let before = std::fs::read_to_string(p.join("ka/alpha.next.key")).unwrap();
+    ok(p, &["keygen", "beta", "--dir", "."]);
+    let c = run::hotline_env(
+        p,
+        &[
+            "--store",
+            "a",
+            "channel",
+            "create",
+            "ab",
+            "--key",
+            "ka/alpha.key",
+            "--party",
+            "beta.pub",
+        ],
+        &env,
+    );
+    assert_eq!(c.code, 0, "{}", show(&c));
+    let r = run::hotline_env(p, &["--store", "a", "--json", "rotate"], &env);
+    assert_eq!(r.code, 0, "{}", show(&r));
+    let after = std::fs::read_to_string(p.join("ka/alpha.next.key")).unwrap();
+    assert_ne!(before, after);
+    assert_eq!(
+        before.lines().next(),
+        after.lines().next(),
+        "protection of the next key changed"
+    );
+    assert!(
+        !after.contains("hotline secret key"),
+        "the next key is written in the clear"
+    );
+}
