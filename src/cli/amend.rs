@@ -213,7 +213,7 @@ pub(super) fn amend(dir: &Path, a: AmendArgs) -> Result<Output, Failure> {
         .collect();
     Ok(Output::ok(
         format!(
-            "signed amend {} as {me} at seq {}: charter {:?} with parties {}\nit takes effect once {} ratify it: `hotline ratify {}`\n",
+            "signed amend {} as {me} at seq {}: charter {:?} with parties {}\nit takes effect once every other party of the charter in force ({}) has ratified it: `hotline ratify {}`\n",
             id.short(),
             e.header().seq,
             c.name,
