@@ -1,5 +1,6 @@
-//! Attacks and accidents around changing keys, through the real binary: each once left a
-//! party unable to sign, revoke or keep its next key.
+//! Changing keys through the real binary: a rotation, a thief's notice left out, revoked and
+//! attributed to the stolen key, and the attacks and accidents that once left a party unable
+//! to sign, revoke or keep its next key.
 #![cfg(feature = "cli")]
 #![allow(
     clippy::unwrap_used,
@@ -9,7 +10,8 @@
 )]
 #[path = "support/run.rs"]
 mod run;
-use run::{Run, hotline, ok};
+use run::{Run, fails, hotline, ok};
+use serde_json::Value;
 use std::path::Path;
 
 fn store(p: &Path, name: &str, args: &[&str]) -> Run {
@@ -216,4 +218,151 @@ fn rotate_keeps_the_passphrase_of_the_next_key() {
         !after.contains("hotline secret key"),
         "the next key is written in the clear"
     );
+}
+
+#[test]
+fn rotate_then_sign_with_the_new_key_and_the_old_one_is_gone() {
+    let dir = channel();
+    let p = dir.path();
+    let first = std::fs::read_to_string(p.join("ka/alpha.key")).unwrap();
+    let next = std::fs::read_to_string(p.join("ka/alpha.next.key")).unwrap();
+    let r = store(p, "a", &["--json", "rotate"]).json();
+    assert_eq!(r["ok"], true, "{r}");
+    // NAME.next.key became NAME.key, and a fresh next key was made.
+    assert_eq!(
+        std::fs::read_to_string(p.join("ka/alpha.key")).unwrap(),
+        next
+    );
+    let fresh = std::fs::read_to_string(p.join("ka/alpha.next.key")).unwrap();
+    assert!(fresh != next && fresh != first);
+    let n = notify(p, "a", "signed after the rotation", &[]).json();
+    send(p, "a", "b");
+    store(p, "b", &["ack", n["entry"].as_str().unwrap()]);
+    send(p, "b", "a");
+    let v = hotline(p, &["--store", "b", "--json", "verify"]).json();
+    assert_eq!(v["ok"], true, "{v}");
+    assert!(v["findings"].as_array().unwrap().is_empty(), "{v}");
+    let alpha = &v["feeds"][0];
+    assert_eq!(alpha["current_key"], r["key"], "{v}");
+    // The retired key signs nothing any more: a copy of it is refused by the store.
+    std::fs::write(p.join("old.key"), &first).unwrap();
+    use std::os::unix::fs::PermissionsExt;
+    std::fs::set_permissions(p.join("old.key"), std::fs::Permissions::from_mode(0o600)).unwrap();
+    fails(
+        p,
+        &[
+            "--store", "a", "define", "x", "--text", "y", "--key", "old.key",
+        ],
+        2,
+        "no longer alpha's key in force",
+    );
+}
+
+#[test]
+fn a_thiefs_notice_is_left_out_revoked_and_attributed_to_the_stolen_key() {
+    let dir = channel();
+    let p = dir.path();
+    let genuine = notify(p, "a", "genuine", &[]).json();
+    send(p, "a", "b");
+    // The thief copies alpha's store and key, and signs a fake notice at alpha's next seq.
+    copy_dir(&p.join("a"), &p.join("t"));
+    std::fs::create_dir(p.join("kt")).unwrap();
+    std::fs::copy(p.join("ka/alpha.key"), p.join("kt/alpha.key")).unwrap();
+    // On the thief's machine the store's remembered key file is the thief's copy.
+    let config = std::fs::read_to_string(p.join("t/config.json")).unwrap();
+    std::fs::write(
+        p.join("t/config.json"),
+        config.replace("/ka/alpha.key", "/kt/alpha.key"),
+    )
+    .unwrap();
+    let fake = store(
+        p,
+        "t",
+        &[
+            "--json",
+            "notify",
+            "--severity",
+            "high",
+            "--category",
+            "intrusion",
+            "--summary",
+            "fake",
+            "--key",
+            "kt/alpha.key",
+        ],
+    )
+    .json();
+    let k = fake["seq"].as_u64().unwrap();
+    store(p, "t", &["export", "--out", "fake.bundle"]);
+    store(p, "b", &["import", "fake.bundle"]);
+    // Alpha's store, sent beta's copy, leaves the entry out and will not build on it.
+    store(p, "b", &["export", "--out", "from-b.bundle"]);
+    let r = hotline(p, &["--store", "a", "--json", "import", "from-b.bundle"]);
+    assert_eq!(r.code, 1, "{}{}", r.stdout, r.stderr);
+    let v = r.json();
+    assert_eq!(v["not_signed_here"][0]["seq"], k, "{v}");
+    let r = fails(
+        p,
+        &[
+            "--store",
+            "a",
+            "notify",
+            "--severity",
+            "high",
+            "--category",
+            "intrusion",
+            "--summary",
+            "x",
+        ],
+        2,
+        "did not sign",
+    );
+    assert!(r.stderr.contains("hotline revoke"), "{}", r.stderr);
+    // Alpha revokes with its pre-committed next key and signs on.
+    let k_s = k.to_string();
+    let rv = store(
+        p,
+        "a",
+        &["--json", "revoke", "--from", &k_s, "--reason", "key copied"],
+    )
+    .json();
+    assert_eq!(rv["seq"], k, "{rv}");
+    let later = notify(p, "a", "after the revocation", &[]).json();
+    assert_eq!(later["seq"], k + 1);
+    send(p, "a", "b");
+    store(p, "b", &["ack", later["entry"].as_str().unwrap()]);
+    // Beta's verify: the fake is the stolen key's, no fork against alpha, ok.
+    let v = hotline(p, &["--store", "b", "--json", "verify"]).json();
+    assert_eq!(v["ok"], true, "{v}");
+    let kinds: Vec<&str> = v["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| f["kind"].as_str().unwrap())
+        .collect();
+    assert_eq!(kinds, ["compromised"], "{v}");
+    assert_eq!(v["findings"][0]["entry"], fake["entry"]);
+    // Beta's audit holds beta to alpha's notices, not to the thief's.
+    let a = hotline(p, &["--store", "b", "--json", "audit"]).json();
+    let ids: Vec<&Value> = a["notices"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|n| &n["id"])
+        .collect();
+    assert!(
+        ids.contains(&&genuine["entry"]) && ids.contains(&&later["entry"]),
+        "{a}"
+    );
+    assert!(!ids.contains(&&fake["entry"]), "{a}");
+    // Alpha's store, sent everything back (the thief's entry again among it), leaves the
+    // voided entry out without a word and keeps signing.
+    store(p, "b", &["export", "--out", "back.bundle"]);
+    let r = hotline(p, &["--store", "a", "--json", "import", "back.bundle"]).json();
+    assert_eq!(r["not_signed_here"], serde_json::json!([]), "{r}");
+    let third = notify(p, "a", "and on", &[]).json();
+    assert!(third["seq"].as_u64().unwrap() > k + 1, "{third}");
+    send(p, "a", "b");
+    let v = hotline(p, &["--store", "b", "--json", "verify"]).json();
+    assert_eq!(v["ok"], true, "{v}");
 }
