@@ -447,5 +447,14 @@ mod cli {
         assert_eq!(gamma["size"], 3);
         let store = ok(d, &["--store", "a", "--json", "verify"]).json();
         assert_eq!(store["ok"], true, "{store:#}");
+        // `hotline parties` lists the parties of the charter in force, gamma among them.
+        let parties = ok(d, &["--store", "a", "--json", "parties"]).json();
+        let names: Vec<&str> = parties["parties"]
+            .as_array()
+            .unwrap_or_else(|| panic!("{parties:#}"))
+            .iter()
+            .map(|p| p["name"].as_str().unwrap())
+            .collect();
+        assert_eq!(names, ["alpha", "beta", "gamma"], "{parties:#}");
     }
 }

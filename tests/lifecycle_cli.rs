@@ -366,3 +366,46 @@ fn a_thiefs_notice_is_left_out_revoked_and_attributed_to_the_stolen_key() {
     let v = hotline(p, &["--store", "b", "--json", "verify"]).json();
     assert_eq!(v["ok"], true, "{v}");
 }
+
+/// A party that rotated before the other joined: the invitation carries a checkpoint signed by
+/// the new key, and the join accepts it (it checks notes against the bundle's own rotations).
+#[test]
+fn a_join_accepts_a_checkpoint_signed_after_a_rotation() {
+    let dir = tempfile::tempdir().unwrap();
+    let p = dir.path();
+    ok(p, &["keygen", "alpha", "--dir", "."]);
+    ok(p, &["keygen", "beta", "--dir", "."]);
+    store(
+        p,
+        "a",
+        &[
+            "channel",
+            "create",
+            "ab",
+            "--key",
+            "alpha.key",
+            "--party",
+            "beta.pub",
+        ],
+    );
+    store(p, "a", &["rotate"]);
+    store(p, "a", &["checkpoint"]);
+    store(p, "a", &["export", "--out", "invite.bundle"]);
+    let r = try_store(
+        p,
+        "b",
+        &[
+            "--json",
+            "join",
+            "invite.bundle",
+            "--key",
+            "beta.key",
+            "--trust",
+            "alpha.pub",
+        ],
+    );
+    assert_eq!(r.code, 0, "{}", show(&r));
+    let v = hotline(p, &["--store", "b", "--json", "verify"]).json();
+    assert_eq!(v["ok"], true, "{v}");
+    assert_eq!(v["checkpoints"].as_array().unwrap().len(), 1, "{v}");
+}

@@ -35,12 +35,6 @@ pub(super) fn witness_failure(e: witness::WitnessError) -> Failure {
     }
 }
 
-/// The metadata of a checkpoint note, for the store (which does not parse notes itself),
-/// knowing every party's charter key alone.
-pub fn note_meta(charter: &Charter, note: &[u8]) -> Result<NoteMeta, String> {
-    note_meta_with(charter, &KeyHistories::new(), note)
-}
-
 /// The metadata of a checkpoint note signed by any key of its owner's history in `keys`.
 pub fn note_meta_with(
     charter: &Charter,
@@ -358,10 +352,13 @@ pub fn verify_proof(file: &Path, trust: &[PathBuf]) -> Result<Output, Failure> {
 
 pub fn parties(dir: &Path) -> Result<Output, Failure> {
     let store = open(dir)?;
+    // The founding charter names the checkpoints' origins (its id is the channel's); the
+    // charter in force says who the parties and witnesses are now.
     let charter = store.charter();
-    let mut text = format!("channel {:?} ({})\n", charter.name, store.channel());
+    let in_force = store.charter_in_force().map_err(store_failure)?;
+    let mut text = format!("channel {:?} ({})\n", in_force.name, store.channel());
     let mut rows = Vec::new();
-    for p in &charter.parties {
+    for p in &in_force.parties {
         // The verifier keys of the key in force at the end of the feed as held: what the
         // party's next checkpoint and cosignature are signed with (docs/FORMAT.md §9).
         let current = store.key_state(&p.key).map_err(store_failure)?.current;
@@ -389,7 +386,7 @@ pub fn parties(dir: &Path) -> Result<Output, Failure> {
         rows.push(row);
     }
     let mut witnesses = Vec::new();
-    for w in &charter.witnesses {
+    for w in &in_force.witnesses {
         let v = witness::witness_verifier(w).map_err(witness_failure)?;
         let _ = writeln!(
             text,
@@ -400,19 +397,19 @@ pub fn parties(dir: &Path) -> Result<Output, Failure> {
         );
         witnesses.push(json!({ "name": w.name, "role": w.role, "key": w.key, "cosigner_verifier_key": v.to_string() }));
     }
-    if !charter.witnesses.is_empty() {
+    if !in_force.witnesses.is_empty() {
         let _ = writeln!(
             text,
             "a checkpoint is witnessed when {} of the {} witnesses cosign it",
-            charter.witness_quorum,
-            charter.witnesses.len()
+            in_force.witness_quorum,
+            in_force.witnesses.len()
         );
     }
     Ok(Output::ok(
         text,
         json!({
             "ok": true, "channel": store.channel(), "parties": rows,
-            "witnesses": witnesses, "witness_quorum": charter.witness_quorum,
+            "witnesses": witnesses, "witness_quorum": in_force.witness_quorum,
         }),
     ))
 }
