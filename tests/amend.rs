@@ -418,34 +418,7 @@ mod cli {
         let d = tmp.path();
         ok(d, &["keygen", "alpha"]);
         ok(d, &["keygen", "beta"]);
-        ok(
-            d,
-            &[
-                "--store",
-                "a",
-                "channel",
-                "create",
-                "ab",
-                "--key",
-                "alpha.key",
-                "--party",
-                "beta.pub",
-            ],
-        );
-        ok(d, &["--store", "a", "export", "--out", "inv.bundle"]);
-        ok(
-            d,
-            &[
-                "--store",
-                "b",
-                "join",
-                "inv.bundle",
-                "--key",
-                "beta.key",
-                "--trust",
-                "alpha.pub",
-            ],
-        );
+        super::run::found_and_join(d, "alpha.key", "alpha.pub");
         exchange(d, "b", "a");
         fails(
             d,

@@ -266,34 +266,7 @@ mod cli {
         for p in ["alpha", "beta", "gamma"] {
             ok(d, &["keygen", p]);
         }
-        ok(
-            d,
-            &[
-                "--store",
-                "a",
-                "channel",
-                "create",
-                "ab",
-                "--key",
-                "alpha.key",
-                "--party",
-                "beta.pub",
-            ],
-        );
-        ok(d, &["--store", "a", "export", "--out", "inv.bundle"]);
-        ok(
-            d,
-            &[
-                "--store",
-                "b",
-                "join",
-                "inv.bundle",
-                "--key",
-                "beta.key",
-                "--trust",
-                "alpha.pub",
-            ],
-        );
+        super::run::found_and_join(d, "alpha.key", "alpha.pub");
         exchange(d, "b", "a");
         // N1, under the founding charter (high: acknowledge within 4 hours).
         let n1 = notice(d, "N1");

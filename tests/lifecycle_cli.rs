@@ -42,49 +42,13 @@ fn notify(p: &Path, name: &str, summary: &str, extra: &[&str]) -> Run {
     v.extend_from_slice(extra);
     try_store(p, name, &v)
 }
-fn copy_dir(from: &Path, to: &Path) {
-    std::fs::create_dir_all(to).unwrap();
-    for e in std::fs::read_dir(from).unwrap() {
-        let e = e.unwrap();
-        if e.file_type().unwrap().is_dir() {
-            copy_dir(&e.path(), &to.join(e.file_name()));
-        } else if e.file_name() != "lock" {
-            std::fs::copy(e.path(), to.join(e.file_name())).unwrap();
-        }
-    }
-}
 fn channel() -> tempfile::TempDir {
     let dir = tempfile::tempdir().unwrap();
     let p = dir.path();
     std::fs::create_dir(p.join("ka")).unwrap();
     ok(p, &["keygen", "alpha", "--dir", "ka"]);
     ok(p, &["keygen", "beta", "--dir", "."]);
-    store(
-        p,
-        "a",
-        &[
-            "channel",
-            "create",
-            "ab",
-            "--key",
-            "ka/alpha.key",
-            "--party",
-            "beta.pub",
-        ],
-    );
-    store(p, "a", &["export", "--out", "invite.bundle"]);
-    store(
-        p,
-        "b",
-        &[
-            "join",
-            "invite.bundle",
-            "--key",
-            "beta.key",
-            "--trust",
-            "ka/alpha.pub",
-        ],
-    );
+    run::found_and_join(p, "ka/alpha.key", "ka/alpha.pub");
     assert_eq!(send(p, "b", "a").code, 0);
     dir
 }
@@ -100,7 +64,7 @@ fn a_rotated_party_revokes_an_old_key_that_forked_its_feed() {
     let p = dir.path();
     assert_eq!(notify(p, "a", "genuine", &[]).code, 0);
     assert_eq!(send(p, "a", "b").code, 0);
-    copy_dir(&p.join("a"), &p.join("t"));
+    run::copy_dir(&p.join("a"), &p.join("t"));
     std::fs::create_dir(p.join("kt")).unwrap();
     std::fs::copy(p.join("ka/alpha.key"), p.join("kt/alpha.key")).unwrap();
     let config = std::fs::read_to_string(p.join("t/config.json")).unwrap();
@@ -265,7 +229,7 @@ fn a_thiefs_notice_is_left_out_revoked_and_attributed_to_the_stolen_key() {
     let genuine = notify(p, "a", "genuine", &[]).json();
     send(p, "a", "b");
     // The thief copies alpha's store and key, and signs a fake notice at alpha's next seq.
-    copy_dir(&p.join("a"), &p.join("t"));
+    run::copy_dir(&p.join("a"), &p.join("t"));
     std::fs::create_dir(p.join("kt")).unwrap();
     std::fs::copy(p.join("ka/alpha.key"), p.join("kt/alpha.key")).unwrap();
     // On the thief's machine the store's remembered key file is the thief's copy.

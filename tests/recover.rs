@@ -25,34 +25,7 @@ fn channel() -> tempfile::TempDir {
     let p = dir.path();
     ok(p, &["keygen", "alpha"]);
     ok(p, &["keygen", "beta"]);
-    ok(
-        p,
-        &[
-            "--store",
-            "a",
-            "channel",
-            "create",
-            "ab",
-            "--key",
-            "alpha.key",
-            "--party",
-            "beta.pub",
-        ],
-    );
-    ok(p, &["--store", "a", "export", "--out", "invite.bundle"]);
-    ok(
-        p,
-        &[
-            "--store",
-            "b",
-            "join",
-            "invite.bundle",
-            "--key",
-            "beta.key",
-            "--trust",
-            "alpha.pub",
-        ],
-    );
+    run::found_and_join(p, "alpha.key", "alpha.pub");
     send(p, "b", "a");
     dir
 }
@@ -87,18 +60,6 @@ fn own_feed(p: &Path, name: &str, author: &str) -> Vec<Vec<u8>> {
         .into_iter()
         .filter(|e| SignedEntry::decode(e).unwrap().header().author == key)
         .collect()
-}
-
-fn copy_dir(from: &Path, to: &Path) {
-    std::fs::create_dir_all(to).unwrap();
-    for e in std::fs::read_dir(from).unwrap() {
-        let e = e.unwrap();
-        if e.file_type().unwrap().is_dir() {
-            copy_dir(&e.path(), &to.join(e.file_name()));
-        } else if e.file_name() != "lock" {
-            std::fs::copy(e.path(), to.join(e.file_name())).unwrap();
-        }
-    }
 }
 
 fn no_fork_or_split(p: &Path, name: &str) {
@@ -284,7 +245,7 @@ fn a_stale_store_directory_may_not_sign_or_checkpoint_until_recovered() {
     send(p, "a", "b");
     // An export of beta's from before alpha's later entries: stale.
     store(p, "b", &["export", "--out", "stale-b.bundle"]);
-    copy_dir(&p.join("a"), &p.join("a.backup"));
+    run::copy_dir(&p.join("a"), &p.join("a.backup"));
 
     define(p, "a", "two");
     let cp = store(p, "a", &["--json", "checkpoint"]).json();
@@ -384,7 +345,7 @@ fn evidence_in_the_store_refuses_signing_even_without_a_high_water_mark() {
     let dir = channel();
     let p = dir.path();
     define(p, "a", "one");
-    copy_dir(&p.join("a"), &p.join("a.backup"));
+    run::copy_dir(&p.join("a"), &p.join("a.backup"));
     define(p, "a", "two");
     define(p, "a", "three");
     // Beta's receipt views alpha's feed at its full size.

@@ -112,3 +112,42 @@ fn must_fail(r: Run, args: &[&str], code: i32, needle: &str) -> Run {
     assert!(r.stderr.starts_with("error: "), "{}", r.stderr);
     r
 }
+
+/// Alpha founds channel `ab` in store `a` with the secret key at `alpha_key`, listing
+/// `beta.pub` (in `cwd`); beta joins from the exported invitation into store `b`, trusting
+/// `alpha_pub`. The keys must exist; nothing is exchanged after the join.
+pub fn found_and_join(cwd: &Path, alpha_key: &str, alpha_pub: &str) {
+    ok(
+        cwd,
+        &[
+            "--store", "a", "channel", "create", "ab", "--key", alpha_key, "--party", "beta.pub",
+        ],
+    );
+    ok(cwd, &["--store", "a", "export", "--out", "invite.bundle"]);
+    ok(
+        cwd,
+        &[
+            "--store",
+            "b",
+            "join",
+            "invite.bundle",
+            "--key",
+            "beta.key",
+            "--trust",
+            alpha_pub,
+        ],
+    );
+}
+
+/// A copy of the directory tree at `from` (a store, say) at `to`, without lock files.
+pub fn copy_dir(from: &Path, to: &Path) {
+    std::fs::create_dir_all(to).unwrap();
+    for e in std::fs::read_dir(from).unwrap() {
+        let e = e.unwrap();
+        if e.file_type().unwrap().is_dir() {
+            copy_dir(&e.path(), &to.join(e.file_name()));
+        } else if e.file_name() != "lock" {
+            std::fs::copy(e.path(), to.join(e.file_name())).unwrap();
+        }
+    }
+}
