@@ -1898,3 +1898,244 @@ fn an_import_prints_a_claimed_time_in_the_future_as_a_warning() {
         r.stdout
     );
 }
+
+/// Every verb of the tool, as it is typed.
+const VERBS: [&[&str]; 36] = [
+    &["keygen"],
+    &["key", "passphrase"],
+    &["channel", "create"],
+    &["join"],
+    &["define"],
+    &["commit"],
+    &["notify"],
+    &["respond"],
+    &["ack"],
+    &["rotate"],
+    &["revoke"],
+    &["log"],
+    &["show"],
+    &["export"],
+    &["import"],
+    &["verify"],
+    &["audit"],
+    &["recover"],
+    &["repair"],
+    &["checkpoint"],
+    &["cosign"],
+    &["prove"],
+    &["verify-proof"],
+    &["witness", "request"],
+    &["witness", "accept"],
+    &["witness", "cosign"],
+    &["parties"],
+    &["quarantine"],
+    &["amend"],
+    &["ratify"],
+    &["close"],
+    &["charter"],
+    &["demo"],
+    &["help"],
+    &[],
+    &["frobnicate"],
+];
+
+/// The `--long` options of `verb` that take a value, read off its `--help`.
+fn options_with_values(dir: &Path, verb: &[&str]) -> Vec<String> {
+    let mut args = verb.to_vec();
+    args.push("--help");
+    let help = hotline(dir, &args).stdout;
+    help.lines()
+        .filter_map(|l| {
+            let l = l.trim_start();
+            let l = l.strip_prefix("-h, ").unwrap_or(l);
+            let (opt, rest) = l.split_once(' ')?;
+            (opt.starts_with("--") && rest.starts_with('<')).then(|| opt.to_owned())
+        })
+        .collect()
+}
+
+/// Run the binary with arguments that need not be UTF-8; it must exit with a documented code
+/// (0, 1 or 2), never panic (101).
+#[cfg(unix)]
+fn run_os(dir: &Path, args: &[std::ffi::OsString]) -> Run {
+    let out = Command::new(env!("CARGO_BIN_EXE_hotline"))
+        .args(args)
+        .current_dir(dir)
+        .env("HOTLINE_HOME", dir)
+        .env_remove("HOTLINE_STORE")
+        .env_remove("HOTLINE_KEY")
+        .env_remove("HOTLINE_PASSPHRASE")
+        .env_remove("HOTLINE_NEW_PASSPHRASE")
+        .output()
+        .unwrap();
+    let run = Run {
+        code: out.status.code().unwrap_or(-1),
+        stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
+        stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
+    };
+    assert!(
+        [0, 1, 2].contains(&run.code) && !run.stderr.contains("panicked"),
+        "{args:?} exited {}: {}",
+        run.code,
+        run.stderr
+    );
+    run
+}
+
+#[cfg(unix)]
+#[test]
+fn a_non_utf8_argument_is_a_usage_error_never_a_panic() {
+    use std::ffi::{OsStr, OsString};
+    use std::os::unix::ffi::OsStrExt;
+    let os = |s: &str| OsString::from(s);
+    let bad = OsStr::from_bytes(b"n\xffme").to_owned();
+
+    // The case that was reported: exit 2 with clap's message, and JSON when asked for.
+    let c = Channel::new();
+    let p = c.path();
+    let r = run_os(p, &[os("keygen"), bad.clone()]);
+    assert_eq!(r.code, 2, "{}", r.stderr);
+    assert!(r.stderr.contains("UTF-8"), "{}", r.stderr);
+    let r = run_os(p, &[os("--json"), os("keygen"), bad.clone()]);
+    assert_eq!(r.code, 2, "{}", r.stderr);
+    assert_eq!(r.json()["ok"], false);
+
+    // Every verb, with the argument as a positional, as the store, and as the value of each
+    // option it takes, in a store that holds a channel (so a command gets as far as it can).
+    let mut runs = 0;
+    for verb in VERBS {
+        let base: Vec<OsString> = ["--store", "a"]
+            .iter()
+            .chain(verb.iter())
+            .map(|s| os(s))
+            .collect();
+        let mut cases = vec![
+            [&base[..], &[bad.clone()]].concat(),
+            [&[os("--store"), bad.clone()], &base[2..]].concat(),
+            [&[os("--json")], &base[..], &[bad.clone()]].concat(),
+        ];
+        for opt in options_with_values(p, verb) {
+            cases.push([&base[..], &[os(&opt), bad.clone()]].concat());
+        }
+        for args in cases {
+            run_os(p, &args);
+            runs += 1;
+        }
+    }
+    assert!(
+        runs > 150,
+        "only {runs} runs: the option lists were not read"
+    );
+    // None of it signed anything.
+    ok(p, &["--store", "a", "verify"]);
+
+    // The key directory from the environment, when it is not UTF-8.
+    let r = Command::new(env!("CARGO_BIN_EXE_hotline"))
+        .args(["keygen", "gamma"])
+        .current_dir(p)
+        .env("HOTLINE_HOME", &bad)
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&r.stderr);
+    assert_eq!(r.status.code(), Some(2), "{stderr}");
+    assert!(stderr.contains("is not UTF-8"), "{stderr}");
+    assert!(!p.join(&bad).exists());
+}
+
+#[test]
+fn a_window_must_be_positive_and_is_refused_as_such() {
+    let c = Channel::new();
+    let notify = |window: &str, flag: &str| {
+        fails(
+            c.path(),
+            &[
+                "--store",
+                "a",
+                "notify",
+                "--severity",
+                "high",
+                "--category",
+                "c",
+                "--summary",
+                "s",
+                flag,
+                window,
+            ],
+            2,
+            &format!("{flag} {window:?}: a window must be positive"),
+        )
+    };
+    let before = c.journal("a");
+    for window in ["-1h", "-90m", "0s", "0h"] {
+        let r = notify(window, "--ack-within");
+        assert!(!r.stderr.contains("unexpected argument"), "{}", r.stderr);
+        notify(window, "--respond-within");
+    }
+    assert_eq!(c.journal("a"), before, "a refused notice signed nothing");
+    // A positive window is accepted.
+    c.a(&[
+        "notify",
+        "--severity",
+        "high",
+        "--category",
+        "c",
+        "--summary",
+        "s",
+        "--ack-within",
+        "1h",
+    ]);
+}
+
+#[test]
+fn an_oversize_text_is_reported_with_its_size_and_the_limit() {
+    let c = Channel::new();
+    let limit = hotline::encoding::MAX_ENCODED_LEN;
+    // Just over what an entry can hold, and far over (which the encoder refuses unmeasured).
+    for len in [limit - 100, 3 * limit] {
+        let big = "x".repeat(len);
+        std::fs::write(c.path().join("big.txt"), &big).unwrap();
+        let r = fails(
+            c.path(),
+            &["--store", "a", "define", "big", "--file", "big.txt"],
+            2,
+            "too large",
+        );
+        assert!(!r.stderr.contains(&usize::MAX.to_string()), "{}", r.stderr);
+        // "big" and the text: the bytes the user wrote.
+        let text = len + 3;
+        let size = if len < limit {
+            // Encoded: the two lengths, the text, and the absent `supersedes`.
+            format!("{} bytes", 8 + 3 + 8 + len + 1)
+        } else {
+            format!("more than {limit} bytes ({text} bytes of text)")
+        };
+        assert!(r.stderr.contains(&size), "{size}: {}", r.stderr);
+        assert!(
+            r.stderr.contains(&format!("at most {limit} bytes")),
+            "{}",
+            r.stderr
+        );
+    }
+}
+
+/// The key a store remembers, left readable by others: the hint says how to fix the mode,
+/// not that the key may have moved.
+#[cfg(unix)]
+#[test]
+fn a_remembered_key_readable_by_others_gets_the_chmod_hint() {
+    use std::os::unix::fs::PermissionsExt;
+    let c = Channel::new();
+    let key = c.path().join("alpha.key");
+    std::fs::set_permissions(&key, std::fs::Permissions::from_mode(0o644)).unwrap();
+    let r = fails(
+        c.path(),
+        &["--store", "a", "define", "t", "--text", "x"],
+        2,
+        "can be read by other users (mode 644)",
+    );
+    assert!(r.stderr.contains("hint: chmod 600 "), "{}", r.stderr);
+    assert!(r.stderr.contains("alpha.key"), "{}", r.stderr);
+    assert!(!r.stderr.contains("moved"), "{}", r.stderr);
+    std::fs::set_permissions(&key, std::fs::Permissions::from_mode(0o600)).unwrap();
+    c.a(&["define", "t", "--text", "x"]);
+}

@@ -62,7 +62,7 @@ A directory that holds a store is refused unless --replace moves it aside.";
 #[command(name = "hotline", version, about, after_help = AFTER_HELP)]
 pub struct Cli {
     /// The store directory [default: ./.hotline].
-    #[arg(long, global = true, env = "HOTLINE_STORE", value_name = "DIR")]
+    #[arg(long, global = true, env = "HOTLINE_STORE", value_name = "DIR", value_parser = utf8_path)]
     pub store: Option<PathBuf>,
     /// Print machine-readable JSON instead of text.
     #[arg(long, global = true)]
@@ -92,14 +92,15 @@ pub enum Command {
     #[command(after_help = JOIN_HELP)]
     Join {
         /// The bundle holding the charter.
+        #[arg(value_parser = utf8_path)]
         bundle: PathBuf,
         /// Your secret key file.
-        #[arg(long, env = "HOTLINE_KEY")]
+        #[arg(long, env = "HOTLINE_KEY", value_parser = utf8_path)]
         key: PathBuf,
         /// A public key file you got from the party itself, not from the bundle; repeatable.
         /// The founder's must be among them, and each must match the charter's party of its
         /// name.
-        #[arg(long, value_name = "PUB")]
+        #[arg(long, value_name = "PUB", value_parser = utf8_path)]
         trust: Vec<PathBuf>,
     },
     /// Sign a definition of a term.
@@ -174,7 +175,7 @@ pub enum Command {
     )]
     Rotate {
         /// Your pre-committed next key [default: NAME.next.key beside your key].
-        #[arg(long)]
+        #[arg(long, value_parser = utf8_path)]
         next: Option<PathBuf>,
         #[command(flatten)]
         key: KeyArg,
@@ -185,7 +186,7 @@ pub enum Command {
     )]
     Revoke {
         /// Your pre-committed next key, which signs the revocation [default: NAME.next.key beside your key].
-        #[arg(long)]
+        #[arg(long, value_parser = utf8_path)]
         next: Option<PathBuf>,
         /// The first seq of your feed at which the key is void [default: the seq the revocation takes].
         #[arg(long)]
@@ -211,7 +212,7 @@ pub enum Command {
     )]
     Export {
         /// The bundle file to write.
-        #[arg(long)]
+        #[arg(long, value_parser = utf8_path)]
         out: PathBuf,
         /// Only entries of PARTY from seq N on (what the receiver lacks), and what they
         /// reference; repeatable.
@@ -229,6 +230,7 @@ pub enum Command {
     )]
     Import {
         /// The bundle file.
+        #[arg(value_parser = utf8_path)]
         file: PathBuf,
         /// Do not sign a receipt for the entries imported.
         #[arg(long)]
@@ -242,9 +244,10 @@ pub enum Command {
     )]
     Verify {
         /// A bundle to verify instead of the store.
+        #[arg(value_parser = utf8_path)]
         bundle: Option<PathBuf>,
         /// A public key file of a party you trust; with a bundle, every party must be trusted.
-        #[arg(long, value_name = "PUB")]
+        #[arg(long, value_name = "PUB", value_parser = utf8_path)]
         trust: Vec<PathBuf>,
     },
     /// Audit obligations: for every notice and receiver, when the notice reached it and whether
@@ -255,9 +258,10 @@ pub enum Command {
     )]
     Audit {
         /// A bundle to audit instead of the store (with --trust, as for verify).
+        #[arg(value_parser = utf8_path)]
         bundle: Option<PathBuf>,
         /// A public key file of a party you trust; with a bundle, every party must be trusted.
-        #[arg(long, value_name = "PUB")]
+        #[arg(long, value_name = "PUB", value_parser = utf8_path)]
         trust: Vec<PathBuf>,
         /// Judge deadlines at this time (RFC 3339) [default: now].
         #[arg(long, value_name = "TIME")]
@@ -268,14 +272,14 @@ pub enum Command {
     #[command(after_help = RECOVER_HELP)]
     Recover {
         /// A bundle a counterparty exported (`hotline export --out F`, without --since).
-        #[arg(long, value_name = "BUNDLE")]
+        #[arg(long, value_name = "BUNDLE", value_parser = utf8_path)]
         from: PathBuf,
         /// Your secret key file.
-        #[arg(long)]
+        #[arg(long, value_parser = utf8_path)]
         key: PathBuf,
         /// A public key file you got from the party itself; repeatable. If given, the
         /// founder's must be among them, and each must match the charter's party of its name.
-        #[arg(long, value_name = "PUB")]
+        #[arg(long, value_name = "PUB", value_parser = utf8_path)]
         trust: Vec<PathBuf>,
         /// If the directory holds a store, move it aside to DIR.replaced-N (nothing is
         /// deleted) and recover into DIR.
@@ -304,7 +308,7 @@ pub enum Command {
         /// The entry (id or unique prefix).
         id: String,
         /// The proof file to write.
-        #[arg(long)]
+        #[arg(long, value_parser = utf8_path)]
         out: PathBuf,
         /// Overwrite an existing file.
         #[arg(long)]
@@ -317,9 +321,10 @@ pub enum Command {
     )]
     VerifyProof {
         /// The proof file.
+        #[arg(value_parser = utf8_path)]
         file: PathBuf,
         /// A public key file of a party you trust; the author and every cosigner you require.
-        #[arg(long, value_name = "PUB", required = true)]
+        #[arg(long, value_name = "PUB", required = true, value_parser = utf8_path)]
         trust: Vec<PathBuf>,
     },
     /// Obtain and give C2SP tlog-witness cosignatures: request one of a charter witness,
@@ -354,7 +359,7 @@ pub enum Command {
     #[command(after_help = "Examples:\n  hotline demo\n  hotline demo --dir ./demo --json")]
     Demo {
         /// Where to play it [default: a new temporary directory].
-        #[arg(long, value_name = "DIR")]
+        #[arg(long, value_name = "DIR", value_parser = utf8_path)]
         dir: Option<PathBuf>,
     },
 }
@@ -388,7 +393,7 @@ pub enum WitnessCommand {
         #[arg(long = "for", value_name = "WITNESS")]
         witness: String,
         /// Where to write the body [default: standard output].
-        #[arg(long, value_name = "FILE")]
+        #[arg(long, value_name = "FILE", value_parser = utf8_path)]
         out: Option<PathBuf>,
         /// The old size to send, e.g. the size a 409 Conflict answer gave [default: the
         /// largest checkpoint of your feed held here with this witness's cosignature, or 0].
@@ -405,6 +410,7 @@ pub enum WitnessCommand {
     )]
     Accept {
         /// The response body.
+        #[arg(value_parser = utf8_path)]
         file: PathBuf,
         /// Only this charter witness's lines [default: every charter witness's].
         #[arg(long = "for", value_name = "WITNESS")]
@@ -418,15 +424,15 @@ pub enum WitnessCommand {
     )]
     Cosign {
         /// The request body (or use --bundle).
-        #[arg(required_unless_present = "bundle", conflicts_with = "bundle")]
+        #[arg(required_unless_present = "bundle", conflicts_with = "bundle", value_parser = utf8_path)]
         request: Option<PathBuf>,
         /// Act as a witness on a bundle instead: for each feed of a known log, the bundle's
         /// latest checkpoint, its consistency with the size this witness last cosigned proved
         /// from the bundle's own entries of that feed.
-        #[arg(long, value_name = "FILE")]
+        #[arg(long, value_name = "FILE", value_parser = utf8_path)]
         bundle: Option<PathBuf>,
         /// The witness's secret key file.
-        #[arg(long, env = "HOTLINE_KEY")]
+        #[arg(long, env = "HOTLINE_KEY", value_parser = utf8_path)]
         key: PathBuf,
         /// The witness's key name, which its cosignature lines carry [default: the key file's
         /// name].
@@ -434,7 +440,7 @@ pub enum WitnessCommand {
         name: Option<String>,
         /// The witness's state file: the latest size and root it cosigned for each origin.
         /// Created if missing.
-        #[arg(long, value_name = "FILE")]
+        #[arg(long, value_name = "FILE", value_parser = utf8_path)]
         state: PathBuf,
         /// A log's C2SP verifier key (ORIGIN+hexid+base64, type 0x01), as `hotline parties`
         /// prints under "checkpoints"; repeatable.
@@ -444,7 +450,7 @@ pub enum WitnessCommand {
         #[arg(long)]
         logs_from_store: bool,
         /// Also write the response body to this file.
-        #[arg(long, value_name = "FILE")]
+        #[arg(long, value_name = "FILE", value_parser = utf8_path)]
         out: Option<PathBuf>,
     },
 }
@@ -455,7 +461,7 @@ pub struct KeygenArgs {
     /// The party's name: letters, digits, '-', '_', '.'.
     pub name: String,
     /// Where to write the files, created if missing [default: the key directory, below].
-    #[arg(long, value_name = "DIR")]
+    #[arg(long, value_name = "DIR", value_parser = utf8_path)]
     pub dir: Option<PathBuf>,
     /// Overwrite existing key files.
     #[arg(long)]
@@ -472,6 +478,7 @@ pub enum KeyCommand {
     #[command(after_help = KEY_PASSPHRASE_HELP)]
     Passphrase {
         /// The secret key file.
+        #[arg(value_parser = utf8_path)]
         file: PathBuf,
         /// Remove the passphrase: keep the key file as plain text (mode 0600).
         #[arg(long)]
@@ -490,10 +497,10 @@ pub enum ChannelCommand {
         /// The channel's name.
         name: String,
         /// Your secret key file (you are the founder).
-        #[arg(long, env = "HOTLINE_KEY")]
+        #[arg(long, env = "HOTLINE_KEY", value_parser = utf8_path)]
         key: PathBuf,
         /// Another party's public key file; repeatable.
-        #[arg(long, value_name = "PUB", required = true)]
+        #[arg(long, value_name = "PUB", required = true, value_parser = utf8_path)]
         party: Vec<PathBuf>,
         /// A severity as NAME:ACK-WITHIN:RESPOND-WITHIN (e.g. high:4h:3d); repeatable
         /// [default: low:72h:30d, medium:24h:7d, high:4h:72h, critical:1h:24h].
@@ -521,7 +528,7 @@ pub struct TextArg {
     #[arg(long)]
     pub text: Option<String>,
     /// Read the text from a file.
-    #[arg(long, value_name = "FILE")]
+    #[arg(long, value_name = "FILE", value_parser = utf8_path)]
     pub file: Option<PathBuf>,
 }
 
@@ -529,7 +536,7 @@ pub struct TextArg {
 #[derive(Debug, Args)]
 pub struct KeyArg {
     /// Your secret key file [default: the one the store remembers].
-    #[arg(long, env = "HOTLINE_KEY")]
+    #[arg(long, env = "HOTLINE_KEY", value_parser = utf8_path)]
     pub key: Option<PathBuf>,
 }
 
@@ -549,7 +556,7 @@ pub struct NotifyArgs {
     #[arg(long, conflicts_with = "detail_file")]
     pub detail: Option<String>,
     /// Read the full account from a file.
-    #[arg(long, value_name = "FILE")]
+    #[arg(long, value_name = "FILE", value_parser = utf8_path)]
     pub detail_file: Option<PathBuf>,
     /// Your incident reference [default: derived from the time].
     #[arg(long)]
@@ -570,10 +577,14 @@ pub struct NotifyArgs {
     #[arg(long, default_value = "")]
     pub handling: String,
     /// Time allowed to acknowledge, e.g. 24h [default: the policy's for the severity].
-    #[arg(long, value_name = "DUR")]
+    // A value that starts with '-' is taken as the value, so that `-1h` is refused as a
+    // negative window rather than as an unknown option.
+    #[arg(long, value_name = "DUR", allow_hyphen_values = true)]
     pub ack_within: Option<String>,
     /// Time allowed to respond, e.g. 3d [default: the policy's for the severity].
-    #[arg(long, value_name = "DUR")]
+    // A value that starts with '-' is taken as the value, so that `-1h` is refused as a
+    // negative window rather than as an unknown option.
+    #[arg(long, value_name = "DUR", allow_hyphen_values = true)]
     pub respond_within: Option<String>,
     /// An earlier entry this notice refers to (id or unique prefix of 12+ hex digits);
     /// repeatable.
@@ -581,4 +592,14 @@ pub struct NotifyArgs {
     pub refs: Vec<String>,
     #[command(flatten)]
     pub key: KeyArg,
+}
+
+/// A path argument, which must be UTF-8: every command names the files it read and wrote in
+/// its output, and JSON strings cannot hold other bytes. clap refuses an argument that is not
+/// UTF-8 before this is called, as the usage error (exit 2) it is.
+fn utf8_path(value: &str) -> Result<PathBuf, String> {
+    if value.is_empty() {
+        return Err("a path cannot be empty".into());
+    }
+    Ok(PathBuf::from(value))
 }

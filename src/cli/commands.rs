@@ -350,6 +350,23 @@ fn parse_duration(s: &str, what: &str) -> Result<u64, Failure> {
         })
 }
 
+/// A time allowed for an answer: a duration of at least one second.
+fn parse_window(s: &str, what: &str) -> Result<u64, Failure> {
+    let positive = || {
+        Failure::new(format!(
+            "{what} {s:?}: a window must be positive (the time allowed after the notice)"
+        ))
+        .hint("e.g. 90m, 24h, 3d")
+    };
+    if s.trim_start().starts_with('-') {
+        return Err(positive());
+    }
+    match parse_duration(s, what)? {
+        0 => Err(positive()),
+        secs => Ok(secs),
+    }
+}
+
 /// Map a store error to a message and a hint.
 pub fn store_failure(e: StoreError) -> Failure {
     if let Some(f) = super::recover::behind_failure(&e) {
@@ -727,8 +744,13 @@ fn channel_create(
     ))
 }
 
+/// `p` made absolute, for output; `p` itself if that fails or is not UTF-8 (under a working
+/// directory whose name is not), since output and JSON name it.
 pub(super) fn absolute(p: &Path) -> PathBuf {
-    std::fs::canonicalize(p).unwrap_or_else(|_| p.to_path_buf())
+    std::fs::canonicalize(p)
+        .ok()
+        .filter(|a| a.to_str().is_some())
+        .unwrap_or_else(|| p.to_path_buf())
 }
 
 pub(crate) fn signing_key(store: &Store, key: &KeyArg) -> Result<SecretKey, Failure> {
@@ -769,6 +791,33 @@ pub(crate) fn signing_key(store: &Store, key: &KeyArg) -> Result<SecretKey, Fail
     Ok(sk)
 }
 
+/// What an entry's header and signature add to its body, at most, for the size check before
+/// signing.
+const ENTRY_OVERHEAD: usize = 256;
+
+/// The bytes of text a body carries, for the bodies a user writes text into: what the user
+/// can shorten (a lower bound of the encoded size, which adds a few bytes per field).
+fn text_len(body: &Body) -> Option<usize> {
+    let sum = |fields: &[&str]| fields.iter().map(|f| f.len()).sum::<usize>();
+    match body {
+        Body::Definition(d) => Some(sum(&[&d.term, &d.text])),
+        Body::Commitment(c) => Some(sum(&[&c.title, &c.text])),
+        Body::Response(r) => Some(r.text.len()),
+        Body::Notice(n) => Some(
+            sum(&[
+                &n.incident,
+                &n.severity,
+                &n.category,
+                &n.summary,
+                &n.detail,
+                &n.requested_action,
+                &n.handling,
+            ]) + n.indicators.iter().map(String::len).sum::<usize>(),
+        ),
+        _ => None,
+    }
+}
+
 /// Sign `body` and append it. `targets` are the entries it refers to; the output names each
 /// (author, kind, term, title or summary) ahead of the line saying what was signed.
 fn append(
@@ -781,12 +830,23 @@ fn append(
     if let Err(msg) = body.check_content() {
         return Err(Failure::new(msg));
     }
-    let size = body.encode().map(|b| b.len()).unwrap_or(usize::MAX);
-    // The entry adds its header and signature to the body.
-    if size > hotline::encoding::MAX_ENCODED_LEN - 256 {
+    // The entry adds its header and signature to the body. The encoder refuses a body over
+    // the limit without measuring it; the user is then told the size of the text it carries,
+    // which is what they can shorten.
+    let limit = hotline::encoding::MAX_ENCODED_LEN;
+    let size = match body.encode() {
+        Ok(b) if b.len() <= limit - ENTRY_OVERHEAD => None,
+        Ok(b) => Some(format!("{} bytes", b.len())),
+        Err(_) => Some(match text_len(&body) {
+            Some(n) => format!("more than {limit} bytes ({n} bytes of text)"),
+            None => format!("more than {limit} bytes"),
+        }),
+    };
+    if let Some(size) = size {
         return Err(Failure::new(format!(
-            "the entry's text is too large: {size} bytes, the limit is {} bytes for a whole entry",
-            hotline::encoding::MAX_ENCODED_LEN
+            "the entry is too large: its {} body is {size}, and a whole entry may be at most {limit} bytes, header and signature included (so at most {} bytes of body)",
+            body.kind(),
+            limit - ENTRY_OVERHEAD
         ))
         .hint("shorten it, or split it into several entries that refer to each other"));
     }
@@ -834,11 +894,11 @@ fn notify(dir: &Path, a: NotifyArgs) -> Result<Output, Failure> {
         }
     };
     let ack_within = match &a.ack_within {
-        Some(d) => parse_duration(d, "--ack-within")?,
+        Some(d) => parse_window(d, "--ack-within")?,
         None => sev.ack_within,
     };
     let respond_within = match &a.respond_within {
-        Some(d) => parse_duration(d, "--respond-within")?,
+        Some(d) => parse_window(d, "--respond-within")?,
         None => sev.respond_within,
     };
     let detail = match (&a.detail, &a.detail_file) {

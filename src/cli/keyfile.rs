@@ -239,19 +239,26 @@ pub(super) fn default_dir() -> Result<PathBuf, Failure> {
             .filter(|v| !v.is_empty())
             .map(PathBuf::from)
     };
-    if let Some(home) = var("HOTLINE_HOME") {
-        return Ok(home);
+    let dir = if let Some(home) = var("HOTLINE_HOME") {
+        home
+    } else if let Some(config) = var("XDG_CONFIG_HOME").filter(|p| p.is_absolute()) {
+        config.join("hotline")
+    } else if let Some(home) = var("HOME").filter(|p| p.is_absolute()) {
+        home.join(".config").join("hotline")
+    } else {
+        return Err(Failure::new(
+            "no key directory: HOTLINE_HOME, XDG_CONFIG_HOME and HOME are all unset",
+        )
+        .hint("pass --dir DIR, or set HOTLINE_HOME"));
+    };
+    // As for path arguments: the files made there are named in the output.
+    if dir.to_str().is_none() {
+        return Err(
+            Failure::new(format!("the key directory {} is not UTF-8", dir.display()))
+                .hint("set HOTLINE_HOME to a UTF-8 path, or pass --dir DIR"),
+        );
     }
-    if let Some(config) = var("XDG_CONFIG_HOME").filter(|p| p.is_absolute()) {
-        return Ok(config.join("hotline"));
-    }
-    if let Some(home) = var("HOME").filter(|p| p.is_absolute()) {
-        return Ok(home.join(".config").join("hotline"));
-    }
-    Err(
-        Failure::new("no key directory: HOTLINE_HOME, XDG_CONFIG_HOME and HOME are all unset")
-            .hint("pass --dir DIR, or set HOTLINE_HOME"),
-    )
+    Ok(dir)
 }
 
 /// Make sure `dir` is a directory, creating it and any missing parents with mode 0700 (an

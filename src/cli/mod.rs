@@ -120,8 +120,10 @@ pub fn run() -> u8 {
         Ok(c) => c,
         Err(e) => {
             let code = if e.use_stderr() { USAGE } else { OK };
-            // A script that asked for JSON gets JSON, even for a usage error.
-            if code == USAGE && std::env::args().any(|a| a == "--json") {
+            // A script that asked for JSON gets JSON, even for a usage error. `args_os`, not
+            // `args`: the usage error may be that an argument is not UTF-8, and `args` panics
+            // on one.
+            if code == USAGE && std::env::args_os().any(|a| a == "--json") {
                 let v = serde_json::json!({
                     "ok": false,
                     "error": e.kind().to_string(),
