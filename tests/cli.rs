@@ -2010,9 +2010,9 @@ fn a_non_utf8_argument_is_a_usage_error_never_a_panic() {
             .map(|s| os(s))
             .collect();
         let mut cases = vec![
-            [&base[..], &[bad.clone()]].concat(),
+            [&base[..], std::slice::from_ref(&bad)].concat(),
             [&[os("--store"), bad.clone()], &base[2..]].concat(),
-            [&[os("--json")], &base[..], &[bad.clone()]].concat(),
+            [&[os("--json")], &base[..], std::slice::from_ref(&bad)].concat(),
         ];
         for opt in options_with_values(p, verb) {
             cases.push([&base[..], &[os(&opt), bad.clone()]].concat());
