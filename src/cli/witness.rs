@@ -14,6 +14,7 @@ use serde_json::json;
 
 use super::args::KeyArg;
 use super::commands::{load_pub, now, open, read_file, resolve, signing_key, store_failure};
+use super::input::Input;
 use super::keyfile::{PRIVATE, write_new};
 use super::render::time;
 use super::{Failure, OK, Output, PROBLEM};
@@ -313,7 +314,7 @@ pub fn verify_proof(file: &Path, trust: &[PathBuf]) -> Result<Output, Failure> {
         .iter()
         .map(|p| load_pub(p))
         .collect::<Result<Vec<_>, _>>()?;
-    let bytes = read_file(file)?;
+    let bytes = read_file(file, Input::PROOF)?;
     let result = OfflineProof::parse(&bytes).and_then(|p| proof::verify_offline(&p, &trusted));
     match result {
         Ok(p) => {

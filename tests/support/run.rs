@@ -23,13 +23,15 @@ impl Run {
 }
 
 /// The variables the binary reads, none of which a test inherits from whoever runs it.
-const HOTLINE_VARS: [&str; 6] = [
+const HOTLINE_VARS: [&str; 8] = [
     "HOTLINE_STORE",
     "HOTLINE_KEY",
     "HOTLINE_HOME",
     "HOTLINE_PASSPHRASE",
     "HOTLINE_NEW_PASSPHRASE",
     "HOTLINE_TEST_SCRYPT_WORK_FACTOR",
+    "HOTLINE_MAX_BUNDLE_BYTES",
+    "HOTLINE_MAX_RECORDS",
 ];
 
 /// Run `hotline ARGS` in `cwd`; it must not panic. None of the `HOTLINE_*` variables of the
