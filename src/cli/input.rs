@@ -92,10 +92,13 @@ impl Input {
 pub(super) fn bundle_limits() -> Result<Limits, Failure> {
     let mut limits = Limits::DEFAULT;
     if let Some(v) = std::env::var_os(MAX_BUNDLE_BYTES_VAR) {
-        limits.max_bytes = v
-            .to_str()
-            .and_then(parse_size)
-            .ok_or_else(|| bad_var(MAX_BUNDLE_BYTES_VAR, &v, "a number of bytes, such as 67108864 or 64MiB"))?;
+        limits.max_bytes = v.to_str().and_then(parse_size).ok_or_else(|| {
+            bad_var(
+                MAX_BUNDLE_BYTES_VAR,
+                &v,
+                "a number of bytes, such as 67108864 or 64MiB",
+            )
+        })?;
     }
     if let Some(v) = std::env::var_os(MAX_RECORDS_VAR) {
         limits.max_records = v
@@ -229,7 +232,10 @@ fn too_large(path: &Path, input: Input, len: Option<u64>) -> Failure {
             "export in parts (`hotline export --since`), or raise the limit with {MAX_BUNDLE_BYTES_VAR}"
         ))
     } else {
-        f.hint(format!("{} is never this large: check the path", input.what))
+        f.hint(format!(
+            "{} is never this large: check the path",
+            input.what
+        ))
     }
 }
 
@@ -289,7 +295,16 @@ mod tests {
         assert_eq!(parse_size("64KiB"), Some(64 << 10));
         assert_eq!(parse_size("64 MiB"), Some(64 << 20));
         assert_eq!(parse_size("1G"), Some(1 << 30));
-        for bad in ["", "0", "0MiB", "-1", "1.5MiB", "12 kb", "MiB", "99999999999999999999"] {
+        for bad in [
+            "",
+            "0",
+            "0MiB",
+            "-1",
+            "1.5MiB",
+            "12 kb",
+            "MiB",
+            "99999999999999999999",
+        ] {
             assert_eq!(parse_size(bad), None, "{bad}");
         }
     }

@@ -212,10 +212,12 @@ fn accept(dir: &Path, file: &Path, only: Option<&str>) -> Result<Output, Failure
         .map(|w| witness::witness_verifier(w))
         .collect::<Result<Vec<_>, _>>()
         .map_err(witness_failure)?;
-    let sigs = tlog_witness::parse_response(&read_file(file, Input::WITNESS_RESPONSE)?).map_err(|e| {
-        Failure::problem(format!("{}: {e}", file.display()))
-            .hint("the file must be the body of the witness's 200 answer: its cosignature lines")
-    })?;
+    let sigs =
+        tlog_witness::parse_response(&read_file(file, Input::WITNESS_RESPONSE)?).map_err(|e| {
+            Failure::problem(format!("{}: {e}", file.display())).hint(
+                "the file must be the body of the witness's 200 answer: its cosignature lines",
+            )
+        })?;
     // Which checkpoint it answers: the one its lines verify over, latest first, own feed first.
     let mut candidates: Vec<(CheckedNote, Vec<u8>)> = Vec::new();
     let me = store
@@ -413,9 +415,10 @@ fn requests_from_bundle(
     state_path: &Path,
 ) -> Result<Vec<AddCheckpoint>, Failure> {
     let limits = super::input::bundle_limits()?;
-    let b = hotline::bundle::read_with(&read_file(path, Input::bundle(&limits))?, &limits).map_err(|e| {
-        super::input::bundle_failure(path, &e, "the bundle is damaged or not a hotline bundle")
-    })?;
+    let b = hotline::bundle::read_with(&read_file(path, Input::bundle(&limits))?, &limits)
+        .map_err(|e| {
+            super::input::bundle_failure(path, &e, "the bundle is damaged or not a hotline bundle")
+        })?;
     let mut latest: BTreeMap<String, &hotline::bundle::NoteRecord> = BTreeMap::new();
     for n in &b.notes {
         let r = &n.record;

@@ -48,8 +48,18 @@ pub fn hotline(cwd: &Path, args: &[&str]) -> Run {
 /// Run `hotline ARGS` in `cwd` with exactly the `HOTLINE_*` variables of `vars` (and the
 /// rest of the test's environment); it must not panic.
 pub fn hotline_env(cwd: &Path, args: &[&str], vars: &[(&str, &str)]) -> Run {
+    hotline_stdin(cwd, args, vars, std::process::Stdio::null())
+}
+
+/// Run `hotline ARGS` as [`hotline_env`] does, with `stdin` (a file, say) as standard input.
+pub fn hotline_stdin(
+    cwd: &Path,
+    args: &[&str],
+    vars: &[(&str, &str)],
+    stdin: impl Into<std::process::Stdio>,
+) -> Run {
     let mut cmd = Command::new(env!("CARGO_BIN_EXE_hotline"));
-    cmd.args(args).current_dir(cwd);
+    cmd.args(args).current_dir(cwd).stdin(stdin);
     for var in HOTLINE_VARS {
         cmd.env_remove(var);
     }
