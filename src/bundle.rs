@@ -68,17 +68,20 @@ pub const RECORD_OVERHEAD: usize = 1 + 4 + CHECK_LEN;
 /// Length of a record's check value.
 pub const CHECK_LEN: usize = 8;
 
-/// The largest bundle [`read`] accepts by default: 64 MiB. A channel's whole history at
-/// a thousand entries a year of 1 KiB each stays under it for decades, and exports since a
-/// cut (`hotline export --since`) are far smaller; yet it keeps a verifier's memory bounded
-/// (decoding holds the bytes and their entries at once).
-pub const DEFAULT_MAX_BUNDLE_BYTES: usize = 64 * 1024 * 1024;
+/// The largest bundle [`read`] accepts by default: 32 MiB. A busy channel's whole history
+/// (fifty entries a week of under 1 KiB each) stays under it for more than a decade, and
+/// exports since a cut (`hotline export --since`) are far smaller; yet it keeps a verifier's
+/// memory bounded: verifying costs up to about 16 times the bundle's bytes in memory (a
+/// bundle of the smallest entries), so a bundle at this limit is verified in well under
+/// 1 GiB.
+pub const DEFAULT_MAX_BUNDLE_BYTES: usize = 32 * 1024 * 1024;
 
-/// The most records [`read`] accepts by default: 2^20 (1,048,576), the charter and batch
-/// markers included. The smallest signed entry is over 64 bytes, so no bundle within
-/// [`DEFAULT_MAX_BUNDLE_BYTES`] of real entries reaches it; it bounds what tiny records
-/// (13 bytes each at the least) would cost a reader per record.
-pub const DEFAULT_MAX_RECORDS: usize = 1 << 20;
+/// The most records [`read`] accepts by default: 2^18 (262,144), the charter and batch
+/// markers included: ten times a busy channel's decade (fifty entries a week), more than a
+/// bundle within [`DEFAULT_MAX_BUNDLE_BYTES`] holds of real entries (each over 300 bytes),
+/// and far more than one export since a cut. It bounds what a verifier spends per record (a finding, a
+/// decoded entry), which tiny records (13 bytes each at the least) would otherwise multiply.
+pub const DEFAULT_MAX_RECORDS: usize = 1 << 18;
 
 /// How much of a bundle [`read_with`] accepts: the whole input's length and its number of
 /// records. Both are checked before anything is allocated for the records, so a reader's

@@ -96,7 +96,7 @@ pub(super) fn bundle_limits() -> Result<Limits, Failure> {
             bad_var(
                 MAX_BUNDLE_BYTES_VAR,
                 &v,
-                "a number of bytes, such as 67108864 or 64MiB",
+                "a number of bytes, such as 33554432 or 32MiB",
             )
         })?;
     }
