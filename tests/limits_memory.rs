@@ -12,7 +12,8 @@
     clippy::unwrap_used,
     clippy::expect_used,
     clippy::panic,
-    clippy::indexing_slicing
+    clippy::indexing_slicing,
+    clippy::cast_possible_truncation
 )]
 
 use std::fs;
@@ -64,7 +65,7 @@ fn make_inputs(dir: &Path) {
     junk.reserve(limit - junk.len());
     for i in 0..records {
         let len = room / records + usize::from(i < room % records);
-        let payload: Vec<u8> = (0..len).map(|j| (i + j) as u8).collect();
+        let payload: Vec<u8> = (0..len).map(|j| ((i + j) % 251) as u8).collect();
         junk.extend_from_slice(&bundle::record(RecordKind::Entry, &payload).unwrap());
     }
     assert_eq!(junk.len(), limit);
