@@ -100,6 +100,13 @@ impl Limits {
         max_bytes: DEFAULT_MAX_BUNDLE_BYTES,
         max_records: DEFAULT_MAX_RECORDS,
     };
+
+    /// No limit beyond the bytes given: for bytes whose size is already bounded (a store's
+    /// own export, an input read within other limits).
+    pub const UNBOUNDED: Limits = Limits {
+        max_bytes: usize::MAX,
+        max_records: usize::MAX,
+    };
 }
 
 impl Default for Limits {

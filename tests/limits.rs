@@ -154,9 +154,9 @@ fn one_byte_over_the_default_size_limit_is_refused_from_the_length_alone() {
     over.set_len(bundle::DEFAULT_MAX_BUNDLE_BYTES as u64 + 1)
         .unwrap();
     let needle = format!(
-        "over.bundle: over the {}-byte limit for a bundle (it holds {} bytes)",
-        bundle::DEFAULT_MAX_BUNDLE_BYTES,
-        bundle::DEFAULT_MAX_BUNDLE_BYTES + 1
+        "over.bundle: too large for a bundle: {} bytes, over the {}-byte limit",
+        bundle::DEFAULT_MAX_BUNDLE_BYTES + 1,
+        bundle::DEFAULT_MAX_BUNDLE_BYTES
     );
     refused_everywhere(p, "over.bundle", &[], 2, &needle);
     // At the limit the file is read: it is then no bundle.
@@ -179,7 +179,7 @@ fn the_size_limit_is_configurable_and_exact() {
     );
     let under = (len - 1).to_string();
     let needle = format!(
-        "good.bundle: over the {}-byte limit for a bundle (it holds {len} bytes)",
+        "good.bundle: too large for a bundle: {len} bytes, over the {}-byte limit",
         len - 1
     );
     let r = fails_env(
@@ -211,7 +211,7 @@ fn the_size_limit_is_configurable_and_exact() {
     assert_eq!(r.code, 2, "{}", r.stderr);
     assert!(
         r.stderr.contains(&format!(
-            "-: over the {}-byte limit for a bundle (more follow)",
+            "-: too large for a bundle: more than the {}-byte limit",
             len - 1
         )),
         "{}",
@@ -385,7 +385,7 @@ fn dev_zero_is_refused_as_a_file_and_bounded_as_standard_input() {
     assert_eq!(r.code, 2, "{}", r.stderr);
     assert!(
         r.stderr.contains(&format!(
-            "error: -: over the {}-byte limit for a bundle (more follow)",
+            "error: -: too large for a bundle: more than the {}-byte limit",
             bundle::DEFAULT_MAX_BUNDLE_BYTES
         )),
         "{}",
@@ -427,7 +427,7 @@ fn standard_input_is_read_as_dash() {
     assert_eq!(r.code, 2, "{}", r.stderr);
     assert!(
         r.stderr
-            .contains("-: over the 262144-byte limit for an entry's text (more follow)"),
+            .contains("-: too large for an entry's text: more than the 262144-byte limit"),
         "{}",
         r.stderr
     );
@@ -444,7 +444,7 @@ fn standard_input_is_read_as_dash() {
             "alpha.key",
         ],
         2,
-        "big.txt: over the 262144-byte limit for an entry's text (it holds 262145 bytes)",
+        "big.txt: too large for an entry's text: 262145 bytes, over the 262144-byte limit",
     );
     assert_eq!(snapshot(&p.join("a")), before);
 }
@@ -638,4 +638,68 @@ fn a_store_keeps_two_entries_of_a_forked_seq_across_imports() {
     let report = s.verify(Options::default()).unwrap();
     assert_eq!(report.of_kind(FindingKind::Fork).count(), 1);
     assert_eq!(report.not_kept, 0);
+}
+
+#[test]
+fn a_store_exports_past_the_default_limit_and_says_what_a_receiver_needs() {
+    let tmp = tempfile::tempdir().unwrap();
+    let p = tmp.path();
+    let keys = Path::new(env!("CARGO_MANIFEST_DIR")).join("keys");
+    for k in ["alpha.pub", "beta.pub"] {
+        fs::copy(keys.join(k), p.join(k)).unwrap();
+    }
+    let charter = example::charter();
+    let key = test_key("alpha");
+    {
+        let mut s = Store::create(&p.join("a"), &charter).unwrap();
+        s.append(&key, &Body::Charter(charter.clone()), Timestamp(T0))
+            .unwrap();
+        let text = "a".repeat(250_000);
+        let mut i = 0u64;
+        while fs::metadata(p.join("a/journal")).unwrap().len()
+            <= bundle::DEFAULT_MAX_BUNDLE_BYTES as u64
+        {
+            let body = Body::Definition(Definition {
+                term: format!("term {i}"),
+                text: text.clone(),
+                supersedes: None,
+            });
+            s.append(&key, &body, Timestamp(T0 + 60 + i)).unwrap();
+            i += 1;
+        }
+    }
+    let r = ok(p, &["--store", "a", "export", "--out", "all.bundle"]);
+    assert!(
+        r.stdout.contains(&format!(
+            "note: this bundle is over the default limits a receiver reads within ({} bytes, {} records)",
+            bundle::DEFAULT_MAX_BUNDLE_BYTES,
+            bundle::DEFAULT_MAX_RECORDS
+        )),
+        "{}",
+        r.stdout
+    );
+    fails(
+        p,
+        &verify_args("all.bundle"),
+        2,
+        &format!("over the {}-byte limit", bundle::DEFAULT_MAX_BUNDLE_BYTES),
+    );
+    // The receiver raises the limit and reads it (the founder alone: beta has not accepted).
+    let r = hotline_stdin(
+        p,
+        &verify_args("all.bundle"),
+        &[
+            ("HOTLINE_HOME", p.to_str().unwrap()),
+            ("HOTLINE_MAX_BUNDLE_BYTES", "64MiB"),
+        ],
+        std::process::Stdio::null(),
+    );
+    assert!(
+        !r.stderr.contains("limit"),
+        "code {}: {}{}",
+        r.code,
+        r.stdout,
+        r.stderr
+    );
+    assert!(r.stdout.contains("entries checked"), "{}", r.stdout);
 }

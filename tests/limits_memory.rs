@@ -259,7 +259,7 @@ fn cases() -> Vec<Case> {
             file: s("-"),
             stdin: Some(PathBuf::from("/dev/zero")),
             code: 2,
-            needle: format!("over the {limit}-byte limit for a bundle (more follow)"),
+            needle: format!("too large for a bundle: more than the {limit}-byte limit"),
         },
         Case {
             name: "a record claiming 1 GiB",

@@ -934,16 +934,27 @@ fn export(dir: &Path, out: &Path, since: &[String], force: bool) -> Result<Outpu
         map.insert(party.key, n);
     }
     let bytes = store.export(&map).map_err(store_failure)?;
-    let count = bundle::read(&bytes)
+    // The store's own export: not bounded here, but the receiver reads within its limits.
+    let count = bundle::read_with(&bytes, &bundle::Limits::UNBOUNDED)
         .map(|b| b.entries.len())
         .map_err(|e| Failure::new(e.to_string()))?;
     write_new(out, &bytes, PRIVATE, force)?;
+    let mut text = format!(
+        "wrote {} ({count} entries, {} bytes)\n",
+        out.display(),
+        bytes.len()
+    );
+    if bundle::check_framing(&bytes, &bundle::Limits::DEFAULT).is_err() {
+        text.push_str(&format!(
+            "note: this bundle is over the default limits a receiver reads within ({} bytes, {} records): it must raise {} or {}, or you send exports since a cut (--since)\n",
+            bundle::DEFAULT_MAX_BUNDLE_BYTES,
+            bundle::DEFAULT_MAX_RECORDS,
+            super::input::MAX_BUNDLE_BYTES_VAR,
+            super::input::MAX_RECORDS_VAR
+        ));
+    }
     Ok(Output::ok(
-        format!(
-            "wrote {} ({count} entries, {} bytes)\n",
-            out.display(),
-            bytes.len()
-        ),
+        text,
         json!({ "ok": true, "file": out, "entries": count, "bytes": bytes.len() }),
     ))
 }

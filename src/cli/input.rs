@@ -217,15 +217,15 @@ fn file_type(meta: &Metadata) -> &'static str {
 }
 
 fn too_large(path: &Path, input: Input, len: Option<u64>) -> Failure {
-    let holds = match len {
-        Some(n) => format!("it holds {n} bytes"),
-        None => "more follow".to_owned(),
+    let size = match len {
+        Some(n) => format!("{n} bytes, over"),
+        None => "more than".to_owned(),
     };
     let f = Failure::new(format!(
-        "{}: over the {}-byte limit for {} ({holds})",
+        "{}: too large for {}: {size} the {}-byte limit",
         path.display(),
-        input.limit,
-        input.what
+        input.what,
+        input.limit
     ));
     if input.what == "a bundle" {
         f.hint(format!(

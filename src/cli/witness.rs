@@ -55,7 +55,8 @@ pub fn note_meta_with(
 /// the import verifies everything else).
 pub(super) fn import_keys(store: &Store, bundle_bytes: &[u8]) -> Result<KeyHistories, Failure> {
     let mut moves = store.key_moves().map_err(store_failure)?;
-    if let Ok(b) = hotline::bundle::read(bundle_bytes) {
+    // The caller read the bytes within its limits.
+    if let Ok(b) = hotline::bundle::read_with(bundle_bytes, &hotline::bundle::Limits::UNBOUNDED) {
         moves.extend(bundle_moves(&b));
     }
     Ok(witness::key_histories(store.charter(), &moves))
