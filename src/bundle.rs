@@ -16,7 +16,10 @@
 //! | 5 | a consistency proof between two checkpoints the bundle holds (bundles only): the canonical [`ConsistencyRecord`] bytes |
 //!
 //! `len` is at most [`MAX_ENCODED_LEN`]. The first record is the charter and no other record
-//! is. The check value is not a signature: it catches damage and torn writes, and tells a
+//! is. A reader bounds a whole bundle too ([`Limits`]): by default at most
+//! [`DEFAULT_MAX_BUNDLE_BYTES`] bytes and [`DEFAULT_MAX_RECORDS`] records (the charter and
+//! batch markers included), so that what it holds in memory is bounded whatever the input
+//! claims. The check value is not a signature: it catches damage and torn writes, and tells a
 //! record cut short from a complete one; the entries' own signatures carry the trust.
 //!
 //! There is no trailer, so a bundle cut exactly at a record boundary is a shorter valid
@@ -64,6 +67,53 @@ pub const RECORD_OVERHEAD: usize = 1 + 4 + CHECK_LEN;
 
 /// Length of a record's check value.
 pub const CHECK_LEN: usize = 8;
+
+/// The largest bundle [`read`] accepts by default: 32 MiB. A busy channel's whole history
+/// (fifty entries a week of under 1 KiB each) stays under it for more than a decade, and
+/// exports since a cut (`hotline export --since`) are far smaller; yet it keeps a verifier's
+/// memory bounded: verifying costs up to about 16 times the bundle's bytes in memory (a
+/// bundle of the smallest entries), so a bundle at this limit is verified in well under
+/// 1 GiB.
+pub const DEFAULT_MAX_BUNDLE_BYTES: usize = 32 * 1024 * 1024;
+
+/// The most records [`read`] accepts by default: 2^18 (262,144), the charter and batch
+/// markers included: ten times a busy channel's decade (fifty entries a week), more than a
+/// bundle within [`DEFAULT_MAX_BUNDLE_BYTES`] holds of real entries (each over 300 bytes),
+/// and far more than one export since a cut. It bounds what a verifier spends per record (a finding, a
+/// decoded entry), which tiny records (13 bytes each at the least) would otherwise multiply.
+pub const DEFAULT_MAX_RECORDS: usize = 1 << 18;
+
+/// How much of a bundle [`read_with`] accepts: the whole input's length and its number of
+/// records. Both are checked before anything is allocated for the records, so a reader's
+/// memory is bounded by these whatever the input's length fields claim.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Limits {
+    /// The most bytes a bundle may hold, header included.
+    pub max_bytes: usize,
+    /// The most records a bundle may hold, the charter and batch markers included.
+    pub max_records: usize,
+}
+
+impl Limits {
+    /// The defaults: [`DEFAULT_MAX_BUNDLE_BYTES`] and [`DEFAULT_MAX_RECORDS`].
+    pub const DEFAULT: Limits = Limits {
+        max_bytes: DEFAULT_MAX_BUNDLE_BYTES,
+        max_records: DEFAULT_MAX_RECORDS,
+    };
+
+    /// No limit beyond the bytes given: for bytes whose size is already bounded (a store's
+    /// own export, an input read within other limits).
+    pub const UNBOUNDED: Limits = Limits {
+        max_bytes: usize::MAX,
+        max_records: usize::MAX,
+    };
+}
+
+impl Default for Limits {
+    fn default() -> Limits {
+        Limits::DEFAULT
+    }
+}
 
 /// What a record holds.
 #[repr(u8)]
@@ -267,6 +317,26 @@ pub enum BundleError {
         offset: usize,
         /// What is wrong.
         reason: String,
+    },
+    /// The bundle is longer than the reader's [`Limits::max_bytes`].
+    #[error("the bundle is {len} bytes, over the {limit}-byte limit")]
+    TooLarge {
+        /// The input's length.
+        len: usize,
+        /// The limit in force.
+        limit: usize,
+    },
+    /// The bundle holds more records than the reader's [`Limits::max_records`].
+    #[error(
+        "record {index} at byte offset {offset} is one record too many: the limit is {limit} records"
+    )]
+    TooManyRecords {
+        /// The first record past the limit.
+        index: usize,
+        /// Where it starts.
+        offset: usize,
+        /// The limit in force.
+        limit: usize,
     },
     /// A payload too large for a record (when writing).
     #[error("a {kind} of {len} bytes is over the {MAX_ENCODED_LEN}-byte record limit")]
@@ -792,46 +862,147 @@ fn check_consistency(
     )))
 }
 
-/// Read a whole bundle, strictly: the header, then every record intact to the last byte, the
-/// first record a valid charter and no other, every note record a canonical [`NoteRecord`],
-/// every batch marker well-formed and followed by all the records it announces (markers are
-/// then skipped: they carry nothing). The entries and notes are not verified here (that is the
-/// verifier's and the note checker's job), only framed.
+/// Read a whole bundle, strictly, within the default [`Limits`]: see [`read_with`].
 ///
 /// # Errors
 ///
-/// The first problem found, as a [`BundleError`] naming the record's position and byte offset.
+/// As [`read_with`].
 pub fn read(bytes: &[u8]) -> Result<Bundle, BundleError> {
-    let scan = scan(bytes)?;
-    if let Some(e) = scan.stop {
-        return Err(e);
+    read_with(bytes, &Limits::DEFAULT)
+}
+
+/// What the framing pass of [`read_with`] found: how many records of each kind, and the first
+/// breach of the batch rules, reported only once the framing of the whole input is known good.
+#[derive(Default)]
+struct Framing {
+    records: usize,
+    entries: usize,
+    notes: usize,
+    proofs: usize,
+    batch_error: Option<BundleError>,
+}
+
+/// Frame every record of `bytes` (header checked), allocating nothing: the limits, then the
+/// check values, then the batch rules (as [`whole_writes`] states them). Returns the first
+/// record and the counts.
+fn frame<'a>(bytes: &'a [u8], limits: &Limits) -> Result<(Record<'a>, Framing), BundleError> {
+    if bytes.len() > limits.max_bytes {
+        return Err(BundleError::TooLarge {
+            len: bytes.len(),
+            limit: limits.max_bytes,
+        });
     }
-    let first = *scan.records.first().ok_or(BundleError::Empty)?;
+    check_header(bytes)?;
+    let mut f = Framing::default();
+    let mut first = None;
+    let mut offset = HEADER_LEN;
+    // The open batch: its marker, the count it announces, the members seen so far.
+    let mut batch: Option<(Record<'a>, u32, u32)> = None;
+    while offset < bytes.len() {
+        let index = f.records;
+        if index >= limits.max_records {
+            return Err(BundleError::TooManyRecords {
+                index,
+                offset,
+                limit: limits.max_records,
+            });
+        }
+        let r = parse_record(bytes, offset, index)?;
+        offset = r.end();
+        f.records = f.records.saturating_add(1);
+        first.get_or_insert(r);
+        match r.kind {
+            RecordKind::Entry => f.entries = f.entries.saturating_add(1),
+            RecordKind::Note => f.notes = f.notes.saturating_add(1),
+            RecordKind::Consistency => f.proofs = f.proofs.saturating_add(1),
+            RecordKind::Charter | RecordKind::Batch => {}
+        }
+        if f.batch_error.is_some() {
+            continue;
+        }
+        match batch.take() {
+            Some((marker, count, seen)) => {
+                if !matches!(r.kind, RecordKind::Entry | RecordKind::Note) {
+                    f.batch_error = Some(BundleError::BadBatch {
+                        index: r.index,
+                        offset: r.offset,
+                        reason: "a batch holds only signed entries and signed notes",
+                    });
+                } else if seen.saturating_add(1) < count {
+                    batch = Some((marker, count, seen.saturating_add(1)));
+                }
+            }
+            None if r.kind == RecordKind::Batch => match batch_count(&r) {
+                Ok(count) => batch = Some((r, count, 0)),
+                Err(e) => f.batch_error = Some(e),
+            },
+            None => {}
+        }
+    }
+    let first = first.ok_or(BundleError::Empty)?;
     if first.kind != RecordKind::Charter {
         return Err(BundleError::CharterNotFirst {
             index: first.index,
             offset: first.offset,
         });
     }
-    let whole = whole_writes(&scan.records)?;
-    if let Some(marker) = scan.records.get(whole) {
+    if let Some(e) = f.batch_error.take() {
+        return Err(e);
+    }
+    if let Some((marker, count, found)) = batch {
         return Err(BundleError::IncompleteBatch {
             index: marker.index,
             offset: marker.offset,
-            count: batch_count(marker)?,
-            found: scan.records.len().saturating_sub(whole).saturating_sub(1),
+            count,
+            found: usize::try_from(found).unwrap_or(usize::MAX),
         });
     }
-    let records = scan.records.into_iter().skip(1);
+    Ok((first, f))
+}
+
+/// Check a bundle's framing without decoding anything and allocating nothing: the limits, the
+/// header, every record's check value, the charter first, the batch rules. What
+/// [`read_with`] refuses before it decodes a payload, this refuses, with the same error; a
+/// caller can so refuse a bad file before it opens anything else.
+///
+/// # Errors
+///
+/// As [`read_with`], for the problems of framing.
+pub fn check_framing(bytes: &[u8], limits: &Limits) -> Result<(), BundleError> {
+    frame(bytes, limits).map(|_| ())
+}
+
+/// Read a whole bundle, strictly: at most `limits.max_bytes` bytes and `limits.max_records`
+/// records, the header, then every record intact to the last byte, the first record a valid
+/// charter and no other, every note record a canonical [`NoteRecord`], every batch marker
+/// well-formed and followed by all the records it announces (markers are then skipped: they
+/// carry nothing). The entries and notes are not verified here (that is the verifier's and
+/// the note checker's job), only framed.
+///
+/// The whole input is framed first, allocating nothing, so a length field is never trusted
+/// beyond the bytes present (nor beyond [`MAX_ENCODED_LEN`]), and what is then allocated is
+/// at most the input's length plus a bounded amount per record.
+///
+/// # Errors
+///
+/// [`BundleError::TooLarge`] or [`BundleError::TooManyRecords`] past the limits; otherwise
+/// the first problem found, as a [`BundleError`] naming the record's position and byte offset.
+pub fn read_with(bytes: &[u8], limits: &Limits) -> Result<Bundle, BundleError> {
+    let (first, framing) = frame(bytes, limits)?;
     let charter = Charter::decode(first.payload).map_err(|error| BundleError::Charter {
         index: first.index,
         offset: first.offset,
         error,
     })?;
-    let mut entries = Vec::new();
-    let mut notes = Vec::new();
-    let mut proofs = Vec::new();
-    for r in records {
+    let mut entries = Vec::with_capacity(framing.entries);
+    let mut notes = Vec::with_capacity(framing.notes);
+    let mut proofs = Vec::with_capacity(framing.proofs);
+    let mut offset = first.end();
+    let mut index = first.index;
+    while offset < bytes.len() {
+        index = index.saturating_add(1);
+        let r = parse_record(bytes, offset, index)?;
+        offset = r.end();
         match r.kind {
             RecordKind::Charter => {
                 return Err(BundleError::SecondCharter {

@@ -25,7 +25,7 @@ mod notes;
 pub(crate) mod refs;
 mod views;
 pub use amend::{Accepted, AmendmentSummary, CloseSummary, Governed};
-pub use fork::{ForkError, ForkProof};
+pub use fork::{FORK_ENTRIES_KEPT, ForkError, ForkProof};
 pub use notes::{CheckpointSummary, QuorumWitnessed, Witnessed};
 pub use views::Coverage;
 
@@ -273,6 +273,16 @@ pub struct Report {
     /// Every party of the founding charter and of every amendment in force.
     #[serde(skip)]
     roster: Option<Charter>,
+    /// Entries left out because their party's seq already had [`FORK_ENTRIES_KEPT`] different
+    /// ones (more branches of a fork, or more signatures of one entry): counted here and in
+    /// the fork's finding, neither checked further nor kept as evidence, so that a bundle of
+    /// a million forks of one seq costs what two do.
+    #[serde(skip_serializing_if = "is_zero")]
+    pub not_kept: usize,
+}
+
+fn is_zero(n: &usize) -> bool {
+    *n == 0
 }
 
 impl Report {
@@ -360,6 +370,9 @@ struct Verifier<'a> {
     /// The (feed, size, root) of every branch that ends at an entry a revocation voided: a view
     /// of one is possession of a thief's entries, which binds nobody.
     voided: HashSet<(PartyId, u64, Hash)>,
+    /// Per party and seq, the entries met beyond the first [`FORK_ENTRIES_KEPT`]: counted,
+    /// not kept.
+    not_kept: HashMap<(PartyId, Seq), usize>,
 }
 
 impl Verifier<'_> {
@@ -532,6 +545,7 @@ pub fn verify_with_coverage<B: AsRef<[u8]>, N: AsRef<[u8]>>(
         opts,
         findings: Vec::new(),
         voided: HashSet::new(),
+        not_kept: HashMap::new(),
     };
     if let Err(e) = charter.check() {
         v.push(FindingKind::InvalidCharter, None, e.to_string());
@@ -557,10 +571,23 @@ pub fn verify_with_coverage<B: AsRef<[u8]>, N: AsRef<[u8]>>(
     // different valid signatures is two different Merkle leaves: equivocation.
     let mut feeds: HashMap<PartyId, Feed> = HashMap::new();
     let mut seen: HashMap<EntryId, Checked> = HashMap::new();
+    let mut kept: HashMap<(PartyId, Seq), usize> = HashMap::new();
     for (index, bytes) in entries.iter().enumerate() {
         let Some(c) = v.check_one(index, bytes.as_ref()) else {
             continue;
         };
+        // Beyond the first two different entries at a party's seq (more branches of a fork,
+        // more signatures of one entry), an entry is only counted: two prove the fork, and
+        // more must not cost more.
+        if seen.get(&c.id).is_none_or(|first| first.bytes != c.bytes) {
+            let h = c.signed.header();
+            let n = kept.entry((h.author, h.seq)).or_default();
+            if *n >= FORK_ENTRIES_KEPT {
+                *v.not_kept.entry((h.author, h.seq)).or_default() += 1;
+                continue;
+            }
+            *n += 1;
+        }
         if let Some(first) = seen.get(&c.id) {
             if first.bytes != c.bytes {
                 let proof = ForkProof::new(v.channel, first, &c);
@@ -677,6 +704,7 @@ fn finish(
     governance: amend::Governance,
 ) -> Report {
     let ok = !v.findings.iter().any(|f| f.level == Level::Error);
+    let not_kept = v.not_kept.values().sum();
     Report {
         ok,
         channel: v.channel,
@@ -689,6 +717,7 @@ fn finish(
         close: governance.close,
         governed: governance.governed,
         roster: governance.roster,
+        not_kept,
     }
 }
 
@@ -710,16 +739,23 @@ fn check_feed(
             clean = false;
             if let (Some(a), Some(b)) = (at.first(), at.get(1)) {
                 let proof = ForkProof::new(v.channel, a, b);
-                v.push(
-                    FindingKind::Fork,
-                    Some(b),
+                let more = v.not_kept.get(&(key, *seq)).copied().unwrap_or(0);
+                let message = if more == 0 {
                     format!(
                         "{name} signed {} different entries at seq {seq}: {} and {}",
                         at.len(),
                         a.id.short(),
                         b.id.short()
-                    ),
-                );
+                    )
+                } else {
+                    format!(
+                        "{name} signed {} different entries at seq {seq}: {} and {}, kept as evidence, and {more} more, counted but not kept",
+                        at.len().saturating_add(more),
+                        a.id.short(),
+                        b.id.short()
+                    )
+                };
+                v.push(FindingKind::Fork, Some(b), message);
                 if let Some(f) = v.findings.last_mut() {
                     f.evidence = Some(proof);
                 }

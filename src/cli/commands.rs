@@ -17,6 +17,7 @@ use hotline::verify::{self, Options};
 use serde_json::{Value, json};
 
 use super::args::{ChannelCommand, Cli, Command, KeyArg, KeyCommand, NotifyArgs, TextArg};
+use super::input::Input;
 use super::keyfile::{PRIVATE, load_key, write_new};
 use super::render;
 use super::{Failure, Output, PROBLEM, store_dir};
@@ -589,21 +590,22 @@ fn may_supersede(store: &Store, key: &KeyArg, target: &Target, body: &Body) -> R
     })
 }
 
-pub(super) fn read_file(path: &Path) -> Result<Vec<u8>, Failure> {
-    std::fs::read(path).map_err(|e| Failure::io("read", path, &e))
+/// Read an input file (standard input for `-`) within `input`'s limit: see [`super::input`].
+pub(super) fn read_file(path: &Path, input: Input) -> Result<Vec<u8>, Failure> {
+    super::input::read(path, input)
 }
 
 fn read_text(t: &TextArg) -> Result<String, Failure> {
     match (&t.text, &t.file) {
         (Some(s), _) => Ok(s.clone()),
-        (None, Some(p)) => String::from_utf8(read_file(p)?)
+        (None, Some(p)) => String::from_utf8(read_file(p, Input::TEXT)?)
             .map_err(|_| Failure::new(format!("{} is not UTF-8 text", p.display()))),
         (None, None) => Err(Failure::new("give --text or --file")),
     }
 }
 
 pub(super) fn load_pub(path: &Path) -> Result<PublicKey, Failure> {
-    let text = String::from_utf8(read_file(path)?)
+    let text = String::from_utf8(read_file(path, Input::PUBLIC_KEY)?)
         .map_err(|_| Failure::new(format!("{} is not a public key file", path.display())))?;
     PublicKey::from_file_text(&text).map_err(|e| {
         Failure::new(format!("{}: {e}", path.display()))
@@ -903,7 +905,7 @@ fn notify(dir: &Path, a: NotifyArgs) -> Result<Output, Failure> {
     };
     let detail = match (&a.detail, &a.detail_file) {
         (Some(d), _) => d.clone(),
-        (None, Some(p)) => String::from_utf8(read_file(p)?)
+        (None, Some(p)) => String::from_utf8(read_file(p, Input::TEXT)?)
             .map_err(|_| Failure::new(format!("{} is not UTF-8 text", p.display())))?,
         (None, None) => String::new(),
     };
@@ -992,16 +994,27 @@ fn export(dir: &Path, out: &Path, since: &[String], force: bool) -> Result<Outpu
         map.insert(party.key, n);
     }
     let bytes = store.export(&map).map_err(store_failure)?;
-    let count = bundle::read(&bytes)
+    // The store's own export: not bounded here, but the receiver reads within its limits.
+    let count = bundle::read_with(&bytes, &bundle::Limits::UNBOUNDED)
         .map(|b| b.entries.len())
         .map_err(|e| Failure::new(e.to_string()))?;
     write_new(out, &bytes, PRIVATE, force)?;
+    let mut text = format!(
+        "wrote {} ({count} entries, {} bytes)\n",
+        out.display(),
+        bytes.len()
+    );
+    if bundle::check_framing(&bytes, &bundle::Limits::DEFAULT).is_err() {
+        text.push_str(&format!(
+            "note: this bundle is over the default limits a receiver reads within ({} bytes, {} records): it must raise {} or {}, or you send exports since a cut (--since)\n",
+            bundle::DEFAULT_MAX_BUNDLE_BYTES,
+            bundle::DEFAULT_MAX_RECORDS,
+            super::input::MAX_BUNDLE_BYTES_VAR,
+            super::input::MAX_RECORDS_VAR
+        ));
+    }
     Ok(Output::ok(
-        format!(
-            "wrote {} ({count} entries, {} bytes)\n",
-            out.display(),
-            bytes.len()
-        ),
+        text,
         json!({ "ok": true, "file": out, "entries": count, "bytes": bytes.len() }),
     ))
 }
@@ -1015,12 +1028,21 @@ fn kind_name(kind: verify::FindingKind) -> String {
 }
 
 fn import(dir: &Path, file: &Path, receipt: bool, key: &KeyArg) -> Result<Output, Failure> {
+    // The file is read and framed before the store is opened: a bad one leaves it untouched.
+    let limits = super::input::bundle_limits()?;
+    let bytes = read_file(file, Input::bundle(&limits))?;
+    bundle::check_framing(&bytes, &limits).map_err(|e| {
+        super::input::bundle_failure(
+            file,
+            &e,
+            "the bundle is damaged or not a hotline bundle; nothing of it was imported",
+        )
+    })?;
     let mut store = open(dir)?;
-    let bytes = read_file(file)?;
     let charter = store.charter().clone();
     let keys = super::witness::import_keys(&store, &bytes)?;
     let r = store
-        .import_with(&bytes, Some(now()), |note| {
+        .import_within(&bytes, &limits, Some(now()), |note| {
             super::witness::note_meta_with(&charter, &keys, note)
         })
         .map_err(|e| super::quarantine::refused(&store, store_failure(e)))?;
@@ -1036,6 +1058,12 @@ fn import(dir: &Path, file: &Path, receipt: bool, key: &KeyArg) -> Result<Output
             "FORK: {} signed two different entries at seq {}; both kept as evidence (see `hotline verify`)\n",
             charter.label(&f.author),
             f.seq
+        ));
+    }
+    if r.not_kept > 0 {
+        text.push_str(&format!(
+            "FORK: {} more entries at seqs that already have two were counted, not kept: two prove a fork\n",
+            r.not_kept
         ));
     }
     // A checkpoint that contradicts one already held, or the entries held, was kept as
@@ -1104,7 +1132,8 @@ fn import(dir: &Path, file: &Path, receipt: bool, key: &KeyArg) -> Result<Output
     let ok = r.forks.is_empty()
         && splits.is_empty()
         && r.evidence.is_empty()
-        && r.not_signed_here.is_empty();
+        && r.not_signed_here.is_empty()
+        && r.not_kept == 0;
     let not_signed_here: Vec<Value> = r
         .not_signed_here
         .iter()
@@ -1122,6 +1151,7 @@ fn import(dir: &Path, file: &Path, receipt: bool, key: &KeyArg) -> Result<Output
             "evidence": r.evidence,
             "warnings": r.warnings,
             "not_signed_here": not_signed_here,
+            "not_kept": r.not_kept,
             "receipt": receipt_json,
         }),
         code: if ok { 0 } else { PROBLEM },
@@ -1141,17 +1171,15 @@ fn trusted_bundle(path: &Path, trust: &[PathBuf], verb: &str) -> Result<bundle::
         .iter()
         .map(|p| load_pub(p))
         .collect::<Result<Vec<_>, _>>()?;
-    let bytes = read_file(path)?;
-    let b = match bundle::read(&bytes) {
-        Ok(b) => b,
-        Err(e) => {
-            let mut f = Failure::new(format!("{}: {e}", path.display())).hint(
-                "the bundle is damaged or not a hotline bundle; nothing in it can be trusted",
-            );
-            f.code = PROBLEM;
-            return Err(f);
-        }
-    };
+    let limits = super::input::bundle_limits()?;
+    let bytes = read_file(path, Input::bundle(&limits))?;
+    let b = bundle::read_with(&bytes, &limits).map_err(|e| {
+        super::input::bundle_failure(
+            path,
+            &e,
+            "the bundle is damaged or not a hotline bundle; nothing in it can be trusted",
+        )
+    })?;
     for p in &b.charter.parties {
         if !trusted.iter().any(|t| t.id == p.key) {
             let mut f = Failure::new(format!(

@@ -26,6 +26,7 @@ use hotline::verify::{self, Options, Report};
 use serde_json::json;
 
 use super::commands::{absolute, load_pub, now, read_file, store_failure};
+use super::input::Input;
 use super::keyfile::load_key;
 use super::{Failure, Output, printable, render};
 
@@ -49,10 +50,14 @@ pub fn join(
         .iter()
         .map(|p| load_pub(p).map(|k| (p.as_path(), k)))
         .collect::<Result<Vec<_>, _>>()?;
-    let bytes = read_file(bundle_path)?;
-    let b = bundle::read(&bytes).map_err(|e| {
-        Failure::problem(format!("{}: {e}", bundle_path.display()))
-            .hint("ask the founder for a fresh invitation bundle")
+    let limits = super::input::bundle_limits()?;
+    let bytes = read_file(bundle_path, Input::bundle(&limits))?;
+    let b = bundle::read_with(&bytes, &limits).map_err(|e| {
+        super::input::bundle_failure(
+            bundle_path,
+            &e,
+            "ask the founder for a fresh invitation bundle",
+        )
     })?;
     let me = key.party();
     let founder = founder_of(&b.charter)?;

@@ -6,7 +6,6 @@
 //! `~/.config/hotline`: one place on Linux and macOS alike that people find by hand (key
 //! files are for people to keep, back up and move), without a crate to compute it.
 
-use std::io::Read;
 use std::path::{Path, PathBuf};
 
 use hotline::keys::SecretKey;
@@ -52,10 +51,10 @@ pub fn load_key(path: &Path) -> Result<SecretKey, Failure> {
 /// Read a secret key file, refusing one that others can read, and open it with its
 /// passphrase if it has one.
 pub(super) fn read_secret(path: &Path) -> Result<SecretFile, Failure> {
-    let mut file = std::fs::File::open(path).map_err(|e| Failure::io("read", path, &e))?;
+    let input = super::input::Input::SECRET_KEY;
+    let (mut file, meta) = super::input::open_regular(path, input)?;
     let mut raw = Zeroizing::new(Vec::new());
-    file.read_to_end(&mut raw)
-        .map_err(|e| Failure::io("read", path, &e))?;
+    super::input::read_to(&mut file, path, input, Some(meta.len()), &mut raw)?;
     let protected = passphrase::is_sealed(&raw);
     if !protected && is_public_key_text(&raw) {
         return Err(Failure::new(format!(

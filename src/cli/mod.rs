@@ -4,6 +4,7 @@ mod amend;
 mod args;
 mod commands;
 mod demo;
+mod input;
 mod join;
 mod keyfile;
 mod keygen;

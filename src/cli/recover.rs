@@ -16,6 +16,7 @@ use hotline::store::{RecoveredFeed, Recovery, SeenBy, Store, StoreError};
 use serde_json::{Value, json};
 
 use super::commands::{absolute, load_pub, now, read_file, store_failure};
+use super::input::Input;
 use super::keyfile::load_key;
 use super::{Failure, Output};
 
@@ -130,10 +131,14 @@ pub fn recover(
         .iter()
         .map(|p| load_pub(p).map(|k| (p.as_path(), k)))
         .collect::<Result<Vec<_>, _>>()?;
-    let bytes = read_file(bundle_path)?;
-    let b = bundle::read(&bytes).map_err(|e| {
-        Failure::problem(format!("{}: {e}", bundle_path.display()))
-            .hint("the bundle is damaged or not a hotline bundle; ask the counterparty for a fresh export")
+    let limits = super::input::bundle_limits()?;
+    let bytes = read_file(bundle_path, Input::bundle(&limits))?;
+    let b = bundle::read_with(&bytes, &limits).map_err(|e| {
+        super::input::bundle_failure(
+            bundle_path,
+            &e,
+            "the bundle is damaged or not a hotline bundle; ask the counterparty for a fresh export",
+        )
     })?;
     let me = key.party();
     let Some(my_name) = b.charter.party(&me).map(|p| p.name.clone()) else {

@@ -14,6 +14,7 @@ use serde_json::json;
 
 use super::args::KeyArg;
 use super::commands::{load_pub, now, open, read_file, resolve, signing_key, store_failure};
+use super::input::Input;
 use super::keyfile::{PRIVATE, write_new};
 use super::render::time;
 use super::{Failure, OK, Output, PROBLEM};
@@ -54,7 +55,8 @@ pub fn note_meta_with(
 /// the import verifies everything else).
 pub(super) fn import_keys(store: &Store, bundle_bytes: &[u8]) -> Result<KeyHistories, Failure> {
     let mut moves = store.key_moves().map_err(store_failure)?;
-    if let Ok(b) = hotline::bundle::read(bundle_bytes) {
+    // The caller read the bytes within its limits.
+    if let Ok(b) = hotline::bundle::read_with(bundle_bytes, &hotline::bundle::Limits::UNBOUNDED) {
         moves.extend(bundle_moves(&b));
     }
     Ok(witness::key_histories(store.charter(), &moves))
@@ -313,7 +315,7 @@ pub fn verify_proof(file: &Path, trust: &[PathBuf]) -> Result<Output, Failure> {
         .iter()
         .map(|p| load_pub(p))
         .collect::<Result<Vec<_>, _>>()?;
-    let bytes = read_file(file)?;
+    let bytes = read_file(file, Input::PROOF)?;
     let result = OfflineProof::parse(&bytes).and_then(|p| proof::verify_offline(&p, &trusted));
     match result {
         Ok(p) => {

@@ -17,6 +17,7 @@ use serde_json::json;
 
 use super::args::WitnessCommand;
 use super::commands::{load_pub, now, open, read_file, store_failure};
+use super::input::Input;
 use super::keyfile::{PRIVATE, load_key, write_new};
 use super::render::time;
 use super::witness::{checked_notes, witness_failure};
@@ -211,10 +212,12 @@ fn accept(dir: &Path, file: &Path, only: Option<&str>) -> Result<Output, Failure
         .map(|w| witness::witness_verifier(w))
         .collect::<Result<Vec<_>, _>>()
         .map_err(witness_failure)?;
-    let sigs = tlog_witness::parse_response(&read_file(file)?).map_err(|e| {
-        Failure::problem(format!("{}: {e}", file.display()))
-            .hint("the file must be the body of the witness's 200 answer: its cosignature lines")
-    })?;
+    let sigs =
+        tlog_witness::parse_response(&read_file(file, Input::WITNESS_RESPONSE)?).map_err(|e| {
+            Failure::problem(format!("{}: {e}", file.display())).hint(
+                "the file must be the body of the witness's 200 answer: its cosignature lines",
+            )
+        })?;
     // Which checkpoint it answers: the one its lines verify over, latest first, own feed first.
     let mut candidates: Vec<(CheckedNote, Vec<u8>)> = Vec::new();
     let me = store
@@ -290,8 +293,8 @@ struct Logged {
 const STATE_FORMAT: &str = "hotline witness state v1";
 
 fn read_state(path: &Path, me: &Verifier) -> Result<State, Failure> {
-    let bytes = match std::fs::read(path) {
-        Ok(b) => b,
+    let bytes = match std::fs::metadata(path) {
+        Ok(_) => read_file(path, Input::WITNESS_STATE)?,
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
             return Ok(State {
                 format: STATE_FORMAT.into(),
@@ -411,10 +414,11 @@ fn requests_from_bundle(
     state: &State,
     state_path: &Path,
 ) -> Result<Vec<AddCheckpoint>, Failure> {
-    let b = hotline::bundle::read(&read_file(path)?).map_err(|e| {
-        Failure::problem(format!("{}: {e}", path.display()))
-            .hint("the bundle is damaged or not a hotline bundle")
-    })?;
+    let limits = super::input::bundle_limits()?;
+    let b = hotline::bundle::read_with(&read_file(path, Input::bundle(&limits))?, &limits)
+        .map_err(|e| {
+            super::input::bundle_failure(path, &e, "the bundle is damaged or not a hotline bundle")
+        })?;
     let mut latest: BTreeMap<String, &hotline::bundle::NoteRecord> = BTreeMap::new();
     for n in &b.notes {
         let r = &n.record;
@@ -552,7 +556,7 @@ fn cosign(
     let Some(request) = request else {
         return Err(Failure::new("give a request body or --bundle"));
     };
-    let req = AddCheckpoint::parse(&read_file(request)?).map_err(|e| {
+    let req = AddCheckpoint::parse(&read_file(request, Input::WITNESS_REQUEST)?).map_err(|e| {
         Failure::problem(format!("400 Bad Request: {}: {e}", request.display()))
             .with_json("status", json!(400))
     })?;

@@ -514,4 +514,8 @@ pub struct ImportReport {
     /// store is an old copy (recover it from the counterparty's export) or someone signed with
     /// a copy of the key (revoke it with the pre-committed next key).
     pub not_signed_here: Vec<(PartyId, Seq, EntryId)>,
+    /// Entries left out because their party's seq already had two different entries held or
+    /// in the bundle (more branches of a fork): counted, not written. The two kept prove the
+    /// fork.
+    pub not_kept: usize,
 }

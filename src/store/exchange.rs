@@ -13,7 +13,9 @@ use crate::bundle::{self, NoteRecord, RecordKind};
 use crate::chain;
 use crate::entry::{Body, EntryId, Kind, Receipt, SignedEntry, Timestamp};
 use crate::keys::{PartyId, SecretKey};
-use crate::verify::{self, Finding, FindingKind, ForkProof, Level, Options, Report};
+use crate::verify::{
+    self, FORK_ENTRIES_KEPT, Finding, FindingKind, ForkProof, Level, Options, Report,
+};
 
 /// A new entry about to be written.
 pub(super) struct New {
@@ -194,7 +196,9 @@ impl Store {
     /// its record says, or the entries add any error-level finding other than a fork, refuse
     /// the whole bundle and write nothing. Otherwise append every entry not already held, then
     /// every note not already held (same bytes), in one write, `sync_data`, and index them.
-    /// Forks are accepted, both entries kept as evidence. Importing the same bundle twice adds
+    /// Forks are accepted, both entries kept as evidence; a third different entry of one
+    /// party at one seq (and any more) is counted, not written ([`ImportReport::not_kept`]).
+    /// Importing the same bundle twice adds
     /// nothing the second time.
     ///
     /// A bundle refused for what it holds ([`StoreError::BadNote`], [`StoreError::Rejected`])
@@ -219,13 +223,33 @@ impl Store {
         &mut self,
         bundle_bytes: &[u8],
         now: Option<Timestamp>,
+        check_note: F,
+    ) -> Result<ImportReport, StoreError>
+    where
+        F: FnMut(&[u8]) -> Result<NoteMeta, String>,
+    {
+        self.import_within(bundle_bytes, &bundle::Limits::DEFAULT, now, check_note)
+    }
+
+    /// As [`Store::import_with`], reading the bundle within `limits` instead of the defaults
+    /// ([`bundle::read_with`]).
+    ///
+    /// # Errors
+    ///
+    /// As [`Store::import_with`]; [`StoreError::Bundle`] with [`bundle::BundleError::TooLarge`]
+    /// or [`bundle::BundleError::TooManyRecords`] past the limits.
+    pub fn import_within<F>(
+        &mut self,
+        bundle_bytes: &[u8],
+        limits: &bundle::Limits,
+        now: Option<Timestamp>,
         mut check_note: F,
     ) -> Result<ImportReport, StoreError>
     where
         F: FnMut(&[u8]) -> Result<NoteMeta, String>,
     {
         self.writable()?;
-        let b = bundle::read(bundle_bytes)?;
+        let b = bundle::read_with(bundle_bytes, limits)?;
         if b.charter != self.charter {
             return Err(StoreError::WrongChannel {
                 expected: self.channel,
@@ -330,6 +354,7 @@ impl Store {
             self.quarantined = Some(kept);
             return Err(why);
         }
+        self.cap_forks(&mut to_write, &mut report)?;
         self.hold_back_own(&mut to_write, &mut report)?;
         report.new_ids = to_write.iter().map(|n| n.id).collect();
         report.new_entries = to_write.len();
@@ -351,6 +376,35 @@ impl Store {
             self.baseline = baseline;
         }
         Ok(report)
+    }
+
+    /// Take out of `to_write` every entry that would be a third different entry of its party at
+    /// one seq (counting those held): a store keeps the first [`FORK_ENTRIES_KEPT`] of a fork,
+    /// which prove it, and counts the rest ([`ImportReport::not_kept`]), so that bundles of
+    /// ever more branches of one seq cannot grow the store.
+    fn cap_forks(
+        &self,
+        to_write: &mut Vec<New>,
+        report: &mut ImportReport,
+    ) -> Result<(), StoreError> {
+        let mut count: HashMap<(PartyId, u64), usize> = HashMap::new();
+        let mut kept = Vec::with_capacity(to_write.len());
+        for n in to_write.drain(..) {
+            let h = n.signed.header();
+            let at = (h.author, h.seq.0);
+            let c = match count.get(&at) {
+                Some(c) => *c,
+                None => self.index.at_seq(&h.author, h.seq.0)?.len(),
+            };
+            if c >= FORK_ENTRIES_KEPT {
+                report.not_kept = report.not_kept.saturating_add(1);
+            } else {
+                kept.push(n);
+            }
+            count.insert(at, c.saturating_add(1));
+        }
+        *to_write = kept;
+        Ok(())
     }
 
     /// Take out of `to_write` the entries of the feed this store acts for (its identity's) that

@@ -4,6 +4,11 @@
 //! whoever presents it.
 
 use super::Checked;
+
+/// How many different entries of one party at one seq a verifier keeps (and a store holds):
+/// the two that prove the fork. Any more are counted, not kept
+/// ([`Report::not_kept`](super::Report::not_kept)).
+pub const FORK_ENTRIES_KEPT: usize = 2;
 use crate::charter::Charter;
 use crate::entry::{ChannelId, EntryError, Seq, SignedEntry};
 use crate::keys::PartyId;

@@ -23,13 +23,15 @@ impl Run {
 }
 
 /// The variables the binary reads, none of which a test inherits from whoever runs it.
-const HOTLINE_VARS: [&str; 6] = [
+const HOTLINE_VARS: [&str; 8] = [
     "HOTLINE_STORE",
     "HOTLINE_KEY",
     "HOTLINE_HOME",
     "HOTLINE_PASSPHRASE",
     "HOTLINE_NEW_PASSPHRASE",
     "HOTLINE_TEST_SCRYPT_WORK_FACTOR",
+    "HOTLINE_MAX_BUNDLE_BYTES",
+    "HOTLINE_MAX_RECORDS",
 ];
 
 /// Run `hotline ARGS` in `cwd`; it must not panic. None of the `HOTLINE_*` variables of the
@@ -46,8 +48,18 @@ pub fn hotline(cwd: &Path, args: &[&str]) -> Run {
 /// Run `hotline ARGS` in `cwd` with exactly the `HOTLINE_*` variables of `vars` (and the
 /// rest of the test's environment); it must not panic.
 pub fn hotline_env(cwd: &Path, args: &[&str], vars: &[(&str, &str)]) -> Run {
+    hotline_stdin(cwd, args, vars, std::process::Stdio::null())
+}
+
+/// Run `hotline ARGS` as [`hotline_env`] does, with `stdin` (a file, say) as standard input.
+pub fn hotline_stdin(
+    cwd: &Path,
+    args: &[&str],
+    vars: &[(&str, &str)],
+    stdin: impl Into<std::process::Stdio>,
+) -> Run {
     let mut cmd = Command::new(env!("CARGO_BIN_EXE_hotline"));
-    cmd.args(args).current_dir(cwd);
+    cmd.args(args).current_dir(cwd).stdin(stdin);
     for var in HOTLINE_VARS {
         cmd.env_remove(var);
     }
