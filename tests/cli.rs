@@ -2090,7 +2090,8 @@ fn a_window_must_be_positive_and_is_refused_as_such() {
 fn an_oversize_text_is_reported_with_its_size_and_the_limit() {
     let c = Channel::new();
     let limit = hotline::encoding::MAX_ENCODED_LEN;
-    // Just over what an entry can hold, and far over (which the encoder refuses unmeasured).
+    // Just over what an entry can hold (the encoder measures it), and far over (the input
+    // reader refuses the file from its length before reading it).
     for len in [limit - 100, 3 * limit] {
         let big = "x".repeat(len);
         std::fs::write(c.path().join("big.txt"), &big).unwrap();
@@ -2101,20 +2102,20 @@ fn an_oversize_text_is_reported_with_its_size_and_the_limit() {
             "too large",
         );
         assert!(!r.stderr.contains(&usize::MAX.to_string()), "{}", r.stderr);
-        // "big" and the text: the bytes the user wrote.
-        let text = len + 3;
-        let size = if len < limit {
-            // Encoded: the two lengths, the text, and the absent `supersedes`.
-            format!("{} bytes", 8 + 3 + 8 + len + 1)
+        let (size, bound) = if len < limit {
+            // Encoded: the two lengths, "big", the text, and the absent `supersedes`.
+            (
+                format!("{} bytes", 8 + 3 + 8 + len + 1),
+                format!("at most {limit} bytes"),
+            )
         } else {
-            format!("more than {limit} bytes ({text} bytes of text)")
+            (
+                format!("{len} bytes"),
+                format!("over the {limit}-byte limit"),
+            )
         };
         assert!(r.stderr.contains(&size), "{size}: {}", r.stderr);
-        assert!(
-            r.stderr.contains(&format!("at most {limit} bytes")),
-            "{}",
-            r.stderr
-        );
+        assert!(r.stderr.contains(&bound), "{bound}: {}", r.stderr);
     }
 }
 
