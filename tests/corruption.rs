@@ -399,6 +399,11 @@ fn diff(got: &Says, want: &Says) -> String {
     out.join("; ")
 }
 
+/// The two tests of this file take turns: a child process forked by one holds, until it
+/// execs, the lock file descriptions the other's thread has open, and the other's next
+/// `Store::repair` would find the store in use.
+static TURNS: std::sync::Mutex<()> = std::sync::Mutex::new(());
+
 fn full() -> bool {
     std::env::var_os("HOTLINE_CORRUPTION_FULL").is_some_and(|v| v == "1")
 }
@@ -424,6 +429,9 @@ fn damages(len: usize, every: bool, stride: usize) -> Vec<(usize, Option<u8>)> {
 
 #[test]
 fn every_damage_to_every_file_is_found_or_harmless_and_repair_mends_it() {
+    let _turn = TURNS
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner);
     let h = Harness::new(true);
     let started = std::time::Instant::now();
     let mut counts: BTreeMap<(String, Outcome), u64> = BTreeMap::new();
@@ -456,6 +464,9 @@ fn every_damage_to_every_file_is_found_or_harmless_and_repair_mends_it() {
         }
     }
     let mut table = String::new();
+    for (file, bytes) in &h.pristine {
+        table.push_str(&format!("{:<24} {} bytes\n", file.display(), bytes.len()));
+    }
     for ((file, outcome), n) in &counts {
         table.push_str(&format!("{file:<24} {outcome:<22?} {n}\n"));
     }
@@ -484,6 +495,9 @@ fn every_damage_to_every_file_is_found_or_harmless_and_repair_mends_it() {
 /// `repair` mends, and `verify` and `log` then say what they said before.
 #[test]
 fn a_sample_through_the_binary_names_repair_and_repair_mends_it() {
+    let _turn = TURNS
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner);
     let h = Harness::new(false);
     let cwd = h._tmp.path();
     let store = h.case.to_str().unwrap().to_owned();

@@ -1,11 +1,14 @@
 //! [`Store::repair`](super::Store::repair): rebuild the journal from its whole records and the
 //! index's copies of the rest, then the index from the journal.
 //!
-//! 1. The journal is read leniently: its header must be intact. A damaged charter record is
-//!    rebuilt from the founder's charter entry (seq 0, whose body is the charter), if the
-//!    journal holds it intact and signed, its charter's id is the channel it names, and every
-//!    entry names that channel (`charter_from_founder`); the damaged record's bytes count as
-//!    damage. Without that the journal is refused and left as it is. After the charter, every
+//! 1. The journal is read leniently. A damaged header is rewritten (it is fixed bytes). A
+//!    damaged, cut or missing charter record is rebuilt from the founder's charter entry
+//!    (seq 0, whose body is the charter), if the journal — or else the index — holds it
+//!    intact and signed, its charter's id is the channel it names, and every entry among it
+//!    names that channel (`charter_from_founder`); the record held the charter's canonical
+//!    bytes, so the records after it start where that encoding ends. The damaged header's
+//!    and record's bytes count as damage. Without that the journal is refused and left as it
+//!    is. After the charter, every
 //!    well-formed record is kept wherever it stands, and each run of bytes between
 //!    well-formed records is **damage**. The end of the file from the last well-formed record,
 //!    when none follows, is a **torn tail**, as is an incomplete batch at the end (the records
@@ -26,6 +29,8 @@
 //!    journal is only cut at its torn tail, as opening would.
 //! 4. Records in the damaged bytes that no copy stands for are lost, counted by their framing
 //!    where it is readable.
+//! 5. A damaged `config.json` is moved aside and rebuilt, its marks from the feeds held
+//!    (`config::rebuild`).
 
 use std::collections::{BTreeMap, HashMap, HashSet};
 use std::fs;
