@@ -19,7 +19,7 @@ use std::fs;
 use std::path::{Path, PathBuf};
 
 use hotline::bundle;
-use hotline::entry::{Body, Definition, EntryId, SignedEntry, Timestamp};
+use hotline::entry::{Body, Definition, EntryId, Seq, SignedEntry, Timestamp};
 use hotline::example::{self, T0, test_key};
 use hotline::store::{NoteMeta, Store, StoreError};
 use hotline::verify::Options;
@@ -498,21 +498,172 @@ fn opening_reads_only_what_the_index_has_not_indexed() {
     assert_eq!(s.entry_count(), 61);
 }
 
+/// Alpha's store with its charter entry and three definitions, its identity set (with a key
+/// file that exists), and the journal's bytes.
+fn configured_store(tmp: &Path) -> (PathBuf, Vec<u8>) {
+    let dir = tmp.join("alpha");
+    let key_file = tmp.join("alpha.key");
+    fs::write(&key_file, "stand-in").unwrap();
+    let mut s = alpha_store(&dir, 3);
+    s.set_identity("alpha", &key_file).unwrap();
+    drop(s);
+    let good = alpha_journal(&dir);
+    (dir, good)
+}
+
 #[test]
-fn a_damaged_header_or_charter_is_refused_not_cut() {
-    let t = torn();
-    let mut j = t.full.clone();
-    j[0] = b'X';
-    let dir = restore(&t, "magic", &j);
-    assert!(matches!(
-        Store::open(&dir),
-        Err(StoreError::JournalCorrupt { offset: 0, .. })
-    ));
-    assert!(matches!(
-        Store::repair(&dir),
-        Err(StoreError::JournalCorrupt { .. })
-    ));
-    assert_eq!(fs::read(dir.join("journal")).unwrap(), j);
+fn a_damaged_header_or_charter_is_refused_then_rebuilt_by_repair() {
+    let tmp = tempfile::tempdir().unwrap();
+    let (dir, good) = configured_store(tmp.path());
+    let before = state(&Store::open(&dir).unwrap());
+    let records = bundle::scan(&good).unwrap().records;
+    let (charter, founder) = (records[0], records[1]);
+    let founder_id = SignedEntry::decode(founder.payload).unwrap().id().unwrap();
+    let flip = |at: &[usize]| {
+        let mut j = good.clone();
+        for &i in at {
+            j[i] ^= 0x04;
+        }
+        j
+    };
+    let cases: Vec<(&str, Vec<u8>, Option<EntryId>)> = vec![
+        ("the magic", flip(&[0]), None),
+        ("the version", flip(&[8]), None),
+        (
+            "the charter record",
+            flip(&[charter.offset + 40]),
+            Some(founder_id),
+        ),
+        ("its length", flip(&[charter.offset + 3]), Some(founder_id)),
+        // The founder's entry in the journal is damaged too: the index's copy has it.
+        (
+            "the charter and the founder's entry",
+            flip(&[charter.offset + 40, founder.offset + 40]),
+            Some(founder_id),
+        ),
+        (
+            "a cut inside the charter",
+            good[..charter.offset + 50].to_vec(),
+            Some(founder_id),
+        ),
+        (
+            "a cut inside the header",
+            good[..5].to_vec(),
+            Some(founder_id),
+        ),
+        ("an empty journal", Vec::new(), Some(founder_id)),
+    ];
+    for (what, j, rebuilt) in cases {
+        let case = tmp.path().join(what.replace(' ', "-"));
+        copy_dir(&dir, &case);
+        fs::write(case.join("journal"), &j).unwrap();
+        let e = Store::open(&case).unwrap_err();
+        assert!(
+            matches!(e, StoreError::JournalCorrupt { .. }),
+            "{what}: {e}"
+        );
+        assert!(says_repair(&e), "{what}: {e}");
+        if let Ok(s) = Store::open_read_only(&case) {
+            panic!("{what}: read-only {:?}", s.open_report());
+        }
+        let r = Store::repair(&case).unwrap();
+        assert_eq!(r.charter_rebuilt_from, rebuilt, "{what}: {r:?}");
+        assert_eq!((r.records_lost, r.records_dropped), (0, 0), "{what}: {r:?}");
+        assert!(r.feeds_behind.is_empty(), "{what}: {r:?}");
+        assert_eq!(alpha_journal(&case), good, "{what}");
+        let s = Store::open(&case).unwrap();
+        assert_eq!(state(&s), before, "{what}");
+        assert!(s.verify(Options::default()).unwrap().ok, "{what}");
+    }
+
+    // With no copy of the founder's entry anywhere, the charter cannot be rebuilt: repair
+    // refuses and changes nothing.
+    let j = flip(&[charter.offset + 40, founder.offset + 40]);
+    let case = tmp.path().join("no-copy");
+    copy_dir(&dir, &case);
+    fs::remove_dir_all(case.join("index")).unwrap();
+    fs::write(case.join("journal"), &j).unwrap();
+    let e = Store::repair(&case).unwrap_err();
+    assert!(matches!(e, StoreError::JournalCorrupt { .. }), "{e}");
+    assert!(e.to_string().contains("cannot be rebuilt"), "{e}");
+    assert_eq!(alpha_journal(&case), j);
+}
+
+#[test]
+fn a_damaged_mark_in_config_is_refused_and_repair_rebuilds_it_from_the_feed() {
+    let tmp = tempfile::tempdir().unwrap();
+    let (dir, _) = configured_store(tmp.path());
+    let alpha = test_key("alpha").party();
+    let identity = Store::open(&dir).unwrap().identity();
+    assert_eq!(Store::open(&dir).unwrap().signed_here(&alpha), Some(Seq(3)));
+    let config = dir.join("config.json");
+    let text = fs::read_to_string(&config).unwrap();
+    let mark = format!("\"{}\": 3", hex::encode(alpha.0));
+    assert!(text.contains(&mark), "{text}");
+    // One digit turned into a lower one still parses: the guard would be silently lost.
+    fs::write(&config, text.replace(&mark, &mark.replace(": 3", ": 1"))).unwrap();
+
+    let refused = |e: StoreError| {
+        let m = e.to_string();
+        assert!(matches!(e, StoreError::Config { .. }), "{m}");
+        assert!(
+            m.contains("check value") && m.contains("hotline repair"),
+            "{m}"
+        );
+    };
+    refused(Store::open(&dir).unwrap_err());
+    // A reader is told too: verify names it.
+    refused(
+        Store::open_read_only(&dir)
+            .unwrap()
+            .verify(Options::default())
+            .unwrap_err(),
+    );
+
+    let r = Store::repair(&dir).unwrap();
+    assert_eq!(
+        r.config_kept_in.as_deref(),
+        Some(dir.join("config.json.unreadable").as_path())
+    );
+    assert!(r.identity_kept, "{r:?}");
+    assert_eq!(r.marks_rebuilt, vec![("alpha".to_owned(), 3)]);
+    let mut s = Store::open(&dir).unwrap();
+    assert_eq!(s.signed_here(&alpha), Some(Seq(3)));
+    assert_eq!(s.identity(), identity);
+    assert!(s.verify(Options::default()).unwrap().ok);
+    let e = s
+        .append(
+            &test_key("alpha"),
+            &definition("next"),
+            Timestamp(T0 + 9999),
+        )
+        .unwrap();
+    assert_eq!(e.header().seq, Seq(4));
+    drop(s);
+    // The new file carries its check value: the same damage is found again.
+    let text = fs::read_to_string(&config).unwrap();
+    let mark = format!("\"{}\": 4", hex::encode(alpha.0));
+    fs::write(&config, text.replace(&mark, &mark.replace(": 4", ": 0"))).unwrap();
+    refused(Store::open(&dir).unwrap_err());
+}
+
+#[test]
+fn a_config_written_before_its_check_value_is_read_as_it_is() {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path().join("alpha");
+    drop(alpha_store(&dir, 1));
+    let alpha = test_key("alpha").party();
+    fs::write(
+        dir.join("config.json"),
+        format!(
+            "{{\"party\": \"alpha\", \"signed\": {{\"{}\": 1}}}}",
+            hex::encode(alpha.0)
+        ),
+    )
+    .unwrap();
+    let s = Store::open(&dir).unwrap();
+    assert_eq!(s.signed_here(&alpha), Some(Seq(1)));
+    assert!(s.verify(Options::default()).unwrap().ok);
 }
 
 #[test]
@@ -833,17 +984,17 @@ fn an_unreadable_config_names_its_file_and_repair_sets_it_aside() {
     let m = e.to_string();
     assert!(matches!(e, StoreError::Config { .. }), "{m}");
     assert!(m.contains(&config.display().to_string()), "{m}");
-    assert!(
-        m.contains("can be deleted") && m.contains("hotline repair"),
-        "{m}"
-    );
+    assert!(m.contains("damaged") && m.contains("hotline repair"), "{m}");
 
     let r = Store::repair(&dir).unwrap();
     let aside = dir.join("config.json.unreadable");
     assert_eq!(r.config_kept_in.as_deref(), Some(aside.as_path()));
+    assert!(!r.identity_kept);
     assert_eq!(fs::read_to_string(&aside).unwrap(), "{ not json");
     let mut s = Store::open(&dir).unwrap();
     assert_eq!(s.identity(), None);
+    // The guard is rebuilt from alpha's feed, not lost with the file.
+    assert_eq!(s.signed_here(&test_key("alpha").party()), Some(Seq(1)));
     s.append(
         &test_key("alpha"),
         &definition("after"),

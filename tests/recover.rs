@@ -531,14 +531,21 @@ fn repair_rebuilds_a_damaged_charter_record_from_the_founders_entry() {
     send(p, "a", "b");
     no_fork_or_split(p, "b");
 
-    // The charter record and the founder's entry both damaged: nothing to rebuild from, said
-    // plainly, and the hint does not send the user back to repair.
+    // The charter record and the founder's entry both damaged, and no index to hold a copy of
+    // the entry: nothing to rebuild from, said plainly, and the hint does not send the user
+    // back to repair.
     let mut worse = good.clone();
     worse[hotline::bundle::HEADER_LEN + 20] ^= 0x01;
     worse[charter.end() + 30] ^= 0x01;
     std::fs::write(&path, &worse).unwrap();
+    std::fs::remove_dir_all(p.join("a").join("index")).unwrap();
     let r = fails(p, &["--store", "a", "repair"], 2, "cannot be rebuilt");
-    assert!(r.stderr.contains("no intact charter entry"), "{}", r.stderr);
+    assert!(
+        r.stderr
+            .contains("neither the journal nor the index holds an intact charter entry"),
+        "{}",
+        r.stderr
+    );
     let hint = r.stderr.lines().find(|l| l.starts_with("hint: ")).unwrap();
     assert!(!hint.contains("run `hotline repair`"), "{hint}");
     assert!(hint.contains("hotline recover"), "{hint}");

@@ -212,9 +212,25 @@ pub fn dispatch(cli: Cli) -> Result<Output, Failure> {
             }
             if let Some(p) = &r.config_kept_in {
                 text.push_str(&format!(
-                    "the unreadable configuration was set aside in {}; pass --key again\n",
-                    p.display()
+                    "the damaged configuration was set aside in {}; {}\n",
+                    p.display(),
+                    if r.identity_kept {
+                        "its party and key file were kept"
+                    } else {
+                        "pass --key again"
+                    }
                 ));
+                let marks: Vec<String> = r
+                    .marks_rebuilt
+                    .iter()
+                    .map(|(name, seq)| format!("{name} up to seq {seq}"))
+                    .collect();
+                if !marks.is_empty() {
+                    text.push_str(&format!(
+                        "the guard against signing a seq twice was rebuilt from the feeds held: {}\n",
+                        marks.join(", ")
+                    ));
+                }
             }
             for f in &r.feeds_behind {
                 text.push_str(&format!(
@@ -237,6 +253,10 @@ pub fn dispatch(cli: Cli) -> Result<Output, Failure> {
                     "records_dropped": r.records_dropped, "damaged_kept_in": r.damaged_kept_in,
                     "index_not_used": r.index_not_used, "feeds_behind": behind,
                     "charter_rebuilt_from": r.charter_rebuilt_from,
+                    "config_kept_in": r.config_kept_in, "identity_kept": r.identity_kept,
+                    "marks_rebuilt": r.marks_rebuilt.iter()
+                        .map(|(name, seq)| json!({ "party": name, "signed": seq }))
+                        .collect::<Vec<_>>(),
                 }),
                 code: if ok { 0 } else { PROBLEM },
             })

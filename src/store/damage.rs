@@ -63,6 +63,21 @@ pub(super) fn corrupt(path: &Path, offset: u64, record: u64, detail: String) -> 
     }
 }
 
+/// The error for damage to the journal's header or charter record, at `offset`: mended by
+/// `hotline repair` (the header is fixed bytes; the charter is rebuilt from the founder's
+/// charter entry).
+pub(super) fn head_damaged(path: &Path, offset: u64, what: String) -> StoreError {
+    corrupt(
+        path,
+        offset,
+        0,
+        format!(
+            "{what}. `hotline repair` rewrites the header and rebuilds the charter record from \
+             the founder's charter entry (seq 0), from the journal or the index's copy of it"
+        ),
+    )
+}
+
 /// The position and offset a record-level error names.
 pub(super) fn place(e: &BundleError) -> Option<(usize, usize)> {
     match e {

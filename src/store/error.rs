@@ -463,8 +463,15 @@ pub struct RepairReport {
     pub index_not_used: Option<String>,
     /// Where the journal's bytes from the first damage on were kept, when there was damage.
     pub damaged_kept_in: Option<PathBuf>,
-    /// Where an unreadable `config.json` was moved; an empty one took its place.
+    /// Where a damaged `config.json` was moved; a new one took its place, with the marks
+    /// in [`RepairReport::marks_rebuilt`].
     pub config_kept_in: Option<PathBuf>,
+    /// Whether the party and key file of a damaged `config.json` were kept (it still named
+    /// one of the charter's parties and a key file that exists); else they must be set again.
+    pub identity_kept: bool,
+    /// The highest seq signed for each party, by name, that a damaged `config.json`'s
+    /// replacement records: the last seq of the party's feed as held.
+    pub marks_rebuilt: Vec<(String, u64)>,
     /// The founder's charter entry (seq 0, whose body is the charter) the charter record was
     /// rebuilt from, when the journal's charter record was damaged.
     pub charter_rebuilt_from: Option<EntryId>,

@@ -512,8 +512,11 @@ impl Store {
     ///
     /// # Errors
     ///
-    /// An I/O error, or [`StoreError::JournalCorrupt`] if the journal is damaged.
+    /// An I/O error, [`StoreError::JournalCorrupt`] if the journal is damaged, or
+    /// [`StoreError::Config`] if `config.json` is (its guard against signing a seq twice
+    /// cannot be trusted; also for a store opened read-only).
     pub fn verify(&self, opts: Options) -> Result<Report, StoreError> {
+        super::config::load(&self.dir)?;
         Ok(verify::verify(
             &self.charter,
             &self.journal.entries()?,

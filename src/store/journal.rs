@@ -18,7 +18,7 @@ use std::io::{self, Read, Seek, SeekFrom, Write};
 use std::path::{Path, PathBuf};
 use std::sync::{Mutex, PoisonError};
 
-use super::damage::{Damage, corrupt, rebase, whole_journal, whole_len};
+use super::damage::{Damage, corrupt, head_damaged, rebase, whole_journal, whole_len};
 use super::error::StoreError;
 use crate::bundle::{self, NoteRecord, Record, RecordKind, Scan};
 use crate::charter::Charter;
@@ -392,28 +392,26 @@ impl Journal {
             Access::ReadOnly => None,
         };
         let bytes = read_whole(dir, &path)?;
-        let scan = bundle::scan(&bytes).map_err(|e| corrupt(&path, 0, 0, e.to_string()))?;
+        let scan = bundle::scan(&bytes).map_err(|e| head_damaged(&path, 0, e.to_string()))?;
         let (cut, kept) = settle(&path, file.as_ref(), &bytes, (0, 0), &scan)?;
         let records = scan.records.get(..kept).unwrap_or_default();
 
         let first = records.first().ok_or_else(|| {
-            corrupt(
+            head_damaged(
                 &path,
                 len64(bundle::HEADER_LEN),
-                0,
                 "the journal holds no charter".into(),
             )
         })?;
         if first.kind != RecordKind::Charter {
-            return Err(corrupt(
+            return Err(head_damaged(
                 &path,
                 len64(first.offset),
-                0,
                 "the first record is not the charter".into(),
             ));
         }
         let charter = Charter::decode(first.payload)
-            .map_err(|e| corrupt(&path, len64(first.offset), 0, e.to_string()))?;
+            .map_err(|e| head_damaged(&path, len64(first.offset), e.to_string()))?;
         let items = decode_items(&path, records.get(1..).unwrap_or_default(), 0)?;
         let entries = len64(items.iter().filter(|i| matches!(i, Item::Entry(_))).count());
         let at = Position {

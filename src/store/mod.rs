@@ -491,14 +491,14 @@ impl Store {
 
     /// Repair the store in `dir`: rebuild the journal from its whole records and the index's
     /// copies of the rest, cut a torn tail, then delete `index/` and index every record again.
-    /// See the module docs ("Repair"). An unreadable `config.json` is moved aside and an
-    /// empty one started.
+    /// See the module docs ("Repair"). A damaged `config.json` is moved aside and a new one
+    /// written, its marks rebuilt from the feeds held (see `config.rs`).
     ///
     /// # Errors
     ///
     /// [`StoreError::NotFound`], [`StoreError::Locked`], [`StoreError::NotWritable`],
-    /// [`StoreError::JournalCorrupt`] if the journal's header is unreadable, or its charter
-    /// record is and no intact charter entry of the founder's is there to rebuild it from
+    /// [`StoreError::JournalCorrupt`] if the journal's charter record is unreadable and no
+    /// intact charter entry of the founder's is in the journal or the index to rebuild it from
     /// (nothing is changed then), or an I/O or index error.
     pub fn repair(dir: &Path) -> Result<RepairReport, StoreError> {
         if !dir.join(journal::FILE).exists() {

@@ -1,11 +1,14 @@
 //! [`Store::repair`](super::Store::repair): rebuild the journal from its whole records and the
 //! index's copies of the rest, then the index from the journal.
 //!
-//! 1. The journal is read leniently: its header must be intact. A damaged charter record is
-//!    rebuilt from the founder's charter entry (seq 0, whose body is the charter), if the
-//!    journal holds it intact and signed, its charter's id is the channel it names, and every
-//!    entry names that channel (`charter_from_founder`); the damaged record's bytes count as
-//!    damage. Without that the journal is refused and left as it is. After the charter, every
+//! 1. The journal is read leniently. A damaged header is rewritten (it is fixed bytes). A
+//!    damaged, cut or missing charter record is rebuilt from the founder's charter entry
+//!    (seq 0, whose body is the charter), if the journal — or else the index — holds it
+//!    intact and signed, its charter's id is the channel it names, and every entry among it
+//!    names that channel (`charter_from_founder`); the record held the charter's canonical
+//!    bytes, so the records after it start where that encoding ends. The damaged header's
+//!    and record's bytes count as damage. Without that the journal is refused and left as it
+//!    is. After the charter, every
 //!    well-formed record is kept wherever it stands, and each run of bytes between
 //!    well-formed records is **damage**. The end of the file from the last well-formed record,
 //!    when none follows, is a **torn tail**, as is an incomplete batch at the end (the records
@@ -26,6 +29,8 @@
 //!    journal is only cut at its torn tail, as opening would.
 //! 4. Records in the damaged bytes that no copy stands for are lost, counted by their framing
 //!    where it is readable.
+//! 5. A damaged `config.json` is moved aside and rebuilt, its marks from the feeds held
+//!    (`config::rebuild`).
 
 use std::collections::{BTreeMap, HashMap, HashSet};
 use std::fs;
@@ -34,7 +39,7 @@ use std::path::Path;
 use super::config;
 use super::damage::corrupt;
 use super::error::{FeedBehind, RepairReport, StoreError};
-use super::index::{Index, IndexCopy, note_key};
+use super::index::{Index, IndexCopy, Meta, note_key};
 use super::journal::{
     self, Access, BATCH_RECORD_LEN, Journal, io_err, len64, write_atomically, write_side_file,
 };
@@ -97,8 +102,13 @@ fn ident_of(kind: RecordKind, payload: &[u8]) -> Option<Ident> {
     }
 }
 
-fn walk(path: &Path, bytes: &[u8]) -> Result<Walk, StoreError> {
-    bundle::check_header(bytes).map_err(|e| corrupt(path, 0, 0, e.to_string()))?;
+fn walk(path: &Path, bytes: &[u8], index: &[IndexCopy]) -> Result<Walk, StoreError> {
+    let mut damaged = Vec::new();
+    // The header is fixed bytes: a damaged one is rewritten, if what follows it is a journal.
+    let header_damaged = bundle::check_header(bytes).is_err();
+    if header_damaged {
+        damaged.push((0, len64(bundle::HEADER_LEN.min(bytes.len()))));
+    }
     let read_charter = bundle::parse_record(bytes, bundle::HEADER_LEN, 0)
         .map_err(|e| (bundle::HEADER_LEN, e.to_string()))
         .and_then(|r| {
@@ -109,23 +119,39 @@ fn walk(path: &Path, bytes: &[u8]) -> Result<Walk, StoreError> {
                 .map(|c| (c, r.end()))
                 .map_err(|e| (r.offset, e.to_string()))
         });
-    let mut damaged = Vec::new();
     let (charter, charter_end, charter_rebuilt_from) = match read_charter {
         Ok((c, end)) => (c, end, None),
         Err((offset, what)) => {
-            let (c, end, id) = charter_from_founder(bytes).map_err(|why| {
-                corrupt(
-                    path,
-                    len64(offset),
-                    0,
-                    format!("the charter record is damaged ({what}) and cannot be rebuilt: {why}"),
-                )
-            })?;
-            damaged.push((len64(bundle::HEADER_LEN), len64(end)));
+            let journal_entries = whole_entries(bytes);
+            let index_entries = index
+                .iter()
+                .filter(|c| c.kind == RecordKind::Entry)
+                .filter_map(|c| SignedEntry::decode(&c.payload).ok());
+            let (c, id) = charter_from_founder(&journal_entries)
+                .or_else(|why| {
+                    charter_from_founder(&index_entries.collect::<Vec<_>>()).map_err(|_| why)
+                })
+                .map_err(|why| {
+                    corrupt(
+                        path,
+                        len64(offset),
+                        0,
+                        format!(
+                            "the charter record is damaged ({what}) and cannot be rebuilt: {why}"
+                        ),
+                    )
+                })?;
+            // The charter record held the charter's canonical bytes, so it ended here.
+            let end = bundle::HEADER_LEN
+                .saturating_add(c.encode()?.len())
+                .saturating_add(bundle::RECORD_OVERHEAD);
+            damaged.push((
+                len64(bundle::HEADER_LEN),
+                len64(end.min(bytes.len()).max(bundle::HEADER_LEN)),
+            ));
             (c, end, Some(id))
         }
     };
-
     let mut records = Vec::new();
     let mut torn = bytes.len();
     let mut at = charter_end;
@@ -204,17 +230,13 @@ fn walk(path: &Path, bytes: &[u8]) -> Result<Walk, StoreError> {
     })
 }
 
-/// Rebuild a damaged charter record from the founder's seq-0 entry, whose body is the
-/// charter: the first well-formed record after the header starts the records; among them, an
-/// entry at seq 0 with no previous entry, whose body is a charter that passes its rules, whose
-/// first party (the founder) signed it (the signature verifies), and whose id is the channel
-/// the entry names; and every signed entry the journal holds must name that channel. Returns
-/// the charter, where its record's damage ends, and the entry's id; or why it cannot.
-fn charter_from_founder(bytes: &[u8]) -> Result<(Charter, usize, EntryId), String> {
-    let start = bundle::next_good_record(bytes, bundle::HEADER_LEN.saturating_add(1))
-        .ok_or("no whole record follows it")?;
+/// Every signed entry that decodes among the well-formed records of `bytes` after the header
+/// (wherever they stand: what precedes them may be damaged).
+fn whole_entries(bytes: &[u8]) -> Vec<SignedEntry> {
     let mut entries = Vec::new();
-    let mut at = start;
+    let Some(mut at) = bundle::next_good_record(bytes, bundle::HEADER_LEN) else {
+        return entries;
+    };
     while at < bytes.len() {
         match bundle::parse_record(bytes, at, 0) {
             Ok(r) => {
@@ -231,6 +253,16 @@ fn charter_from_founder(bytes: &[u8]) -> Result<(Charter, usize, EntryId), Strin
             },
         }
     }
+    entries
+}
+
+/// Rebuild a damaged charter record from the founder's seq-0 entry, whose body is the
+/// charter: among `entries` (the journal's whole ones, or the index's copies), an entry at
+/// seq 0 with no previous entry, whose body is a charter that passes its rules, whose first
+/// party (the founder) signed it (the signature verifies), and whose id is the channel the
+/// entry names; and every one of `entries` must name that channel. Returns the charter and
+/// the entry's id; or why it cannot.
+fn charter_from_founder(entries: &[SignedEntry]) -> Result<(Charter, EntryId), String> {
     let found = entries.iter().find_map(|e| {
         let h = e.header();
         let Ok(Body::Charter(c)) = e.entry.body() else {
@@ -246,7 +278,7 @@ fn charter_from_founder(bytes: &[u8]) -> Result<(Charter, usize, EntryId), Strin
     });
     let Some((charter, channel, id)) = found else {
         return Err(
-            "the journal holds no intact charter entry (seq 0) signed by a charter's founder to rebuild it from"
+            "neither the journal nor the index holds an intact charter entry (seq 0) signed by a charter's founder to rebuild it from"
                 .into(),
         );
     };
@@ -257,7 +289,7 @@ fn charter_from_founder(bytes: &[u8]) -> Result<(Charter, usize, EntryId), Strin
             other.header().channel.short()
         ));
     }
-    Ok((charter, start, id))
+    Ok((charter, id))
 }
 
 /// The index's copies, placed and checked.
@@ -284,20 +316,29 @@ fn entry_intact(c: &IndexCopy, charter: &Charter, channel: &ChannelId) -> Option
     ok.then_some(id)
 }
 
-/// Read and place the index's copies. `Err` says why none can be used.
-fn copies(dir: &Path, w: &Walk, channel: &ChannelId) -> Result<Copies, String> {
+/// The index's position record and copies, as they are (none if there is no index), or why
+/// they cannot be read. The index is closed again before this returns.
+fn read_index(dir: &Path) -> Result<(Option<Meta>, Vec<IndexCopy>), String> {
     let path = dir.join(INDEX);
+    if !path.exists() {
+        return Ok((None, Vec::new()));
+    }
+    Index::open_as_is(&path)
+        .and_then(|index| index.copies())
+        .map_err(|e| format!("the index cannot be read: {e}"))
+}
+
+/// Place and check the index's copies. `Err` says why none can be used.
+fn copies(
+    (meta, raw): (Option<Meta>, Vec<IndexCopy>),
+    w: &Walk,
+    channel: &ChannelId,
+) -> Result<Copies, String> {
     let none = Copies {
         records: Vec::new(),
         spans: BTreeMap::new(),
         idents: HashMap::new(),
     };
-    if !path.exists() {
-        return Ok(none);
-    }
-    let (meta, raw) = Index::open_as_is(&path)
-        .and_then(|index| index.copies())
-        .map_err(|e| format!("the index cannot be read: {e}"))?;
     if let Some(m) = meta
         && m.channel != *channel
     {
@@ -432,7 +473,12 @@ fn lost_in(bytes: &[u8], (start, end): (u64, u64), spans: &BTreeMap<u64, u64>) -
 pub(super) fn run(dir: &Path) -> Result<RepairReport, StoreError> {
     let path = dir.join(journal::FILE);
     let bytes = fs::read(&path).map_err(io_err("read", &path))?;
-    let w = walk(&path, &bytes)?;
+    let index = read_index(dir);
+    let w = walk(
+        &path,
+        &bytes,
+        index.as_ref().map_or(&[], |(_, c)| c.as_slice()),
+    )?;
     let channel = w.charter.id()?;
     let mut report = RepairReport {
         charter_rebuilt_from: w.charter_rebuilt_from,
@@ -442,7 +488,7 @@ pub(super) fn run(dir: &Path) -> Result<RepairReport, StoreError> {
         ..RepairReport::default()
     };
 
-    let copies = match copies(dir, &w, &channel) {
+    let copies = match index.and_then(|raw| copies(raw, &w, &channel)) {
         Ok(c) => c,
         Err(why) => {
             report.index_not_used = Some(why);
@@ -466,12 +512,12 @@ pub(super) fn run(dir: &Path) -> Result<RepairReport, StoreError> {
             all.push(c);
         }
     }
-    // A rebuilt charter record is not lost.
+    // A rewritten header and a rebuilt charter record are not lost.
     let charter_span = w.charter_rebuilt_from.map(|_| len64(bundle::HEADER_LEN));
     report.records_lost = w
         .damaged
         .iter()
-        .filter(|(start, _)| Some(*start) != charter_span)
+        .filter(|(start, _)| *start != 0 && Some(*start) != charter_span)
         .map(|span| lost_in(&bytes, *span, &copies.spans))
         .sum();
 
@@ -509,8 +555,25 @@ pub(super) fn run(dir: &Path) -> Result<RepairReport, StoreError> {
     index.bring_level(&channel, &contents)?;
     report.entries_indexed = len64(contents.entries().count());
 
-    let (config, kept_in) = config::load_or_reset(dir)?;
-    report.config_kept_in = kept_in;
+    let mut held = Vec::new();
+    let mut authors = HashSet::new();
+    for e in contents.entries() {
+        let author = e.signed.header().author;
+        if authors.insert(author) {
+            let len = index
+                .last(&author)?
+                .map_or(0, |(seq, _)| seq.0.saturating_add(1));
+            held.push((author, len));
+        }
+    }
+    let (config, rebuilt) = config::rebuild(dir, &w.charter, &held)?;
+    report.config_kept_in = rebuilt.kept_in;
+    report.identity_kept = rebuilt.identity_kept;
+    report.marks_rebuilt = rebuilt
+        .marks
+        .iter()
+        .map(|(party, seq)| (w.charter.label(party), *seq))
+        .collect();
     for (party, signed) in config.marks() {
         let held = index
             .last(&party)?
