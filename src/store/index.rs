@@ -174,6 +174,25 @@ fn open_sled(config: &sled::Config) -> Result<sled::Db, sled::Error> {
     }
 }
 
+/// Remove what a sled killed while writing a snapshot leaves in its directory (see
+/// `write_snapshot` in sled 0.34.7's `pagecache/snapshot.rs`): `snap.<lsn>.generating`, the
+/// snapshot before its rename into place, and `*.in___motion`. Whether any was removed.
+pub(super) fn clear_leftovers(path: &Path) -> std::io::Result<bool> {
+    let mut removed = false;
+    for e in std::fs::read_dir(path)? {
+        let e = e?;
+        let name = e.file_name();
+        let name = name.to_string_lossy();
+        if name.starts_with("snap.")
+            && (name.ends_with(".generating") || name.ends_with(".in___motion"))
+        {
+            std::fs::remove_file(e.path())?;
+            removed = true;
+        }
+    }
+    Ok(removed)
+}
+
 fn disagrees(record: u64, detail: String) -> StoreError {
     StoreError::IndexDisagrees { record, detail }
 }
@@ -216,8 +235,27 @@ impl Index {
         clear_other_format: bool,
         path: &Path,
     ) -> Result<Index, StoreError> {
+        match Index::try_open(&config, clear_other_format, path) {
+            // A snapshot sled was killed writing is taken for its newest and refused; sled
+            // renames a snapshot into place only once it is whole, so what still has its
+            // working name is only a leftover. The caller holds the store's lock, so no sled
+            // of another process is writing one now.
+            Err(StoreError::IndexUnusable { .. })
+                if !config.temporary && clear_leftovers(path).unwrap_or(false) =>
+            {
+                Index::try_open(&config, clear_other_format, path)
+            }
+            other => other,
+        }
+    }
+
+    fn try_open(
+        config: &sled::Config,
+        clear_other_format: bool,
+        path: &Path,
+    ) -> Result<Index, StoreError> {
         let open = || -> Result<Index, sled::Error> {
-            let db = open_sled(&config)?;
+            let db = open_sled(config)?;
             let index = Index {
                 meta: db.open_tree("meta")?,
                 entries: db.open_tree("entries")?,

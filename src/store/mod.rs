@@ -237,6 +237,20 @@ fn index_failed(e: &StoreError) -> String {
     }
 }
 
+/// Where [`Store::open`] moves an index sled cannot open, to index the journal anew.
+const INDEX_SET_ASIDE: &str = "index.unusable";
+
+/// Move `index/` to `index.unusable/` (replacing one set aside before: it was set aside when
+/// the journal was whole too, so everything it held is in the journal), durably.
+fn set_index_aside(dir: &Path) -> Result<PathBuf, StoreError> {
+    let aside = dir.join(INDEX_SET_ASIDE);
+    remove_dir_if_any(&aside)?;
+    let index = dir.join(INDEX);
+    fs::rename(&index, &aside).map_err(io_err("set aside", &index))?;
+    sync_dir(dir)?;
+    Ok(aside)
+}
+
 fn remove_dir_if_any(path: &Path) -> Result<(), StoreError> {
     match fs::remove_dir_all(path) {
         Ok(()) => Ok(()),
@@ -403,10 +417,23 @@ impl Store {
         if dir.join(STAGING).exists() {
             let _ = fs::remove_dir_all(dir.join(STAGING));
         }
-        let index = Index::open(&dir.join(INDEX))?;
+        let (index, whole, set_aside) = match Index::open(&dir.join(INDEX)) {
+            Ok(index) => (index, None, None),
+            Err(StoreError::IndexUnusable { .. }) => {
+                // The journal is the truth and the index only a copy: once the whole journal
+                // has been read and found sound, nothing is lost by setting the index aside
+                // and indexing the journal again. While the journal is damaged the index is
+                // left where it is, for `repair` to look for copies in.
+                let whole = Journal::open(dir, Access::Write)?;
+                let aside = set_index_aside(dir)?;
+                (Index::open(&dir.join(INDEX))?, Some(whole), Some(aside))
+            }
+            Err(e) => return Err(e),
+        };
         // Any doubt about the index's position means reading the whole journal, which says
         // what is wrong.
         let tail = match index.position().ok().flatten() {
+            _ if whole.is_some() => whole,
             None => None,
             Some(meta) => match index.record_at(meta.at.records.saturating_sub(1)) {
                 Ok(last) if last.is_some() || meta.at.records == 1 => Journal::open_tail(
@@ -437,6 +464,7 @@ impl Store {
                 records_indexed,
                 journal_bytes_read: contents.bytes_read,
                 torn_bytes_ignored: 0,
+                index_set_aside: set_aside,
             },
             baseline: None,
             roster: std::sync::OnceLock::new(),
@@ -478,6 +506,7 @@ impl Store {
                 records_indexed,
                 journal_bytes_read: contents.bytes_read,
                 torn_bytes_ignored: contents.cut.bytes,
+                index_set_aside: None,
             },
             baseline: None,
             roster: std::sync::OnceLock::new(),
