@@ -58,6 +58,87 @@ pub(super) struct Index {
     pub(super) note_keys: sled::Tree,
     pub(super) note_origins: sled::Tree,
     pub(super) claims: sled::Tree,
+    /// The directory of a temporary index, removed after sled has closed (last field: fields
+    /// drop in order).
+    _scratch: Option<Scratch>,
+}
+
+/// A temporary index's directory, `hotline-read.<pid>.<n>` in the system's temporary
+/// directory (`/dev/shm` on Linux, as sled's own temporary databases), holding `held`, a
+/// file locked for as long as the directory is in use, and `index/`. A process killed while
+/// reading cannot remove its directory; the next temporary index made anywhere removes every
+/// such directory whose `held` nobody holds. Each directory is renamed `held` only once it
+/// is locked, so one being made is never taken for one left behind.
+struct Scratch {
+    dir: std::path::PathBuf,
+    _held: std::fs::File,
+}
+
+impl Drop for Scratch {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.dir);
+    }
+}
+
+const SCRATCH_PREFIX: &str = "hotline-read.";
+const HELD: &str = "held";
+
+fn scratch_base() -> std::path::PathBuf {
+    let shm = Path::new("/dev/shm");
+    if cfg!(target_os = "linux") && shm.is_dir() {
+        shm.to_path_buf()
+    } else {
+        std::env::temp_dir()
+    }
+}
+
+/// Remove the scratch directories in `base` that no live process holds.
+fn sweep_scratch(base: &Path) {
+    let Ok(entries) = std::fs::read_dir(base) else {
+        return;
+    };
+    for e in entries.flatten() {
+        if !e.file_name().to_string_lossy().starts_with(SCRATCH_PREFIX) {
+            continue;
+        }
+        let dir = e.path();
+        // Unlocked `held.new`: its maker died before renaming it.
+        for name in [HELD, "held.new"] {
+            if let Ok(f) = std::fs::File::open(dir.join(name)) {
+                if f.try_lock().is_ok() {
+                    let _ = std::fs::remove_dir_all(&dir);
+                }
+                break;
+            }
+        }
+    }
+}
+
+impl Scratch {
+    fn make(base: &Path) -> std::io::Result<Scratch> {
+        use std::sync::atomic::{AtomicU64, Ordering};
+        static MADE: AtomicU64 = AtomicU64::new(0);
+        sweep_scratch(base);
+        let n = MADE.fetch_add(1, Ordering::Relaxed);
+        let dir = base.join(format!("{SCRATCH_PREFIX}{}.{n}", std::process::id()));
+        // One left by a dead process of the same pid.
+        let _ = std::fs::remove_dir_all(&dir);
+        std::fs::create_dir(&dir)?;
+        let made = (|| {
+            let fresh = dir.join("held.new");
+            let held = std::fs::File::create(&fresh)?;
+            held.try_lock().map_err(std::io::Error::other)?;
+            std::fs::rename(&fresh, dir.join(HELD))?;
+            Ok(held)
+        })();
+        match made {
+            Ok(held) => Ok(Scratch { dir, _held: held }),
+            Err(e) => {
+                let _ = std::fs::remove_dir_all(&dir);
+                Err(e)
+            }
+        }
+    }
 }
 
 /// The index's position record.
@@ -223,11 +304,26 @@ impl Index {
     /// A temporary index, outside the store directory, deleted when dropped: for a store
     /// opened read-only.
     pub fn open_temporary() -> Result<Index, StoreError> {
-        Index::open_with(
-            sled::Config::new().temporary(true).flush_every_ms(None),
+        Index::open_temporary_in(&scratch_base())
+    }
+
+    fn open_temporary_in(base: &Path) -> Result<Index, StoreError> {
+        let scratch = Scratch::make(base).map_err(|e| StoreError::Io {
+            op: "make a temporary index in",
+            path: base.to_path_buf(),
+            source: e,
+        })?;
+        let path = scratch.dir.join("index");
+        let mut index = Index::open_with(
+            sled::Config::new()
+                .path(&path)
+                .temporary(true)
+                .flush_every_ms(None),
             true,
-            Path::new("(a temporary index)"),
-        )
+            &path,
+        )?;
+        index._scratch = Some(scratch);
+        Ok(index)
     }
 
     fn open_with(
@@ -269,6 +365,7 @@ impl Index {
                 note_origins: db.open_tree("note_origins")?,
                 claims: db.open_tree("claims")?,
                 db,
+                _scratch: None,
             };
             let format = index.meta.get(FORMAT_KEY)?;
             if clear_other_format && format.as_deref() != Some(&FORMAT.to_be_bytes()[..]) {
@@ -738,4 +835,50 @@ pub(super) fn origin_key(origin: &str, record: Option<u64>) -> Vec<u8> {
         k.extend_from_slice(&r.to_be_bytes());
     }
     k
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used)]
+    use super::*;
+
+    fn scratch_dirs(base: &Path) -> Vec<std::path::PathBuf> {
+        let mut v: Vec<_> = std::fs::read_dir(base)
+            .unwrap()
+            .map(|e| e.unwrap().path())
+            .collect();
+        v.sort();
+        v
+    }
+
+    #[test]
+    fn a_temporary_index_goes_when_dropped_and_one_a_killed_reader_left_goes_with_the_next() {
+        let base = tempfile::tempdir().unwrap();
+        let base = base.path();
+        // Left by a reader killed while reading: `held`, which nobody holds.
+        let dead = base.join("hotline-read.4000000000.0");
+        std::fs::create_dir_all(dead.join("index")).unwrap();
+        std::fs::write(dead.join("index/db"), [7; 64]).unwrap();
+        std::fs::write(dead.join(HELD), b"").unwrap();
+        // Left by one killed while making its directory.
+        let half = base.join("hotline-read.4000000000.1");
+        std::fs::create_dir(&half).unwrap();
+        std::fs::write(half.join("held.new"), b"").unwrap();
+        // In use by a live reader.
+        let live = base.join("hotline-read.4000000000.2");
+        std::fs::create_dir(&live).unwrap();
+        let held = std::fs::File::create(live.join(HELD)).unwrap();
+        held.try_lock().unwrap();
+        // Not ours.
+        let other = base.join("something-else");
+        std::fs::create_dir(&other).unwrap();
+
+        let index = Index::open_temporary_in(base).unwrap();
+        let dirs = scratch_dirs(base);
+        assert_eq!(dirs.len(), 3, "{dirs:?}");
+        assert!(dirs.contains(&live) && dirs.contains(&other), "{dirs:?}");
+        assert!(!dead.exists() && !half.exists());
+        drop(index);
+        assert_eq!(scratch_dirs(base), vec![live, other]);
+    }
 }

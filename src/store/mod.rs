@@ -143,7 +143,7 @@ pub use recover::{RecoverReport, RecoveredFeed, Recovery};
 
 use config::Config;
 use index::Index;
-use journal::{Access, Journal, io_err, sync_dir};
+use journal::{Access, Journal, create_dir_synced, io_err, sync_dir};
 
 const LOCK: &str = "lock";
 const INDEX: &str = "index";
@@ -269,7 +269,7 @@ impl Store {
     pub fn create(dir: &Path, charter: &Charter) -> Result<Store, StoreError> {
         charter.check().map_err(StoreError::InvalidCharter)?;
         let channel = charter.id()?;
-        fs::create_dir_all(dir).map_err(io_err("create directory", dir))?;
+        create_dir_synced(dir)?;
         let lock = take_lock_to_create(dir)?;
         if dir.join(journal::FILE).exists() || dir.join(INDEX).exists() {
             return Err(StoreError::AlreadyExists {
@@ -338,7 +338,7 @@ impl Store {
     {
         charter.check().map_err(StoreError::InvalidCharter)?;
         let made_dir = !dir.exists();
-        fs::create_dir_all(dir).map_err(io_err("create directory", dir))?;
+        create_dir_synced(dir)?;
         let made_lock = !dir.join(LOCK).exists();
         let lock = match take_lock_to_create(dir) {
             Ok(l) => l,
