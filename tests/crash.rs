@@ -152,12 +152,22 @@ fn an_index_sled_cannot_open_is_set_aside_when_the_journal_is_whole() {
     fs::write(&bad, [0x5a; 300]).unwrap();
     let mut s = Store::open(&dir).unwrap();
     let aside = dir.join("index.unusable");
-    assert_eq!(s.open_report().index_set_aside.as_deref(), Some(aside.as_path()));
+    assert_eq!(
+        s.open_report().index_set_aside.as_deref(),
+        Some(aside.as_path())
+    );
     assert_eq!(s.open_report().records_indexed, 4);
-    assert_eq!(fs::read(aside.join("snap.FFFFFFFFFFFFFFF0")).unwrap(), [0x5a; 300]);
+    assert_eq!(
+        fs::read(aside.join("snap.FFFFFFFFFFFFFFF0")).unwrap(),
+        [0x5a; 300]
+    );
     assert_eq!(state(&s), before);
-    s.append(&test_key("alpha"), &definition("after"), Timestamp(T0 + 999))
-        .unwrap();
+    s.append(
+        &test_key("alpha"),
+        &definition("after"),
+        Timestamp(T0 + 999),
+    )
+    .unwrap();
     drop(s);
     let s = Store::open(&dir).unwrap();
     assert_eq!(s.open_report().index_set_aside, None);

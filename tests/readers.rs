@@ -25,8 +25,16 @@ fn channel() -> (tempfile::TempDir, String) {
     let notice = ok(
         p,
         &[
-            "--store", "a", "--json", "notify", "--severity", "high", "--category", "intrusion",
-            "--summary", "seen",
+            "--store",
+            "a",
+            "--json",
+            "notify",
+            "--severity",
+            "high",
+            "--category",
+            "intrusion",
+            "--summary",
+            "seen",
         ],
     )
     .json()["entry"]
@@ -67,7 +75,14 @@ fn read_verbs(notice: &str) -> Vec<Vec<String>> {
         v(&["audit"]),
         v(&["--json", "audit"]),
         v(&["export", "--out", "../out.bundle", "--force"]),
-        v(&["export", "--out", "../since.bundle", "--force", "--since", "alpha=1"]),
+        v(&[
+            "export",
+            "--out",
+            "../since.bundle",
+            "--force",
+            "--since",
+            "alpha=1",
+        ]),
         v(&["charter"]),
         v(&["parties"]),
         v(&["quarantine"]),
@@ -99,7 +114,11 @@ fn a_read_only_command_changes_no_file_of_the_store_and_makes_none() {
                 "{store} {args:?} made or removed a file"
             );
             for (f, bytes) in &before {
-                assert!(after[f] == *bytes, "{store} {args:?} changed {}", f.display());
+                assert!(
+                    after[f] == *bytes,
+                    "{store} {args:?} changed {}",
+                    f.display()
+                );
             }
         }
     }
