@@ -394,7 +394,7 @@ fn main() {
         figures: Figures::default(),
     };
 
-    // Each command's duration, measured once, unkilled.
+    // Each command's median duration over 3 runs, unkilled.
     let mut took = BTreeMap::new();
     for op in OPS {
         let mut times = Vec::new();

@@ -200,3 +200,31 @@ fn a_store_opens_after_sled_was_killed_writing_a_snapshot() {
     ok(p, &["--store", "a", "verify"]);
     assert!(!p.join("a/index.unusable").exists());
 }
+
+/// Readers running while a writer appends each see a whole store (it verifies), and never
+/// fewer entries than a reader before them.
+#[test]
+fn readers_racing_a_writer_each_see_a_whole_prefix() {
+    let (dir, _) = channel();
+    let p = dir.path().to_path_buf();
+    let writer = std::thread::spawn({
+        let p = p.clone();
+        move || {
+            for i in 0..8 {
+                let term = format!("term {i}");
+                ok(&p, &["--store", "a", "define", &term, "--text", "t"]);
+            }
+        }
+    });
+    let mut counts = Vec::new();
+    while !writer.is_finished() || counts.len() < 8 {
+        let v = hotline(&p, &["--store", "a", "verify"]);
+        assert_eq!(v.code, 0, "{}{}", v.stdout, v.stderr);
+        let log = ok(&p, &["--store", "a", "--json", "log"]).json();
+        counts.push(log["entries"].as_array().unwrap().len());
+    }
+    writer.join().unwrap();
+    assert!(counts.windows(2).all(|w| w[0] <= w[1]), "{counts:?}");
+    let last = ok(&p, &["--store", "a", "--json", "log"]).json();
+    assert!(*counts.last().unwrap() <= last["entries"].as_array().unwrap().len());
+}

@@ -24,10 +24,23 @@
 //! 2. only after that is sled updated, then flushed; a `meta` record says how many journal
 //!    records (and bytes) the index covers, and where the last of them starts.
 //!
+//! Every other file a success depends on is written by temporary file, sync and rename
+//! (`config.json`, quarantine files, high-water marks), and every directory entry it depends
+//! on is synced: the store's own directory in its parent when it is made, each created or
+//! renamed file in its directory. sled's files are never synced beyond its `flush()`: an
+//! index lost or left unopenable is rebuilt from the journal (see "Opening").
+//!
 //! # Opening
 //!
-//! [`Store::open`] takes the lock and opens sled ([`StoreError::IndexUnusable`] if it cannot
-//! be). Then, when the index has a position record, only what it does not vouch for is read:
+//! [`Store::open`] takes the lock and opens sled. sled writes a snapshot while it opens; a
+//! process killed then leaves `index/snap.<lsn>.generating`, which the next sled takes for its
+//! newest snapshot and refuses, so when sled cannot open the index, its leftovers (files that
+//! still have their working names) are removed and it is opened again. If it still cannot be,
+//! the whole journal is read and checked: when it is sound the index is moved to
+//! `index.unusable/` (replacing one moved there before) and a new one built from the journal
+//! ([`OpenReport::index_set_aside`]); when it is damaged the index is left where it is, since
+//! `repair` may need its copies, and the journal's damage is the error. So a store opens after
+//! any kill. Then, when the index has a position record, only what it does not vouch for is read:
 //! the journal's header and charter record (which must be the channel the index indexes), the
 //! last record the index covers (which must be where the index says, intact, and hold what the
 //! index holds for it), and everything after it. A torn tail there (the incomplete or
@@ -99,9 +112,14 @@
 //! # Read-only
 //!
 //! [`Store::open_read_only`] reads a store it cannot (or should not) write, such as an
-//! auditor's copy in a directory it may not write to: it takes no lock, changes no file
-//! (a torn tail is ignored, not cut), reads the whole journal and indexes it in a temporary
-//! index outside the store directory, and refuses every write ([`StoreError::ReadOnly`]).
+//! auditor's copy in a directory it may not write to, or a store a writer holds: it takes no
+//! lock, changes no file (a torn tail is ignored, not cut), reads the whole journal and
+//! indexes it in a temporary index outside the store directory, and refuses every write
+//! ([`StoreError::ReadOnly`]). A writer only ever appends after what it reported written, so
+//! what a reader reads is a prefix of the journal cut at most inside its last write; every
+//! later read is through the file handle it opened, so a journal replaced meanwhile (by a
+//! repair) does not mix in. The temporary index lives in a scratch directory that a killed
+//! reader cannot remove; the next reader does (see `index.rs`).
 
 use std::fs::{self, File, OpenOptions, TryLockError};
 use std::io;
@@ -419,7 +437,10 @@ impl Store {
         }
         let (index, whole, set_aside) = match Index::open(&dir.join(INDEX)) {
             Ok(index) => (index, None, None),
-            Err(StoreError::IndexUnusable { .. }) => {
+            // sled's own lock held (a handle of this process closing) is not damage.
+            Err(StoreError::IndexUnusable { detail })
+                if !detail.contains("could not acquire lock") =>
+            {
                 // The journal is the truth and the index only a copy: once the whole journal
                 // has been read and found sound, nothing is lost by setting the index aside
                 // and indexing the journal again. While the journal is damaged the index is
