@@ -174,6 +174,33 @@ fn an_index_sled_cannot_open_is_set_aside_when_the_journal_is_whole() {
     assert_eq!(s.entries().unwrap().len(), before.0.len() + 1);
 }
 
+/// A process killed while it built the index from the journal (a repair, or an open after
+/// the index was lost) leaves records indexed but no position record; found by the crash
+/// harness, this once needed `repair`.
+#[test]
+fn an_index_whose_building_was_cut_short_is_set_aside_and_built_again() {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path().join("alpha");
+    let before = state(&alpha_store(&dir, 3));
+    {
+        let db = sled::open(dir.join("index")).unwrap();
+        db.open_tree("meta").unwrap().remove("indexed").unwrap();
+        db.flush().unwrap();
+    }
+    let mut s = Store::open(&dir).unwrap();
+    assert_eq!(
+        s.open_report().index_set_aside.as_deref(),
+        Some(dir.join("index.unusable").as_path())
+    );
+    assert!(state(&s) == before);
+    s.append(
+        &test_key("alpha"),
+        &definition("after"),
+        Timestamp(T0 + 999),
+    )
+    .unwrap();
+}
+
 /// While the journal is damaged, an index sled cannot open stays where it is (a repair looks
 /// for copies in it), and opening says to repair.
 #[test]

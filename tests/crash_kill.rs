@@ -428,6 +428,15 @@ fn main() {
             landed += 1;
         }
         h.check(op, i, &args, outcome.as_ref(), &new);
+        if i % 250 == 0 {
+            eprintln!(
+                "{i} runs, {landed} killed, {:.0} s, lost {}, unopenable {}, failures {}",
+                start.elapsed().as_secs_f64(),
+                h.figures.lost,
+                h.figures.unopenable,
+                h.figures.failures.len()
+            );
+        }
         if h.figures.failures.len() > 20 {
             break;
         }

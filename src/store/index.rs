@@ -403,6 +403,14 @@ impl Index {
         ]
     }
 
+    /// Whether the index holds no record of the journal's (a position aside).
+    pub fn is_empty(&self) -> Result<bool, StoreError> {
+        Ok(self.entries.is_empty()
+            && self.order.is_empty()
+            && self.feeds.is_empty()
+            && self.notes.is_empty())
+    }
+
     /// The position record, if there is one.
     pub fn position(&self) -> Result<Option<Meta>, StoreError> {
         let Some(v) = self.meta.get(META_KEY).map_err(index_err)? else {

@@ -451,6 +451,19 @@ impl Store {
             }
             Err(e) => return Err(e),
         };
+        // An index that holds records but no position was being built from the journal when
+        // its process was killed (by a repair, or after the index was lost): what it holds
+        // came from the journal, so once the whole journal is read and found sound it is set
+        // aside like an unopenable one and the journal indexed anew.
+        let (index, whole, set_aside) = match index.position() {
+            Ok(None) if whole.is_none() && !index.is_empty()? => {
+                let whole = Journal::open(dir, Access::Write)?;
+                drop(index);
+                let aside = set_index_aside(dir)?;
+                (Index::open(&dir.join(INDEX))?, Some(whole), Some(aside))
+            }
+            _ => (index, whole, set_aside),
+        };
         // Any doubt about the index's position means reading the whole journal, which says
         // what is wrong.
         let tail = match index.position().ok().flatten() {
