@@ -67,8 +67,8 @@ pub(super) struct Index {
 /// directory (`/dev/shm` on Linux, as sled's own temporary databases), holding `held`, a
 /// file locked for as long as the directory is in use, and `index/`. A process killed while
 /// reading cannot remove its directory; the next temporary index made anywhere removes every
-/// such directory whose `held` nobody holds. Each directory is renamed `held` only once it
-/// is locked, so one being made is never taken for one left behind.
+/// such directory whose `held` nobody holds. `held` gets its name only once it is locked, so
+/// a directory being made is never taken for one left behind.
 struct Scratch {
     dir: std::path::PathBuf,
     _held: std::fs::File,
@@ -102,14 +102,13 @@ fn sweep_scratch(base: &Path) {
             continue;
         }
         let dir = e.path();
-        // Unlocked `held.new`: its maker died before renaming it.
-        for name in [HELD, "held.new"] {
-            if let Ok(f) = std::fs::File::open(dir.join(name)) {
-                if f.try_lock().is_ok() {
-                    let _ = std::fs::remove_dir_all(&dir);
-                }
-                break;
-            }
+        // Only `held` says whether its maker lives: `held.new` is unlocked for a moment while
+        // it is made, so a directory without `held` (one being made, or the few bytes of one
+        // whose maker died in that moment) is left alone.
+        if let Ok(f) = std::fs::File::open(dir.join(HELD))
+            && f.try_lock().is_ok()
+        {
+            let _ = std::fs::remove_dir_all(&dir);
         }
     }
 }
@@ -868,7 +867,7 @@ mod tests {
         std::fs::create_dir_all(dead.join("index")).unwrap();
         std::fs::write(dead.join("index/db"), [7; 64]).unwrap();
         std::fs::write(dead.join(HELD), b"").unwrap();
-        // Left by one killed while making its directory.
+        // Being made by a live reader (or left by one killed in that moment): left alone.
         let half = base.join("hotline-read.4000000000.1");
         std::fs::create_dir(&half).unwrap();
         std::fs::write(half.join("held.new"), b"").unwrap();
@@ -883,10 +882,34 @@ mod tests {
 
         let index = Index::open_temporary_in(base).unwrap();
         let dirs = scratch_dirs(base);
-        assert_eq!(dirs.len(), 3, "{dirs:?}");
-        assert!(dirs.contains(&live) && dirs.contains(&other), "{dirs:?}");
-        assert!(!dead.exists() && !half.exists());
+        assert_eq!(dirs.len(), 4, "{dirs:?}");
+        assert!(dirs.contains(&live) && dirs.contains(&half), "{dirs:?}");
+        assert!(dirs.contains(&other) && !dead.exists());
         drop(index);
-        assert_eq!(scratch_dirs(base), vec![live, other]);
+        assert_eq!(scratch_dirs(base), vec![half, live, other]);
+    }
+
+    /// Each reader sweeps the others' directories as it makes its own: none may take one
+    /// being made for one left behind (the crash harness once saw that, with four running).
+    #[test]
+    fn readers_making_temporary_indexes_at_once_never_remove_each_others() {
+        let base = tempfile::tempdir().unwrap();
+        let base = base.path().to_path_buf();
+        let threads: Vec<_> = (0..6)
+            .map(|_| {
+                let base = base.clone();
+                std::thread::spawn(move || {
+                    for _ in 0..15 {
+                        let index = Index::open_temporary_in(&base).unwrap();
+                        index.meta.insert(b"k", b"v").unwrap();
+                        drop(index);
+                    }
+                })
+            })
+            .collect();
+        for t in threads {
+            t.join().unwrap();
+        }
+        assert_eq!(scratch_dirs(&base), Vec::<std::path::PathBuf>::new());
     }
 }
