@@ -12,7 +12,14 @@
 //! - `inclusion_proof/N`: `Store::inclusion_proof` of the entry in the middle of the feed, at
 //!   the tree's size;
 //! - `open/N`: `Store::open` and drop of the store (which reads only the journal's tail past
-//!   the index's position).
+//!   the index's position);
+//! - `create`: `Store::create` of a store in a new directory: the directory made and its
+//!   entry in its parent synced, the journal written by temporary file, sync, rename and
+//!   directory sync, sled's index opened;
+//! - `dir_sync`: one directory `fsync` (open and `sync_all`) in the same temporary directory,
+//!   the unit of what making the power-loss promise true added: one to each `create` (the new
+//!   directory's entry in its parent) and to each output file written (keys, exports,
+//!   proofs), none to an append (the journal's own `sync_data` covers it).
 //!
 //! It also prints each cost as a multiple of the baseline. The stores grow by the appends
 //! measured (a few thousand), and the figures are compared across the two sizes. Appends are
@@ -120,6 +127,21 @@ mod store {
             });
             *store = Some(Store::open(dir).expect("open"));
         }
+        let mut made = 0u64;
+        let fresh = tmp.path().join("fresh");
+        std::fs::create_dir(&fresh).expect("directory");
+        let charter = example::charter();
+        let mut create = || {
+            made += 1;
+            Store::create(&fresh.join(format!("s{made}")), &charter).expect("create")
+        };
+        group.bench_function("create", |b| b.iter(&mut create));
+        let dir_sync = || {
+            std::fs::File::open(&fresh)
+                .and_then(|d| d.sync_all())
+                .expect("directory sync")
+        };
+        group.bench_function("dir_sync", |b| b.iter(dir_sync));
         group.finish();
 
         let base = support::ns_per_call(3, 2_000, sign);
@@ -127,6 +149,16 @@ mod store {
             "same-run ratios to one Ed25519 signature ({:.1} µs, {:.0} signatures/s):",
             base / 1e3,
             1e9 / base
+        );
+        let created = support::ns_per_call(3, 20, &mut create);
+        let synced = support::ns_per_call(3, 200, dir_sync);
+        println!(
+            "  create: {:.1}x ({:.1} µs); one directory sync: {:.1}x ({:.1} µs), {:.0}% of a create, which makes two: its new directory's entry in its parent (added for power loss) and the journal's rename",
+            created / base,
+            created / 1e3,
+            synced / base,
+            synced / 1e3,
+            100.0 * synced / created
         );
         for (n, dir, store, middle) in &mut stores {
             let Some(s) = store.as_mut() else { continue };

@@ -350,7 +350,7 @@ pub(super) fn close(dir: &Path, a: CloseArgs) -> Result<Output, Failure> {
 }
 
 pub(super) fn charter(dir: &Path) -> Result<Output, Failure> {
-    let store = open(dir)?;
+    let store = super::commands::open_to_read(dir)?;
     let report = verify_store(&store, now())?;
     let c = report.charter_in_force(store.charter());
     let mut text = format!(

@@ -124,12 +124,12 @@ pub fn dispatch(cli: Cli) -> Result<Output, Failure> {
             key,
         } => super::lifecycle::revoke(&dir, next.as_deref(), from, reason, &key),
         Command::Log => {
-            let store = open(&dir)?;
+            let store = open_to_read(&dir)?;
             let entries = store.entries().map_err(store_failure)?;
             Ok(render::log(roster(&store)?, &entries))
         }
         Command::Show { id } => {
-            let store = open(&dir)?;
+            let store = open_to_read(&dir)?;
             let id = resolve(&store, &id)?;
             let entries = store.entries().map_err(store_failure)?;
             let report = verify_store(&store, now())?;
@@ -149,7 +149,7 @@ pub fn dispatch(cli: Cli) -> Result<Output, Failure> {
                     return Err(Failure::new("--trust goes with a bundle")
                         .hint("hotline verify BUNDLE --trust A.pub --trust B.pub"));
                 }
-                let store = open(&dir)?;
+                let store = open_to_read(&dir)?;
                 let report = verify_store(&store, now())?;
                 let out = render::report(report.roster(store.charter()), &report);
                 Ok(super::quarantine::add_to_verify(&store, out))
@@ -173,7 +173,7 @@ pub fn dispatch(cli: Cli) -> Result<Output, Failure> {
                         return Err(Failure::new("--trust goes with a bundle")
                             .hint("hotline audit BUNDLE --trust A.pub --trust B.pub"));
                     }
-                    let store = open(&dir)?;
+                    let store = open_to_read(&dir)?;
                     let entries = store.entries().map_err(store_failure)?;
                     let notes = note_bytes(&store)?;
                     let a = hotline::audit::audit_with_notes(store.charter(), &entries, &notes, at);
@@ -486,6 +486,14 @@ pub(super) fn open(dir: &Path) -> Result<Store, Failure> {
             other => return other.map(super::recover::with_marks).map_err(store_failure),
         }
     }
+}
+
+/// Open the store to read it only ([`Store::open_read_only`]): no lock is taken and no file
+/// of the store is written or made, so a reader never waits for a writer, never changes what
+/// it reads, and a reader killed leaves nothing in the store. It sees the journal as it was
+/// when opened, up to the last write then complete.
+pub(super) fn open_to_read(dir: &Path) -> Result<Store, Failure> {
+    Store::open_read_only(dir).map_err(store_failure)
 }
 
 pub(super) fn resolve(store: &Store, prefix: &str) -> Result<EntryId, Failure> {
@@ -997,7 +1005,7 @@ fn ack(dir: &Path, id: &str, state: &str, reason: String, key: &KeyArg) -> Resul
 }
 
 fn export(dir: &Path, out: &Path, since: &[String], force: bool) -> Result<Output, Failure> {
-    let store = open(dir)?;
+    let store = open_to_read(dir)?;
     let mut map: BTreeMap<PartyId, u64> = BTreeMap::new();
     for s in since {
         let (name, n) = s.split_once('=').ok_or_else(|| {

@@ -159,7 +159,25 @@ pub(super) fn write_secret(
     }
 }
 
-/// Write a new file with `mode`, refusing to overwrite unless `force`; synced before return.
+/// Make `path`'s entry in its directory durable (a new file, a rename, a new directory).
+fn sync_parent(path: &Path) -> Result<(), Failure> {
+    #[cfg(unix)]
+    {
+        let dir = match path.parent() {
+            Some(d) if !d.as_os_str().is_empty() => d,
+            _ => Path::new("."),
+        };
+        std::fs::File::open(dir)
+            .and_then(|d| d.sync_all())
+            .map_err(|e| Failure::io("sync the directory", dir, &e))?;
+    }
+    #[cfg(not(unix))]
+    let _ = path;
+    Ok(())
+}
+
+/// Write a new file with `mode`, refusing to overwrite unless `force`; the file and its
+/// entry in its directory synced before return.
 pub fn write_new(path: &Path, bytes: &[u8], mode: u32, force: bool) -> Result<(), Failure> {
     use std::io::Write;
     let mut opts = std::fs::OpenOptions::new();
@@ -193,7 +211,8 @@ pub fn write_new(path: &Path, bytes: &[u8], mode: u32, force: bool) -> Result<()
     let _ = mode;
     f.write_all(bytes)
         .and_then(|()| f.sync_all())
-        .map_err(|e| Failure::io("write", path, &e))
+        .map_err(|e| Failure::io("write", path, &e))?;
+    sync_parent(path)
 }
 
 /// Replace the secret key file at `path` with `bytes`, mode 0600, so that it holds either
@@ -261,10 +280,19 @@ pub(super) fn default_dir() -> Result<PathBuf, Failure> {
 }
 
 /// Make sure `dir` is a directory, creating it and any missing parents with mode 0700 (an
-/// existing one keeps its mode).
+/// existing one keeps its mode), each new one's entry in its parent synced.
 pub(super) fn ensure_dir(dir: &Path) -> Result<(), Failure> {
     if dir.is_dir() {
         return Ok(());
+    }
+    let mut missing = Vec::new();
+    let mut at = Some(dir);
+    while let Some(d) = at {
+        if d.as_os_str().is_empty() || d.is_dir() {
+            break;
+        }
+        missing.push(d.to_path_buf());
+        at = d.parent();
     }
     let mut builder = std::fs::DirBuilder::new();
     builder.recursive(true);
@@ -275,7 +303,8 @@ pub(super) fn ensure_dir(dir: &Path) -> Result<(), Failure> {
     }
     builder
         .create(dir)
-        .map_err(|e| Failure::io("create the directory", dir, &e))
+        .map_err(|e| Failure::io("create the directory", dir, &e))?;
+    missing.iter().try_for_each(|d| sync_parent(d))
 }
 
 #[cfg(test)]

@@ -226,7 +226,7 @@ pub fn cosign(dir: &Path, key: &KeyArg) -> Result<Output, Failure> {
 }
 
 pub fn prove(dir: &Path, id: &str, out: &Path, force: bool) -> Result<Output, Failure> {
-    let store = open(dir)?;
+    let store = super::commands::open_to_read(dir)?;
     let id = resolve(&store, id)?;
     let entry = store
         .get(&id)
@@ -353,7 +353,7 @@ pub fn verify_proof(file: &Path, trust: &[PathBuf]) -> Result<Output, Failure> {
 }
 
 pub fn parties(dir: &Path) -> Result<Output, Failure> {
-    let store = open(dir)?;
+    let store = super::commands::open_to_read(dir)?;
     // The founding charter names the checkpoints' origins (its id is the channel's); the
     // charter in force says who the parties and witnesses are now.
     let charter = store.charter();

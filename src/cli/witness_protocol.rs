@@ -126,7 +126,7 @@ fn request(
     old: Option<u64>,
     force: bool,
 ) -> Result<Output, Failure> {
-    let store = open(dir)?;
+    let store = super::commands::open_to_read(dir)?;
     let charter = store.charter().clone();
     let w = charter_witness(&charter, name)?;
     let (me, _) = store.identity().ok_or_else(|| {

@@ -429,6 +429,10 @@ pub struct OpenReport {
     pub journal_bytes_read: u64,
     /// Bytes of torn tail left in the journal and ignored, by a store opened read-only.
     pub torn_bytes_ignored: u64,
+    /// Where the index was moved because sled could not open it (even after clearing what a
+    /// sled killed while writing a snapshot leaves behind): the journal was read whole and
+    /// found sound, and indexed anew.
+    pub index_set_aside: Option<std::path::PathBuf>,
 }
 
 /// What [`Store::repair`](super::Store::repair) did.

@@ -58,6 +58,86 @@ pub(super) struct Index {
     pub(super) note_keys: sled::Tree,
     pub(super) note_origins: sled::Tree,
     pub(super) claims: sled::Tree,
+    /// The directory of a temporary index, removed after sled has closed (last field: fields
+    /// drop in order).
+    _scratch: Option<Scratch>,
+}
+
+/// A temporary index's directory, `hotline-read.<pid>.<n>` in the system's temporary
+/// directory (`/dev/shm` on Linux, as sled's own temporary databases), holding `held`, a
+/// file locked for as long as the directory is in use, and `index/`. A process killed while
+/// reading cannot remove its directory; the next temporary index made anywhere removes every
+/// such directory whose `held` nobody holds. `held` gets its name only once it is locked, so
+/// a directory being made is never taken for one left behind.
+struct Scratch {
+    dir: std::path::PathBuf,
+    _held: std::fs::File,
+}
+
+impl Drop for Scratch {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.dir);
+    }
+}
+
+const SCRATCH_PREFIX: &str = "hotline-read.";
+const HELD: &str = "held";
+
+fn scratch_base() -> std::path::PathBuf {
+    let shm = Path::new("/dev/shm");
+    if cfg!(target_os = "linux") && shm.is_dir() {
+        shm.to_path_buf()
+    } else {
+        std::env::temp_dir()
+    }
+}
+
+/// Remove the scratch directories in `base` that no live process holds.
+fn sweep_scratch(base: &Path) {
+    let Ok(entries) = std::fs::read_dir(base) else {
+        return;
+    };
+    for e in entries.flatten() {
+        if !e.file_name().to_string_lossy().starts_with(SCRATCH_PREFIX) {
+            continue;
+        }
+        let dir = e.path();
+        // Only `held` says whether its maker lives: `held.new` is unlocked for a moment while
+        // it is made, so a directory without `held` (one being made, or the few bytes of one
+        // whose maker died in that moment) is left alone.
+        if let Ok(f) = std::fs::File::open(dir.join(HELD))
+            && f.try_lock().is_ok()
+        {
+            let _ = std::fs::remove_dir_all(&dir);
+        }
+    }
+}
+
+impl Scratch {
+    fn make(base: &Path) -> std::io::Result<Scratch> {
+        use std::sync::atomic::{AtomicU64, Ordering};
+        static MADE: AtomicU64 = AtomicU64::new(0);
+        sweep_scratch(base);
+        let n = MADE.fetch_add(1, Ordering::Relaxed);
+        let dir = base.join(format!("{SCRATCH_PREFIX}{}.{n}", std::process::id()));
+        // One left by a dead process of the same pid.
+        let _ = std::fs::remove_dir_all(&dir);
+        std::fs::create_dir(&dir)?;
+        let made = (|| {
+            let fresh = dir.join("held.new");
+            let held = std::fs::File::create(&fresh)?;
+            held.try_lock().map_err(std::io::Error::other)?;
+            std::fs::rename(&fresh, dir.join(HELD))?;
+            Ok(held)
+        })();
+        match made {
+            Ok(held) => Ok(Scratch { dir, _held: held }),
+            Err(e) => {
+                let _ = std::fs::remove_dir_all(&dir);
+                Err(e)
+            }
+        }
+    }
 }
 
 /// The index's position record.
@@ -174,6 +254,25 @@ fn open_sled(config: &sled::Config) -> Result<sled::Db, sled::Error> {
     }
 }
 
+/// Remove what a sled killed while writing a snapshot leaves in its directory (see
+/// `write_snapshot` in sled 0.34.7's `pagecache/snapshot.rs`): `snap.<lsn>.generating`, the
+/// snapshot before its rename into place, and `*.in___motion`. Whether any was removed.
+pub(super) fn clear_leftovers(path: &Path) -> std::io::Result<bool> {
+    let mut removed = false;
+    for e in std::fs::read_dir(path)? {
+        let e = e?;
+        let name = e.file_name();
+        let name = name.to_string_lossy();
+        if name.starts_with("snap.")
+            && (name.ends_with(".generating") || name.ends_with(".in___motion"))
+        {
+            std::fs::remove_file(e.path())?;
+            removed = true;
+        }
+    }
+    Ok(removed)
+}
+
 fn disagrees(record: u64, detail: String) -> StoreError {
     StoreError::IndexDisagrees { record, detail }
 }
@@ -204,11 +303,26 @@ impl Index {
     /// A temporary index, outside the store directory, deleted when dropped: for a store
     /// opened read-only.
     pub fn open_temporary() -> Result<Index, StoreError> {
-        Index::open_with(
-            sled::Config::new().temporary(true).flush_every_ms(None),
+        Index::open_temporary_in(&scratch_base())
+    }
+
+    fn open_temporary_in(base: &Path) -> Result<Index, StoreError> {
+        let scratch = Scratch::make(base).map_err(|e| StoreError::Io {
+            op: "make a temporary index in",
+            path: base.to_path_buf(),
+            source: e,
+        })?;
+        let path = scratch.dir.join("index");
+        let mut index = Index::open_with(
+            sled::Config::new()
+                .path(&path)
+                .temporary(true)
+                .flush_every_ms(None),
             true,
-            Path::new("(a temporary index)"),
-        )
+            &path,
+        )?;
+        index._scratch = Some(scratch);
+        Ok(index)
     }
 
     fn open_with(
@@ -216,8 +330,27 @@ impl Index {
         clear_other_format: bool,
         path: &Path,
     ) -> Result<Index, StoreError> {
+        match Index::try_open(&config, clear_other_format, path) {
+            // A snapshot sled was killed writing is taken for its newest and refused; sled
+            // renames a snapshot into place only once it is whole, so what still has its
+            // working name is only a leftover. The caller holds the store's lock, so no sled
+            // of another process is writing one now.
+            Err(StoreError::IndexUnusable { .. })
+                if !config.temporary && clear_leftovers(path).unwrap_or(false) =>
+            {
+                Index::try_open(&config, clear_other_format, path)
+            }
+            other => other,
+        }
+    }
+
+    fn try_open(
+        config: &sled::Config,
+        clear_other_format: bool,
+        path: &Path,
+    ) -> Result<Index, StoreError> {
         let open = || -> Result<Index, sled::Error> {
-            let db = open_sled(&config)?;
+            let db = open_sled(config)?;
             let index = Index {
                 meta: db.open_tree("meta")?,
                 entries: db.open_tree("entries")?,
@@ -231,6 +364,7 @@ impl Index {
                 note_origins: db.open_tree("note_origins")?,
                 claims: db.open_tree("claims")?,
                 db,
+                _scratch: None,
             };
             let format = index.meta.get(FORMAT_KEY)?;
             if clear_other_format && format.as_deref() != Some(&FORMAT.to_be_bytes()[..]) {
@@ -266,6 +400,14 @@ impl Index {
             &self.note_origins,
             &self.claims,
         ]
+    }
+
+    /// Whether the index holds no record of the journal's (a position aside).
+    pub fn is_empty(&self) -> Result<bool, StoreError> {
+        Ok(self.entries.is_empty()
+            && self.order.is_empty()
+            && self.feeds.is_empty()
+            && self.notes.is_empty())
     }
 
     /// The position record, if there is one.
@@ -700,4 +842,74 @@ pub(super) fn origin_key(origin: &str, record: Option<u64>) -> Vec<u8> {
         k.extend_from_slice(&r.to_be_bytes());
     }
     k
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used)]
+    use super::*;
+
+    fn scratch_dirs(base: &Path) -> Vec<std::path::PathBuf> {
+        let mut v: Vec<_> = std::fs::read_dir(base)
+            .unwrap()
+            .map(|e| e.unwrap().path())
+            .collect();
+        v.sort();
+        v
+    }
+
+    #[test]
+    fn a_temporary_index_goes_when_dropped_and_one_a_killed_reader_left_goes_with_the_next() {
+        let base = tempfile::tempdir().unwrap();
+        let base = base.path();
+        // Left by a reader killed while reading: `held`, which nobody holds.
+        let dead = base.join("hotline-read.4000000000.0");
+        std::fs::create_dir_all(dead.join("index")).unwrap();
+        std::fs::write(dead.join("index/db"), [7; 64]).unwrap();
+        std::fs::write(dead.join(HELD), b"").unwrap();
+        // Being made by a live reader (or left by one killed in that moment): left alone.
+        let half = base.join("hotline-read.4000000000.1");
+        std::fs::create_dir(&half).unwrap();
+        std::fs::write(half.join("held.new"), b"").unwrap();
+        // In use by a live reader.
+        let live = base.join("hotline-read.4000000000.2");
+        std::fs::create_dir(&live).unwrap();
+        let held = std::fs::File::create(live.join(HELD)).unwrap();
+        held.try_lock().unwrap();
+        // Not ours.
+        let other = base.join("something-else");
+        std::fs::create_dir(&other).unwrap();
+
+        let index = Index::open_temporary_in(base).unwrap();
+        let dirs = scratch_dirs(base);
+        assert_eq!(dirs.len(), 4, "{dirs:?}");
+        assert!(dirs.contains(&live) && dirs.contains(&half), "{dirs:?}");
+        assert!(dirs.contains(&other) && !dead.exists());
+        drop(index);
+        assert_eq!(scratch_dirs(base), vec![half, live, other]);
+    }
+
+    /// Each reader sweeps the others' directories as it makes its own: none may take one
+    /// being made for one left behind (the crash harness once saw that, with four running).
+    #[test]
+    fn readers_making_temporary_indexes_at_once_never_remove_each_others() {
+        let base = tempfile::tempdir().unwrap();
+        let base = base.path().to_path_buf();
+        let threads: Vec<_> = (0..6)
+            .map(|_| {
+                let base = base.clone();
+                std::thread::spawn(move || {
+                    for _ in 0..15 {
+                        let index = Index::open_temporary_in(&base).unwrap();
+                        index.meta.insert(b"k", b"v").unwrap();
+                        drop(index);
+                    }
+                })
+            })
+            .collect();
+        for t in threads {
+            t.join().unwrap();
+        }
+        assert_eq!(scratch_dirs(&base), Vec::<std::path::PathBuf>::new());
+    }
 }

@@ -47,6 +47,29 @@ pub(super) fn sync_dir(dir: &Path) -> Result<(), StoreError> {
     Ok(())
 }
 
+/// Create `dir` and any missing parents, then make each new directory's entry in its parent
+/// durable: a store whose files were all synced is still lost to a power cut if the entry
+/// naming its directory was not.
+pub(super) fn create_dir_synced(dir: &Path) -> Result<(), StoreError> {
+    let mut missing = Vec::new();
+    let mut at = Some(dir);
+    while let Some(d) = at {
+        if d.as_os_str().is_empty() || d.is_dir() {
+            break;
+        }
+        missing.push(d);
+        at = d.parent();
+    }
+    fs::create_dir_all(dir).map_err(io_err("create directory", dir))?;
+    for d in missing {
+        match d.parent() {
+            Some(p) if !p.as_os_str().is_empty() => sync_dir(p)?,
+            _ => sync_dir(Path::new("."))?,
+        }
+    }
+    Ok(())
+}
+
 /// Write `bytes` to `path` by way of a synced temporary file and a rename, so that `path`
 /// holds either its old content or all of the new. The rename itself is made durable by the
 /// caller, if it must be ([`sync_dir`]).
@@ -225,6 +248,10 @@ pub(super) struct Journal {
     pub path: PathBuf,
     /// `None` when opened read-only.
     file: Option<File>,
+    /// When opened read-only, the file as opened: every later read is of that file, so a
+    /// journal replaced meanwhile (by a repair in another process) cannot mix into what this
+    /// handle reads.
+    reader: Option<File>,
     /// Bytes of whole records (and the header).
     pub len: u64,
     /// Records held, the charter and batch markers included.
@@ -267,6 +294,26 @@ fn read_whole(dir: &Path, path: &Path) -> Result<Vec<u8>, StoreError> {
         }),
         Err(e) => Err(io_err("read", path)(e)),
     }
+}
+
+fn open_to_read(dir: &Path, path: &Path) -> Result<File, StoreError> {
+    match File::open(path) {
+        Ok(f) => Ok(f),
+        Err(e) if e.kind() == io::ErrorKind::NotFound => Err(StoreError::NotFound {
+            dir: dir.to_path_buf(),
+        }),
+        Err(e) => Err(io_err("open", path)(e)),
+    }
+}
+
+/// The first `len` bytes of `f` (all of it, if shorter), from its start. A writer appending
+/// meanwhile only adds bytes after what it had reported written, so what is read is a prefix
+/// of the journal, cut at most inside its last write (a torn tail, ignored).
+fn read_prefix(mut f: &File, len: u64) -> io::Result<Vec<u8>> {
+    f.seek(SeekFrom::Start(0))?;
+    let mut bytes = Vec::new();
+    f.take(len).read_to_end(&mut bytes)?;
+    Ok(bytes)
 }
 
 /// `len` bytes of `f` from `offset`, or `None` if the file ends first.
@@ -355,6 +402,7 @@ impl Journal {
         Journal {
             path,
             file,
+            reader: None,
             len: at.bytes,
             records: at.records,
             entries: at.entries,
@@ -387,11 +435,18 @@ impl Journal {
     /// decode what it holds. Damage followed by a well-formed record is refused.
     pub fn open(dir: &Path, access: Access) -> Result<(Journal, Contents), StoreError> {
         let path = dir.join(FILE);
-        let file = match access {
-            Access::Write => Some(open_for_append(dir, &path)?),
-            Access::ReadOnly => None,
+        let (file, reader, bytes) = match access {
+            Access::Write => (
+                Some(open_for_append(dir, &path)?),
+                None,
+                read_whole(dir, &path)?,
+            ),
+            Access::ReadOnly => {
+                let reader = open_to_read(dir, &path)?;
+                let bytes = read_prefix(&reader, u64::MAX).map_err(io_err("read", &path))?;
+                (None, Some(reader), bytes)
+            }
         };
-        let bytes = read_whole(dir, &path)?;
         let scan = bundle::scan(&bytes).map_err(|e| head_damaged(&path, 0, e.to_string()))?;
         let (cut, kept) = settle(&path, file.as_ref(), &bytes, (0, 0), &scan)?;
         let records = scan.records.get(..kept).unwrap_or_default();
@@ -422,7 +477,8 @@ impl Journal {
             last_offset: items.last().map_or(len64(first.offset), Item::offset),
             entries,
         };
-        let journal = Journal::with(path, file, at, Health::Sound);
+        let mut journal = Journal::with(path, file, at, Health::Sound);
+        journal.reader = reader;
         let contents = Contents {
             charter,
             charter_end: len64(first.end()),
@@ -657,6 +713,9 @@ impl Journal {
 
     /// The journal's bytes, as far as the store has written them.
     pub fn read(&self) -> Result<Vec<u8>, StoreError> {
+        if let Some(reader) = &self.reader {
+            return read_prefix(reader, self.len).map_err(io_err("read", &self.path));
+        }
         let mut bytes = fs::read(&self.path).map_err(io_err("read", &self.path))?;
         bytes.truncate(usize::try_from(self.len).unwrap_or(usize::MAX));
         Ok(bytes)

@@ -24,10 +24,23 @@
 //! 2. only after that is sled updated, then flushed; a `meta` record says how many journal
 //!    records (and bytes) the index covers, and where the last of them starts.
 //!
+//! Every other file a success depends on is written by temporary file, sync and rename
+//! (`config.json`, quarantine files, high-water marks), and every directory entry it depends
+//! on is synced: the store's own directory in its parent when it is made, each created or
+//! renamed file in its directory. sled's files are never synced beyond its `flush()`: an
+//! index lost or left unopenable is rebuilt from the journal (see "Opening").
+//!
 //! # Opening
 //!
-//! [`Store::open`] takes the lock and opens sled ([`StoreError::IndexUnusable`] if it cannot
-//! be). Then, when the index has a position record, only what it does not vouch for is read:
+//! [`Store::open`] takes the lock and opens sled. sled writes a snapshot while it opens; a
+//! process killed then leaves `index/snap.<lsn>.generating`, which the next sled takes for its
+//! newest snapshot and refuses, so when sled cannot open the index, its leftovers (files that
+//! still have their working names) are removed and it is opened again. If it still cannot be,
+//! the whole journal is read and checked: when it is sound the index is moved to
+//! `index.unusable/` (replacing one moved there before) and a new one built from the journal
+//! ([`OpenReport::index_set_aside`]); when it is damaged the index is left where it is, since
+//! `repair` may need its copies, and the journal's damage is the error. So a store opens after
+//! any kill. Then, when the index has a position record, only what it does not vouch for is read:
 //! the journal's header and charter record (which must be the channel the index indexes), the
 //! last record the index covers (which must be where the index says, intact, and hold what the
 //! index holds for it), and everything after it. A torn tail there (the incomplete or
@@ -99,9 +112,14 @@
 //! # Read-only
 //!
 //! [`Store::open_read_only`] reads a store it cannot (or should not) write, such as an
-//! auditor's copy in a directory it may not write to: it takes no lock, changes no file
-//! (a torn tail is ignored, not cut), reads the whole journal and indexes it in a temporary
-//! index outside the store directory, and refuses every write ([`StoreError::ReadOnly`]).
+//! auditor's copy in a directory it may not write to, or a store a writer holds: it takes no
+//! lock, changes no file (a torn tail is ignored, not cut), reads the whole journal and
+//! indexes it in a temporary index outside the store directory, and refuses every write
+//! ([`StoreError::ReadOnly`]). A writer only ever appends after what it reported written, so
+//! what a reader reads is a prefix of the journal cut at most inside its last write; every
+//! later read is through the file handle it opened, so a journal replaced meanwhile (by a
+//! repair) does not mix in. The temporary index lives in a scratch directory that a killed
+//! reader cannot remove; the next reader does (see `index.rs`).
 
 use std::fs::{self, File, OpenOptions, TryLockError};
 use std::io;
@@ -143,7 +161,7 @@ pub use recover::{RecoverReport, RecoveredFeed, Recovery};
 
 use config::Config;
 use index::Index;
-use journal::{Access, Journal, io_err, sync_dir};
+use journal::{Access, Journal, create_dir_synced, io_err, sync_dir};
 
 const LOCK: &str = "lock";
 const INDEX: &str = "index";
@@ -237,6 +255,20 @@ fn index_failed(e: &StoreError) -> String {
     }
 }
 
+/// Where [`Store::open`] moves an index sled cannot open, to index the journal anew.
+const INDEX_SET_ASIDE: &str = "index.unusable";
+
+/// Move `index/` to `index.unusable/` (replacing one set aside before: it was set aside when
+/// the journal was whole too, so everything it held is in the journal), durably.
+fn set_index_aside(dir: &Path) -> Result<PathBuf, StoreError> {
+    let aside = dir.join(INDEX_SET_ASIDE);
+    remove_dir_if_any(&aside)?;
+    let index = dir.join(INDEX);
+    fs::rename(&index, &aside).map_err(io_err("set aside", &index))?;
+    sync_dir(dir)?;
+    Ok(aside)
+}
+
 fn remove_dir_if_any(path: &Path) -> Result<(), StoreError> {
     match fs::remove_dir_all(path) {
         Ok(()) => Ok(()),
@@ -255,7 +287,7 @@ impl Store {
     pub fn create(dir: &Path, charter: &Charter) -> Result<Store, StoreError> {
         charter.check().map_err(StoreError::InvalidCharter)?;
         let channel = charter.id()?;
-        fs::create_dir_all(dir).map_err(io_err("create directory", dir))?;
+        create_dir_synced(dir)?;
         let lock = take_lock_to_create(dir)?;
         if dir.join(journal::FILE).exists() || dir.join(INDEX).exists() {
             return Err(StoreError::AlreadyExists {
@@ -324,7 +356,7 @@ impl Store {
     {
         charter.check().map_err(StoreError::InvalidCharter)?;
         let made_dir = !dir.exists();
-        fs::create_dir_all(dir).map_err(io_err("create directory", dir))?;
+        create_dir_synced(dir)?;
         let made_lock = !dir.join(LOCK).exists();
         let lock = match take_lock_to_create(dir) {
             Ok(l) => l,
@@ -403,10 +435,39 @@ impl Store {
         if dir.join(STAGING).exists() {
             let _ = fs::remove_dir_all(dir.join(STAGING));
         }
-        let index = Index::open(&dir.join(INDEX))?;
+        let (index, whole, set_aside) = match Index::open(&dir.join(INDEX)) {
+            Ok(index) => (index, None, None),
+            // sled's own lock held (a handle of this process closing) is not damage.
+            Err(StoreError::IndexUnusable { detail })
+                if !detail.contains("could not acquire lock") =>
+            {
+                // The journal is the truth and the index only a copy: once the whole journal
+                // has been read and found sound, nothing is lost by setting the index aside
+                // and indexing the journal again. While the journal is damaged the index is
+                // left where it is, for `repair` to look for copies in.
+                let whole = Journal::open(dir, Access::Write)?;
+                let aside = set_index_aside(dir)?;
+                (Index::open(&dir.join(INDEX))?, Some(whole), Some(aside))
+            }
+            Err(e) => return Err(e),
+        };
+        // An index that holds records but no position was being built from the journal when
+        // its process was killed (by a repair, or after the index was lost): what it holds
+        // came from the journal, so once the whole journal is read and found sound it is set
+        // aside like an unopenable one and the journal indexed anew.
+        let (index, whole, set_aside) = match index.position() {
+            Ok(None) if whole.is_none() && !index.is_empty()? => {
+                let whole = Journal::open(dir, Access::Write)?;
+                drop(index);
+                let aside = set_index_aside(dir)?;
+                (Index::open(&dir.join(INDEX))?, Some(whole), Some(aside))
+            }
+            _ => (index, whole, set_aside),
+        };
         // Any doubt about the index's position means reading the whole journal, which says
         // what is wrong.
         let tail = match index.position().ok().flatten() {
+            _ if whole.is_some() => whole,
             None => None,
             Some(meta) => match index.record_at(meta.at.records.saturating_sub(1)) {
                 Ok(last) if last.is_some() || meta.at.records == 1 => Journal::open_tail(
@@ -437,6 +498,7 @@ impl Store {
                 records_indexed,
                 journal_bytes_read: contents.bytes_read,
                 torn_bytes_ignored: 0,
+                index_set_aside: set_aside,
             },
             baseline: None,
             roster: std::sync::OnceLock::new(),
@@ -478,6 +540,7 @@ impl Store {
                 records_indexed,
                 journal_bytes_read: contents.bytes_read,
                 torn_bytes_ignored: contents.cut.bytes,
+                index_set_aside: None,
             },
             baseline: None,
             roster: std::sync::OnceLock::new(),
