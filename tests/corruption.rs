@@ -519,6 +519,15 @@ fn a_sample_through_the_binary_names_repair_and_repair_mends_it() {
     let lowered = String::from_utf8(h.pristine[config].clone())
         .unwrap()
         .replace(&mark, &mark.replace(": 3", ": 2"));
+    let alphas_last = records
+        .iter()
+        .rev()
+        .find(|r| {
+            r.kind == hotline::bundle::RecordKind::Entry
+                && hotline::entry::SignedEntry::decode(r.payload)
+                    .is_ok_and(|e| e.entry.header.author == test_key("alpha").party())
+        })
+        .unwrap();
     let flip = |at: usize| {
         let mut j = journal.clone();
         j[at] ^= 0x10;
@@ -542,6 +551,13 @@ fn a_sample_through_the_binary_names_repair_and_repair_mends_it() {
             journal[..records[3].offset + 7].to_vec(),
         ),
         ("a mark", config, lowered.into_bytes()),
+        (
+            // At a record boundary the journal alone looks whole: what shows the loss is the
+            // seq config.json says this store signed.
+            "a cut before alpha's last entry",
+            Path::new("journal"),
+            journal[..alphas_last.offset].to_vec(),
+        ),
     ];
     for (what, file, damaged) in cases {
         let mut files = h.pristine.clone();

@@ -288,6 +288,7 @@ pub(super) fn note_bytes(store: &Store) -> Result<Vec<Vec<u8>>, Failure> {
 
 /// Verify everything the store holds, entries and checkpoints, from scratch.
 pub(super) fn verify_store(store: &Store, at: Timestamp) -> Result<verify::Report, Failure> {
+    store.check_sound().map_err(store_failure)?;
     let entries = store.entries().map_err(store_failure)?;
     let notes = note_bytes(store)?;
     Ok(verify::verify_with_notes(

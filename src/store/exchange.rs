@@ -516,12 +516,86 @@ impl Store {
     /// [`StoreError::Config`] if `config.json` is (its guard against signing a seq twice
     /// cannot be trusted; also for a store opened read-only).
     pub fn verify(&self, opts: Options) -> Result<Report, StoreError> {
-        super::config::load(&self.dir)?;
+        self.check_sound()?;
         Ok(verify::verify(
             &self.charter,
             &self.journal.entries()?,
             opts,
         ))
+    }
+
+    /// What a from-scratch verification of the store checks besides its entries: that
+    /// `config.json` is intact (its guard against signing a seq twice can be trusted), that a
+    /// store opened read-only does not end in an unfinished write nobody is making, and that
+    /// the journal holds every seq `config.json` says this store signed. [`Store::verify`]
+    /// runs it; a caller verifying the entries itself runs it first.
+    ///
+    /// # Errors
+    ///
+    /// [`StoreError::Config`], or [`StoreError::JournalCorrupt`] naming what is missing and
+    /// `hotline repair`.
+    pub fn check_sound(&self) -> Result<(), StoreError> {
+        let config = super::config::load(&self.dir)?;
+        self.check_unfinished_tail()?;
+        self.check_marks_held(&config)
+    }
+
+    /// A store opened read-only leaves a torn tail where it is (a writer may be in the middle
+    /// of that write). If no writer holds the store and the journal has not grown since it was
+    /// read, the tail is either a write a crash interrupted (never reported as done: the next
+    /// command that writes cuts it) or the journal was cut inside a record, which only the
+    /// index can tell; either way it is not a journal that verifies as it lies.
+    fn check_unfinished_tail(&self) -> Result<(), StoreError> {
+        let ignored = self.opened.torn_bytes_ignored;
+        if ignored == 0 || super::writer_active(&self.dir) {
+            return Ok(());
+        }
+        let path = self.dir.join(super::journal::FILE);
+        let read = self.opened.journal_bytes_read;
+        match std::fs::metadata(&path) {
+            Ok(m) if m.len() > read => Ok(()),
+            _ => Err(super::damage::corrupt(
+                &path,
+                read.saturating_sub(ignored),
+                0,
+                format!(
+                    "the journal ends in {ignored} bytes that are not a whole write, and no \
+                     command is writing to the store: either a crash interrupted a write (nothing \
+                     reported as written is lost, and the next command that writes cuts it) or \
+                     the journal was cut; run `hotline repair`, which restores what the index \
+                     holds copies of"
+                ),
+            )),
+        }
+    }
+
+    /// Every seq `config.json` says this store signed must be in the journal: a journal that
+    /// ends before one has lost entries it reported as written (cut at a record boundary,
+    /// which the journal alone cannot show).
+    fn check_marks_held(&self, config: &super::config::Config) -> Result<(), StoreError> {
+        let parties: Vec<PartyId> = self.roster()?.parties.iter().map(|p| p.key).collect();
+        for party in parties {
+            let Some(signed) = config.signed(&party) else {
+                continue;
+            };
+            let held = self.feed_len(&party)?;
+            if held <= signed {
+                let path = self.dir.join(super::journal::FILE);
+                return Err(super::damage::corrupt(
+                    &path,
+                    self.opened.journal_bytes_read,
+                    0,
+                    format!(
+                        "it holds {}'s feed up to seq {} but this store signed seq {signed} \
+                         (config.json): entries reported as written are missing; run `hotline \
+                         repair`, which restores what the index holds copies of",
+                        self.charter.label(&party),
+                        held.checked_sub(1).map_or("none".into(), |s| s.to_string()),
+                    ),
+                ));
+            }
+        }
+        Ok(())
     }
 
     /// Verify the store's entries followed by `candidates`; refuse if that adds an error-level
