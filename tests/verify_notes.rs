@@ -58,6 +58,11 @@ impl Channel {
 
     /// Alpha's checkpoint at `size` with `root`, cosigned by beta.
     fn note_with_root(&self, size: usize, root: Hash) -> Vec<u8> {
+        self.note_cosigned_at(size, root, T0 + 3600)
+    }
+
+    /// Alpha's checkpoint at `size` with `root`, cosigned by beta at `time`.
+    fn note_cosigned_at(&self, size: usize, root: Hash, time: u64) -> Vec<u8> {
         let note =
             witness::sign_checkpoint(&self.charter, &test_key("alpha"), size as u64, root).unwrap();
         let held = |_: &witness::CheckedNote| Held {
@@ -70,7 +75,7 @@ impl Channel {
             &test_key("beta"),
             &note,
             &held,
-            Timestamp(T0 + 3600),
+            Timestamp(time),
         )
         .unwrap()
     }
@@ -365,6 +370,30 @@ fn notes_of_one_checkpoint_are_capped_in_the_verifier_and_the_store() {
         .map(|n| (meta.clone(), n))
         .collect();
     assert_eq!(s.add_notes(&again).unwrap(), 0);
+}
+
+#[test]
+fn past_the_cap_a_note_that_brings_a_new_cosignature_is_still_kept_by_the_verifier() {
+    let c = channel();
+    let mut notes = variants(&c.note(3), MAX_NOTES_PER_CHECKPOINT + 1, "a");
+    let root = merkle::root(&c.leaves()[..3]);
+    notes.push(c.note_cosigned_at(3, root, T0 + 7200));
+    let records: Vec<NoteRecord> = notes.iter().map(|n| c.record(n)).collect();
+    let report = c.verify(&c.bundle(&records));
+    assert_eq!(kinds(&report), [FindingKind::NotesCapped]);
+    assert!(
+        report.findings[0]
+            .message
+            .starts_with("1 checkpoint note(s)"),
+        "{}",
+        report.findings[0].message
+    );
+    let times: Vec<u64> = report.checkpoints[0]
+        .cosignatures
+        .iter()
+        .map(|x| x.time.0)
+        .collect();
+    assert_eq!(times, [T0 + 3600, T0 + 7200]);
 }
 
 #[test]

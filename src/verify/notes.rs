@@ -10,7 +10,7 @@
 //! attributed to whoever held the revoked key ([`FindingKind::Compromised`]). Neither is a
 //! split view. Cosignatures count under every key of the cosigner's history but the revoked.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 
 use super::keys::FeedKeys;
 use super::{Feed, Finding, FindingKind, Verifier};
@@ -25,7 +25,8 @@ use crate::witness::{self, CheckedNote, Cosignature, CosignerKind, KeyHistories,
 
 /// The most notes of one checkpoint (one origin, size and root) the verifier checks and keeps:
 /// the variants of one signed checkpoint (each cosigned by a different set, or carrying lines
-/// of keys it does not know, which anyone can add) beyond these are not kept, and a
+/// of keys it does not know, which anyone can add) beyond these are not kept unless they bring
+/// a cosignature not met before (in the verifier; a store does not parse notes), and a
 /// [`FindingKind::NotesCapped`] warning says how many were left out. Of one origin and size,
 /// only the notes of the first two roots are kept (two are the split view; more add nothing).
 /// Together with the bundle limits, this bounds what one origin's notes can make the verifier
@@ -314,8 +315,9 @@ pub(super) fn check<N: NoteSource>(
     keys: &KeyHistories,
 ) -> Vec<CheckpointSummary> {
     let mut good: Vec<(CheckedNote, &[u8])> = Vec::new();
-    // Per (origin, size): the roots kept, and per root how many notes.
-    let mut kept: HashMap<(String, u64), Vec<(Hash, usize)>> = HashMap::new();
+    // Per (origin, size): the roots kept, and per root how many notes and which cosignatures.
+    type Kept = Vec<(Hash, usize, HashSet<(PartyId, Timestamp)>)>;
+    let mut kept: HashMap<(String, u64), Kept> = HashMap::new();
     let mut capped: HashMap<String, usize> = HashMap::new();
     for (i, n) in notes.iter().enumerate() {
         let bytes = n.note();
@@ -359,20 +361,28 @@ pub(super) fn check<N: NoteSource>(
             ));
         }
         let roots = kept.entry((cp.origin().to_owned(), cp.size())).or_default();
-        let slot = match roots.iter().position(|(r, _)| r == cp.root()) {
+        let slot = match roots.iter().position(|(r, ..)| r == cp.root()) {
             Some(k) => roots.get_mut(k),
             None if roots.len() < 2 => {
-                roots.push((*cp.root(), 0));
+                roots.push((*cp.root(), 0, HashSet::new()));
                 roots.last_mut()
             }
             None => None,
         };
-        match slot {
-            Some((_, count)) if *count < MAX_NOTES_PER_CHECKPOINT => *count += 1,
-            _ => {
-                *capped.entry(cp.origin().to_owned()).or_default() += 1;
-                continue;
-            }
+        // Past the cap, a note is still kept if it brings a cosignature not yet met: variants
+        // that add nothing cannot crowd out a cosigner's evidence.
+        let admitted = slot.is_some_and(|(_, count, seen)| {
+            let new = c
+                .cosignatures
+                .iter()
+                .filter(|x| seen.insert((x.key, x.time)))
+                .count();
+            *count += 1;
+            *count <= MAX_NOTES_PER_CHECKPOINT || new > 0
+        });
+        if !admitted {
+            *capped.entry(cp.origin().to_owned()).or_default() += 1;
+            continue;
         }
         let history = keys
             .get(&c.key)
