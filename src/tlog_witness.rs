@@ -470,7 +470,10 @@ mod tests {
         let bad = format!("old 1\n{}\n\nx", BASE64.encode([0u8; 31]));
         assert_eq!(
             AddCheckpoint::parse(bad.as_bytes()),
-            Err(RequestError::BadProofLine { line: 2, .. })
+            Err(RequestError::BadProofLine {
+                line: 2,
+                reason: "not the base64 of 32 bytes"
+            })
         );
         let long = format!(
             "old 1\n{}\nx",
