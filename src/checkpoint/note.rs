@@ -447,7 +447,7 @@ mod tests {
                 good.replace("— a ", "— a  ").into_bytes(),
                 NoteError::BadSignatureLine {
                     line: 4,
-                    reason: "the signature is not padded standard base64",
+                    reason: "not base64: a character outside the standard alphabet",
                 },
             ),
             (
