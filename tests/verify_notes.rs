@@ -4,6 +4,7 @@
 //! library, `hotline verify BUNDLE` and `hotline verify` of a store); notes of one checkpoint
 //! are capped in the verifier and in the store; non-canonical base64 in notes, checkpoints,
 //! proofs and witness requests is refused with an error that says so.
+#![cfg(feature = "cli")]
 #![allow(
     clippy::unwrap_used,
     clippy::expect_used,
