@@ -580,7 +580,7 @@ fn plain(status: Status, basis: Basis, reason: String) -> Verdict {
 
 /// Audit `entries` and checkpoint `notes` against `charter` at time `at`: as [`audit`], with
 /// split views reported and cosigned checkpoints as evidence.
-pub fn audit_with_notes<B: AsRef<[u8]>, N: AsRef<[u8]>>(
+pub fn audit_with_notes<B: AsRef<[u8]>, N: verify::NoteSource>(
     charter: &Charter,
     entries: &[B],
     notes: &[N],

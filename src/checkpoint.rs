@@ -219,12 +219,10 @@ impl Checkpoint {
             .next()
             .ok_or(CheckpointError::TooFewLines { found: 2 })?;
         let size = parse_size(size_line)?;
-        let root = BASE64
-            .decode(root_line)
-            .ok()
-            .and_then(|r| Hash::try_from(r).ok())
-            .ok_or_else(|| CheckpointError::BadRoot {
+        let root =
+            decode_hash(root_line.as_bytes()).map_err(|reason| CheckpointError::BadRoot {
                 found: excerpt(root_line),
+                reason,
             })?;
         let mut extensions = Vec::new();
         for (i, line) in lines.enumerate() {
@@ -300,10 +298,12 @@ pub enum CheckpointError {
         found: String,
     },
     /// The root (line 3) is not the canonical base64 of 32 bytes.
-    #[error("line 3: root hash {found:?} is not the padded base64 of 32 bytes")]
+    #[error("line 3: root hash {found:?}: {reason}")]
     BadRoot {
         /// The line found (at most 64 characters of it).
         found: String,
+        /// What is wrong: not base64, non-canonical base64, or not 32 bytes.
+        reason: &'static str,
     },
     /// An extension line is empty (so the body would hold a blank line).
     #[error("line {line}: extension lines must not be empty")]
@@ -343,6 +343,31 @@ fn line_of(s: &str, offset: usize) -> usize {
         .get(..offset)
         .map_or(0, |head| head.iter().filter(|&&b| b == b'\n').count())
         + 1
+}
+
+/// What is wrong with base64 that the strict decoder refused, in words: hotline (like
+/// C2SP) accepts only the canonical padded standard encoding, so that every accepted note,
+/// proof and request prints back to its own bytes and no two strings decode to one value.
+pub(crate) fn base64_fault(e: &base64::DecodeError) -> &'static str {
+    match e {
+        base64::DecodeError::InvalidLastSymbol(..) => {
+            "non-canonical base64: the last digit has unused bits set"
+        }
+        base64::DecodeError::InvalidPadding => {
+            "non-canonical base64: the padding is missing or not the canonical padding"
+        }
+        base64::DecodeError::InvalidByte(_, b'=') => "non-canonical base64: padding before the end",
+        base64::DecodeError::InvalidByte(..) => {
+            "not base64: a character outside the standard alphabet"
+        }
+        base64::DecodeError::InvalidLength(_) => "not base64: a length no encoding has",
+    }
+}
+
+/// Decode the canonical padded base64 of a 32-byte hash.
+pub(crate) fn decode_hash(b64: &[u8]) -> Result<Hash, &'static str> {
+    let raw = BASE64.decode(b64).map_err(|e| base64_fault(&e))?;
+    Hash::try_from(raw).map_err(|_| "not the base64 of 32 bytes")
 }
 
 /// At most 64 characters of untrusted text, for error messages.
@@ -421,12 +446,14 @@ mod tests {
                 format!("o\n1\n{short_root}\n"),
                 CheckpointError::BadRoot {
                     found: short_root.clone(),
+                    reason: "not the base64 of 32 bytes",
                 },
             ),
             (
                 "o\n1\nCsUYapGGPo4dkMgIAUqom/Xajj7h2fB2MPA3j2jxq2J=\n".into(),
                 CheckpointError::BadRoot {
                     found: "CsUYapGGPo4dkMgIAUqom/Xajj7h2fB2MPA3j2jxq2J=".into(),
+                    reason: "non-canonical base64: the last digit has unused bits set",
                 },
             ),
             (

@@ -141,11 +141,10 @@ impl OfflineProof {
         let (mut n, mut line) = lines.next().ok_or_else(|| format_err(2, "no index line"))?;
         let mut entry = None;
         if let Some(b64) = line.strip_prefix("extra ") {
-            entry = Some(
-                BASE64
-                    .decode(b64)
-                    .map_err(|e| format_err(n, format!("extra: {e}")))?,
-            );
+            entry =
+                Some(BASE64.decode(b64).map_err(|e| {
+                    format_err(n, format!("extra: {}", checkpoint::base64_fault(&e)))
+                })?);
             (n, line) = lines
                 .next()
                 .ok_or_else(|| format_err(n + 1, "no index line"))?;
@@ -164,12 +163,8 @@ impl OfflineProof {
             .map_err(|_| format_err(n, format!("{index_text:?} is not a decimal index")))?;
         let mut path = Vec::new();
         for (n, l) in lines {
-            let raw = BASE64
-                .decode(l)
-                .map_err(|e| format_err(n, format!("proof hash: {e}")))?;
-            let h: Hash = raw
-                .try_into()
-                .map_err(|_| format_err(n, "a proof hash must be 32 bytes"))?;
+            let h = checkpoint::decode_hash(l.as_bytes())
+                .map_err(|reason| format_err(n, format!("proof hash: {reason}")))?;
             path.push(h);
         }
         let entry = entry.ok_or_else(|| {

@@ -52,10 +52,12 @@ pub enum RequestError {
         found: String,
     },
     /// A proof line is not the base64 of 32 bytes.
-    #[error("line {line}: not the padded base64 of a 32-byte hash")]
+    #[error("line {line}: a proof line must be the padded base64 of a 32-byte hash: {reason}")]
     BadProofLine {
         /// The line.
         line: usize,
+        /// What is wrong: not base64, non-canonical base64, or not 32 bytes.
+        reason: &'static str,
     },
     /// More than [`MAX_PROOF_LINES`] proof lines.
     #[error("more than {MAX_PROOF_LINES} consistency proof lines")]
@@ -116,12 +118,10 @@ impl AddCheckpoint {
             if proof.len() == MAX_PROOF_LINES {
                 return Err(RequestError::TooManyProofLines);
             }
-            let hash = BASE64
-                .decode(&line)
-                .ok()
-                .and_then(|h| Hash::try_from(h).ok())
-                .ok_or(RequestError::BadProofLine {
+            let hash =
+                checkpoint::decode_hash(&line).map_err(|reason| RequestError::BadProofLine {
                     line: proof.len() + 2,
+                    reason,
                 })?;
             proof.push(hash);
         }
@@ -470,7 +470,10 @@ mod tests {
         let bad = format!("old 1\n{}\n\nx", BASE64.encode([0u8; 31]));
         assert_eq!(
             AddCheckpoint::parse(bad.as_bytes()),
-            Err(RequestError::BadProofLine { line: 2 })
+            Err(RequestError::BadProofLine {
+                line: 2,
+                reason: "not the base64 of 32 bytes"
+            })
         );
         let long = format!(
             "old 1\n{}\nx",

@@ -26,7 +26,9 @@ pub(crate) mod refs;
 mod views;
 pub use amend::{Accepted, AmendmentSummary, CloseSummary, Governed};
 pub use fork::{FORK_ENTRIES_KEPT, ForkError, ForkProof};
-pub use notes::{CheckpointSummary, QuorumWitnessed, Witnessed};
+pub use notes::{
+    CheckpointSummary, MAX_NOTES_PER_CHECKPOINT, NoteSource, QuorumWitnessed, Stated, Witnessed,
+};
 pub use views::Coverage;
 
 /// How serious a finding is.
@@ -125,6 +127,20 @@ pub enum FindingKind {
     /// A checkpoint note that does not parse, is of no feed of this channel, or whose
     /// owner's signature or a cosignature does not verify.
     BadCheckpoint,
+    /// A note record (a bundle's or a store's) whose unsigned origin, size or root is not what
+    /// its signed note states: the record was altered, and an importer refuses it. The signed
+    /// note itself is checked as any other.
+    NoteRecordMismatch,
+    /// A checkpoint note with a signature line that carries the key id of a known key (a
+    /// party's, a cosigner's or a charter witness's) under another key name: the line was
+    /// altered after signing, which would otherwise silently take a signature away. The note
+    /// is refused, as import refuses it.
+    AlteredSignatureLine,
+    /// More notes of one checkpoint than the verifier keeps
+    /// ([`MAX_NOTES_PER_CHECKPOINT`] per origin, size and root; two roots per origin and
+    /// size): the rest were left out. Nothing is proven wrong; the notes left out add nothing
+    /// but cosignatures.
+    NotesCapped,
     /// Two signed checkpoints of one feed, or a checkpoint and the feed's signed entries, that
     /// cannot both be true: the owner showed different parties different histories.
     SplitView,
@@ -152,6 +168,7 @@ impl FindingKind {
             | FindingKind::Compromised
             | FindingKind::RevokedKeyRelied
             | FindingKind::AfterClose
+            | FindingKind::NotesCapped
             | FindingKind::FutureTime => Level::Warning,
             _ => Level::Error,
         }
@@ -519,7 +536,7 @@ pub fn verify<B: AsRef<[u8]>>(charter: &Charter, entries: &[B], opts: Options) -
 /// Verify `entries` and checkpoint `notes` (each a C2SP signed note) against `charter`:
 /// everything [`verify`] checks, plus every note's signatures and every split view, between
 /// two notes of one feed or between a note and the feed's entries.
-pub fn verify_with_notes<B: AsRef<[u8]>, N: AsRef<[u8]>>(
+pub fn verify_with_notes<B: AsRef<[u8]>, N: NoteSource>(
     charter: &Charter,
     entries: &[B],
     notes: &[N],
@@ -530,7 +547,7 @@ pub fn verify_with_notes<B: AsRef<[u8]>, N: AsRef<[u8]>>(
 
 /// As [`verify_with_notes`], also returning what the entries' views prove about each other
 /// (see [`Coverage`]), which the audit uses as evidence of possession.
-pub fn verify_with_coverage<B: AsRef<[u8]>, N: AsRef<[u8]>>(
+pub fn verify_with_coverage<B: AsRef<[u8]>, N: NoteSource>(
     charter: &Charter,
     entries: &[B],
     notes: &[N],

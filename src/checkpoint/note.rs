@@ -195,7 +195,7 @@ fn parse_line(line: &str, line_no: usize) -> Result<NoteSig, NoteError> {
     }
     let raw = BASE64
         .decode(b64)
-        .map_err(|_| bad("the signature is not padded standard base64"))?;
+        .map_err(|e| bad(crate::checkpoint::base64_fault(&e)))?;
     match raw.split_first_chunk::<4>() {
         Some((id, sig)) if !sig.is_empty() => Ok(NoteSig {
             name: name.to_owned(),
@@ -301,6 +301,21 @@ pub enum NoteError {
         key_id: u32,
         /// Why.
         fault: SignatureFault,
+    },
+    /// A signature line carrying the key id of a known key under another key name: the line
+    /// was altered after signing (the id is a hash of the name and key, so a key the verifier
+    /// does not know has another id but by a 2^-32 chance). Ignored as an unknown key's line, it
+    /// would silently take a cosignature away; it is refused instead.
+    #[error(
+        "signature line by {line:?} carries the key id {key_id:08x} of known key {known}, under another name: the line was altered"
+    )]
+    AlteredSignatureLine {
+        /// The key name on the line (at most 64 characters).
+        line: String,
+        /// The key id on the line.
+        key_id: u32,
+        /// The known key whose id it carries, `name+hexid`.
+        known: String,
     },
     /// Two known keys share the key name and id of a signature line.
     #[error("two known keys are named {name}+{key_id:08x}")]
@@ -432,7 +447,7 @@ mod tests {
                 good.replace("— a ", "— a  ").into_bytes(),
                 NoteError::BadSignatureLine {
                     line: 4,
-                    reason: "the signature is not padded standard base64",
+                    reason: "not base64: a character outside the standard alphabet",
                 },
             ),
             (

@@ -86,7 +86,7 @@ impl VerifiedNote {
 /// and c2sp.org/signed-note:
 ///
 /// - a line whose key name and id match no known key is kept, unverified (identical lines
-///   once);
+///   once), unless its id is a known key's: that line was altered, and is refused;
 /// - a line whose name and id match two known keys is an error;
 /// - every line from a known key is verified (`verify_strict`), and one that fails rejects the
 ///   note (Go skips a known key's second line unverified; the spec says every one must be
@@ -95,7 +95,8 @@ impl VerifiedNote {
 ///
 /// # Errors
 ///
-/// [`NoteError`]: the syntax errors of [`Note::parse`], [`NoteError::AmbiguousVerifier`],
+/// [`NoteError`]: the syntax errors of [`Note::parse`], [`NoteError::AlteredSignatureLine`],
+/// [`NoteError::AmbiguousVerifier`],
 /// [`NoteError::InvalidSignature`], or [`NoteError::NoVerifiedSignature`] holding the parsed
 /// note.
 pub fn open(msg: &[u8], known: &[Verifier]) -> Result<VerifiedNote, NoteError> {
@@ -107,6 +108,13 @@ pub fn open(msg: &[u8], known: &[Verifier]) -> Result<VerifiedNote, NoteError> {
             .iter()
             .filter(|v| v.name() == sig.name && v.key_id() == sig.key_id);
         let Some(verifier) = matching.next() else {
+            if let Some(v) = known.iter().find(|v| v.key_id() == sig.key_id) {
+                return Err(NoteError::AlteredSignatureLine {
+                    line: super::excerpt(&sig.name),
+                    key_id: sig.key_id,
+                    known: format!("{}+{:08x}", v.name(), v.key_id()),
+                });
+            }
             if !unverified.contains(sig) {
                 unverified.push(sig.clone());
             }

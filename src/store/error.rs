@@ -509,6 +509,9 @@ pub struct ImportReport {
     pub already_held: usize,
     /// Signed notes added to the store (those not already held, byte for byte).
     pub new_notes: usize,
+    /// Signed notes of the bundle not kept because the store holds as many notes of their
+    /// checkpoint as it keeps ([`crate::verify::MAX_NOTES_PER_CHECKPOINT`]).
+    pub notes_left_out: usize,
     /// The ids of the entries added, in the order written.
     pub new_ids: Vec<EntryId>,
     /// Forks the import revealed, each with both signed entries as evidence.

@@ -6,7 +6,7 @@ use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 use super::guard;
 use super::index::note_key;
 use super::journal::{Held, HeldNote};
-use super::notes::{NoteMeta, note_record};
+use super::notes::{NoteCaps, NoteMeta, note_record};
 use super::quarantine::Refused;
 use super::{ImportReport, Store, StoreError, index_failed};
 use crate::bundle::{self, NoteRecord, RecordKind};
@@ -265,6 +265,7 @@ impl Store {
         let mut verified: Vec<NoteRecord> = Vec::new();
         let mut refused: Option<StoreError> = None;
         let mut seen_notes = HashSet::new();
+        let mut caps = NoteCaps::default();
         for n in b.notes {
             let bad = |reason: String| StoreError::BadNote {
                 index: n.index,
@@ -285,7 +286,11 @@ impl Store {
                 continue;
             }
             if !self.index.note_held(&r.note)? && seen_notes.insert(note_key(&r.note)) {
-                notes.push(n.record);
+                if caps.admit(&self.index, &meta)? {
+                    notes.push(n.record);
+                } else {
+                    report.notes_left_out = report.notes_left_out.saturating_add(1);
+                }
             }
         }
 

@@ -3,7 +3,7 @@
 //! bytes. The store never parses a note: whoever hands one over says what it states
 //! ([`NoteMeta`]), having checked it.
 
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
 
 use super::Store;
 use super::error::StoreError;
@@ -68,6 +68,50 @@ pub(super) fn note_record(meta: &NoteMeta, note: &[u8]) -> NoteRecord {
     }
 }
 
+/// The notes a store keeps of each checkpoint, as the verifier does
+/// ([`crate::verify::MAX_NOTES_PER_CHECKPOINT`] per origin, size and root; the first two roots
+/// per origin and size): a note past them is not kept, so no bundle, nor any number of
+/// imports, can make a store hold unbounded notes of one checkpoint (a note's byte string is
+/// easy to vary: lines of keys no one knows are ignored). Counts what the store holds,
+/// loaded once per origin, and what this write adds.
+#[derive(Default)]
+pub(super) struct NoteCaps {
+    by: HashMap<(String, u64), Vec<(Hash, usize)>>,
+    loaded: HashSet<String>,
+}
+
+impl NoteCaps {
+    /// Count a note stating `meta` if the caps leave room for it; `false` if not.
+    pub(super) fn admit(&mut self, index: &Index, meta: &NoteMeta) -> Result<bool, StoreError> {
+        if !self.loaded.contains(&meta.origin) {
+            for held in index.notes_of(&meta.origin)? {
+                self.count(&held.meta());
+            }
+            self.loaded.insert(meta.origin.clone());
+        }
+        Ok(self.count(meta))
+    }
+
+    fn count(&mut self, meta: &NoteMeta) -> bool {
+        let roots = self.by.entry((meta.origin.clone(), meta.size)).or_default();
+        let slot = match roots.iter().position(|(r, _)| *r == meta.root) {
+            Some(k) => roots.get_mut(k),
+            None if roots.len() < 2 => {
+                roots.push((meta.root, 0));
+                roots.last_mut()
+            }
+            None => None,
+        };
+        match slot {
+            Some((_, n)) if *n < crate::verify::MAX_NOTES_PER_CHECKPOINT => {
+                *n += 1;
+                true
+            }
+            _ => false,
+        }
+    }
+}
+
 impl Index {
     /// Whether a note with exactly these bytes is held.
     pub fn note_held(&self, note: &[u8]) -> Result<bool, StoreError> {
@@ -121,7 +165,8 @@ impl Index {
 impl Store {
     /// Keep signed notes (checkpoints, cosigned or not): append each note not already held
     /// (same bytes) to the journal in one write, `sync_data`, then index them. Returns how
-    /// many were new.
+    /// many were new. A note past the store's caps on notes of one checkpoint (as the
+    /// verifier's, [`crate::verify::MAX_NOTES_PER_CHECKPOINT`]) is not kept.
     ///
     /// The store does not parse or check notes: `meta` must be what the note states, checked
     /// by the caller (for example with [`crate::checkpoint`]), since the store indexes the
@@ -136,8 +181,12 @@ impl Store {
         self.writable()?;
         let mut seen = HashSet::new();
         let mut new = Vec::new();
+        let mut caps = NoteCaps::default();
         for (meta, note) in notes {
             if self.index.note_held(note)? || !seen.insert(note_key(note)) {
+                continue;
+            }
+            if !caps.admit(&self.index, meta)? {
                 continue;
             }
             new.push(note_record(meta, note));

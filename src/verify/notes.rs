@@ -10,16 +10,104 @@
 //! attributed to whoever held the revoked key ([`FindingKind::Compromised`]). Neither is a
 //! split view. Cosignatures count under every key of the cosigner's history but the revoked.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 
 use super::keys::FeedKeys;
 use super::{Feed, Finding, FindingKind, Verifier};
+use crate::bundle::{BundleNote, NoteRecord};
 use crate::charter::Charter;
+use crate::checkpoint::NoteError;
 use crate::entry::{Seq, Timestamp};
 use crate::keys::PartyId;
 use crate::keystate::KeyState;
 use crate::merkle::Hash;
 use crate::witness::{self, CheckedNote, Cosignature, CosignerKind, KeyHistories, KeyHistory};
+
+/// The most notes of one checkpoint (one origin, size and root) the verifier checks and keeps:
+/// the variants of one signed checkpoint (each cosigned by a different set, or carrying lines
+/// of keys it does not know, which anyone can add) beyond these are not kept unless they bring
+/// a cosignature not met before (in the verifier; a store does not parse notes), and a
+/// [`FindingKind::NotesCapped`] warning says how many were left out. Of one origin and size,
+/// only the notes of the first two roots are kept (two are the split view; more add nothing).
+/// Together with the bundle limits, this bounds what one origin's notes can make the verifier
+/// (and a store: it keeps the same notes) hold, whatever the number of notes given.
+pub const MAX_NOTES_PER_CHECKPOINT: usize = 32;
+
+/// A signed note given to the verifier: its bytes and, when it comes in a record (a bundle's
+/// or a store's), the origin, size and root the record states beside it, which its signature
+/// does not cover. The verifier reports a record that disagrees with its signed note
+/// ([`FindingKind::NoteRecordMismatch`]), as an importer refuses one.
+pub trait NoteSource {
+    /// The signed note, as received.
+    fn note(&self) -> &[u8];
+    /// What the record beside the note states, if there is one.
+    fn stated(&self) -> Option<Stated<'_>> {
+        None
+    }
+    /// Where the note is, for a finding's message (`record 4 at byte offset 880`).
+    fn place(&self) -> Option<String> {
+        None
+    }
+}
+
+/// The unsigned origin, size and root a note record states.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Stated<'a> {
+    /// The origin.
+    pub origin: &'a str,
+    /// The tree size.
+    pub size: u64,
+    /// The root hash.
+    pub root: &'a Hash,
+}
+
+impl<T: AsRef<[u8]> + ?Sized> NoteSource for T {
+    fn note(&self) -> &[u8] {
+        self.as_ref()
+    }
+}
+
+impl NoteSource for NoteRecord {
+    fn note(&self) -> &[u8] {
+        &self.note
+    }
+    fn stated(&self) -> Option<Stated<'_>> {
+        Some(Stated {
+            origin: &self.origin,
+            size: self.size,
+            root: &self.root,
+        })
+    }
+}
+
+impl NoteSource for BundleNote {
+    fn note(&self) -> &[u8] {
+        &self.record.note
+    }
+    fn stated(&self) -> Option<Stated<'_>> {
+        self.record.stated()
+    }
+    fn place(&self) -> Option<String> {
+        Some(format!(
+            "record {} at byte offset {}",
+            self.index, self.offset
+        ))
+    }
+}
+
+#[cfg(feature = "store")]
+impl NoteSource for crate::store::StoredNote {
+    fn note(&self) -> &[u8] {
+        &self.note
+    }
+    fn stated(&self) -> Option<Stated<'_>> {
+        Some(Stated {
+            origin: &self.origin,
+            size: self.size,
+            root: &self.root,
+        })
+    }
+}
 
 /// The latest checkpoint of a feed that no finding contradicts.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
@@ -220,27 +308,82 @@ pub(super) fn histories(
 
 /// Check every note; report bad ones and split views; return every consistent checkpoint
 /// (one per feed, size and root, with all its cosignatures), latest first per party.
-pub(super) fn check<N: AsRef<[u8]>>(
+pub(super) fn check<N: NoteSource>(
     v: &mut Verifier<'_>,
     notes: &[N],
     prefix_roots: &HashMap<PartyId, Vec<Hash>>,
     keys: &KeyHistories,
 ) -> Vec<CheckpointSummary> {
     let mut good: Vec<(CheckedNote, &[u8])> = Vec::new();
+    // Per (origin, size): the roots kept, and per root how many notes and which cosignatures.
+    type Kept = Vec<(Hash, usize, HashSet<(PartyId, Timestamp)>)>;
+    let mut kept: HashMap<(String, u64), Kept> = HashMap::new();
+    let mut capped: HashMap<String, usize> = HashMap::new();
     for (i, n) in notes.iter().enumerate() {
-        let checked = witness::check_note_keys(v.founding, n.as_ref(), keys);
+        let bytes = n.note();
+        let at = n.place().unwrap_or_else(|| format!("#{i}"));
+        let checked = witness::check_note_keys(v.founding, bytes, keys);
         let c = match checked {
             Ok(c) => c,
             Err(e) => {
+                let kind = match e {
+                    witness::WitnessError::Note(NoteError::AlteredSignatureLine { .. }) => {
+                        FindingKind::AlteredSignatureLine
+                    }
+                    _ => FindingKind::BadCheckpoint,
+                };
                 v.findings.push(finding(
-                    FindingKind::BadCheckpoint,
+                    kind,
                     None,
-                    format!("checkpoint note #{i}: {e}"),
-                    vec![text(n.as_ref())],
+                    format!("checkpoint note {at}: {e}"),
+                    vec![text(bytes)],
                 ));
                 continue;
             }
         };
+        let cp = &c.checkpoint;
+        if let Some(s) = n.stated()
+            && (s.origin, s.size, s.root) != (cp.origin(), cp.size(), cp.root())
+        {
+            v.findings.push(finding(
+                FindingKind::NoteRecordMismatch,
+                Some((c.party.clone(), c.key)),
+                format!(
+                    "checkpoint note {at}: the record says origin {:?}, size {}, root {}, but its signed note states origin {:?}, size {}, root {}",
+                    crate::checkpoint::excerpt(s.origin),
+                    s.size,
+                    hex::encode(s.root),
+                    cp.origin(),
+                    cp.size(),
+                    hex::encode(cp.root())
+                ),
+                vec![text(bytes)],
+            ));
+        }
+        let roots = kept.entry((cp.origin().to_owned(), cp.size())).or_default();
+        let slot = match roots.iter().position(|(r, ..)| r == cp.root()) {
+            Some(k) => roots.get_mut(k),
+            None if roots.len() < 2 => {
+                roots.push((*cp.root(), 0, HashSet::new()));
+                roots.last_mut()
+            }
+            None => None,
+        };
+        // Past the cap, a note is still kept if it brings a cosignature not yet met: variants
+        // that add nothing cannot crowd out a cosigner's evidence.
+        let admitted = slot.is_some_and(|(_, count, seen)| {
+            let new = c
+                .cosignatures
+                .iter()
+                .filter(|x| seen.insert((x.key, x.time)))
+                .count();
+            *count += 1;
+            *count <= MAX_NOTES_PER_CHECKPOINT || new > 0
+        });
+        if !admitted {
+            *capped.entry(cp.origin().to_owned()).or_default() += 1;
+            continue;
+        }
         let history = keys
             .get(&c.key)
             .cloned()
@@ -251,7 +394,7 @@ pub(super) fn check<N: AsRef<[u8]>>(
                 .and_then(|n| r.get(n))
         });
         match witness::check_signer(&c, &history, held_root) {
-            Ok(()) => good.push((c, n.as_ref())),
+            Ok(()) => good.push((c, bytes)),
             Err(e) => {
                 let kind = match e {
                     witness::WitnessError::RevokedKey { .. } => FindingKind::Compromised,
@@ -260,11 +403,23 @@ pub(super) fn check<N: AsRef<[u8]>>(
                 v.findings.push(finding(
                     kind,
                     Some((c.party.clone(), c.key)),
-                    format!("checkpoint note #{i}: {e}"),
-                    vec![text(n.as_ref())],
+                    format!("checkpoint note {at}: {e}"),
+                    vec![text(bytes)],
                 ));
             }
         }
+    }
+    let mut capped: Vec<(String, usize)> = capped.into_iter().collect();
+    capped.sort();
+    for (origin, left_out) in capped {
+        v.findings.push(finding(
+            FindingKind::NotesCapped,
+            None,
+            format!(
+                "{left_out} checkpoint note(s) of {origin:?} left out: at most {MAX_NOTES_PER_CHECKPOINT} notes of one checkpoint, and the notes of two roots at one size, are kept"
+            ),
+            Vec::new(),
+        ));
     }
     let mut split = vec![false; good.len()];
     let mut matches = vec![false; good.len()];
