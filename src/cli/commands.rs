@@ -54,6 +54,8 @@ pub fn dispatch(cli: Cli) -> Result<Output, Failure> {
             supersedes,
             key,
         } => {
+            // Inputs first: one refused never touches the store.
+            let text = read_text(&text)?;
             let mut store = open(&dir)?;
             let term = name_arg("the term", &term)?;
             let supersedes = supersedes
@@ -61,7 +63,7 @@ pub fn dispatch(cli: Cli) -> Result<Output, Failure> {
                 .transpose()?;
             let body = Body::Definition(Definition {
                 term,
-                text: read_text(&text)?,
+                text,
                 supersedes: supersedes.as_ref().map(|t| t.id),
             });
             if let Some(t) = &supersedes {
@@ -76,6 +78,7 @@ pub fn dispatch(cli: Cli) -> Result<Output, Failure> {
             supersedes,
             key,
         } => {
+            let text = read_text(&text)?;
             let mut store = open(&dir)?;
             let title = name_arg("the title", &title)?;
             let mut targets = cites
@@ -90,7 +93,7 @@ pub fn dispatch(cli: Cli) -> Result<Output, Failure> {
                 .transpose()?;
             let body = Body::Commitment(Commitment {
                 title,
-                text: read_text(&text)?,
+                text,
                 cites,
                 supersedes: supersedes.as_ref().map(|t| t.id),
             });
@@ -102,12 +105,10 @@ pub fn dispatch(cli: Cli) -> Result<Output, Failure> {
         }
         Command::Notify(args) => notify(&dir, *args),
         Command::Respond { id, text, key } => {
+            let text = read_text(&text)?;
             let mut store = open(&dir)?;
             let to = resolve_target(&store, &id, TO)?;
-            let body = Body::Response(Response {
-                to: to.id,
-                text: read_text(&text)?,
-            });
+            let body = Body::Response(Response { to: to.id, text });
             append(&mut store, &key, body, &[to])
         }
         Command::Ack {
