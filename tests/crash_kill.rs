@@ -375,7 +375,10 @@ fn flag(args: &[String], name: &str) -> Option<u64> {
 }
 
 fn main() {
-    let args: Vec<String> = std::env::args().collect();
+    // Arguments that are not UTF-8 are not ours (libtest's own flags are ASCII): skip them.
+    let args: Vec<String> = std::env::args_os()
+        .filter_map(|a| a.into_string().ok())
+        .collect();
     if args.iter().any(|a| a == "--list") {
         return;
     }
