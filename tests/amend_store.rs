@@ -79,6 +79,22 @@ fn with_gamma(founding: &Charter) -> Charter {
     c
 }
 
+/// Open a store this process just closed. The other test in this file starts `hotline`
+/// processes meanwhile, and a child holds a copy of every open descriptor of this process
+/// (the store's lock among them) from its fork until its exec, so the lock can outlive the
+/// handle that dropped it by that moment: wait it out, as the CLI's own open does.
+fn reopen(dir: &std::path::Path) -> Store {
+    let start = std::time::Instant::now();
+    loop {
+        match Store::open(dir) {
+            Err(hotline::store::StoreError::Locked { .. }) if start.elapsed().as_secs() < 10 => {
+                std::thread::sleep(std::time::Duration::from_millis(20));
+            }
+            other => return other.unwrap(),
+        }
+    }
+}
+
 #[test]
 fn an_added_partys_entries_are_refused_until_the_amendment_is_in_force() {
     let tmp = tempfile::tempdir().unwrap();
@@ -168,7 +184,7 @@ fn an_added_partys_entries_are_refused_until_the_amendment_is_in_force() {
     // Opened again, the store still knows gamma (the roster is the verifier's, from the
     // journal), and alpha's next entry views gamma's feed.
     drop(store);
-    let mut store = Store::open(&dir).unwrap();
+    let mut store = reopen(&dir);
     let receipt = Body::Receipt(Receipt { feeds: vec![alpha] });
     let views = store.views_for(&alpha, &receipt).unwrap();
     assert!(
