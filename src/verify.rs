@@ -588,17 +588,19 @@ pub fn verify_with_coverage<B: AsRef<[u8]>, N: NoteSource>(
     // different valid signatures is two different Merkle leaves: equivocation.
     let mut feeds: HashMap<PartyId, Feed> = HashMap::new();
     let mut seen: HashMap<EntryId, Checked> = HashMap::new();
-    let mut kept: HashMap<(PartyId, Seq), usize> = HashMap::new();
+    let mut kept: HashMap<(PartyId, Seq, PartyId), usize> = HashMap::new();
     for (index, bytes) in entries.iter().enumerate() {
         let Some(c) = v.check_one(index, bytes.as_ref()) else {
             continue;
         };
-        // Beyond the first two different entries at a party's seq (more branches of a fork,
-        // more signatures of one entry), an entry is only counted: two prove the fork, and
-        // more must not cost more.
+        // Beyond the first two different entries at a party's seq signed with one key (more
+        // branches of a fork, more signatures of one entry), an entry is only counted: two
+        // prove the fork, and more must not cost more. Counted per signing key, because which
+        // key is the author's is decided only in step 2: entries under a key that is not the
+        // party's must not take the places of the party's own.
         if seen.get(&c.id).is_none_or(|first| first.bytes != c.bytes) {
             let h = c.signed.header();
-            let n = kept.entry((h.author, h.seq)).or_default();
+            let n = kept.entry((h.author, h.seq, h.key)).or_default();
             if *n >= FORK_ENTRIES_KEPT {
                 *v.not_kept.entry((h.author, h.seq)).or_default() += 1;
                 continue;

@@ -466,6 +466,12 @@ fn main() {
         f.partial_imports,
         f.failures.len()
     );
+    if landed < kills {
+        println!(
+            "  only {landed} of the {kills} kills landed in {i} runs: the commands finished before their kill"
+        );
+        std::process::exit(1);
+    }
     if !f.failures.is_empty() {
         std::process::exit(1);
     }

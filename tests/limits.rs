@@ -703,3 +703,51 @@ fn a_store_exports_past_the_default_limit_and_says_what_a_receiver_needs() {
     );
     assert!(r.stdout.contains("entries checked"), "{}", r.stdout);
 }
+
+/// Entries under a key that is not the party's, at the party's seq, do not take the places
+/// the fork cap keeps for its own: the cap counts per signing key, and the genuine feed stays
+/// whole (review finding: two forged entries put first used to push the genuine one out).
+#[test]
+fn entries_under_another_key_do_not_crowd_a_partys_own_out_of_the_fork_cap() {
+    use hotline::entry::SignedEntry;
+    use hotline::keys::SecretKey;
+    use hotline::verify::{self, FindingKind, Options};
+    let (charter, entries) = hotline::example::channel().unwrap();
+    let clean = verify::verify(&charter, &entries, Options::default());
+    let target = entries
+        .iter()
+        .map(|b| SignedEntry::decode(b).unwrap())
+        .find(|e| e.header().seq.0 == 1)
+        .unwrap();
+    let mallory = SecretKey::generate("mallory");
+    let mut input = Vec::new();
+    for t in 0..3u64 {
+        let mut e = target.entry.clone();
+        e.header.key = mallory.party();
+        e.header.time.0 += 1 + t;
+        input.push(e.sign(&mallory).unwrap().encode().unwrap());
+    }
+    input.extend(entries.iter().cloned());
+    let r = verify::verify(&charter, &input, Options::default());
+    // Every genuine feed is what it was.
+    assert_eq!(
+        serde_json::to_value(&r.feeds).unwrap(),
+        serde_json::to_value(&clean.feeds).unwrap()
+    );
+    // The forgeries are refused as signed with a key that is not the author's; none of the
+    // genuine entries is reported missing or withheld.
+    assert!(
+        r.findings.iter().any(|f| f.kind == FindingKind::WrongKey),
+        "{:?}",
+        r.findings
+    );
+    assert!(
+        !r.findings
+            .iter()
+            .any(|f| matches!(f.kind, FindingKind::Gap | FindingKind::Withheld)),
+        "{:?}",
+        r.findings
+    );
+    // Only the third forgery, past two under mallory's key, is set aside.
+    assert_eq!(r.not_kept, 1);
+}

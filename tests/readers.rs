@@ -228,3 +228,77 @@ fn readers_racing_a_writer_each_see_a_whole_prefix() {
     let last = ok(&p, &["--store", "a", "--json", "log"]).json();
     assert!(*counts.last().unwrap() <= last["entries"].as_array().unwrap().len());
 }
+
+/// A read-only `verify` of a store that a command was killed inside its write passes: the
+/// torn tail is what a kill leaves (never reported as done; the next write cuts it), and the
+/// reader must not tell the user to repair a store that needs nothing.
+#[test]
+fn a_reader_verifies_a_store_left_with_a_killed_writes_torn_tail() {
+    use std::io::Write;
+    let (dir, _) = channel();
+    let p = dir.path();
+    let journal = p.join("a").join("journal");
+    let before = std::fs::read(&journal).unwrap();
+    // The start of an entry record: kind, then a length the bytes after it do not fill.
+    let mut f = std::fs::OpenOptions::new()
+        .append(true)
+        .open(&journal)
+        .unwrap();
+    f.write_all(&[2, 0, 0, 1, 0, 9, 9, 9]).unwrap();
+    drop(f);
+    let v = ok(p, &["--store", "a", "verify"]);
+    assert!(v.stdout.contains("OK"), "{}", v.stdout);
+    // The reader changed nothing: the tail is there for the next writer to cut.
+    assert_eq!(std::fs::read(&journal).unwrap().len(), before.len() + 8);
+    ok(
+        p,
+        &[
+            "--store",
+            "a",
+            "define",
+            "after",
+            "--text",
+            "a kill",
+            "--key",
+            "alpha.key",
+        ],
+    );
+    ok(p, &["--store", "a", "verify"]);
+}
+
+/// A reader that opened the store before a writer's append verifies what it read: the mark
+/// of the later write in `config.json` is not taken for entries lost from the journal.
+#[test]
+fn a_reader_opened_before_a_write_verifies_what_it_read() {
+    use hotline::entry::{Body, Definition, Timestamp};
+    use hotline::example::{self, T0, test_key};
+    use hotline::store::Store;
+    let d = tempfile::tempdir().unwrap();
+    let dir = d.path().join("s");
+    let key = test_key("alpha");
+    {
+        let charter = example::charter();
+        let mut s = Store::create(&dir, &charter).unwrap();
+        s.set_identity("alpha", &d.path().join("alpha.key"))
+            .unwrap();
+        s.append(&key, &Body::Charter(charter), Timestamp(T0))
+            .unwrap();
+    }
+    let reader = Store::open_read_only(&dir).unwrap();
+    {
+        let mut w = Store::open(&dir).unwrap();
+        w.append(
+            &key,
+            &Body::Definition(Definition {
+                term: "x".into(),
+                text: "y".into(),
+                supersedes: None,
+            }),
+            Timestamp(T0 + 60),
+        )
+        .unwrap();
+    }
+    let r = reader.verify(hotline::verify::Options::default());
+    assert!(r.is_ok(), "{r:?}");
+    assert_eq!(r.unwrap().entries_checked, 1);
+}

@@ -36,7 +36,9 @@
 //! parses, its lines that do) still names one of the charter's parties and a key file that
 //! exists; the `foreign` marks, if the damaged file still parses,
 //! are kept; and each `signed` mark is rebuilt as the last seq of the party's feed as held
-//! (never lower than what the store signed, which is only ever behind the journal). A
+//! (what the store signed, since a mark is only ever behind the journal, unless the same
+//! repair lost entries of that feed that no copy held: then the high-water mark beside the
+//! key is what still guards those seqs). A
 //! damaged `signed` value is not trusted in either direction: a raised one would refuse
 //! every signature for good.
 //!

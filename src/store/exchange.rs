@@ -392,14 +392,24 @@ impl Store {
         to_write: &mut Vec<New>,
         report: &mut ImportReport,
     ) -> Result<(), StoreError> {
-        let mut count: HashMap<(PartyId, u64), usize> = HashMap::new();
+        // Per signing key, as the verifier counts (a key that is not the party's must not take
+        // the places of the party's own entries at that seq).
+        let mut count: HashMap<(PartyId, u64, PartyId), usize> = HashMap::new();
         let mut kept = Vec::with_capacity(to_write.len());
         for n in to_write.drain(..) {
             let h = n.signed.header();
-            let at = (h.author, h.seq.0);
+            let at = (h.author, h.seq.0, h.key);
             let c = match count.get(&at) {
                 Some(c) => *c,
-                None => self.index.at_seq(&h.author, h.seq.0)?.len(),
+                None => {
+                    let mut held = 0usize;
+                    for id in self.index.at_seq(&h.author, h.seq.0)? {
+                        if self.get(&id)?.is_some_and(|e| e.header().key == h.key) {
+                            held += 1;
+                        }
+                    }
+                    held
+                }
             };
             if c >= FORK_ENTRIES_KEPT {
                 report.not_kept = report.not_kept.saturating_add(1);
@@ -530,10 +540,14 @@ impl Store {
     }
 
     /// What a from-scratch verification of the store checks besides its entries: that
-    /// `config.json` is intact (its guard against signing a seq twice can be trusted), that a
-    /// store opened read-only does not end in an unfinished write nobody is making, and that
-    /// the journal holds every seq `config.json` says this store signed. [`Store::verify`]
-    /// runs it; a caller verifying the entries itself runs it first.
+    /// `config.json` is intact (its guard against signing a seq twice can be trusted), and
+    /// that the journal holds every seq `config.json` says this store signed.
+    /// [`Store::verify`] runs it; a caller verifying the entries itself runs it first.
+    ///
+    /// A torn tail that a store opened read-only left in place
+    /// ([`OpenReport::torn_bytes_ignored`](super::OpenReport)) is not an error here: it is what
+    /// a command killed inside its write leaves (never reported as done; the next command
+    /// that writes cuts it), or a write in progress.
     ///
     /// # Errors
     ///
@@ -541,43 +555,20 @@ impl Store {
     /// `hotline repair`.
     pub fn check_sound(&self) -> Result<(), StoreError> {
         let config = super::config::load(&self.dir)?;
-        self.check_unfinished_tail()?;
         self.check_marks_held(&config)
-    }
-
-    /// A store opened read-only leaves a torn tail where it is (a writer may be in the middle
-    /// of that write). If no writer holds the store and the journal has not grown since it was
-    /// read, the tail is either a write a crash interrupted (never reported as done: the next
-    /// command that writes cuts it) or the journal was cut inside a record, which only the
-    /// index can tell; either way it is not a journal that verifies as it lies.
-    fn check_unfinished_tail(&self) -> Result<(), StoreError> {
-        let ignored = self.opened.torn_bytes_ignored;
-        if ignored == 0 || super::writer_active(&self.dir) {
-            return Ok(());
-        }
-        let path = self.dir.join(super::journal::FILE);
-        let read = self.opened.journal_bytes_read;
-        match std::fs::metadata(&path) {
-            Ok(m) if m.len() > read => Ok(()),
-            _ => Err(super::damage::corrupt(
-                &path,
-                read.saturating_sub(ignored),
-                0,
-                format!(
-                    "the journal ends in {ignored} bytes that are not a whole write, and no \
-                     command is writing to the store: either a crash interrupted a write (nothing \
-                     reported as written is lost, and the next command that writes cuts it) or \
-                     the journal was cut; run `hotline repair`, which restores what the index \
-                     holds copies of"
-                ),
-            )),
-        }
     }
 
     /// Every seq `config.json` says this store signed must be in the journal: a journal that
     /// ends before one has lost entries it reported as written (cut at a record boundary,
     /// which the journal alone cannot show).
     fn check_marks_held(&self, config: &super::config::Config) -> Result<(), StoreError> {
+        // A writer records its mark only after its journal write is synced, and `config` was
+        // read before this looks at the journal's length: if the journal grew past what this
+        // store read, the mark may be of a write made since, which this store does not show.
+        let path = self.dir.join(super::journal::FILE);
+        if std::fs::metadata(&path).is_ok_and(|m| m.len() > self.opened.journal_bytes_read) {
+            return Ok(());
+        }
         let parties: Vec<PartyId> = self.roster()?.parties.iter().map(|p| p.key).collect();
         for party in parties {
             let Some(signed) = config.signed(&party) else {
@@ -585,7 +576,6 @@ impl Store {
             };
             let held = self.feed_len(&party)?;
             if held <= signed {
-                let path = self.dir.join(super::journal::FILE);
                 return Err(super::damage::corrupt(
                     &path,
                     self.opened.journal_bytes_read,

@@ -235,15 +235,6 @@ fn take_lock(dir: &Path) -> Result<File, StoreError> {
     }
 }
 
-/// Whether a writer holds the store in `dir` now (its lock is taken). Asks with a shared lock,
-/// released at once, so it changes no file; a store never opened for writing has no writer.
-fn writer_active(dir: &Path) -> bool {
-    let Ok(file) = File::open(dir.join(LOCK)) else {
-        return false;
-    };
-    matches!(file.try_lock_shared(), Err(TryLockError::WouldBlock))
-}
-
 /// [`take_lock`] for making a store: a directory that cannot be written is then only an I/O
 /// error (there is no store to open read-only).
 fn take_lock_to_create(dir: &Path) -> Result<File, StoreError> {
