@@ -88,11 +88,7 @@ fn build(dir: &Path, key_file: &Path, with_note: bool) {
     a.append(&alpha, &definition("after"), Timestamp(T0 + 600))
         .unwrap();
     let note = b"example.org/alpha\n4\nroot\n\n\xe2\x80\x94 sig\n".to_vec();
-    let meta = NoteMeta {
-        origin: "example.org/alpha".into(),
-        size: 4,
-        root: [4; 32],
-    };
+    let meta = NoteMeta::stating("example.org/alpha", 4, [4; 32]);
     if with_note {
         assert_eq!(a.add_notes(&[(meta, note)]).unwrap(), 1);
     }

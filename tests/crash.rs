@@ -819,11 +819,7 @@ fn two_notes() -> Vec<(NoteMeta, Vec<u8>)> {
     (1..=2u8)
         .map(|i| {
             (
-                NoteMeta {
-                    origin: "example.org/alpha".into(),
-                    size: u64::from(i),
-                    root: [i; 32],
-                },
+                NoteMeta::stating("example.org/alpha", u64::from(i), [i; 32]),
                 format!("example.org/alpha\n{i}\nroot\n\n— sig {i}\n").into_bytes(),
             )
         })

@@ -96,11 +96,7 @@ fn bad_signature(entry: &[u8]) -> Vec<u8> {
 
 fn check_note(note: &[u8]) -> Result<NoteMeta, String> {
     let c = witness::check_note(&example::charter(), note).map_err(|e| e.to_string())?;
-    Ok(NoteMeta {
-        origin: c.checkpoint.origin().to_owned(),
-        size: c.checkpoint.size(),
-        root: *c.checkpoint.root(),
-    })
+    Ok(NoteMeta::from(&c))
 }
 
 /// Alpha's signed checkpoint of its feed at `size` with `root`, as a bundle's note record.

@@ -530,3 +530,111 @@ mod cli {
         assert!(r["checkpoints"].as_array().unwrap().is_empty(), "{r}");
     }
 }
+
+#[test]
+fn notes_a_revoked_key_signs_take_no_room_from_the_owners_notes() {
+    let mut sim = Sim::rotated();
+    let from = sim.size();
+    let thief_key = key("alpha", 1);
+    sim.ex.alpha.key = key("alpha", 2);
+    sim.alpha(
+        T + H,
+        Body::Revoke(Revoke {
+            from: Seq(from),
+            next: key("alpha", 3).party().digest(),
+            reason: "key 1 was copied".into(),
+        }),
+    );
+    let alpha = key("alpha", 0).party();
+    let size = sim.size();
+    // The thief fills both root slots of the size alpha's real checkpoint has, first.
+    let mut notes: Vec<Vec<u8>> = (5..7u8)
+        .map(|b| {
+            witness::sign_checkpoint_for(&sim.ex.charter, &alpha, &thief_key, size, [b; 32])
+                .unwrap()
+        })
+        .collect();
+    notes.push(sim.note(&key("alpha", 2), size));
+    let refs: Vec<&[u8]> = notes.iter().map(Vec::as_slice).collect();
+    let r = sim.verify(&refs);
+    assert_eq!(
+        kinds(&r),
+        vec![FindingKind::Compromised, FindingKind::Compromised],
+        "{:#?}",
+        r.findings
+    );
+    assert_eq!(r.checkpoints.len(), 1, "alpha's own checkpoint is kept");
+    assert_eq!(r.checkpoints[0].size, size);
+    assert_eq!(r.checkpoints[0].root, hex::encode(sim.root(size)));
+}
+
+#[test]
+fn in_a_store_a_revoked_keys_notes_take_no_room_from_the_owners_notes() {
+    use hotline::bundle::{self, NoteRecord};
+    use hotline::store::{NoteMeta, Store};
+    let mut sim = Sim::rotated();
+    let from = sim.size();
+    let thief_key = key("alpha", 1);
+    sim.ex.alpha.key = key("alpha", 2);
+    sim.alpha(
+        T + H,
+        Body::Revoke(Revoke {
+            from: Seq(from),
+            next: key("alpha", 3).party().digest(),
+            reason: "key 1 was copied".into(),
+        }),
+    );
+    let alpha = key("alpha", 0).party();
+    let size = sim.size();
+    let charter = sim.ex.charter.clone();
+    let histories = sim.histories();
+    let check = |n: &[u8]| {
+        witness::check_note_keys(&charter, n, &histories)
+            .map(|c| NoteMeta::from(&c))
+            .map_err(|e| e.to_string())
+    };
+    let record = |note: Vec<u8>| {
+        let m = check(&note).unwrap();
+        NoteRecord {
+            origin: m.origin,
+            size: m.size,
+            root: m.root,
+            note,
+        }
+    };
+    let encoded: Vec<Vec<u8>> = sim.entries.iter().map(|e| e.encode().unwrap()).collect();
+    let t = tempfile::tempdir().unwrap();
+    let mut s = Store::create(&t.path().join("s"), &charter).unwrap();
+    s.import(&bundle::write(&charter, &encoded).unwrap(), None)
+        .unwrap();
+    // The thief's notes of two roots at the size alpha's next checkpoint has come first; the
+    // store keeps them (evidence) in the stolen key's own slots.
+    let forged: Vec<NoteRecord> = (5..7u8)
+        .map(|b| {
+            record(
+                witness::sign_checkpoint_for(&charter, &alpha, &thief_key, size, [b; 32]).unwrap(),
+            )
+        })
+        .collect();
+    let r = s
+        .import_with(
+            &bundle::write_with_notes(&charter, &encoded, &forged).unwrap(),
+            None,
+            check,
+        )
+        .unwrap();
+    assert_eq!((r.new_notes, r.notes_left_out), (2, 0));
+    let real = record(sim.note(&key("alpha", 2), size));
+    let r = s
+        .import_with(
+            &bundle::write_with_notes(&charter, &encoded, std::slice::from_ref(&real)).unwrap(),
+            None,
+            check,
+        )
+        .unwrap();
+    assert_eq!(
+        (r.new_notes, r.notes_left_out),
+        (1, 0),
+        "alpha's own checkpoint is kept"
+    );
+}

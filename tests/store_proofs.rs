@@ -442,14 +442,7 @@ fn an_ack_must_name_its_entry_truly_and_the_store_signs_its_own_views() {
 fn fake_note(origin: &str, size: u64, tag: u8) -> (NoteMeta, Vec<u8>) {
     let root = [tag; 32];
     let text = format!("{origin}\n{size}\n{}\n\n— sig {tag}\n", hex::encode(root));
-    (
-        NoteMeta {
-            origin: origin.into(),
-            size,
-            root,
-        },
-        text.into_bytes(),
-    )
+    (NoteMeta::stating(origin, size, root), text.into_bytes())
 }
 
 fn read_fake(note: &[u8]) -> Result<NoteMeta, String> {
@@ -462,7 +455,7 @@ fn read_fake(note: &[u8]) -> Result<NoteMeta, String> {
         .and_then(|l| hex::decode(l).ok())
         .and_then(|r| r.try_into().ok())
         .ok_or("no root")?;
-    Ok(NoteMeta { origin, size, root })
+    Ok(NoteMeta::stating(origin, size, root))
 }
 
 fn stored(n: &(NoteMeta, Vec<u8>)) -> StoredNote {
@@ -636,11 +629,7 @@ fn checkpoints_signed_and_checked_by_the_witness_rules_are_kept() {
     let alpha = party("alpha");
     let check = |n: &[u8]| {
         witness::check_note(&charter, n)
-            .map(|c| NoteMeta {
-                origin: c.checkpoint.origin().to_owned(),
-                size: c.checkpoint.size(),
-                root: *c.checkpoint.root(),
-            })
+            .map(|c| NoteMeta::from(&c))
             .map_err(|e| e.to_string())
     };
     let mut notes = Vec::new();

@@ -185,11 +185,7 @@ fn store_with_entries(c: &Channel, dir: &Path) -> Store {
 fn check_note(charter: &Charter) -> impl FnMut(&[u8]) -> Result<NoteMeta, String> + '_ {
     move |note| {
         let c = witness::check_note(charter, note).map_err(|e| e.to_string())?;
-        Ok(NoteMeta {
-            origin: c.checkpoint.origin().to_owned(),
-            size: c.checkpoint.size(),
-            root: *c.checkpoint.root(),
-        })
+        Ok(NoteMeta::from(&c))
     }
 }
 
@@ -487,4 +483,44 @@ fn non_canonical_base64_is_refused_in_notes_checkpoints_proofs_and_witness_reque
         Err(RequestError::BadProofLine { line: 2, reason }) => assert_eq!(reason, FAULT),
         other => panic!("{other:?}"),
     }
+}
+
+#[test]
+fn past_the_cap_a_note_that_brings_a_new_cosignature_is_still_kept_by_the_store() {
+    let c = channel();
+    let root = merkle::root(&c.leaves()[..3]);
+    let mut notes = variants(&c.note(3), MAX_NOTES_PER_CHECKPOINT + 4, "a");
+    notes.push(c.note_cosigned_at(3, root, T0 + 7200));
+    let records: Vec<NoteRecord> = notes.iter().map(|n| c.record(n)).collect();
+    let t = tempfile::tempdir().unwrap();
+    let mut s = store_with_entries(&c, &t.path().join("s"));
+    let r = s
+        .import_with(&c.bundle(&records), None, check_note(&c.charter))
+        .unwrap();
+    assert_eq!(
+        (r.new_notes, r.notes_left_out),
+        (MAX_NOTES_PER_CHECKPOINT + 1, 4)
+    );
+    // In a later import, against the notes held (re-checked for what they bring): a new
+    // cosignature is kept, a variant of a held one is not.
+    let later = c.note_cosigned_at(3, root, T0 + 9000);
+    let again = variants(&c.note_cosigned_at(3, root, T0 + 7200), 1, "b");
+    let records = [c.record(&later), c.record(&again[0])];
+    let r = s
+        .import_with(&c.bundle(&records), None, check_note(&c.charter))
+        .unwrap();
+    assert_eq!((r.new_notes, r.notes_left_out), (1, 1));
+    let held: Vec<Vec<u8>> = s.all_notes().unwrap().into_iter().map(|n| n.note).collect();
+    assert!(held.contains(&later) && held.contains(&notes[notes.len() - 1]));
+    // add_notes_with applies the same rule (as the CLI's cosign does with its own note);
+    // add_notes counts by what a note states alone.
+    let mut recheck = check_note(&c.charter);
+    let mine = c.note_cosigned_at(3, root, T0 + 9900);
+    let meta = check_note(&c.charter)(&mine).unwrap();
+    let pair = [(meta, mine)];
+    assert_eq!(s.add_notes(&pair).unwrap(), 0);
+    assert_eq!(
+        s.add_notes_with(&pair, |n: &[u8]| recheck(n).ok()).unwrap(),
+        1
+    );
 }

@@ -8,7 +8,7 @@ use hotline::charter::Charter;
 use hotline::entry::Timestamp;
 use hotline::keys::PartyId;
 use hotline::proof::{self, OfflineProof};
-use hotline::store::{NoteMeta, Store};
+use hotline::store::{NoteMeta, NoteSignature, Store};
 use hotline::witness::{self, CheckedNote, Held, KeyHistories, KeyHistory};
 use serde_json::json;
 
@@ -43,11 +43,7 @@ pub fn note_meta_with(
     note: &[u8],
 ) -> Result<NoteMeta, String> {
     let c = witness::check_note_keys(charter, note, keys).map_err(|e| e.to_string())?;
-    Ok(NoteMeta {
-        origin: c.checkpoint.origin().to_owned(),
-        size: c.checkpoint.size(),
-        root: *c.checkpoint.root(),
-    })
+    Ok(NoteMeta::from(&c))
 }
 
 /// What an import into `store` knows of every party's keys: the rotations and revocations
@@ -135,9 +131,13 @@ pub fn checkpoint(dir: &Path, key: &KeyArg) -> Result<Output, Failure> {
         origin: origin.clone(),
         size,
         root,
+        signatures: vec![NoteSignature::Owner(sk.party())],
     };
+    let keys = store.key_histories().map_err(store_failure)?;
     store
-        .add_own_checkpoint(&party, meta, note.clone())
+        .add_own_checkpoint(&party, meta, note.clone(), |held: &[u8]| {
+            note_meta_with(&charter, &keys, held).ok()
+        })
         .map_err(store_failure)?;
     let vkey = witness::log_verifier_for(&charter, me, &sk.party()).map_err(witness_failure)?;
     let text = String::from_utf8_lossy(&note).into_owned();
@@ -199,7 +199,11 @@ pub fn cosign(dir: &Path, key: &KeyArg) -> Result<Output, Failure> {
         match witness::cosign_for(&charter, &signing, bytes, &held, now()) {
             Ok(note) => {
                 let meta = note_meta_with(&charter, &keys, &note).map_err(Failure::new)?;
-                store.add_notes(&[(meta, note)]).map_err(store_failure)?;
+                store
+                    .add_notes_with(&[(meta, note)], |held: &[u8]| {
+                        note_meta_with(&charter, &keys, held).ok()
+                    })
+                    .map_err(store_failure)?;
                 let _ = writeln!(
                     text,
                     "{}: cosigned its checkpoint at size {size} (root {})",

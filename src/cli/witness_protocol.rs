@@ -237,12 +237,15 @@ fn accept(dir: &Path, file: &Path, only: Option<&str>) -> Result<Output, Failure
                 note,
                 cosignatures: added,
             }) => {
-                let meta = NoteMeta {
-                    origin: c.checkpoint.origin().to_owned(),
-                    size: c.checkpoint.size(),
-                    root: *c.checkpoint.root(),
-                };
-                let new = store.add_notes(&[(meta, note)]).map_err(store_failure)?;
+                // What it states, with the witnesses' cosignatures it now brings.
+                let keys = store.key_histories().map_err(store_failure)?;
+                let meta = super::witness::note_meta_with(&charter, &keys, &note)
+                    .unwrap_or_else(|_| NoteMeta::from(c));
+                let new = store
+                    .add_notes_with(&[(meta, note)], |held: &[u8]| {
+                        super::witness::note_meta_with(&charter, &keys, held).ok()
+                    })
+                    .map_err(store_failure)?;
                 let mut text = String::new();
                 for (name, t) in &added {
                     let _ = writeln!(

@@ -170,24 +170,29 @@ impl Store {
         Ok(())
     }
 
-    /// Keep a checkpoint of `party`'s own feed that `party` signed: [`Store::add_notes`],
-    /// after the same guard as [`Store::append`], and raise the party's high-water mark to it.
-    /// Check [`Store::may_sign`] before signing the note; this checks again, under the mark's
-    /// lock, and keeps nothing if it fails.
+    /// Keep a checkpoint of `party`'s own feed that `party` signed: [`Store::add_notes_with`]
+    /// (name the signing key in `meta`, and pass the note checker as `recheck`, so that notes
+    /// another key signed take no room from it), after the same guard as [`Store::append`],
+    /// and raise the party's high-water mark to it. Check [`Store::may_sign`] before signing
+    /// the note; this checks again, under the mark's lock, and keeps nothing if it fails.
     ///
     /// # Errors
     ///
     /// As [`Store::may_sign`] and [`Store::add_notes`].
-    pub fn add_own_checkpoint(
+    pub fn add_own_checkpoint<F>(
         &mut self,
         party: &PartyId,
         meta: NoteMeta,
         note: Vec<u8>,
-    ) -> Result<usize, StoreError> {
+        recheck: F,
+    ) -> Result<usize, StoreError>
+    where
+        F: FnMut(&[u8]) -> Option<NoteMeta>,
+    {
         self.writable()?;
         let held = self.hold_mark(party, false)?;
         let size = meta.size;
-        let added = self.add_notes(&[(meta, note)])?;
+        let added = self.add_notes_with(&[(meta, note)], recheck)?;
         if let Some(h) = &held {
             // The note is durable; a mark not raised now is raised by the next signature.
             let _ = self.raise_mark(h, party, Some(size));

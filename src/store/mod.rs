@@ -151,7 +151,7 @@ mod signer;
 mod tree;
 
 pub use error::{FeedBehind, ImportReport, MarkSays, OpenReport, RepairReport, SeenBy, StoreError};
-pub use notes::{NoteMeta, StoredNote};
+pub use notes::{NoteMeta, NoteSignature, StoredNote};
 pub use proofs::InclusionProof;
 pub use quarantine::{
     Evidence, EvidenceError, EvidenceKind, MAX_BYTES_PER_IMPORT, MAX_FILES, MAX_ITEMS_PER_IMPORT,

@@ -9,6 +9,8 @@ use super::Store;
 use super::error::StoreError;
 use super::index::{Index, index_err, note_key, origin_key, u64_from};
 use crate::bundle::NoteRecord;
+use crate::entry::Timestamp;
+use crate::keys::PartyId;
 use crate::merkle::Hash;
 
 /// What a signed note states, as the caller read and checked it: the store does not parse
@@ -21,6 +23,50 @@ pub struct NoteMeta {
     pub size: u64,
     /// The root hash it states.
     pub root: Hash,
+    /// The signatures on it that verified, as the caller checked them; empty if the caller
+    /// did not say. Only the store's caps on notes of one checkpoint use them (see
+    /// [`Store::import_with`]): they are not kept, and a note held is re-checked for them.
+    pub signatures: Vec<NoteSignature>,
+}
+
+impl NoteMeta {
+    /// What a note states, with no signature named.
+    pub fn stating(origin: impl Into<String>, size: u64, root: Hash) -> NoteMeta {
+        NoteMeta {
+            origin: origin.into(),
+            size,
+            root,
+            signatures: Vec::new(),
+        }
+    }
+}
+
+impl From<&crate::witness::CheckedNote> for NoteMeta {
+    /// What a checked checkpoint note states, with every signature that verified: the owner's
+    /// keys, in the order of its history, then the cosignatures.
+    fn from(c: &crate::witness::CheckedNote) -> NoteMeta {
+        let owner = c.signed_with.iter().map(|k| NoteSignature::Owner(*k));
+        let cosigned = c
+            .cosignatures
+            .iter()
+            .map(|x| NoteSignature::Cosigner(x.key, x.time));
+        NoteMeta {
+            origin: c.checkpoint.origin().to_owned(),
+            size: c.checkpoint.size(),
+            root: *c.checkpoint.root(),
+            signatures: owner.chain(cosigned).collect(),
+        }
+    }
+}
+
+/// A signature on a note that its caller verified.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum NoteSignature {
+    /// The feed owner's, by this key of its history.
+    Owner(PartyId),
+    /// A cosignature by this cosigner (a party's identity, or a charter witness's key) over
+    /// this time.
+    Cosigner(PartyId, Timestamp),
 }
 
 /// A signed note the store holds, with what it states.
@@ -39,11 +85,7 @@ pub struct StoredNote {
 impl StoredNote {
     /// What the note states.
     pub fn meta(&self) -> NoteMeta {
-        NoteMeta {
-            origin: self.origin.clone(),
-            size: self.size,
-            root: self.root,
-        }
+        NoteMeta::stating(self.origin.clone(), self.size, self.root)
     }
 }
 
@@ -72,42 +114,87 @@ pub(super) fn note_record(meta: &NoteMeta, note: &[u8]) -> NoteRecord {
 /// ([`crate::verify::MAX_NOTES_PER_CHECKPOINT`] per origin, size and root; the first two roots
 /// per origin and size): a note past them is not kept, so no bundle, nor any number of
 /// imports, can make a store hold unbounded notes of one checkpoint (a note's byte string is
-/// easy to vary: lines of keys no one knows are ignored). Counts what the store holds,
-/// loaded once per origin, and what this write adds.
+/// easy to vary: lines of keys no one knows are ignored). Two rules keep the caps from
+/// crowding out evidence, as far as the caller names the notes' signatures
+/// ([`NoteMeta::signatures`]): the caps are counted per owner's key that signed (so notes a
+/// revoked or old key signs take no room from the key in force), and a note that brings a
+/// cosignature the notes kept of its checkpoint lack is kept past the count. Counts what the
+/// store holds, loaded once per origin (re-checking each held note with `recheck` for its
+/// signatures), and what this write adds.
 #[derive(Default)]
 pub(super) struct NoteCaps {
-    by: HashMap<(String, u64), Vec<(Hash, usize)>>,
+    by: HashMap<(String, u64, Option<PartyId>), Vec<Slot>>,
     loaded: HashSet<String>,
+}
+
+/// One root of one size and signing key: how many notes, and the cosignatures they bring.
+struct Slot {
+    root: Hash,
+    notes: usize,
+    cosigned: HashSet<(PartyId, Timestamp)>,
 }
 
 impl NoteCaps {
     /// Count a note stating `meta` if the caps leave room for it; `false` if not.
-    pub(super) fn admit(&mut self, index: &Index, meta: &NoteMeta) -> Result<bool, StoreError> {
+    pub(super) fn admit<F>(
+        &mut self,
+        index: &Index,
+        meta: &NoteMeta,
+        recheck: &mut F,
+    ) -> Result<bool, StoreError>
+    where
+        F: FnMut(&[u8]) -> Option<NoteMeta>,
+    {
         if !self.loaded.contains(&meta.origin) {
             for held in index.notes_of(&meta.origin)? {
-                self.count(&held.meta());
+                let m = recheck(&held.note).unwrap_or_else(|| held.meta());
+                // What is held counts whatever it brings.
+                self.count(&m, true);
             }
             self.loaded.insert(meta.origin.clone());
         }
-        Ok(self.count(meta))
+        Ok(self.count(meta, false))
     }
 
-    fn count(&mut self, meta: &NoteMeta) -> bool {
-        let roots = self.by.entry((meta.origin.clone(), meta.size)).or_default();
-        let slot = match roots.iter().position(|(r, _)| *r == meta.root) {
+    fn count(&mut self, meta: &NoteMeta, held: bool) -> bool {
+        // The newest key of the owner's history that signed it (the caller lists them in
+        // history order); a note a thief signs with a revoked key cannot carry a later one.
+        let signer = meta.signatures.iter().rev().find_map(|s| match s {
+            NoteSignature::Owner(k) => Some(*k),
+            NoteSignature::Cosigner(..) => None,
+        });
+        let roots = self
+            .by
+            .entry((meta.origin.clone(), meta.size, signer))
+            .or_default();
+        let slot = match roots.iter().position(|s| s.root == meta.root) {
             Some(k) => roots.get_mut(k),
-            None if roots.len() < 2 => {
-                roots.push((meta.root, 0));
+            None if roots.len() < 2 || held => {
+                roots.push(Slot {
+                    root: meta.root,
+                    notes: 0,
+                    cosigned: HashSet::new(),
+                });
                 roots.last_mut()
             }
             None => None,
         };
-        match slot {
-            Some((_, n)) if *n < crate::verify::MAX_NOTES_PER_CHECKPOINT => {
-                *n += 1;
-                true
+        let Some(slot) = slot else {
+            return false;
+        };
+        let mut new = 0usize;
+        for s in &meta.signatures {
+            if let NoteSignature::Cosigner(k, t) = s
+                && slot.cosigned.insert((*k, *t))
+            {
+                new += 1;
             }
-            _ => false,
+        }
+        if held || slot.notes < crate::verify::MAX_NOTES_PER_CHECKPOINT || new > 0 {
+            slot.notes = slot.notes.saturating_add(1);
+            true
+        } else {
+            false
         }
     }
 }
@@ -166,7 +253,9 @@ impl Store {
     /// Keep signed notes (checkpoints, cosigned or not): append each note not already held
     /// (same bytes) to the journal in one write, `sync_data`, then index them. Returns how
     /// many were new. A note past the store's caps on notes of one checkpoint (as the
-    /// verifier's, [`crate::verify::MAX_NOTES_PER_CHECKPOINT`]) is not kept.
+    /// verifier's, [`crate::verify::MAX_NOTES_PER_CHECKPOINT`]) is not kept; here every note is
+    /// counted by what it states alone ([`NoteMeta::signatures`] is not used): use
+    /// [`Store::add_notes_with`] for the caps of [`Store::import_with`].
     ///
     /// The store does not parse or check notes: `meta` must be what the note states, checked
     /// by the caller (for example with [`crate::checkpoint`]), since the store indexes the
@@ -178,6 +267,35 @@ impl Store {
     /// [`StoreError::JournalCorrupt`] if the journal is damaged, [`StoreError::ReadOnly`], or
     /// an I/O or index error. Nothing is written unless `Ok` is returned.
     pub fn add_notes(&mut self, notes: &[(NoteMeta, Vec<u8>)]) -> Result<usize, StoreError> {
+        let stated: Vec<(NoteMeta, Vec<u8>)> = notes
+            .iter()
+            .map(|(m, n)| {
+                (
+                    NoteMeta::stating(m.origin.clone(), m.size, m.root),
+                    n.clone(),
+                )
+            })
+            .collect();
+        self.add_notes_with(&stated, |_: &[u8]| None)
+    }
+
+    /// As [`Store::add_notes`], with the caps of [`Store::import_with`]: each note counted by
+    /// the signatures its [`NoteMeta`] names, and each note held of its origin by what
+    /// `recheck` says of it (`None`: by what it states alone). So a note that brings a new
+    /// cosignature, or is signed by a later key of its owner than the notes held, is kept
+    /// past them.
+    ///
+    /// # Errors
+    ///
+    /// As [`Store::add_notes`].
+    pub fn add_notes_with<F>(
+        &mut self,
+        notes: &[(NoteMeta, Vec<u8>)],
+        mut recheck: F,
+    ) -> Result<usize, StoreError>
+    where
+        F: FnMut(&[u8]) -> Option<NoteMeta>,
+    {
         self.writable()?;
         let mut seen = HashSet::new();
         let mut new = Vec::new();
@@ -186,7 +304,7 @@ impl Store {
             if self.index.note_held(note)? || !seen.insert(note_key(note)) {
                 continue;
             }
-            if !caps.admit(&self.index, meta)? {
+            if !caps.admit(&self.index, meta, &mut recheck)? {
                 continue;
             }
             new.push(note_record(meta, note));

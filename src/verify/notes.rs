@@ -360,6 +360,32 @@ pub(super) fn check<N: NoteSource>(
                 vec![text(bytes)],
             ));
         }
+        let history = keys
+            .get(&c.key)
+            .cloned()
+            .unwrap_or_else(|| KeyHistory::inception(c.key));
+        let held_root = prefix_roots.get(&c.key).and_then(|r| {
+            usize::try_from(c.checkpoint.size())
+                .ok()
+                .and_then(|n| r.get(n))
+        });
+        // The signer is checked before the caps: a note no key of the party may sign (a revoked
+        // key's, a stranger's) is a finding of its own and takes no room, so it cannot crowd
+        // out the owner's notes.
+        if let Err(e) = witness::check_signer(&c, &history, held_root) {
+            let kind = match e {
+                witness::WitnessError::RevokedKey { .. } => FindingKind::Compromised,
+                _ => FindingKind::WrongKey,
+            };
+            v.findings.push(finding(
+                kind,
+                Some((c.party.clone(), c.key)),
+                format!("checkpoint note {at}: {e}"),
+                vec![text(bytes)],
+            ));
+            continue;
+        }
+        let cp = &c.checkpoint;
         let roots = kept.entry((cp.origin().to_owned(), cp.size())).or_default();
         let slot = match roots.iter().position(|(r, ..)| r == cp.root()) {
             Some(k) => roots.get_mut(k),
@@ -384,30 +410,7 @@ pub(super) fn check<N: NoteSource>(
             *capped.entry(cp.origin().to_owned()).or_default() += 1;
             continue;
         }
-        let history = keys
-            .get(&c.key)
-            .cloned()
-            .unwrap_or_else(|| KeyHistory::inception(c.key));
-        let held_root = prefix_roots.get(&c.key).and_then(|r| {
-            usize::try_from(c.checkpoint.size())
-                .ok()
-                .and_then(|n| r.get(n))
-        });
-        match witness::check_signer(&c, &history, held_root) {
-            Ok(()) => good.push((c, bytes)),
-            Err(e) => {
-                let kind = match e {
-                    witness::WitnessError::RevokedKey { .. } => FindingKind::Compromised,
-                    _ => FindingKind::WrongKey,
-                };
-                v.findings.push(finding(
-                    kind,
-                    Some((c.party.clone(), c.key)),
-                    format!("checkpoint note {at}: {e}"),
-                    vec![text(bytes)],
-                ));
-            }
-        }
+        good.push((c, bytes));
     }
     let mut capped: Vec<(String, usize)> = capped.into_iter().collect();
     capped.sort();
