@@ -45,6 +45,8 @@ pub mod bundle;
 pub mod chain;
 pub mod charter;
 pub mod checkpoint;
+#[doc(hidden)]
+pub mod durable;
 pub mod encoding;
 pub mod entry;
 pub mod example;

@@ -160,20 +160,14 @@ pub(super) fn write_secret(
 }
 
 /// Make `path`'s entry in its directory durable (a new file, a rename, a new directory).
-fn sync_parent(path: &Path) -> Result<(), Failure> {
-    #[cfg(unix)]
-    {
-        let dir = match path.parent() {
-            Some(d) if !d.as_os_str().is_empty() => d,
-            _ => Path::new("."),
-        };
-        std::fs::File::open(dir)
-            .and_then(|d| d.sync_all())
-            .map_err(|e| Failure::io("sync the directory", dir, &e))?;
-    }
-    #[cfg(not(unix))]
-    let _ = path;
-    Ok(())
+pub(super) fn sync_parent(path: &Path) -> Result<(), Failure> {
+    hotline::durable::sync_parent(path)
+        .map_err(|e| Failure::io("sync the directory holding", path, &e))
+}
+
+/// Make the entries created or renamed in `dir` durable.
+pub(super) fn sync_dir(dir: &Path) -> Result<(), Failure> {
+    hotline::durable::sync_dir(dir).map_err(|e| Failure::io("sync the directory", dir, &e))
 }
 
 /// Write a new file with `mode`, refusing to overwrite unless `force`; the file and its
@@ -241,11 +235,7 @@ pub(super) fn replace_secret(path: &Path, bytes: &[u8]) -> Result<(), Failure> {
         let _ = std::fs::remove_file(&tmp);
         return Err(Failure::io("replace", &target, &e));
     }
-    #[cfg(unix)]
-    std::fs::File::open(dir)
-        .and_then(|d| d.sync_all())
-        .map_err(|e| Failure::io("sync the directory", dir, &e))?;
-    Ok(())
+    sync_dir(dir)
 }
 
 /// The default key directory: `$HOTLINE_HOME`, else `$XDG_CONFIG_HOME/hotline`, else

@@ -88,12 +88,7 @@ fn shift_files(key_file: &Path, next_file: &Path) -> Result<(), Failure> {
         .map_err(|e| Failure::io("move the next key to", key_file, &e))?;
     std::fs::rename(&pending, next_file)
         .map_err(|e| Failure::io("move the new next key to", next_file, &e))?;
-    if let Some(dir) = key_file.parent().filter(|d| !d.as_os_str().is_empty()) {
-        std::fs::File::open(dir)
-            .and_then(|d| d.sync_all())
-            .map_err(|e| Failure::io("sync", dir, &e))?;
-    }
-    Ok(())
+    super::keyfile::sync_parent(key_file)
 }
 
 /// The key files a change of key uses: where the key in force is kept, and the next key.

@@ -360,9 +360,7 @@ fn write_durably(path: &Path, bytes: &[u8]) -> Result<(), Failure> {
         .map_err(|e| Failure::io("write", &tmp, &e))?;
     drop(f);
     std::fs::rename(&tmp, path).map_err(|e| Failure::io("rename into place", path, &e))?;
-    std::fs::File::open(&dir)
-        .and_then(|d| d.sync_all())
-        .map_err(|e| Failure::io("sync the directory", &dir, &e))
+    super::keyfile::sync_dir(&dir)
 }
 
 /// Holds `<state>.lock` (created exclusively) so that two cosigns cannot both check the same

@@ -36,15 +36,7 @@ pub(super) fn io_err(op: &'static str, path: &Path) -> impl FnOnce(io::Error) ->
 
 /// Make a directory's entries (a created or renamed file) durable.
 pub(super) fn sync_dir(dir: &Path) -> Result<(), StoreError> {
-    #[cfg(unix)]
-    {
-        File::open(dir)
-            .and_then(|d| d.sync_all())
-            .map_err(io_err("sync directory", dir))?;
-    }
-    #[cfg(not(unix))]
-    let _ = dir;
-    Ok(())
+    crate::durable::sync_dir(dir).map_err(io_err("sync directory", dir))
 }
 
 /// Create `dir` and any missing parents, then make each new directory's entry in its parent
@@ -62,10 +54,7 @@ pub(super) fn create_dir_synced(dir: &Path) -> Result<(), StoreError> {
     }
     fs::create_dir_all(dir).map_err(io_err("create directory", dir))?;
     for d in missing {
-        match d.parent() {
-            Some(p) if !p.as_os_str().is_empty() => sync_dir(p)?,
-            _ => sync_dir(Path::new("."))?,
-        }
+        crate::durable::sync_parent(d).map_err(io_err("sync the directory holding", d))?;
     }
     Ok(())
 }

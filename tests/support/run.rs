@@ -129,26 +129,29 @@ fn must_fail(r: Run, args: &[&str], code: i32, needle: &str) -> Run {
 /// `beta.pub` (in `cwd`); beta joins from the exported invitation into store `b`, trusting
 /// `alpha_pub`. The keys must exist; nothing is exchanged after the join.
 pub fn found_and_join(cwd: &Path, alpha_key: &str, alpha_pub: &str) {
-    ok(
-        cwd,
-        &[
-            "--store", "a", "channel", "create", "ab", "--key", alpha_key, "--party", "beta.pub",
-        ],
-    );
+    ok(cwd, &create_args("a", alpha_key, "beta.pub"));
     ok(cwd, &["--store", "a", "export", "--out", "invite.bundle"]);
-    ok(
-        cwd,
-        &[
-            "--store",
-            "b",
-            "join",
-            "invite.bundle",
-            "--key",
-            "beta.key",
-            "--trust",
-            alpha_pub,
-        ],
-    );
+    ok(cwd, &join_args("b", "invite.bundle", "beta.key", alpha_pub));
+}
+
+/// `--store STORE channel create ab --key KEY --party PARTY`: a channel named `ab` of the
+/// founder's key and one other party.
+pub fn create_args<'a>(store: &'a str, key: &'a str, party: &'a str) -> [&'a str; 9] {
+    [
+        "--store", store, "channel", "create", "ab", "--key", key, "--party", party,
+    ]
+}
+
+/// `--store STORE join BUNDLE --key KEY --trust TRUST`.
+pub fn join_args<'a>(
+    store: &'a str,
+    bundle: &'a str,
+    key: &'a str,
+    trust: &'a str,
+) -> [&'a str; 8] {
+    [
+        "--store", store, "join", bundle, "--key", key, "--trust", trust,
+    ]
 }
 
 /// A copy of the directory tree at `from` (a store, say) at `to`, without lock files.
