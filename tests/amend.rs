@@ -12,9 +12,9 @@ use hotline::audit::{Audit, Basis, Status, audit};
 use hotline::charter::Charter;
 use hotline::entry::{
     Acceptance, AckState, Amend, Body, Close, EntryRef, Notice, Ratify, Receipt, SignedEntry,
-    Stage, Timestamp, View,
+    Stage, Timestamp,
 };
-use hotline::example::{self, T0, Writer, test_key, test_party};
+use hotline::example::{self, T0, test_key, test_party};
 use hotline::verify::{FindingKind, Options, Report, verify};
 
 const H: u64 = 3600;
@@ -43,48 +43,11 @@ fn r(e: &SignedEntry) -> EntryRef {
     example::entry_ref(e).unwrap()
 }
 
-/// The example channel, extended with a third writer once it is added.
-struct Sim {
-    ex: example::Example,
-    gamma: Writer,
-    entries: Vec<SignedEntry>,
-}
+#[path = "support/three.rs"]
+mod three;
+use three::Sim;
 
 impl Sim {
-    fn new() -> Sim {
-        let ex = example::build().unwrap();
-        let entries = ex.entries.iter().map(|(_, e)| e.clone()).collect();
-        let gamma = Writer::new(test_key("gamma"), ex.charter.id().unwrap());
-        Sim { ex, gamma, entries }
-    }
-
-    /// Every feed but `me`'s, as `me` has seen it (all of it).
-    fn views(&self, me: &str) -> Vec<View> {
-        let mut v = Vec::new();
-        if me != "alpha" {
-            v.extend(self.ex.alpha.seen());
-        }
-        if me != "beta" {
-            v.extend(self.ex.beta.seen());
-        }
-        if me != "gamma" {
-            v.extend(self.gamma.seen());
-        }
-        v
-    }
-
-    fn sign(&mut self, who: &str, t: u64, body: Body) -> SignedEntry {
-        let views = self.views(who);
-        let w = match who {
-            "alpha" => &mut self.ex.alpha,
-            "beta" => &mut self.ex.beta,
-            _ => &mut self.gamma,
-        };
-        let e = w.append(t, views, body).unwrap();
-        self.entries.push(e.clone());
-        e
-    }
-
     fn receipt(&mut self, who: &str, t: u64, of: &[&str]) -> SignedEntry {
         let mut feeds: Vec<_> = of.iter().map(|n| test_key(n).party()).collect();
         feeds.sort();

@@ -13,10 +13,8 @@
 
 use hotline::bundle;
 use hotline::charter::Charter;
-use hotline::entry::{
-    Acceptance, Amend, Body, Kind, Ratify, Receipt, SignedEntry, Timestamp, View,
-};
-use hotline::example::{self, T0, Writer, test_key, test_party};
+use hotline::entry::{Acceptance, Amend, Body, Kind, Ratify, Receipt, SignedEntry, Timestamp};
+use hotline::example::{self, T0, test_key, test_party};
 use hotline::store::{Store, StoreError};
 use hotline::verify::FindingKind;
 
@@ -24,43 +22,11 @@ const H: u64 = 3600;
 /// After the example channel's last entry.
 const T: u64 = T0 + 200 * H;
 
-/// The example channel, with gamma's writer for once it is added.
-struct Sim {
-    ex: example::Example,
-    gamma: Writer,
-}
+#[path = "support/three.rs"]
+mod three;
+use three::Sim;
 
 impl Sim {
-    fn new() -> Sim {
-        let ex = example::build().unwrap();
-        let gamma = Writer::new(test_key("gamma"), ex.charter.id().unwrap());
-        Sim { ex, gamma }
-    }
-
-    fn views(&self, me: &str) -> Vec<View> {
-        let mut v = Vec::new();
-        if me != "alpha" {
-            v.extend(self.ex.alpha.seen());
-        }
-        if me != "beta" {
-            v.extend(self.ex.beta.seen());
-        }
-        if me != "gamma" {
-            v.extend(self.gamma.seen());
-        }
-        v
-    }
-
-    fn sign(&mut self, who: &str, t: u64, body: Body) -> SignedEntry {
-        let views = self.views(who);
-        let w = match who {
-            "alpha" => &mut self.ex.alpha,
-            "beta" => &mut self.ex.beta,
-            _ => &mut self.gamma,
-        };
-        w.append(t, views, body).unwrap()
-    }
-
     fn bundle(&self, entries: &[&SignedEntry]) -> Vec<u8> {
         let bytes: Vec<Vec<u8>> = entries.iter().map(|e| e.encode().unwrap()).collect();
         bundle::write(&self.ex.charter, &bytes).unwrap()
@@ -84,15 +50,7 @@ fn with_gamma(founding: &Charter) -> Charter {
 /// (the store's lock among them) from its fork until its exec, so the lock can outlive the
 /// handle that dropped it by that moment: wait it out, as the CLI's own open does.
 fn reopen(dir: &std::path::Path) -> Store {
-    let start = std::time::Instant::now();
-    loop {
-        match Store::open(dir) {
-            Err(hotline::store::StoreError::Locked { .. }) if start.elapsed().as_secs() < 10 => {
-                std::thread::sleep(std::time::Duration::from_millis(20));
-            }
-            other => return other.unwrap(),
-        }
-    }
+    Store::open_within(dir, std::time::Duration::from_secs(10)).unwrap()
 }
 
 #[test]

@@ -17,6 +17,9 @@
 //! command's run every time; the instructions they land on vary with the machine's load, so
 //! a long run covers the windows between each write and sync.
 //!
+//! Every 500 runs (`--fresh-every N`; 0 for never) the harness starts a new channel, so that
+//! in a long run the stores stay the size the durations were measured at.
+//!
 //! `cargo test --all-features --test crash_kill` runs until 300 kills landed (a run that
 //! finished first does not count);
 //! `cargo test --all-features --test crash_kill -- --kills 3000 --seed 7` a long run by hand.
@@ -35,7 +38,7 @@
 mod run;
 
 use std::collections::{BTreeMap, BTreeSet};
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
@@ -96,6 +99,9 @@ struct Figures {
     unopenable: u64,
     partial_imports: u64,
     failures: Vec<String>,
+    /// Channels finished and set aside (`--fresh-every`), and the entries checked in them.
+    channels: u64,
+    checked: u64,
 }
 
 /// Run `hotline ARGS` in `cwd`, killing it (SIGKILL) once `after` has passed: `Some(run)` if
@@ -192,14 +198,15 @@ fn send(p: &Path, from: &str, to: &str, file: &str) {
     ok(p, &["--store", to, "import", file]);
 }
 
-struct Harness<'a> {
-    p: &'a Path,
+struct Harness {
+    /// The directory of the current channel (stores `a`, `b`, `r`, keys, bundles).
+    p: PathBuf,
     /// Entries store `a` reported written.
     expected: BTreeSet<String>,
     figures: Figures,
 }
 
-impl Harness<'_> {
+impl Harness {
     fn fail(&mut self, what: String) {
         eprintln!("FAILURE: {what}");
         self.figures.failures.push(what);
@@ -208,7 +215,7 @@ impl Harness<'_> {
     /// Prepare `op`'s inputs (nothing here is killed) and give its command line, and for an
     /// import the two entries it brings.
     fn prepare(&mut self, op: Op, i: usize) -> (Vec<String>, Vec<String>) {
-        let p = self.p;
+        let p = &self.p.clone();
         let a = |args: &[&str]| {
             let mut v = strings(&["--store", "a"]);
             v.extend(strings(args));
@@ -276,7 +283,7 @@ impl Harness<'_> {
     }
 
     fn check(&mut self, op: Op, i: usize, args: &[String], outcome: Option<&Run>, new: &[String]) {
-        let p = self.p;
+        let p = &self.p.clone();
         if let Some(r) = outcome
             && r.code == 0
         {
@@ -337,7 +344,7 @@ impl Harness<'_> {
 
     /// A recover killed midway: no store (then it runs again), or a whole one.
     fn check_recovered(&mut self, i: usize, args: &[String]) {
-        let p = self.p;
+        let p = &self.p.clone();
         if !p.join("r/journal").exists() {
             let again = hotline(p, &args.iter().map(String::as_str).collect::<Vec<_>>());
             if again.code != 0 {
@@ -369,6 +376,18 @@ impl Harness<'_> {
     }
 }
 
+/// A new two-party channel in `root/<n>`: keys, stores `a` and `b`, each holding the other's
+/// entries.
+fn channel(root: &Path, n: usize) -> PathBuf {
+    let p = root.join(n.to_string());
+    std::fs::create_dir(&p).unwrap();
+    ok(&p, &["keygen", "alpha", "--dir", "."]);
+    ok(&p, &["keygen", "beta", "--dir", "."]);
+    run::found_and_join(&p, "alpha.key", "alpha.pub");
+    send(&p, "b", "a", "setup.bundle");
+    p
+}
+
 fn flag(args: &[String], name: &str) -> Option<u64> {
     let at = args.iter().position(|a| a == name)?;
     args.get(at + 1)?.parse().ok()
@@ -384,16 +403,15 @@ fn main() {
     }
     let kills = flag(&args, "--kills").unwrap_or(300) as usize;
     let seed = flag(&args, "--seed").unwrap_or(9);
+    // A long run starts a new channel every this many runs (0: never), so that a store does
+    // not grow for hours and each kill lands in a command as long as the one measured.
+    let fresh_every = flag(&args, "--fresh-every").unwrap_or(500) as usize;
     let start = Instant::now();
     let tmp = tempfile::tempdir().unwrap();
-    let p = tmp.path();
-    ok(p, &["keygen", "alpha", "--dir", "."]);
-    ok(p, &["keygen", "beta", "--dir", "."]);
-    run::found_and_join(p, "alpha.key", "alpha.pub");
-    send(p, "b", "a", "setup.bundle");
+    let p = channel(tmp.path(), 0);
     let mut h = Harness {
+        expected: ids(&p, "a").unwrap(),
         p,
-        expected: ids(p, "a").unwrap(),
         figures: Figures::default(),
     };
 
@@ -404,7 +422,7 @@ fn main() {
         for _ in 0..3 {
             let (args, new) = h.prepare(op, 0);
             let t = Instant::now();
-            let r = run_killed(p, &args, Duration::from_secs(60)).unwrap();
+            let r = run_killed(&h.p, &args, Duration::from_secs(60)).unwrap();
             times.push(t.elapsed());
             assert_eq!(r.code, 0, "{op:?}: {}", r.stderr);
             h.check(op, 0, &args, Some(&r), &new);
@@ -419,10 +437,17 @@ fn main() {
     let mut i = 0;
     while landed < kills && i < kills.saturating_mul(4) {
         i += 1;
+        if fresh_every > 0 && i % fresh_every == 0 {
+            let old = std::mem::replace(&mut h.p, channel(tmp.path(), i / fresh_every));
+            let _ = std::fs::remove_dir_all(old);
+            h.figures.checked += h.expected.len() as u64;
+            h.expected = ids(&h.p, "a").unwrap();
+            h.figures.channels += 1;
+        }
         let op = OPS[i % OPS.len()];
         let (args, new) = h.prepare(op, i);
         let after = took[&op].mul_f64(draws.next());
-        let outcome = run_killed(p, &args, after);
+        let outcome = run_killed(&h.p, &args, after);
         let tally = h.figures.per_op.entry(op).or_default();
         if outcome.is_some() {
             tally.finished += 1;
@@ -447,9 +472,10 @@ fn main() {
 
     let f = &h.figures;
     println!(
-        "crash harness: {i} runs, {landed} killed, seed {seed}, {:.1} s; {} entries reported and all checked",
+        "crash harness: {i} runs, {landed} killed, seed {seed}, {:.1} s; {} channels (a new one every {fresh_every} runs), {} entries reported and all checked",
         start.elapsed().as_secs_f64(),
-        h.expected.len()
+        f.channels + 1,
+        f.checked + h.expected.len() as u64
     );
     for (op, t) in &f.per_op {
         println!(

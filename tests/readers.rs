@@ -286,7 +286,8 @@ fn a_reader_opened_before_a_write_verifies_what_it_read() {
     }
     let reader = Store::open_read_only(&dir).unwrap();
     {
-        let mut w = Store::open(&dir).unwrap();
+        // Waits out a lock a sibling test's child holds between its fork and its exec.
+        let mut w = Store::open_within(&dir, std::time::Duration::from_secs(10)).unwrap();
         w.append(
             &key,
             &Body::Definition(Definition {

@@ -74,6 +74,23 @@ impl Sim {
         sim
     }
 
+    /// [`Sim::rotated`], then alpha's key 1 is stolen and alpha revokes it from the next seq
+    /// with its key 2. Returns the revocation's `from` and the stolen key.
+    fn revoked() -> (Sim, u64, SecretKey) {
+        let mut sim = Sim::rotated();
+        let from = sim.size();
+        sim.ex.alpha.key = key("alpha", 2);
+        sim.alpha(
+            T + H,
+            Body::Revoke(Revoke {
+                from: Seq(from),
+                next: key("alpha", 3).party().digest(),
+                reason: "key 1 was copied".into(),
+            }),
+        );
+        (sim, from, key("alpha", 1))
+    }
+
     fn alpha(&mut self, t: u64, body: Body) -> SignedEntry {
         let views = self.ex.beta.seen();
         let e = self.ex.alpha.append(t, views, body).unwrap();
@@ -269,19 +286,8 @@ fn a_cosigner_that_rotated_cosigns_with_its_new_key_and_its_old_cosignatures_sta
 
 #[test]
 fn a_revoked_keys_checkpoint_past_the_revocation_is_attributed_to_the_thief() {
-    let mut sim = Sim::rotated();
     // Alpha's key 1 is stolen; alpha revokes it from the next seq with its next key, 2.
-    let from = sim.size();
-    let thief_key = key("alpha", 1);
-    sim.ex.alpha.key = key("alpha", 2);
-    sim.alpha(
-        T + H,
-        Body::Revoke(Revoke {
-            from: Seq(from),
-            next: key("alpha", 3).party().digest(),
-            reason: "key 1 was copied".into(),
-        }),
-    );
+    let (sim, from, thief_key) = Sim::revoked();
     let alpha = key("alpha", 0).party();
     // The thief signs a checkpoint of a longer, different history with the revoked key.
     let forged =
@@ -533,18 +539,7 @@ mod cli {
 
 #[test]
 fn notes_a_revoked_key_signs_take_no_room_from_the_owners_notes() {
-    let mut sim = Sim::rotated();
-    let from = sim.size();
-    let thief_key = key("alpha", 1);
-    sim.ex.alpha.key = key("alpha", 2);
-    sim.alpha(
-        T + H,
-        Body::Revoke(Revoke {
-            from: Seq(from),
-            next: key("alpha", 3).party().digest(),
-            reason: "key 1 was copied".into(),
-        }),
-    );
+    let (sim, _, thief_key) = Sim::revoked();
     let alpha = key("alpha", 0).party();
     let size = sim.size();
     // The thief fills both root slots of the size alpha's real checkpoint has, first.
@@ -572,18 +567,7 @@ fn notes_a_revoked_key_signs_take_no_room_from_the_owners_notes() {
 fn in_a_store_a_revoked_keys_notes_take_no_room_from_the_owners_notes() {
     use hotline::bundle::{self, NoteRecord};
     use hotline::store::{NoteMeta, Store};
-    let mut sim = Sim::rotated();
-    let from = sim.size();
-    let thief_key = key("alpha", 1);
-    sim.ex.alpha.key = key("alpha", 2);
-    sim.alpha(
-        T + H,
-        Body::Revoke(Revoke {
-            from: Seq(from),
-            next: key("alpha", 3).party().digest(),
-            reason: "key 1 was copied".into(),
-        }),
-    );
+    let (sim, _, thief_key) = Sim::revoked();
     let alpha = key("alpha", 0).party();
     let size = sim.size();
     let charter = sim.ex.charter.clone();

@@ -462,30 +462,13 @@ pub fn store_failure(e: StoreError) -> Failure {
 }
 
 /// Open the store, waiting up to 3 seconds for another command that holds it to finish (a
-/// lock can outlive its holder by a moment), then reporting it in use.
+/// lock can outlive its holder by a moment, and the demo runs commands in-process), then
+/// reporting it in use.
 pub(super) fn open(dir: &Path) -> Result<Store, Failure> {
-    let start = std::time::Instant::now();
-    let mut pause = std::time::Duration::from_millis(10);
-    loop {
-        match Store::open(dir) {
-            // sled's own file lock can also outlive the handle that held it, for a moment after
-            // a command in this process closed the store (the demo runs commands in-process).
-            Err(StoreError::Locked { .. }) if start.elapsed().as_secs() < 3 => {
-                std::thread::sleep(pause);
-                pause = (pause * 2).min(std::time::Duration::from_millis(200));
-            }
-            Err(StoreError::IndexUnusable { detail })
-                if detail.contains("could not acquire lock") && start.elapsed().as_secs() < 3 =>
-            {
-                std::thread::sleep(pause);
-                pause = (pause * 2).min(std::time::Duration::from_millis(200));
-            }
-            // A copy the user may read but not write (an auditor's): read it without a lock.
-            Err(StoreError::NotWritable { .. }) => {
-                return Store::open_read_only(dir).map_err(store_failure);
-            }
-            other => return other.map(super::recover::with_marks).map_err(store_failure),
-        }
+    match Store::open_within(dir, std::time::Duration::from_secs(3)) {
+        // A copy the user may read but not write (an auditor's): read it without a lock.
+        Err(StoreError::NotWritable { .. }) => Store::open_read_only(dir).map_err(store_failure),
+        other => other.map(super::recover::with_marks).map_err(store_failure),
     }
 }
 

@@ -430,6 +430,30 @@ impl Store {
         Store::open_locked(dir, lock)
     }
 
+    /// [`Store::open`], waiting up to `wait` while the store's lock (or sled's own lock on
+    /// the index) is held, pausing 10 ms at first and doubling up to 200 ms. A lock can
+    /// outlive its holder by a moment: a child process another thread of this process is
+    /// starting holds a copy of every open file between its fork and its exec, and sled's
+    /// lock outlives a handle that is closing.
+    ///
+    /// # Errors
+    ///
+    /// As [`Store::open`]; [`StoreError::Locked`] once `wait` has passed.
+    pub fn open_within(dir: &Path, wait: std::time::Duration) -> Result<Store, StoreError> {
+        let start = std::time::Instant::now();
+        let mut pause = std::time::Duration::from_millis(10);
+        loop {
+            match Store::open(dir) {
+                Err(StoreError::Locked { .. }) if start.elapsed() < wait => {}
+                Err(StoreError::IndexUnusable { detail })
+                    if detail.contains("could not acquire lock") && start.elapsed() < wait => {}
+                other => return other,
+            }
+            std::thread::sleep(pause);
+            pause = (pause * 2).min(std::time::Duration::from_millis(200));
+        }
+    }
+
     fn open_locked(dir: &Path, lock: File) -> Result<Store, StoreError> {
         // What a `create_with` interrupted after moving its journal into place left behind.
         if dir.join(STAGING).exists() {
