@@ -291,16 +291,7 @@ mod cli {
         // Gamma must trust every party of the charter in force, not the founder alone.
         fails(
             d,
-            &[
-                "--store",
-                "g",
-                "join",
-                "gamma-inv.bundle",
-                "--key",
-                "gamma.key",
-                "--trust",
-                "alpha.pub",
-            ],
+            &crate::run::join_args("g", "gamma-inv.bundle", "gamma.key", "alpha.pub"),
             1,
             "whose key is not among the --trust keys",
         );

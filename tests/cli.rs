@@ -28,16 +28,7 @@ impl Channel {
         let p = dir.path();
         ok(
             p,
-            &[
-                "--store",
-                "b",
-                "join",
-                "invite.bundle",
-                "--key",
-                "beta.key",
-                "--trust",
-                "alpha.pub",
-            ],
+            &run::join_args("b", "invite.bundle", "beta.key", "alpha.pub"),
         );
         ok(p, &["--store", "b", "export", "--out", "accept.bundle"]);
         ok(
@@ -329,17 +320,7 @@ fn bundle_of_another_channel_is_refused() {
     let c = Channel::new();
     ok(
         c.path(),
-        &[
-            "--store",
-            "other",
-            "channel",
-            "create",
-            "other",
-            "--key",
-            "alpha.key",
-            "--party",
-            "beta.pub",
-        ],
+        &run::create_args("other", "other", "alpha.key", "beta.pub"),
     );
     ok(
         c.path(),
@@ -944,16 +925,7 @@ fn a_refused_join_leaves_nothing_and_can_be_retried() {
     std::fs::write(c.path().join("bad-invite.bundle"), &bytes).unwrap();
     let r = hotline(
         c.path(),
-        &[
-            "--store",
-            "b2",
-            "join",
-            "bad-invite.bundle",
-            "--key",
-            "beta.key",
-            "--trust",
-            "alpha.pub",
-        ],
+        &run::join_args("b2", "bad-invite.bundle", "beta.key", "alpha.pub"),
     );
     assert_eq!(r.code, 1, "{}{}", r.stdout, r.stderr);
     assert!(!c.path().join("b2").join("journal").exists());
@@ -967,16 +939,7 @@ fn a_refused_join_leaves_nothing_and_can_be_retried() {
     std::fs::write(c.path().join("forged-invite.bundle"), reframed).unwrap();
     let r = hotline(
         c.path(),
-        &[
-            "--store",
-            "b2",
-            "join",
-            "forged-invite.bundle",
-            "--key",
-            "beta.key",
-            "--trust",
-            "alpha.pub",
-        ],
+        &run::join_args("b2", "forged-invite.bundle", "beta.key", "alpha.pub"),
     );
     assert_eq!(r.code, 1, "{}{}", r.stdout, r.stderr);
     assert!(
@@ -990,16 +953,7 @@ fn a_refused_join_leaves_nothing_and_can_be_retried() {
     std::fs::copy(c.path().join("beta.key"), k2.join("beta.key")).unwrap();
     ok(
         c.path(),
-        &[
-            "--store",
-            "b2",
-            "join",
-            "invite.bundle",
-            "--key",
-            "k2/beta.key",
-            "--trust",
-            "alpha.pub",
-        ],
+        &run::join_args("b2", "invite.bundle", "k2/beta.key", "alpha.pub"),
     );
 }
 
@@ -1061,17 +1015,7 @@ fn invited() -> tempfile::TempDir {
     }
     ok(
         p,
-        &[
-            "--store",
-            "a",
-            "channel",
-            "create",
-            "alpha-beta",
-            "--key",
-            "alpha.key",
-            "--party",
-            "beta.pub",
-        ],
+        &run::create_args("a", "alpha-beta", "alpha.key", "beta.pub"),
     );
     ok(p, &["--store", "a", "export", "--out", "invite.bundle"]);
     dir
@@ -1164,16 +1108,7 @@ fn join_with_the_founders_trusted_key_signs_and_shows_what_it_accepted() {
     let p = dir.path();
     let r = ok(
         p,
-        &[
-            "--store",
-            "b",
-            "join",
-            "invite.bundle",
-            "--key",
-            "beta.key",
-            "--trust",
-            "alpha.pub",
-        ],
+        &run::join_args("b", "invite.bundle", "beta.key", "alpha.pub"),
     );
     let alpha = fingerprint(p, "alpha.pub");
     assert!(
@@ -1327,16 +1262,7 @@ fn a_trusted_key_must_name_a_party_and_the_founder_must_be_trusted() {
     // The joiner's own key vouches for nothing about the founder.
     let r = fails(
         p,
-        &[
-            "--store",
-            "b",
-            "join",
-            "invite.bundle",
-            "--key",
-            "beta.key",
-            "--trust",
-            "beta.pub",
-        ],
+        &run::join_args("b", "invite.bundle", "beta.key", "beta.pub"),
         1,
         &format!(
             "the founder alpha (key {}) is not among the --trust keys",
@@ -1413,16 +1339,7 @@ fn every_refused_join_leaves_the_disk_as_it_was() {
     // A bad key file: refused before anything is made.
     fails(
         p,
-        &[
-            "--store",
-            "c",
-            "join",
-            "invite.bundle",
-            "--key",
-            "beta.pub",
-            "--trust",
-            "alpha.pub",
-        ],
+        &run::join_args("c", "invite.bundle", "beta.pub", "alpha.pub"),
         2,
         "is a public key file",
     );
@@ -1596,17 +1513,7 @@ fn a_pub_file_with_a_non_canonical_key_is_refused() {
     .unwrap();
     fails(
         c.path(),
-        &[
-            "--store",
-            "s9",
-            "channel",
-            "create",
-            "x",
-            "--key",
-            "alpha.key",
-            "--party",
-            "three.pub",
-        ],
+        &run::create_args("s9", "x", "alpha.key", "three.pub"),
         2,
         "small-order component",
     );

@@ -63,7 +63,10 @@ fn a_new_store_directory_is_synced_in_its_parent_by_create_and_join() {
     let p = t.path();
     run::ok(p, &["keygen", "alpha", "--dir", "."]);
     run::ok(p, &["keygen", "beta", "--dir", "."]);
-    let s = synced(p, &run::create_args("stores/a", "alpha.key", "beta.pub"));
+    let s = synced(
+        p,
+        &run::create_args("stores/a", "ab", "alpha.key", "beta.pub"),
+    );
     has(
         &s,
         &p.join("stores"),

@@ -704,16 +704,7 @@ fn cli_a_third_partys_unverifiable_view_never_blocks_another_partys_entries() {
     write("alpha.bundle", &honest);
     let (code, out, err) = hotline(
         p,
-        &[
-            "--store",
-            "b",
-            "join",
-            "invite.bundle",
-            "--key",
-            "beta.key",
-            "--trust",
-            "alpha.pub",
-        ],
+        &run::join_args("b", "invite.bundle", "beta.key", "alpha.pub"),
     );
     assert_eq!(code, 0, "{out}{err}");
     let (code, out, err) = hotline(p, &["--store", "b", "import", "mallory.bundle", "--json"]);

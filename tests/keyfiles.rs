@@ -101,17 +101,7 @@ fn a_passphrase_protected_key_signs_only_with_its_passphrase() {
     // remembers the file, so later commands need no --key.
     ok_env(
         p,
-        &[
-            "--store",
-            "a",
-            "channel",
-            "create",
-            "alpha-beta",
-            "--key",
-            "alpha.key",
-            "--party",
-            "beta.pub",
-        ],
+        &run::create_args("a", "alpha-beta", "alpha.key", "beta.pub"),
         &[right],
     );
     assert_eq!(entries(p), 1);
@@ -381,17 +371,7 @@ fn exports_proofs_and_the_journal_are_for_their_owner_only() {
     ok(p, &["keygen", "beta", "--dir", "."]);
     ok(
         p,
-        &[
-            "--store",
-            "a",
-            "channel",
-            "create",
-            "alpha-beta",
-            "--key",
-            "alpha.key",
-            "--party",
-            "beta.pub",
-        ],
+        &run::create_args("a", "alpha-beta", "alpha.key", "beta.pub"),
     );
     assert_eq!(mode(&p.join("a/journal")), 0o600);
     ok(p, &["--store", "a", "export", "--out", "invite.bundle"]);

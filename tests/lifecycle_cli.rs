@@ -155,17 +155,7 @@ fn rotate_keeps_the_passphrase_of_the_next_key() {
     ok(p, &["keygen", "beta", "--dir", "."]);
     let c = run::hotline_env(
         p,
-        &[
-            "--store",
-            "a",
-            "channel",
-            "create",
-            "ab",
-            "--key",
-            "ka/alpha.key",
-            "--party",
-            "beta.pub",
-        ],
+        &run::create_args("a", "ab", "ka/alpha.key", "beta.pub"),
         &env,
     );
     assert_eq!(c.code, 0, "{}", show(&c));

@@ -490,16 +490,7 @@ fn the_high_water_mark_is_beside_the_key_and_a_second_join_with_the_key_is_refus
     // Beta joined with this key already: a second store would sign a second seq 0.
     fails(
         p,
-        &[
-            "--store",
-            "b2",
-            "join",
-            "invite.bundle",
-            "--key",
-            "beta.key",
-            "--trust",
-            "alpha.pub",
-        ],
+        &run::join_args("b2", "invite.bundle", "beta.key", "alpha.pub"),
         2,
         "behind its high-water mark",
     );

@@ -277,16 +277,7 @@ fn setup() -> Setup {
     ok(p, &["--store", "a", "export", "--out", "invite.bundle"]);
     let join = ok(
         p,
-        &[
-            "--store",
-            "b",
-            "join",
-            "invite.bundle",
-            "--key",
-            "beta.key",
-            "--trust",
-            "alpha.pub",
-        ],
+        &run::join_args("b", "invite.bundle", "beta.key", "alpha.pub"),
     );
     // The charter shown on joining names the witnesses and the quorum.
     assert!(

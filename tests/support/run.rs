@@ -129,16 +129,21 @@ fn must_fail(r: Run, args: &[&str], code: i32, needle: &str) -> Run {
 /// `beta.pub` (in `cwd`); beta joins from the exported invitation into store `b`, trusting
 /// `alpha_pub`. The keys must exist; nothing is exchanged after the join.
 pub fn found_and_join(cwd: &Path, alpha_key: &str, alpha_pub: &str) {
-    ok(cwd, &create_args("a", alpha_key, "beta.pub"));
+    ok(cwd, &create_args("a", "ab", alpha_key, "beta.pub"));
     ok(cwd, &["--store", "a", "export", "--out", "invite.bundle"]);
     ok(cwd, &join_args("b", "invite.bundle", "beta.key", alpha_pub));
 }
 
-/// `--store STORE channel create ab --key KEY --party PARTY`: a channel named `ab` of the
-/// founder's key and one other party.
-pub fn create_args<'a>(store: &'a str, key: &'a str, party: &'a str) -> [&'a str; 9] {
+/// `--store STORE channel create NAME --key KEY --party PARTY`: a channel of the founder's
+/// key and one other party.
+pub fn create_args<'a>(
+    store: &'a str,
+    name: &'a str,
+    key: &'a str,
+    party: &'a str,
+) -> [&'a str; 9] {
     [
-        "--store", store, "channel", "create", "ab", "--key", key, "--party", party,
+        "--store", store, "channel", "create", name, "--key", key, "--party", party,
     ]
 }
 
