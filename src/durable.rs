@@ -35,9 +35,11 @@ pub fn sync_parent(path: &Path) -> io::Result<()> {
     }
 }
 
-/// In debug builds only (the tests' builds), with `HOTLINE_TEST_SYNC_LOG` set to a file: add
-/// the directory synced, made absolute, as one line, so that a test of the real binary can
-/// check which directories a command synced. Failures to record are ignored.
+/// In debug builds only (the tests' builds, and a debug build of any program that links the
+/// library), with `HOTLINE_TEST_SYNC_LOG` set to a file: append one line per directory synced,
+/// its absolute path and then the names it held when synced, each after a tab, so that a test
+/// of the real binary can check that a command synced the directory of each new name after the
+/// name was made. Failures to record are ignored.
 #[cfg(debug_assertions)]
 fn record(dir: &Path) {
     use std::io::Write as _;
@@ -47,11 +49,23 @@ fn record(dir: &Path) {
     let Ok(abs) = std::fs::canonicalize(dir) else {
         return;
     };
+    let mut line = abs.display().to_string();
+    let mut names: Vec<String> = std::fs::read_dir(&abs)
+        .map(|r| {
+            r.filter_map(|e| e.ok().map(|e| e.file_name().to_string_lossy().into_owned()))
+                .collect()
+        })
+        .unwrap_or_default();
+    names.sort();
+    for n in names {
+        line.push('\t');
+        line.push_str(&n);
+    }
     if let Ok(mut f) = std::fs::OpenOptions::new()
         .create(true)
         .append(true)
         .open(log)
     {
-        let _ = writeln!(f, "{}", abs.display());
+        let _ = writeln!(f, "{line}");
     }
 }

@@ -622,3 +622,34 @@ fn in_a_store_a_revoked_keys_notes_take_no_room_from_the_owners_notes() {
         "alpha's own checkpoint is kept"
     );
 }
+
+#[test]
+fn the_true_roots_notes_are_kept_after_two_other_roots_of_its_size() {
+    // Key 1 was in force for sizes up to the revocation's `from`, and stolen: the thief signs
+    // two other roots of size `from` first. Alpha's true checkpoint at that size, signed with
+    // key 1 when it was alpha's, still has its slot.
+    let (sim, from, thief_key) = Sim::revoked();
+    let alpha = key("alpha", 0).party();
+    let mut notes: Vec<Vec<u8>> = (5..7u8)
+        .map(|b| {
+            witness::sign_checkpoint_for(&sim.ex.charter, &alpha, &thief_key, from, [b; 32])
+                .unwrap()
+        })
+        .collect();
+    notes.push(sim.note(&thief_key, from));
+    let refs: Vec<&[u8]> = notes.iter().map(Vec::as_slice).collect();
+    let r = sim.verify(&refs);
+    // Nothing is left out unchecked: the two other roots are the split view (each a finding
+    // against alpha's own entries), and the true root's note was checked, not capped.
+    assert_eq!(
+        r.of_kind(FindingKind::NotesCapped).count(),
+        0,
+        "{:#?}",
+        r.findings
+    );
+    assert!(
+        r.of_kind(FindingKind::SplitView).count() >= 2,
+        "{:#?}",
+        r.findings
+    );
+}

@@ -369,19 +369,28 @@ fn notes_of_one_checkpoint_are_capped_in_the_verifier_and_the_store() {
     assert_eq!(s.add_notes(&again).unwrap(), 0);
 }
 
+/// Alpha's true checkpoint at `size`, signed by alpha alone.
+fn uncosigned(c: &Channel, size: usize) -> Vec<u8> {
+    let root = merkle::root(&c.leaves()[..size]);
+    witness::sign_checkpoint(&c.charter, &test_key("alpha"), size as u64, root).unwrap()
+}
+
 #[test]
-fn past_the_cap_a_note_that_brings_a_new_cosignature_is_still_kept_by_the_verifier() {
+fn past_the_cap_a_note_that_brings_a_new_cosigner_is_still_kept_by_the_verifier() {
     let c = channel();
-    let mut notes = variants(&c.note(3), MAX_NOTES_PER_CHECKPOINT + 1, "a");
     let root = merkle::root(&c.leaves()[..3]);
+    let mut notes = variants(&uncosigned(&c, 3), MAX_NOTES_PER_CHECKPOINT + 1, "a");
+    // Past the cap: beta's first cosignature is kept; beta's cosignature at another time
+    // brings no new cosigner and is left out (one cosigner can state endless times).
     notes.push(c.note_cosigned_at(3, root, T0 + 7200));
+    notes.push(c.note_cosigned_at(3, root, T0 + 7300));
     let records: Vec<NoteRecord> = notes.iter().map(|n| c.record(n)).collect();
     let report = c.verify(&c.bundle(&records));
     assert_eq!(kinds(&report), [FindingKind::NotesCapped]);
     assert!(
         report.findings[0]
             .message
-            .starts_with("1 checkpoint note(s)"),
+            .starts_with("2 checkpoint note(s)"),
         "{}",
         report.findings[0].message
     );
@@ -390,7 +399,7 @@ fn past_the_cap_a_note_that_brings_a_new_cosignature_is_still_kept_by_the_verifi
         .iter()
         .map(|x| x.time.0)
         .collect();
-    assert_eq!(times, [T0 + 3600, T0 + 7200]);
+    assert_eq!(times, [T0 + 7200]);
 }
 
 #[test]
@@ -486,10 +495,10 @@ fn non_canonical_base64_is_refused_in_notes_checkpoints_proofs_and_witness_reque
 }
 
 #[test]
-fn past_the_cap_a_note_that_brings_a_new_cosignature_is_still_kept_by_the_store() {
+fn past_the_cap_a_note_that_brings_a_new_cosigner_is_still_kept_by_the_store() {
     let c = channel();
     let root = merkle::root(&c.leaves()[..3]);
-    let mut notes = variants(&c.note(3), MAX_NOTES_PER_CHECKPOINT + 4, "a");
+    let mut notes = variants(&uncosigned(&c, 3), MAX_NOTES_PER_CHECKPOINT + 4, "a");
     notes.push(c.note_cosigned_at(3, root, T0 + 7200));
     let records: Vec<NoteRecord> = notes.iter().map(|n| c.record(n)).collect();
     let t = tempfile::tempdir().unwrap();
@@ -501,24 +510,44 @@ fn past_the_cap_a_note_that_brings_a_new_cosignature_is_still_kept_by_the_store(
         (r.new_notes, r.notes_left_out),
         (MAX_NOTES_PER_CHECKPOINT + 1, 4)
     );
-    // In a later import, against the notes held (re-checked for what they bring): a new
-    // cosignature is kept, a variant of a held one is not.
-    let later = c.note_cosigned_at(3, root, T0 + 9000);
-    let again = variants(&c.note_cosigned_at(3, root, T0 + 7200), 1, "b");
-    let records = [c.record(&later), c.record(&again[0])];
+    // In later imports, against the notes held (re-checked for what they bring): beta's
+    // cosignatures at other times bring no new cosigner, however many times are stated.
+    let later: Vec<Vec<u8>> = (1..=5)
+        .map(|k| c.note_cosigned_at(3, root, T0 + 7200 + k))
+        .collect();
+    let records: Vec<NoteRecord> = later.iter().map(|n| c.record(n)).collect();
     let r = s
         .import_with(&c.bundle(&records), None, check_note(&c.charter))
         .unwrap();
-    assert_eq!((r.new_notes, r.notes_left_out), (1, 1));
+    assert_eq!((r.new_notes, r.notes_left_out), (0, 5));
     let held: Vec<Vec<u8>> = s.all_notes().unwrap().into_iter().map(|n| n.note).collect();
-    assert!(held.contains(&later) && held.contains(&notes[notes.len() - 1]));
-    // add_notes_with applies the same rule (as the CLI's cosign does with its own note);
-    // add_notes counts by what a note states alone.
-    let mut recheck = check_note(&c.charter);
+    assert!(held.contains(&notes[notes.len() - 1]));
+    assert_eq!(held.len(), MAX_NOTES_PER_CHECKPOINT + 1);
+}
+
+#[test]
+fn a_store_keeps_its_own_cosignature_past_a_flood_of_variants() {
+    // As the CLI's cosign does: add_notes_with, with the note checker.
+    let c = channel();
+    let root = merkle::root(&c.leaves()[..3]);
+    let flood = variants(&uncosigned(&c, 3), MAX_NOTES_PER_CHECKPOINT, "a");
+    let records: Vec<NoteRecord> = flood.iter().map(|n| c.record(n)).collect();
+    let t = tempfile::tempdir().unwrap();
+    let mut s = store_with_entries(&c, &t.path().join("s"));
+    s.import_with(&c.bundle(&records), None, check_note(&c.charter))
+        .unwrap();
     let mine = c.note_cosigned_at(3, root, T0 + 9900);
-    let meta = check_note(&c.charter)(&mine).unwrap();
-    let pair = [(meta, mine)];
+    // What the caller says the note brings is not taken on trust: add_notes counts by what it
+    // states, add_notes_with by what the checker finds.
+    let mut claimed = NoteMeta::stating(c.record(&mine).origin, 3, root);
+    claimed.signatures = vec![hotline::store::NoteSignature::Cosigner(
+        test_key("beta").party(),
+        Timestamp(T0 + 1),
+    )];
+    let pair = [(claimed.clone(), mine.clone())];
     assert_eq!(s.add_notes(&pair).unwrap(), 0);
+    assert_eq!(s.add_notes_with(&pair, |_: &[u8]| None).unwrap(), 0);
+    let mut recheck = check_note(&c.charter);
     assert_eq!(
         s.add_notes_with(&pair, |n: &[u8]| recheck(n).ok()).unwrap(),
         1

@@ -212,10 +212,11 @@ impl Store {
     /// Notes of one checkpoint are capped as the verifier caps them
     /// ([`crate::verify::MAX_NOTES_PER_CHECKPOINT`] per origin, size and root, two roots per
     /// origin and size), counted per owner's key that signed them, with what `check_note`
-    /// says of each note's signatures ([`NoteMeta::signatures`]; the notes held are re-checked
-    /// with it): a note a revoked or replaced key signed takes no room from the key in force,
-    /// and a note that brings a cosignature the notes kept of its checkpoint lack is kept past
-    /// the count. A note left out is counted in [`ImportReport::notes_left_out`].
+    /// says of each note's signatures ([`NoteMeta::signatures`]; the notes held of the same
+    /// origin and size are re-checked with it): a note a revoked or replaced key signed takes
+    /// no room from the key in force, and a note that brings a cosigner the notes kept of its
+    /// checkpoint lack is kept past the count. A note left out is counted in
+    /// [`ImportReport::notes_left_out`].
     ///
     /// `now` is the verifier's clock, for the future-time warning. This verifies every entry
     /// the store holds, twice at most: imports are rarer than appends.

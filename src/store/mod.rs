@@ -438,7 +438,8 @@ impl Store {
     ///
     /// # Errors
     ///
-    /// As [`Store::open`]; [`StoreError::Locked`] once `wait` has passed.
+    /// As [`Store::open`], once `wait` has passed: [`StoreError::Locked`], or
+    /// [`StoreError::IndexUnusable`] if sled's lock is still held.
     pub fn open_within(dir: &Path, wait: std::time::Duration) -> Result<Store, StoreError> {
         let start = std::time::Instant::now();
         let mut pause = std::time::Duration::from_millis(10);

@@ -115,23 +115,24 @@ pub(super) fn note_record(meta: &NoteMeta, note: &[u8]) -> NoteRecord {
 /// per origin and size): a note past them is not kept, so no bundle, nor any number of
 /// imports, can make a store hold unbounded notes of one checkpoint (a note's byte string is
 /// easy to vary: lines of keys no one knows are ignored). Two rules keep the caps from
-/// crowding out evidence, as far as the caller names the notes' signatures
+/// crowding out evidence, as far as the note checker names the notes' signatures
 /// ([`NoteMeta::signatures`]): the caps are counted per owner's key that signed (so notes a
 /// revoked or old key signs take no room from the key in force), and a note that brings a
-/// cosignature the notes kept of its checkpoint lack is kept past the count. Counts what the
-/// store holds, loaded once per origin (re-checking each held note with `recheck` for its
+/// cosigner none of the notes kept of its checkpoint has is kept past the count (a cosigner,
+/// not a cosignature: one cosigner can state endless times). Counts what the store holds of
+/// each origin and size, loaded once (re-checking each held note with `recheck` for its
 /// signatures), and what this write adds.
 #[derive(Default)]
 pub(super) struct NoteCaps {
     by: HashMap<(String, u64, Option<PartyId>), Vec<Slot>>,
-    loaded: HashSet<String>,
+    loaded: HashSet<(String, u64)>,
 }
 
-/// One root of one size and signing key: how many notes, and the cosignatures they bring.
+/// One root of one size and signing key: how many notes, and their cosigners.
 struct Slot {
     root: Hash,
     notes: usize,
-    cosigned: HashSet<(PartyId, Timestamp)>,
+    cosigners: HashSet<PartyId>,
 }
 
 impl NoteCaps {
@@ -145,19 +146,24 @@ impl NoteCaps {
     where
         F: FnMut(&[u8]) -> Option<NoteMeta>,
     {
-        if !self.loaded.contains(&meta.origin) {
+        let at = (meta.origin.clone(), meta.size);
+        if !self.loaded.contains(&at) {
             for held in index.notes_of(&meta.origin)? {
+                // Only the notes of this size are re-checked: the others count elsewhere.
+                if held.size != meta.size {
+                    continue;
+                }
                 let m = recheck(&held.note).unwrap_or_else(|| held.meta());
                 // What is held counts whatever it brings.
                 self.count(&m, true);
             }
-            self.loaded.insert(meta.origin.clone());
+            self.loaded.insert(at);
         }
         Ok(self.count(meta, false))
     }
 
     fn count(&mut self, meta: &NoteMeta, held: bool) -> bool {
-        // The newest key of the owner's history that signed it (the caller lists them in
+        // The newest key of the owner's history that signed it (the checker lists them in
         // history order); a note a thief signs with a revoked key cannot carry a later one.
         let signer = meta.signatures.iter().rev().find_map(|s| match s {
             NoteSignature::Owner(k) => Some(*k),
@@ -173,7 +179,7 @@ impl NoteCaps {
                 roots.push(Slot {
                     root: meta.root,
                     notes: 0,
-                    cosigned: HashSet::new(),
+                    cosigners: HashSet::new(),
                 });
                 roots.last_mut()
             }
@@ -184,8 +190,8 @@ impl NoteCaps {
         };
         let mut new = 0usize;
         for s in &meta.signatures {
-            if let NoteSignature::Cosigner(k, t) = s
-                && slot.cosigned.insert((*k, *t))
+            if let NoteSignature::Cosigner(k, _) = s
+                && slot.cosigners.insert(*k)
             {
                 new += 1;
             }
@@ -279,11 +285,11 @@ impl Store {
         self.add_notes_with(&stated, |_: &[u8]| None)
     }
 
-    /// As [`Store::add_notes`], with the caps of [`Store::import_with`]: each note counted by
-    /// the signatures its [`NoteMeta`] names, and each note held of its origin by what
-    /// `recheck` says of it (`None`: by what it states alone). So a note that brings a new
-    /// cosignature, or is signed by a later key of its owner than the notes held, is kept
-    /// past them.
+    /// As [`Store::add_notes`], with the caps of [`Store::import_with`]: each note, new or
+    /// held, counted by the signatures `recheck` finds on it (`None`: by what it states
+    /// alone; the signatures `notes` name are not used). So a note that brings a new
+    /// cosigner, or is signed by a later key of its owner than the notes held, is kept past
+    /// them.
     ///
     /// # Errors
     ///
@@ -304,7 +310,12 @@ impl Store {
             if self.index.note_held(note)? || !seen.insert(note_key(note)) {
                 continue;
             }
-            if !caps.admit(&self.index, meta, &mut recheck)? {
+            let checked = recheck(note).filter(|m| {
+                (m.origin.as_str(), m.size, m.root) == (meta.origin.as_str(), meta.size, meta.root)
+            });
+            let counted = checked
+                .unwrap_or_else(|| NoteMeta::stating(meta.origin.clone(), meta.size, meta.root));
+            if !caps.admit(&self.index, &counted, &mut recheck)? {
                 continue;
             }
             new.push(note_record(meta, note));

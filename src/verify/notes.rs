@@ -26,11 +26,14 @@ use crate::witness::{self, CheckedNote, Cosignature, CosignerKind, KeyHistories,
 /// The most notes of one checkpoint (one origin, size and root) the verifier checks and keeps:
 /// the variants of one signed checkpoint (each cosigned by a different set, or carrying lines
 /// of keys it does not know, which anyone can add) beyond these are not kept unless they bring
-/// a cosignature not met before (in the verifier; a store does not parse notes), and a
-/// [`FindingKind::NotesCapped`] warning says how many were left out. Of one origin and size,
-/// only the notes of the first two roots are kept (two are the split view; more add nothing).
-/// Together with the bundle limits, this bounds what one origin's notes can make the verifier
-/// (and a store: it keeps the same notes) hold, whatever the number of notes given.
+/// a cosigner none of the kept notes has (a cosigner's key, whatever the time it states: one
+/// cosigner can state endless times), and a [`FindingKind::NotesCapped`] warning says how many
+/// were left out. Only notes a key of the owner may sign count (a revoked or stranger's key's
+/// notes are findings of their own). Of one origin and size, only the notes of the first two
+/// roots are kept (two are the split view; more add nothing), and the notes of the root the
+/// owner's entries held here give, whenever they come. Together with the bundle limits, this
+/// bounds what one origin's notes can make the verifier hold, whatever the number of notes
+/// given; a store applies the same caps per owner's key that signed (docs/FORMAT.md §9).
 pub const MAX_NOTES_PER_CHECKPOINT: usize = 32;
 
 /// A signed note given to the verifier: its bytes and, when it comes in a record (a bundle's
@@ -315,8 +318,8 @@ pub(super) fn check<N: NoteSource>(
     keys: &KeyHistories,
 ) -> Vec<CheckpointSummary> {
     let mut good: Vec<(CheckedNote, &[u8])> = Vec::new();
-    // Per (origin, size): the roots kept, and per root how many notes and which cosignatures.
-    type Kept = Vec<(Hash, usize, HashSet<(PartyId, Timestamp)>)>;
+    // Per (origin, size): the roots kept, and per root how many notes and which cosigners.
+    type Kept = Vec<(Hash, usize, HashSet<PartyId>)>;
     let mut kept: HashMap<(String, u64), Kept> = HashMap::new();
     let mut capped: HashMap<String, usize> = HashMap::new();
     for (i, n) in notes.iter().enumerate() {
@@ -360,10 +363,14 @@ pub(super) fn check<N: NoteSource>(
                 vec![text(bytes)],
             ));
         }
-        let history = keys
-            .get(&c.key)
-            .cloned()
-            .unwrap_or_else(|| KeyHistory::inception(c.key));
+        let inception;
+        let history = match keys.get(&c.key) {
+            Some(h) => h,
+            None => {
+                inception = KeyHistory::inception(c.key);
+                &inception
+            }
+        };
         let held_root = prefix_roots.get(&c.key).and_then(|r| {
             usize::try_from(c.checkpoint.size())
                 .ok()
@@ -372,7 +379,7 @@ pub(super) fn check<N: NoteSource>(
         // The signer is checked before the caps: a note no key of the party may sign (a revoked
         // key's, a stranger's) is a finding of its own and takes no room, so it cannot crowd
         // out the owner's notes.
-        if let Err(e) = witness::check_signer(&c, &history, held_root) {
+        if let Err(e) = witness::check_signer(&c, history, held_root) {
             let kind = match e {
                 witness::WitnessError::RevokedKey { .. } => FindingKind::Compromised,
                 _ => FindingKind::WrongKey,
@@ -387,22 +394,22 @@ pub(super) fn check<N: NoteSource>(
         }
         let cp = &c.checkpoint;
         let roots = kept.entry((cp.origin().to_owned(), cp.size())).or_default();
+        // The root the owner's entries held here give always has a slot: notes of other
+        // roots (a key that was in force then, later stolen) cannot crowd it out.
+        let true_root = held_root == Some(cp.root());
         let slot = match roots.iter().position(|(r, ..)| r == cp.root()) {
             Some(k) => roots.get_mut(k),
-            None if roots.len() < 2 => {
+            None if roots.len() < 2 || true_root => {
                 roots.push((*cp.root(), 0, HashSet::new()));
                 roots.last_mut()
             }
             None => None,
         };
-        // Past the cap, a note is still kept if it brings a cosignature not yet met: variants
-        // that add nothing cannot crowd out a cosigner's evidence.
+        // Past the cap, a note is still kept if it brings a cosigner not yet met: variants
+        // that add nothing cannot crowd out a cosigner's evidence, and one cosigner's notes
+        // at ever other times cannot make the verifier hold more.
         let admitted = slot.is_some_and(|(_, count, seen)| {
-            let new = c
-                .cosignatures
-                .iter()
-                .filter(|x| seen.insert((x.key, x.time)))
-                .count();
+            let new = c.cosignatures.iter().filter(|x| seen.insert(x.key)).count();
             *count += 1;
             *count <= MAX_NOTES_PER_CHECKPOINT || new > 0
         });
