@@ -216,6 +216,14 @@ pub struct Item {
     pub body: Option<Body>,
 }
 
+/// Entries by id, for the lines that name the entry another refers to.
+pub type ById<'a> = std::collections::HashMap<EntryId, &'a Item>;
+
+/// The entries of `items` by id.
+pub fn by_id(items: &[Item]) -> ById<'_> {
+    items.iter().map(|i| (i.id, i)).collect()
+}
+
 /// Decode the store's entries (they were verified on the way in).
 pub fn items(entries: &[Vec<u8>]) -> Vec<Item> {
     entries
@@ -230,13 +238,12 @@ pub fn items(entries: &[Vec<u8>]) -> Vec<Item> {
 }
 
 /// One line about a body.
-pub fn summary(body: Option<&Body>, views: &[View], items: &[Item], charter: &Charter) -> String {
+pub fn summary(body: Option<&Body>, views: &[View], items: &ById<'_>, charter: &Charter) -> String {
     let h_view =
         |views: &[View], p: &PartyId| views.iter().find(|v| v.party == *p).map_or(0, |v| v.size);
     let who = |id: &EntryId| {
         items
-            .iter()
-            .find(|i| i.id == *id)
+            .get(id)
             .map(|i| {
                 format!(
                     "{}'s {} {}",
@@ -320,7 +327,12 @@ pub fn target(
             n.severity,
             n.incident
         ),
-        other => summary(other.as_ref(), &signed.header().views, &[], charter),
+        other => summary(
+            other.as_ref(),
+            &signed.header().views,
+            &ById::new(),
+            charter,
+        ),
     };
     let line = format!("{} {author}'s {kind} {}: {about}\n", role.words, id.short());
     let about_json = match &body {
@@ -328,7 +340,7 @@ pub fn target(
         Some(Body::Commitment(c)) => json!({ "title": c.title }),
         Some(Body::Notice(n)) => json!({ "summary": n.summary }),
         other => {
-            json!({ "summary": summary(other.as_ref(), &signed.header().views, &[], charter) })
+            json!({ "summary": summary(other.as_ref(), &signed.header().views, &ById::new(), charter) })
         }
     };
     let mut v = json!({
@@ -347,12 +359,13 @@ pub fn target(
 /// `hotline log`.
 pub fn log(charter: &Charter, entries: &[Vec<u8>]) -> Output {
     let items = items(entries);
+    let ids = by_id(&items);
     let mut text = String::new();
     let mut rows = Vec::new();
     for i in &items {
         let h = i.signed.header();
         let party = charter.label(&h.author);
-        let line = summary(i.body.as_ref(), &h.views, &items, charter);
+        let line = summary(i.body.as_ref(), &h.views, &ids, charter);
         let _ = writeln!(
             text,
             "{}  {:<8} #{:<3} {}  {}",
@@ -406,7 +419,7 @@ pub fn show(
     let _ = writeln!(
         text,
         "summary   {}",
-        summary(item.body.as_ref(), &h.views, &items, charter)
+        summary(item.body.as_ref(), &h.views, &by_id(&items), charter)
     );
     let body_json = match &item.body {
         Some(Body::Notice(n)) => {
