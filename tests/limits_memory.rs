@@ -73,69 +73,9 @@ fn make_inputs(dir: &Path) {
     drop(junk);
 
     // A valid channel of large entries, as close under the size limit as they go.
-    let mut ex = example::build().unwrap();
-    let mut valid: Vec<Vec<u8>> = ex
-        .entries
-        .iter()
-        .map(|(_, e)| e.encode().unwrap())
-        .collect();
-    let text = "a".repeat(250_000);
-    let mut total = bundle::write(&charter, &valid).unwrap().len();
-    let mut i = 0u64;
-    loop {
-        let e = ex
-            .alpha
-            .append(
-                T0 + 200 * 3600 + i,
-                ex.beta.seen(),
-                Body::Definition(Definition {
-                    term: format!("term {i}"),
-                    text: text.clone(),
-                    supersedes: None,
-                }),
-            )
-            .unwrap()
-            .encode()
-            .unwrap();
-        total += e.len() + bundle::RECORD_OVERHEAD;
-        if total > limit {
-            break;
-        }
-        valid.push(e);
-        i += 1;
-    }
-    let large = bundle::write(&charter, &valid).unwrap();
+    let large = bundle::write(&charter, &filled(&charter, limit, &"a".repeat(250_000))).unwrap();
     // A valid channel of small entries, as many as the record limit allows.
-    let mut ex = example::build().unwrap();
-    let mut many: Vec<Vec<u8>> = ex
-        .entries
-        .iter()
-        .map(|(_, e)| e.encode().unwrap())
-        .collect();
-    let mut i = 0u64;
-    let mut total = bundle::write(&charter, &many).unwrap().len();
-    while many.len() + 1 < bundle::DEFAULT_MAX_RECORDS {
-        let e = ex
-            .alpha
-            .append(
-                T0 + 200 * 3600 + i,
-                ex.beta.seen(),
-                Body::Definition(Definition {
-                    term: format!("term {i}"),
-                    text: "short".into(),
-                    supersedes: None,
-                }),
-            )
-            .unwrap()
-            .encode()
-            .unwrap();
-        total += e.len() + bundle::RECORD_OVERHEAD;
-        if total > limit {
-            break;
-        }
-        many.push(e);
-        i += 1;
-    }
+    let many = filled(&charter, limit, "short");
     fs::write(
         dir.join("many.bundle"),
         bundle::write(&charter, &many).unwrap(),
@@ -143,6 +83,42 @@ fn make_inputs(dir: &Path) {
     .unwrap();
     assert!(large.len() <= limit && large.len() > limit - 300_000);
     fs::write(dir.join("large.bundle"), &large).unwrap();
+}
+
+/// The example channel, then alpha's definitions with `text` appended while the bundle stays
+/// within `limit` bytes and the record limit: its entries.
+fn filled(charter: &hotline::Charter, limit: usize, text: &str) -> Vec<Vec<u8>> {
+    let mut ex = example::build().unwrap();
+    let mut out: Vec<Vec<u8>> = ex
+        .entries
+        .iter()
+        .map(|(_, e)| e.encode().unwrap())
+        .collect();
+    let mut total = bundle::write(charter, &out).unwrap().len();
+    let mut i = 0u64;
+    while out.len() + 1 < bundle::DEFAULT_MAX_RECORDS {
+        let e = ex
+            .alpha
+            .append(
+                T0 + 200 * 3600 + i,
+                ex.beta.seen(),
+                Body::Definition(Definition {
+                    term: format!("term {i}"),
+                    text: text.to_owned(),
+                    supersedes: None,
+                }),
+            )
+            .unwrap()
+            .encode()
+            .unwrap();
+        total += e.len() + bundle::RECORD_OVERHEAD;
+        if total > limit {
+            break;
+        }
+        out.push(e);
+        i += 1;
+    }
+    out
 }
 
 #[test]

@@ -45,20 +45,17 @@ pub fn join(
     key_path: &Path,
     trust: &[PathBuf],
 ) -> Result<Output, Failure> {
-    let key = load_key(key_path)?;
-    let trusted = trust
-        .iter()
-        .map(|p| load_pub(p).map(|k| (p.as_path(), k)))
-        .collect::<Result<Vec<_>, _>>()?;
-    let limits = super::input::bundle_limits()?;
-    let bytes = read_file(bundle_path, Input::bundle(&limits))?;
-    let b = bundle::read_with(&bytes, &limits).map_err(|e| {
-        super::input::bundle_failure(
-            bundle_path,
-            &e,
-            "ask the founder for a fresh invitation bundle",
-        )
-    })?;
+    let Inputs {
+        key,
+        trusted,
+        bytes,
+        bundle: b,
+    } = inputs(
+        key_path,
+        trust,
+        bundle_path,
+        "ask the founder for a fresh invitation bundle",
+    )?;
     let me = key.party();
     let founder = founder_of(&b.charter)?;
     // A party of the founding charter accepts it; a party added by an amendment in force
@@ -460,6 +457,39 @@ impl Made {
         }
         self.undo_parents();
     }
+}
+
+/// What `join` and `recover` read before anything else: the party's key, the trusted public
+/// keys (each with its path), and the bundle (its bytes, read within the limits, and decoded;
+/// `hint` says what to do if it is damaged).
+pub(super) struct Inputs<'a> {
+    pub key: hotline::keys::SecretKey,
+    pub trusted: Vec<(&'a Path, PublicKey)>,
+    pub bytes: Vec<u8>,
+    pub bundle: Bundle,
+}
+
+pub(super) fn inputs<'a>(
+    key_path: &Path,
+    trust: &'a [PathBuf],
+    bundle_path: &Path,
+    hint: &str,
+) -> Result<Inputs<'a>, Failure> {
+    let key = load_key(key_path)?;
+    let trusted = trust
+        .iter()
+        .map(|p| load_pub(p).map(|k| (p.as_path(), k)))
+        .collect::<Result<Vec<_>, _>>()?;
+    let limits = super::input::bundle_limits()?;
+    let bytes = read_file(bundle_path, Input::bundle(&limits))?;
+    let bundle = bundle::read_with(&bytes, &limits)
+        .map_err(|e| super::input::bundle_failure(bundle_path, &e, hint))?;
+    Ok(Inputs {
+        key,
+        trusted,
+        bytes,
+        bundle,
+    })
 }
 
 #[cfg(test)]

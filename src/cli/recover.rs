@@ -9,15 +9,13 @@
 
 use std::path::{Path, PathBuf};
 
-use hotline::bundle::{self, Bundle};
+use hotline::bundle::Bundle;
 use hotline::entry::{Body, SignedEntry};
 use hotline::keys::PartyId;
 use hotline::store::{RecoveredFeed, Recovery, SeenBy, Store, StoreError};
 use serde_json::{Value, json};
 
-use super::commands::{absolute, load_pub, now, read_file, store_failure};
-use super::input::Input;
-use super::keyfile::load_key;
+use super::commands::{absolute, now, store_failure};
 use super::{Failure, Output};
 
 /// The directory of the high-water marks of the key at `key_path`: its own directory.
@@ -126,20 +124,17 @@ pub fn recover(
     trust: &[PathBuf],
     replace: bool,
 ) -> Result<Output, Failure> {
-    let key = load_key(key_path)?;
-    let trusted = trust
-        .iter()
-        .map(|p| load_pub(p).map(|k| (p.as_path(), k)))
-        .collect::<Result<Vec<_>, _>>()?;
-    let limits = super::input::bundle_limits()?;
-    let bytes = read_file(bundle_path, Input::bundle(&limits))?;
-    let b = bundle::read_with(&bytes, &limits).map_err(|e| {
-        super::input::bundle_failure(
-            bundle_path,
-            &e,
-            "the bundle is damaged or not a hotline bundle; ask the counterparty for a fresh export",
-        )
-    })?;
+    let super::join::Inputs {
+        key,
+        trusted,
+        bytes,
+        bundle: b,
+    } = super::join::inputs(
+        key_path,
+        trust,
+        bundle_path,
+        "the bundle is damaged or not a hotline bundle; ask the counterparty for a fresh export",
+    )?;
     let me = key.party();
     let Some(my_name) = b.charter.party(&me).map(|p| p.name.clone()) else {
         return Err(Failure::new(format!(
