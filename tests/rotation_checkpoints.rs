@@ -563,6 +563,7 @@ fn notes_a_revoked_key_signs_take_no_room_from_the_owners_notes() {
     assert_eq!(r.checkpoints[0].root, hex::encode(sim.root(size)));
 }
 
+#[cfg(feature = "store")]
 #[test]
 fn in_a_store_a_revoked_keys_notes_take_no_room_from_the_owners_notes() {
     use hotline::bundle::{self, NoteRecord};
