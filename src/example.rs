@@ -10,7 +10,7 @@ use crate::entry::{
     Response, SignedEntry, Stage, Timestamp, View,
 };
 use crate::keys::{PartyId, SecretKey};
-use crate::merkle::{self, Hash};
+use crate::merkle::{self, Frontier, Hash};
 
 /// 2026-01-01T00:00:00Z, the example channel's first claimed time.
 pub const T0: u64 = 1_767_225_600;
@@ -59,7 +59,11 @@ pub fn charter() -> Charter {
     }
 }
 
-/// One party writing its feed, keeping its head and its Merkle leaves.
+/// One party writing its feed, keeping its head, its Merkle leaves and the tree's frontier
+/// (so [`Writer::view`] costs O(log n), not a root over every leaf).
+///
+/// The fields are public for tests that read them; a copy signing with another key (a
+/// thief's) is made with [`Writer::with_key`], which keeps the frontier in step.
 pub struct Writer {
     /// The party whose feed it is (its first key).
     pub author: PartyId,
@@ -71,6 +75,8 @@ pub struct Writer {
     pub head: Option<Head>,
     /// Leaf hashes of every entry written.
     pub leaves: Vec<Hash>,
+    /// The frontier of `leaves`' tree, kept by [`Writer::append`].
+    frontier: Frontier,
 }
 
 impl Writer {
@@ -82,6 +88,20 @@ impl Writer {
             channel,
             head: None,
             leaves: Vec::new(),
+            frontier: Frontier::new(),
+        }
+    }
+
+    /// A copy of this writer as it stands now, signing its next entries with `key`: what
+    /// someone who copied the party's store and holds `key` could sign.
+    pub fn with_key(&self, key: SecretKey) -> Writer {
+        Writer {
+            author: self.author,
+            key,
+            channel: self.channel,
+            head: self.head,
+            leaves: self.leaves.clone(),
+            frontier: self.frontier.clone(),
         }
     }
 
@@ -106,7 +126,11 @@ impl Writer {
             views,
             &body,
         )?;
-        self.leaves.push(merkle::leaf_hash(&signed.encode()?));
+        let leaf = merkle::leaf_hash(&signed.encode()?);
+        // A feed of 2^64 entries cannot be signed in any real time; `Frontier::push` refuses
+        // only that.
+        let _ = self.frontier.push(leaf);
+        self.leaves.push(leaf);
         self.head = Some(head);
         Ok(signed)
     }
@@ -114,8 +138,8 @@ impl Writer {
     /// This writer's feed as another party sees it now.
     pub fn view(&self) -> FeedView {
         FeedView {
-            size: self.leaves.len() as u64,
-            root: merkle::root(&self.leaves),
+            size: self.frontier.size(),
+            root: self.frontier.root(),
         }
     }
 
@@ -344,4 +368,204 @@ pub fn channel() -> Result<(Charter, Vec<Vec<u8>>), EncodeError> {
 /// The channel id of the example charter (for tests that need a second, foreign channel).
 pub fn other_channel_id() -> ChannelId {
     ChannelId(tagged_hash(tag::CHANNEL_ID, b"another channel"))
+}
+
+/// Words the synthetic channel's texts are made of.
+const WORDS: [&str; 24] = [
+    "network",
+    "host",
+    "logs",
+    "traffic",
+    "address",
+    "service",
+    "credential",
+    "malware",
+    "outage",
+    "access",
+    "research",
+    "operator",
+    "jurisdiction",
+    "preserved",
+    "observed",
+    "between",
+    "reported",
+    "systems",
+    "incident",
+    "contained",
+    "external",
+    "domain",
+    "team",
+    "analysis",
+];
+
+/// `len` bytes (or a few under) of words, varied by `seed`.
+fn prose(seed: u64, len: usize) -> String {
+    let mut out = String::with_capacity(len + 16);
+    let mut x = seed.wrapping_mul(0x9e37_79b9_7f4a_7c15) | 1;
+    while out.len() < len {
+        x ^= x << 13;
+        x ^= x >> 7;
+        x ^= x << 17;
+        if !out.is_empty() {
+            out.push(' ');
+        }
+        out.push_str(WORDS.get((x % 24) as usize).copied().unwrap_or("word"));
+    }
+    out.truncate(len);
+    out.truncate(out.trim_end().len());
+    out
+}
+
+/// A deterministic, valid channel of `n` entries between the example parties (`alpha` and
+/// `beta`, the public test keys), for benchmarks and for anyone reproducing their figures: the
+/// charter and its acceptance, then rounds of an incident each — a notice, beta's receipt and
+/// acknowledgement, beta's response, alpha's acknowledgement of it — with updates, beta's own
+/// notices, definitions and commitments mixed in, every entry carrying a view of the other
+/// feed. Texts vary in length (an entry is about 500 bytes on average); claimed times advance
+/// 97 seconds an entry from [`T0`], so every acknowledgement and response is in time.
+///
+/// `cargo run --release --example synth -- --entries N --out FILE --keys DIR` writes one as a
+/// bundle.
+///
+/// # Errors
+///
+/// Only if an entry exceeds the size limit, which these do not.
+pub fn synthetic(n: usize) -> Result<(Charter, Vec<Vec<u8>>), EncodeError> {
+    let charter = charter();
+    let channel = charter.id()?;
+    let mut w = Synth {
+        a: Writer::new(test_key("alpha"), channel),
+        b: Writer::new(test_key("beta"), channel),
+        out: Vec::with_capacity(n),
+        time: T0,
+        n,
+    };
+    w.put(true, Body::Charter(charter.clone()))?;
+    w.put(false, Body::Acceptance(Acceptance { charter: channel }))?;
+    let severities = ["low", "medium", "high", "critical"];
+    let mut round: u64 = 0;
+    let mut last_definition = None;
+    while w.out.len() < n {
+        round += 1;
+        let r = round;
+        let notice = |by: &str, stage: Stage, refs: Vec<crate::entry::EntryId>, t: u64| {
+            Body::Notice(Notice {
+                incident: format!("{by}-2026-{r:07}"),
+                stage,
+                severity: severities
+                    .get((r % 4) as usize)
+                    .copied()
+                    .unwrap_or("low")
+                    .into(),
+                category: "intrusion".into(),
+                summary: prose(r, 40 + (r % 60) as usize),
+                detail: prose(r + 1, 40 + (r * 37 % 200) as usize),
+                detected_at: Some(Timestamp(t.saturating_sub(600))),
+                indicators: (0..(r % 4))
+                    .map(|i| format!("198.51.100.{}", (r + i) % 250 + 1))
+                    .collect(),
+                requested_action: prose(r + 2, 30 + (r % 50) as usize),
+                handling: "TLP:AMBER".into(),
+                ack_by: None,
+                respond_by: None,
+                refs,
+            })
+        };
+        let refs = last_definition.into_iter().collect();
+        let time = w.time + 97;
+        let Some(n0) = w.put(true, notice("ALPHA", Stage::Initial, refs, time))? else {
+            break;
+        };
+        w.put(
+            false,
+            Body::Receipt(crate::entry::Receipt {
+                feeds: vec![n0.author],
+            }),
+        )?;
+        w.put(false, ack(n0, AckState::Received, ""))?;
+        let Some(resp) = w.put(
+            false,
+            Body::Response(Response {
+                to: n0.id,
+                text: prose(r + 3, 60 + (r * 53 % 160) as usize),
+            }),
+        )?
+        else {
+            break;
+        };
+        w.put(true, ack(resp, AckState::Received, ""))?;
+        if r.is_multiple_of(3)
+            && let Some(up) = w.put(true, notice("ALPHA", Stage::Update, vec![n0.id], time))?
+        {
+            let state = if r.is_multiple_of(9) {
+                AckState::Disputed
+            } else {
+                AckState::Accepted
+            };
+            let reason = if r.is_multiple_of(9) {
+                prose(r + 4, 60)
+            } else {
+                String::new()
+            };
+            w.put(false, ack(up, state, &reason))?;
+        }
+        if r.is_multiple_of(5)
+            && let Some(theirs) = w.put(false, notice("BETA", Stage::Initial, vec![], time))?
+        {
+            w.put(true, ack(theirs, AckState::Received, ""))?;
+        }
+        if r.is_multiple_of(7)
+            && let Some(def) = w.put(
+                true,
+                Body::Definition(Definition {
+                    term: format!("term {r}"),
+                    text: prose(r + 5, 120 + (r % 200) as usize),
+                    supersedes: None,
+                }),
+            )?
+        {
+            last_definition = Some(def.id);
+            if let Some(c) = w.put(
+                false,
+                Body::Commitment(Commitment {
+                    title: format!("commitment {r}"),
+                    text: prose(r + 6, 100 + (r % 150) as usize),
+                    cites: vec![def.id],
+                    supersedes: None,
+                }),
+            )? {
+                w.put(true, ack(c, AckState::Accepted, ""))?;
+            }
+        }
+    }
+    Ok((charter, w.out))
+}
+
+/// The writers of [`synthetic`] and what they wrote.
+struct Synth {
+    a: Writer,
+    b: Writer,
+    out: Vec<Vec<u8>>,
+    time: u64,
+    n: usize,
+}
+
+impl Synth {
+    /// Appends one entry by alpha (`alpha` true) or beta, unless `n` are written.
+    fn put(&mut self, alpha: bool, body: Body) -> Result<Option<EntryRef>, EncodeError> {
+        if self.out.len() >= self.n {
+            return Ok(None);
+        }
+        self.time += 97;
+        let e = if alpha {
+            let seen = self.b.seen();
+            self.a.append(self.time, seen, body)?
+        } else {
+            let seen = self.a.seen();
+            self.b.append(self.time, seen, body)?
+        };
+        let r = entry_ref(&e)?;
+        self.out.push(e.encode()?);
+        Ok(Some(r))
+    }
 }

@@ -98,13 +98,7 @@ impl Sim {
     /// A copy of alpha's writer as it stands now: what a thief who copied alpha's store and
     /// current key holds.
     fn steal_alpha(&self) -> Writer {
-        Writer {
-            author: self.ex.alpha.author,
-            key: test_key_at("alpha", 0),
-            channel: self.ex.alpha.channel,
-            head: self.ex.alpha.head,
-            leaves: self.ex.alpha.leaves.clone(),
-        }
+        self.ex.alpha.with_key(test_key_at("alpha", 0))
     }
 
     fn encoded(&self) -> Vec<Vec<u8>> {
@@ -416,13 +410,7 @@ fn found(r: &Report) -> Vec<(FindingKind, Option<String>, Option<u64>)> {
 
 /// A copy of `w` as it stands now, signing with `key`: a thief's.
 fn snapshot(w: &Writer, key: hotline::keys::SecretKey) -> Writer {
-    Writer {
-        author: w.author,
-        key,
-        channel: w.channel,
-        head: w.head,
-        leaves: w.leaves.clone(),
-    }
+    w.with_key(key)
 }
 
 // Attacks on key state, each a test that once failed: a thief holding one of a party's keys

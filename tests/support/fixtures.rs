@@ -1051,13 +1051,7 @@ pub fn generate() -> BTreeMap<String, String> {
             vec![],
             None,
         );
-        let mut old = Writer {
-            author: alpha.author,
-            key: k(0),
-            channel,
-            head: alpha.head,
-            leaves: alpha.leaves.clone(),
-        };
+        let mut old = alpha.with_key(k(0));
         let stale = old
             .append(t + 2 * 3600, beta.seen(), notice("ALPHA-2026-0031"))
             .expect("signs");
@@ -1083,13 +1077,7 @@ pub fn generate() -> BTreeMap<String, String> {
         // pre-committed next key, revokes the first key from seq 7 and signs on.
         let ex = example::build().expect("example builds");
         let (mut alpha, beta) = (ex.alpha, ex.beta);
-        let mut thief = Writer {
-            author: alpha.author,
-            key: k(0),
-            channel,
-            head: alpha.head,
-            leaves: alpha.leaves.clone(),
-        };
+        let mut thief = alpha.with_key(k(0));
         let fake = thief
             .append(t, beta.seen(), notice("ALPHA-2026-0040"))
             .expect("signs");
