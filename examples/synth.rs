@@ -7,6 +7,9 @@
 //!     hotline verify synth-100k.bundle --trust synth-keys/alpha.pub --trust synth-keys/beta.pub
 //! ```
 //!
+//! `--skip K` leaves out the first K entries: the bundle a party holding the channel's first K
+//! entries lacks (`--entries 100010 --skip 100000`: ten new entries for a store of 100,000).
+//!
 //! The entries are `hotline::example::synthetic(N)`: the example charter between `alpha` and
 //! `beta`, then rounds of incidents (notices, receipts, acknowledgements, responses, updates,
 //! definitions, commitments). `--keys DIR` gets `alpha.pub`, `beta.pub` and, for appending to a
@@ -26,14 +29,16 @@ use hotline::keys::PublicKey;
 
 struct Args {
     entries: usize,
+    skip: usize,
     out: PathBuf,
     keys: Option<PathBuf>,
 }
 
-const USAGE: &str = "usage: synth --entries N --out FILE [--keys DIR]";
+const USAGE: &str = "usage: synth --entries N [--skip K] --out FILE [--keys DIR]";
 
 fn parse() -> Result<Args, String> {
     let mut entries = None;
+    let mut skip = 0;
     let mut out = None;
     let mut keys = None;
     let mut args = std::env::args_os().skip(1);
@@ -57,6 +62,13 @@ fn parse() -> Result<Args, String> {
                     })?;
                 entries = Some(n);
             }
+            Some("--skip") => {
+                let v = value()?;
+                skip = v
+                    .to_str()
+                    .and_then(|s| s.replace('_', "").parse::<usize>().ok())
+                    .ok_or_else(|| format!("--skip {}: give a number", v.to_string_lossy()))?;
+            }
             Some("--out") => out = Some(PathBuf::from(value()?)),
             Some("--keys") => keys = Some(PathBuf::from(value()?)),
             Some("-h" | "--help") => return Err(USAGE.into()),
@@ -65,6 +77,7 @@ fn parse() -> Result<Args, String> {
     }
     Ok(Args {
         entries: entries.ok_or(format!("--entries is required\n{USAGE}"))?,
+        skip,
         out: out.ok_or(format!("--out is required\n{USAGE}"))?,
         keys,
     })
@@ -87,7 +100,8 @@ fn write_file(path: &Path, bytes: &[u8], secret: bool) -> std::io::Result<()> {
 fn run(args: &Args) -> Result<(), String> {
     let (charter, entries) =
         synthetic(args.entries).map_err(|e| format!("cannot build the channel: {e}"))?;
-    let bytes = hotline::bundle::write(&charter, &entries)
+    let entries = entries.get(args.skip..).unwrap_or_default();
+    let bytes = hotline::bundle::write(&charter, entries)
         .map_err(|e| format!("cannot write the bundle: {e}"))?;
     write_file(&args.out, &bytes, false)
         .map_err(|e| format!("cannot write {}: {e}", args.out.display()))?;

@@ -928,6 +928,27 @@ impl SignedEntry {
             )
             .map_err(EntryError::Key)
     }
+
+    /// The id and the signature's verdict ([`SignedEntry::id`], [`SignedEntry::verify_signature`])
+    /// from one encoding of the entry, with the header's key checked through `keys`.
+    ///
+    /// # Errors
+    ///
+    /// Only if the entry exceeds the size limit (no id); the signature's error is the second
+    /// value.
+    pub(crate) fn id_and_signature(
+        &self,
+        keys: &mut crate::keys::KeyCache,
+    ) -> Result<(EntryId, Result<(), crate::keys::KeyError>), EncodeError> {
+        let bytes = self.entry.encode()?;
+        let id = EntryId(encoding::tagged_hash(tag::ENTRY_ID, &bytes));
+        let verdict = keys.verify(
+            &self.entry.header.key,
+            &encoding::tagged_message(tag::ENTRY_SIGNATURE, &bytes),
+            &self.signature,
+        );
+        Ok((id, verdict))
+    }
 }
 
 /// Why an entry was refused on its own (before any feed rule).

@@ -93,14 +93,52 @@ impl PartyId {
     ///
     /// As [`PartyId::verifying_key`], or [`KeyError::BadSignature`].
     pub fn verify(&self, message: &[u8], signature: &[u8; 64]) -> Result<(), KeyError> {
-        let key = self.verifying_key()?;
-        let r: &[u8; 32] = signature.first_chunk().ok_or(KeyError::BadSignature)?;
-        if !is_canonical_encoding(r) {
-            return Err(KeyError::BadSignature);
+        verify_with(&self.verifying_key()?, message, signature)
+    }
+}
+
+/// [`PartyId::verify`] with the key already checked by [`PartyId::verifying_key`].
+fn verify_with(key: &VerifyingKey, message: &[u8], signature: &[u8; 64]) -> Result<(), KeyError> {
+    let r: &[u8; 32] = signature.first_chunk().ok_or(KeyError::BadSignature)?;
+    if !is_canonical_encoding(r) {
+        return Err(KeyError::BadSignature);
+    }
+    let sig = Signature::from_bytes(signature);
+    key.verify_strict(message, &sig)
+        .map_err(|_| KeyError::BadSignature)
+}
+
+/// Keys already checked by [`PartyId::verifying_key`], so that a verifier decompresses and
+/// checks each signer's key once, not once per signature (the check's torsion test costs as
+/// much as a signature). [`KeyCache::verify`] accepts and refuses exactly what
+/// [`PartyId::verify`] does.
+///
+/// It holds at most [`KeyCache::CAPACITY`] keys and starts again when full, so input signed
+/// by endless different keys costs what it costs without a cache, never more memory.
+#[derive(Default)]
+pub(crate) struct KeyCache {
+    keys: std::collections::HashMap<PartyId, Result<VerifyingKey, KeyError>>,
+}
+
+impl KeyCache {
+    /// The most keys held at once; a channel has a few parties and their rotated keys.
+    pub(crate) const CAPACITY: usize = 256;
+
+    /// As [`PartyId::verify`].
+    pub(crate) fn verify(
+        &mut self,
+        party: &PartyId,
+        message: &[u8],
+        signature: &[u8; 64],
+    ) -> Result<(), KeyError> {
+        if !self.keys.contains_key(party) && self.keys.len() >= Self::CAPACITY {
+            self.keys.clear();
         }
-        let sig = Signature::from_bytes(signature);
-        key.verify_strict(message, &sig)
-            .map_err(|_| KeyError::BadSignature)
+        let key = self
+            .keys
+            .entry(*party)
+            .or_insert_with(|| party.verifying_key());
+        verify_with(key.as_ref().map_err(Clone::clone)?, message, signature)
     }
 }
 

@@ -12,9 +12,7 @@ use std::collections::{BTreeMap, HashMap, HashSet};
 
 use crate::chain::{self, Head, LinkError};
 use crate::charter::Charter;
-use crate::entry::{
-    Body, BodyError, ChannelId, EntryError, EntryId, Kind, Seq, SignedEntry, Timestamp,
-};
+use crate::entry::{Body, BodyError, ChannelId, EntryId, Kind, Seq, SignedEntry, Timestamp};
 use crate::keys::PartyId;
 use crate::merkle::{self, Frontier, Hash};
 
@@ -22,6 +20,7 @@ mod amend;
 mod fork;
 mod keys;
 mod notes;
+mod prepare;
 pub(crate) mod refs;
 mod views;
 pub use amend::{Accepted, AmendmentSummary, CloseSummary, Governed};
@@ -390,6 +389,8 @@ struct Verifier<'a> {
     /// Per party and seq, the entries met beyond the first [`FORK_ENTRIES_KEPT`]: counted,
     /// not kept.
     not_kept: HashMap<(PartyId, Seq), usize>,
+    /// Per input, whether its signature verified under its header's key.
+    signed: Vec<bool>,
 }
 
 impl Verifier<'_> {
@@ -421,10 +422,20 @@ impl Verifier<'_> {
         });
     }
 
-    /// Decode and check one entry on its own. Returns it if it may join its feed.
-    fn check_one(&mut self, index: usize, bytes: &[u8]) -> Option<Checked> {
-        let signed = match SignedEntry::decode(bytes) {
-            Ok(s) => s,
+    /// Check one entry on its own, from what [`prepare::prepare`] found. Returns it if it
+    /// may join its feed.
+    fn check_one(
+        &mut self,
+        index: usize,
+        bytes: &[u8],
+        prepared: prepare::Outcome,
+    ) -> Option<Checked> {
+        let prepare::Prepared {
+            signed,
+            id,
+            signature,
+        } = match prepared {
+            Ok(p) => p?,
             Err(e) => {
                 self.findings.push(Finding {
                     kind: FindingKind::Malformed,
@@ -441,7 +452,6 @@ impl Verifier<'_> {
                 return None;
             }
         };
-        let id = signed.id().ok()?;
         let mut c = Checked {
             signed,
             id,
@@ -458,13 +468,12 @@ impl Verifier<'_> {
             self.push(kind, Some(&c), e.to_string());
             return None;
         }
-        if let Err(e) = c.signed.verify_signature() {
-            let msg = match e {
-                EntryError::Key(k) => k.to_string(),
-                other => other.to_string(),
-            };
-            self.push(FindingKind::BadSignature, Some(&c), msg);
+        if let Err(e) = signature {
+            self.push(FindingKind::BadSignature, Some(&c), e.to_string());
             return None;
+        }
+        if let Some(s) = self.signed.get_mut(index) {
+            *s = true;
         }
         if let Err(e) = chain::check_views(&self.charter, &header) {
             self.push(FindingKind::InvalidView, Some(&c), e.to_string());
@@ -529,14 +538,14 @@ impl Verifier<'_> {
 type Feed = BTreeMap<Seq, Vec<Checked>>;
 
 /// Verify `entries` (each one encoded signed entry) against `charter`.
-pub fn verify<B: AsRef<[u8]>>(charter: &Charter, entries: &[B], opts: Options) -> Report {
+pub fn verify<B: AsRef<[u8]> + Sync>(charter: &Charter, entries: &[B], opts: Options) -> Report {
     verify_with_notes::<B, &[u8]>(charter, entries, &[], opts)
 }
 
 /// Verify `entries` and checkpoint `notes` (each a C2SP signed note) against `charter`:
 /// everything [`verify`] checks, plus every note's signatures and every split view, between
 /// two notes of one feed or between a note and the feed's entries.
-pub fn verify_with_notes<B: AsRef<[u8]>, N: NoteSource>(
+pub fn verify_with_notes<B: AsRef<[u8]> + Sync, N: NoteSource>(
     charter: &Charter,
     entries: &[B],
     notes: &[N],
@@ -547,12 +556,28 @@ pub fn verify_with_notes<B: AsRef<[u8]>, N: NoteSource>(
 
 /// As [`verify_with_notes`], also returning what the entries' views prove about each other
 /// (see [`Coverage`]), which the audit uses as evidence of possession.
-pub fn verify_with_coverage<B: AsRef<[u8]>, N: NoteSource>(
+pub fn verify_with_coverage<B: AsRef<[u8]> + Sync, N: NoteSource>(
     charter: &Charter,
     entries: &[B],
     notes: &[N],
     opts: Options,
 ) -> (Report, Coverage) {
+    let (report, coverage, _) = verify_all(charter, entries, notes, opts);
+    (report, coverage)
+}
+
+/// Which inputs' signatures verified under their headers' keys (`true` at the input's
+/// position), for a caller that reads the inputs again and must not verify every signature a
+/// second time; `None` when the charter was refused before any entry was looked at.
+pub(crate) type SignedInputs = Option<Vec<bool>>;
+
+/// As [`verify_with_coverage`], also returning [`SignedInputs`].
+pub(crate) fn verify_all<B: AsRef<[u8]> + Sync, N: NoteSource>(
+    charter: &Charter,
+    entries: &[B],
+    notes: &[N],
+    opts: Options,
+) -> (Report, Coverage, SignedInputs) {
     let channel = charter.id().unwrap_or_default();
     let mut v = Verifier {
         charter: charter.clone(),
@@ -563,6 +588,7 @@ pub fn verify_with_coverage<B: AsRef<[u8]>, N: NoteSource>(
         findings: Vec::new(),
         voided: HashSet::new(),
         not_kept: HashMap::new(),
+        signed: vec![false; entries.len()],
     };
     if let Err(e) = charter.check() {
         v.push(FindingKind::InvalidCharter, None, e.to_string());
@@ -576,6 +602,7 @@ pub fn verify_with_coverage<B: AsRef<[u8]>, N: NoteSource>(
                 Default::default(),
             ),
             Coverage::default(),
+            None,
         );
     }
     v.charter = amend::provisional(charter, &channel, entries);
@@ -587,18 +614,30 @@ pub fn verify_with_coverage<B: AsRef<[u8]>, N: NoteSource>(
     // 1. Each entry on its own; identical entries count once. The same content under two
     // different valid signatures is two different Merkle leaves: equivocation.
     let mut feeds: HashMap<PartyId, Feed> = HashMap::new();
-    let mut seen: HashMap<EntryId, Checked> = HashMap::new();
+    // The ids met; an entry with one is in `feeds` at its author and seq (the id covers both).
+    let mut seen: HashSet<EntryId> = HashSet::new();
     let mut kept: HashMap<(PartyId, Seq, PartyId), usize> = HashMap::new();
-    for (index, bytes) in entries.iter().enumerate() {
-        let Some(c) = v.check_one(index, bytes.as_ref()) else {
+    let prepared = prepare::prepare(entries);
+    for (index, (bytes, p)) in entries.iter().zip(prepared).enumerate() {
+        let Some(c) = v.check_one(index, bytes.as_ref(), p) else {
             continue;
         };
+        let first = seen
+            .contains(&c.id)
+            .then(|| {
+                let h = c.signed.header();
+                feeds
+                    .get(&h.author)
+                    .and_then(|f| f.get(&h.seq))
+                    .and_then(|at| at.iter().find(|x| x.id == c.id))
+            })
+            .flatten();
         // Beyond the first two different entries at a party's seq signed with one key (more
         // branches of a fork, more signatures of one entry), an entry is only counted: two
         // prove the fork, and more must not cost more. Counted per signing key, because which
         // key is the author's is decided only in step 2: entries under a key that is not the
         // party's must not take the places of the party's own.
-        if seen.get(&c.id).is_none_or(|first| first.bytes != c.bytes) {
+        if first.is_none_or(|first| first.bytes != c.bytes) {
             let h = c.signed.header();
             let n = kept.entry((h.author, h.seq, h.key)).or_default();
             if *n >= FORK_ENTRIES_KEPT {
@@ -607,7 +646,7 @@ pub fn verify_with_coverage<B: AsRef<[u8]>, N: NoteSource>(
             }
             *n += 1;
         }
-        if let Some(first) = seen.get(&c.id) {
+        if let Some(first) = first {
             if first.bytes != c.bytes {
                 let proof = ForkProof::new(v.channel, first, &c);
                 let who = charter.label(&c.signed.header().author);
@@ -626,7 +665,7 @@ pub fn verify_with_coverage<B: AsRef<[u8]>, N: NoteSource>(
             }
             continue;
         }
-        seen.insert(c.id, c.clone());
+        seen.insert(c.id);
         {
             let h = c.signed.header();
             feeds
@@ -701,6 +740,7 @@ pub fn verify_with_coverage<B: AsRef<[u8]>, N: NoteSource>(
         .filter(|s| charter.party(&s.key).is_some())
         .all(|s| s.accepted);
     governance.roster = Some(roster);
+    let signed = std::mem::take(&mut v.signed);
     (
         finish(
             v,
@@ -711,6 +751,7 @@ pub fn verify_with_coverage<B: AsRef<[u8]>, N: NoteSource>(
             governance,
         ),
         cross.into_coverage(),
+        Some(signed),
     )
 }
 

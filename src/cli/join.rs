@@ -117,7 +117,8 @@ pub fn join(
     let charter = b.charter.clone();
     // Notes are checked against the keys the bundle's own rotations and revocations bring in.
     let keys = hotline::witness::key_histories(&charter, &super::witness::bundle_moves(&b));
-    let created = Store::create_with(dir, &b.charter, &bytes, Some(now()), |note| {
+    let limits = super::input::bundle_limits()?;
+    let created = Store::create_within(dir, &b.charter, &bytes, &limits, Some(now()), |note| {
         super::witness::note_meta_with(&charter, &keys, note)
     });
     let (mut store, imported) = match created {

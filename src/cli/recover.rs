@@ -157,6 +157,7 @@ pub fn recover(
         marks_in: Some(marks_dir(key_path)),
         replace,
         now: Some(now()),
+        limits: super::input::bundle_limits()?,
     };
     let charter = b.charter.clone();
     let keys = hotline::witness::key_histories(&charter, &super::witness::bundle_moves(&b));

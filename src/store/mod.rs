@@ -337,7 +337,35 @@ impl Store {
     where
         F: FnMut(&[u8]) -> Result<NoteMeta, String>,
     {
-        Store::create_checked(dir, charter, bundle_bytes, now, check_note, |_| Ok(()))
+        Store::create_within(
+            dir,
+            charter,
+            bundle_bytes,
+            &crate::bundle::Limits::DEFAULT,
+            now,
+            check_note,
+        )
+    }
+
+    /// [`Store::create_with`], reading the bundle within `limits` ([`Store::import_within`]).
+    ///
+    /// # Errors
+    ///
+    /// As [`Store::create_with`].
+    pub fn create_within<F>(
+        dir: &Path,
+        charter: &Charter,
+        bundle_bytes: &[u8],
+        limits: &crate::bundle::Limits,
+        now: Option<Timestamp>,
+        check_note: F,
+    ) -> Result<(Store, ImportReport), StoreError>
+    where
+        F: FnMut(&[u8]) -> Result<NoteMeta, String>,
+    {
+        Store::create_checked(dir, charter, bundle_bytes, limits, now, check_note, |_| {
+            Ok(())
+        })
     }
 
     /// [`Store::create_with`], with `accept` to pass on the staged store (imported, not yet
@@ -346,6 +374,7 @@ impl Store {
         dir: &Path,
         charter: &Charter,
         bundle_bytes: &[u8],
+        limits: &crate::bundle::Limits,
         now: Option<Timestamp>,
         check_note: F,
         accept: A,
@@ -375,7 +404,7 @@ impl Store {
         let staging = dir.join(STAGING);
         let built = remove_dir_if_any(&staging).and_then(|()| {
             let mut s = Store::create(&staging, charter)?;
-            let report = s.import_with(bundle_bytes, now, check_note)?;
+            let report = s.import_within(bundle_bytes, limits, now, check_note)?;
             accept(&mut s)?;
             Ok(report)
         });

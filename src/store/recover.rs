@@ -38,6 +38,8 @@ pub struct Recovery {
     pub replace: bool,
     /// The verifier's clock, as for [`Store::import_with`].
     pub now: Option<Timestamp>,
+    /// The bundle's limits, as for [`Store::import_within`].
+    pub limits: crate::bundle::Limits,
 }
 
 /// One feed of a recovered store.
@@ -144,6 +146,7 @@ impl Store {
                 &staging,
                 charter,
                 bundle_bytes,
+                &how.limits,
                 how.now,
                 check_note,
                 accept,
@@ -163,8 +166,15 @@ impl Store {
             drop(old_lock);
             (Store::open(&dir)?, import, Some(aside))
         } else {
-            let (s, import) =
-                Store::create_checked(dir, charter, bundle_bytes, how.now, check_note, accept)?;
+            let (s, import) = Store::create_checked(
+                dir,
+                charter,
+                bundle_bytes,
+                &how.limits,
+                how.now,
+                check_note,
+                accept,
+            )?;
             (s, import, None)
         };
         let mut store = store;

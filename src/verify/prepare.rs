@@ -1,0 +1,81 @@
+//! What each input gives on its own — its decoding, its id, its signature's verdict — computed
+//! on every core before the rules, which need the entries in order, run on one.
+//!
+//! The signature check is `verify_strict` under the header's key, exactly as
+//! [`SignedEntry::verify_signature`]; the key itself is checked once per thread
+//! ([`KeyCache`]), not once per entry. No batch verification: a cofactorless batch can accept
+//! a signature with a torsion component that `verify_strict` refuses, and two verifiers must
+//! never disagree about whether a party signed something.
+
+use std::num::NonZeroUsize;
+
+use crate::entry::{EntryError, EntryId, SignedEntry};
+use crate::keys::{KeyCache, KeyError};
+
+/// One input, decoded, with its id and whether its signature verifies under its header's key.
+pub(super) struct Prepared {
+    pub(super) signed: SignedEntry,
+    pub(super) id: EntryId,
+    pub(super) signature: Result<(), KeyError>,
+}
+
+/// An input's preparation: `Err` if it does not decode, `Ok(None)` if it decodes but cannot
+/// be encoded again to take its id (which the verifier skips, as it always has).
+pub(super) type Outcome = Result<Option<Prepared>, EntryError>;
+
+/// Inputs below this are prepared on the calling thread: spawning threads would cost more
+/// than the signatures (an import of a few entries, an append).
+const SPREAD_FROM: usize = 256;
+
+fn prepare_one(bytes: &[u8], keys: &mut KeyCache) -> Outcome {
+    let signed = SignedEntry::decode(bytes)?;
+    Ok(signed
+        .id_and_signature(keys)
+        .ok()
+        .map(|(id, signature)| Prepared {
+            signed,
+            id,
+            signature,
+        }))
+}
+
+fn prepare_run<B: AsRef<[u8]>>(entries: &[B]) -> Vec<Outcome> {
+    let mut keys = KeyCache::default();
+    entries
+        .iter()
+        .map(|b| prepare_one(b.as_ref(), &mut keys))
+        .collect()
+}
+
+/// Prepare every input, in input order, on as many threads as the machine has cores (one run
+/// of consecutive inputs each). A thread that cannot be started leaves its run to this one.
+pub(super) fn prepare<B: AsRef<[u8]> + Sync>(entries: &[B]) -> Vec<Outcome> {
+    let threads = std::thread::available_parallelism().map_or(1, NonZeroUsize::get);
+    if threads < 2 || entries.len() < SPREAD_FROM {
+        return prepare_run(entries);
+    }
+    let run = entries.len().div_ceil(threads);
+    std::thread::scope(|s| {
+        let mut runs = entries.chunks(run);
+        // The first run is this thread's own.
+        let own = runs.next().unwrap_or_default();
+        let handles: Vec<_> = runs
+            .map(|chunk| {
+                let handle = std::thread::Builder::new()
+                    .name("hotline-verify".into())
+                    .spawn_scoped(s, move || prepare_run(chunk));
+                (chunk, handle.ok())
+            })
+            .collect();
+        let mut out = prepare_run(own);
+        out.reserve(entries.len().saturating_sub(out.len()));
+        for (chunk, handle) in handles {
+            match handle.map(std::thread::ScopedJoinHandle::join) {
+                Some(Ok(part)) => out.extend(part),
+                // Not started (or, impossibly, panicked): do its run here.
+                _ => out.extend(prepare_run(chunk)),
+            }
+        }
+        out
+    })
+}
