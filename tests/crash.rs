@@ -827,6 +827,63 @@ fn two_notes() -> Vec<(NoteMeta, Vec<u8>)> {
 }
 
 #[test]
+fn a_write_reads_only_what_no_store_found_sound_while_the_file_is_unchanged() {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path().join("alpha");
+    let mut s = alpha_store(&dir, 12);
+    let key = test_key("alpha");
+    // This write reads the whole journal first (nothing was checked yet), then records that
+    // the journal is sound to its new end, with the file's modification time.
+    s.append(&key, &definition("first"), Timestamp(T0 + 9000))
+        .unwrap();
+    drop(s);
+    let good = alpha_journal(&dir);
+    let records = bundle::scan(&good).unwrap().records;
+    let victim = *records
+        .iter()
+        .find(|r| r.offset <= 1500 && 1500 < r.end())
+        .unwrap();
+    let f = fs::OpenOptions::new()
+        .write(true)
+        .open(dir.join("journal"))
+        .unwrap();
+    let modified = f.metadata().unwrap().modified().unwrap();
+    let mut j = good.clone();
+    j[1500] ^= 0x10;
+    fs::write(dir.join("journal"), &j).unwrap();
+
+    // Damage made with the modification time put back (as a disk fault leaves it): the next
+    // write does not read what was found sound, so it is signed on top; a whole read (verify,
+    // export, entries) still finds the damage, and then writes are refused.
+    f.set_modified(modified).unwrap();
+    let mut s = Store::open(&dir).unwrap();
+    s.append(&key, &definition("second"), Timestamp(T0 + 9001))
+        .unwrap();
+    match s.verify(Options::default()).unwrap_err() {
+        StoreError::JournalCorrupt { offset, .. } => assert_eq!(offset, victim.offset as u64),
+        other => panic!("{other:?}"),
+    }
+    assert!(matches!(
+        s.append(&key, &definition("third"), Timestamp(T0 + 9002)),
+        Err(StoreError::JournalCorrupt { .. })
+    ));
+    drop(s);
+    // A changed modification time (something else wrote the file) means reading it whole.
+    let f = fs::OpenOptions::new()
+        .write(true)
+        .open(dir.join("journal"))
+        .unwrap();
+    f.set_modified(modified + std::time::Duration::from_secs(1))
+        .unwrap();
+    drop(f);
+    let mut s = Store::open(&dir).unwrap();
+    assert!(matches!(
+        s.append(&key, &definition("third"), Timestamp(T0 + 9002)),
+        Err(StoreError::JournalCorrupt { .. })
+    ));
+}
+
+#[test]
 fn writes_are_refused_on_a_damaged_journal_and_repair_rebuilds_it_from_the_index() {
     let tmp = tempfile::tempdir().unwrap();
     let dir = tmp.path().join("alpha");

@@ -196,27 +196,57 @@ pub(super) fn whole_journal(bytes: &[u8], written: u64) -> Result<Scan<'_>, Dama
         record: 0,
         what: e.to_string(),
     })?;
+    judge(bytes, scan, (0, 0), written)
+}
+
+/// [`whole_journal`] for the journal's bytes from offset `base`, where record `first_index`
+/// starts, when the records before were found sound already: `buf` is the file from `base` on.
+pub(super) fn journal_after(
+    buf: &[u8],
+    (base, first_index): (u64, u64),
+    written: u64,
+) -> Result<(), Damage> {
+    let first = usize::try_from(first_index).unwrap_or(usize::MAX);
+    let scan = bundle::scan_from(buf, 0, first);
+    judge(buf, scan, (base, first_index), written).map(|_| ())
+}
+
+/// Whether `scan` of `bytes` (the file from offset `base`, whose first record is record
+/// `first_index`) holds only whole records and complete batches.
+fn judge<'a>(
+    bytes: &'a [u8],
+    scan: Scan<'a>,
+    (base, first_index): (u64, u64),
+    written: u64,
+) -> Result<Scan<'a>, Damage> {
     let damage = match (&scan.stop, bundle::whole_writes(&scan.records)) {
         (Some(stop), _) => Damage {
-            offset: len64(scan.valid_len),
-            record: len64(scan.records.len()),
+            offset: base.saturating_add(len64(scan.valid_len)),
+            record: first_index.saturating_add(len64(scan.records.len())),
             what: match bundle::next_good_record(bytes, scan.valid_len.saturating_add(1)) {
-                Some(next) => format!("{stop}; a well-formed record follows at byte offset {next}"),
-                None => format!("{stop}, short of the {written} bytes the store has written"),
+                Some(next) => format!(
+                    "{}; a well-formed record follows at byte offset {}",
+                    rebase(stop.clone(), base),
+                    base.saturating_add(len64(next))
+                ),
+                None => format!(
+                    "{}, short of the {written} bytes the store has written",
+                    rebase(stop.clone(), base)
+                ),
             },
         },
         (None, Err(e)) => {
             let (index, offset) = place(&e).unwrap_or((0, 0));
             Damage {
-                offset: len64(offset),
+                offset: base.saturating_add(len64(offset)),
                 record: len64(index),
-                what: e.to_string(),
+                what: rebase(e, base).to_string(),
             }
         }
         (None, Ok(k)) => match scan.records.get(k) {
             Some(marker) => Damage {
-                offset: len64(marker.offset),
-                record: len64(k),
+                offset: base.saturating_add(len64(marker.offset)),
+                record: len64(k).saturating_add(first_index),
                 what: "a batch marker announces more records than the journal holds".into(),
             },
             None => return Ok(scan),

@@ -747,6 +747,11 @@ impl Store {
             }
         }
         let positioned = indexed.and_then(|()| {
+            // The journal was sound before this write (every write checks), and this write is
+            // whole: it is sound to its end, and the next store need not read it again.
+            if let Some(sound) = self.journal.sound() {
+                self.index.set_sound_through(&sound)?;
+            }
             self.index
                 .set_position(&self.journal.position(), &self.channel)
         });

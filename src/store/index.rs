@@ -6,6 +6,7 @@
 //! |---|---|---|
 //! | `meta` | `format` | index format `u32` (= [`FORMAT`]) |
 //! | `meta` | `indexed` | records indexed `u64` ‖ journal bytes indexed `u64` ‖ channel id `[32]` ‖ byte offset of the last record indexed `u64` ‖ entries among the records `u64` |
+//! | `meta` | `sound` | journal bytes `u64` ‖ records `u64` ‖ the journal's modification time in ns `u64`: how far it was found sound, by a whole check before a write, kept level by each write after it (see `journal::Sound`) |
 //! | `entries` | entry id `[32]` | journal record `u64` ‖ byte offset `u64` ‖ signed entry bytes |
 //! | `order` | journal record `u64` | record kind `u8` ‖ entry id `[32]` (kind 2), note key `[32]` (kind 3) or the count a batch marker announces `u32` (kind 4) |
 //! | `feeds` | author `[32]` ‖ seq `u64` ‖ entry id `[32]` | empty |
@@ -33,7 +34,7 @@ use std::collections::BTreeSet;
 use std::path::Path;
 
 use super::error::StoreError;
-use super::journal::{Contents, Held, HeldNote, Item, Position};
+use super::journal::{Contents, Held, HeldNote, Item, Position, Sound};
 use crate::bundle::RecordKind;
 use crate::encoding;
 use crate::entry::{ChannelId, EntryId, Seq};
@@ -41,6 +42,7 @@ use crate::keys::PartyId;
 
 const META_KEY: &[u8] = b"indexed";
 const FORMAT_KEY: &[u8] = b"format";
+const SOUND_KEY: &[u8] = b"sound";
 /// The index format this version writes; any other is rebuilt.
 pub(super) const FORMAT: u32 = 3;
 const NOTE_KEY_TAG: &[u8] = b"hotline/v2/index-note\0";
@@ -721,6 +723,32 @@ impl Index {
             });
         }
         Ok((meta, out))
+    }
+
+    /// How far the journal was found sound (see [`Sound`]). `None` if no store has said, or
+    /// the value is damaged.
+    pub fn sound_through(&self) -> Option<Sound> {
+        let v = self.meta.get(SOUND_KEY).ok().flatten()?;
+        let field = |at: usize| v.get(at..at.saturating_add(8)).and_then(u64_from);
+        match (field(0), field(8), field(16), v.len()) {
+            (Some(bytes), Some(records), Some(modified), 24) => Some(Sound {
+                bytes,
+                records,
+                modified,
+            }),
+            _ => None,
+        }
+    }
+
+    /// Record that the journal is sound as `at` says (flushed with the next
+    /// [`Index::set_position`]).
+    pub fn set_sound_through(&self, at: &Sound) -> Result<(), StoreError> {
+        let mut v = Vec::with_capacity(24);
+        v.extend_from_slice(&at.bytes.to_be_bytes());
+        v.extend_from_slice(&at.records.to_be_bytes());
+        v.extend_from_slice(&at.modified.to_be_bytes());
+        self.meta.insert(SOUND_KEY, v).map_err(index_err)?;
+        Ok(())
     }
 
     /// Record that the journal is indexed up to `at`, and flush.

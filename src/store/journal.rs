@@ -9,16 +9,18 @@
 //! fewer records follow it than it announces.
 //!
 //! Opening by the tail does not re-read the records the index vouches for, so before the
-//! store's first write the whole file's framing and check values are read once
-//! ([`Journal::ensure_sound`]); damage found then, or by any whole read
-//! ([`Journal::records`]), refuses every later write of this handle.
+//! store's first write the framing and check values of what no store found sound before are
+//! read once ([`Journal::ensure_sound`], [`Sound`]: the whole file, unless the index says how
+//! far it was found sound and the file has not been changed by anything else since); damage
+//! found then, or by any whole read ([`Journal::records`]), refuses every later write of this
+//! handle.
 
 use std::fs::{self, File, OpenOptions};
 use std::io::{self, Read, Seek, SeekFrom, Write};
 use std::path::{Path, PathBuf};
 use std::sync::{Mutex, PoisonError};
 
-use super::damage::{Damage, corrupt, head_damaged, rebase, whole_journal, whole_len};
+use super::damage::{self, Damage, corrupt, head_damaged, rebase, whole_journal, whole_len};
 use super::error::StoreError;
 use crate::bundle::{self, NoteRecord, Record, RecordKind, Scan};
 use crate::charter::Charter;
@@ -218,6 +220,19 @@ impl Contents {
             Item::Note(_) | Item::Batch { .. } => None,
         })
     }
+}
+
+/// How far the journal was found sound (every record whole, every batch complete) by a store
+/// that checked it whole or wrote to it since: its length in bytes and records then, and the
+/// file's modification time (nanoseconds since 1970) after that check or write. The index keeps
+/// it ([`super::index::Index::sound_through`]), so a store does not read again what an
+/// earlier one checked: only when the file still has that modification time (nothing else has
+/// written it since) is the part before `bytes` taken as sound.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(super) struct Sound {
+    pub bytes: u64,
+    pub records: u64,
+    pub modified: u64,
 }
 
 /// What is known of the journal's bytes up to its length, beyond what opening checked.
@@ -612,18 +627,73 @@ impl Journal {
     /// Refuse to write on top of damage: read and check every record once (framing, check
     /// values, batches), unless that was done already; refuse if that, or any earlier whole
     /// read, found damage.
-    pub fn ensure_sound(&self) -> Result<(), StoreError> {
+    ///
+    /// `checked` is how far an earlier check found the journal sound (its byte length and
+    /// record count then, which the index keeps: [`super::index::Index::sound_through`]); only
+    /// what follows it is read. A `checked` beyond the journal is ignored and the whole
+    /// journal read.
+    pub fn ensure_sound(&self, checked: Option<Sound>) -> Result<(), StoreError> {
         let known = self.health().clone();
         match known {
             Health::Sound => Ok(()),
             Health::Damaged(d) => Err(d.write_refused(&self.path)),
             Health::Unchecked => {
+                let modified = self.modified();
+                if let Some(Sound { bytes, records, .. }) = checked.filter(|c| {
+                    c.bytes > len64(bundle::HEADER_LEN)
+                        && c.bytes <= self.len
+                        && c.records <= self.records
+                        && modified.is_some_and(|m| m == c.modified)
+                }) {
+                    let tail = self.read_from(bytes)?;
+                    let found = damage::journal_after(&tail, (bytes, records), self.len);
+                    *self.health() = match &found {
+                        Ok(()) => Health::Sound,
+                        Err(d) => Health::Damaged(d.clone()),
+                    };
+                    return found.map_err(|d| d.write_refused(&self.path));
+                }
                 let bytes = self.read()?;
                 self.scan_whole(&bytes)
                     .map(|_| ())
                     .map_err(|d| d.write_refused(&self.path))
             }
         }
+    }
+
+    /// What [`Journal::ensure_sound`] may skip next time: the journal as it stands, if every
+    /// record written so far is known sound.
+    pub fn sound(&self) -> Option<Sound> {
+        (*self.health() == Health::Sound).then_some(())?;
+        Some(Sound {
+            bytes: self.len,
+            records: self.records,
+            modified: self.modified()?,
+        })
+    }
+
+    /// The file's modification time in nanoseconds since 1970, if the system says.
+    fn modified(&self) -> Option<u64> {
+        let m = fs::metadata(&self.path).ok()?.modified().ok()?;
+        let d = m.duration_since(std::time::UNIX_EPOCH).ok()?;
+        u64::try_from(d.as_nanos()).ok()
+    }
+
+    /// The journal's bytes from `offset` to where the store has written them.
+    fn read_from(&self, offset: u64) -> Result<Vec<u8>, StoreError> {
+        let len = usize::try_from(self.len.saturating_sub(offset)).unwrap_or(usize::MAX);
+        let read = |f: &File| -> io::Result<Vec<u8>> {
+            let mut f = f;
+            f.seek(SeekFrom::Start(offset))?;
+            let mut bytes = Vec::with_capacity(len);
+            f.take(len64(len)).read_to_end(&mut bytes)?;
+            Ok(bytes)
+        };
+        match &self.reader {
+            Some(f) => read(f),
+            None => File::open(&self.path).and_then(|f| read(&f)),
+        }
+        .map_err(io_err("read", &self.path))
     }
 
     /// Scan the journal's bytes (as far as the store has written them): every record must be

@@ -61,8 +61,10 @@
 //! them (a disk fault, an outside edit) is found by whatever next reads the whole journal —
 //! [`Store::verify`], [`Store::export`], [`Store::entries`] — as
 //! [`StoreError::JournalCorrupt`], and by the first write: before its first write a store
-//! reads and checks the whole journal's framing and check values once (hashing only), and
-//! while the journal is known to be damaged every write ([`Store::append`],
+//! reads and checks the framing and check values (hashing only) of what no store found sound
+//! before — the index remembers the journal's length after the last whole check or write, and
+//! the file's modification time then; a file changed since by anything else is read whole —
+//! and while the journal is known to be damaged every write ([`Store::append`],
 //! [`Store::add_notes`], [`Store::import_with`]) is refused, so that nothing is signed or kept
 //! on top of damage that a repair would have to work around. The store's answers meanwhile
 //! come from the index's copies of the records, which were checked when they were written.
@@ -863,7 +865,7 @@ impl Store {
                 detail: detail.clone(),
             });
         }
-        self.journal.ensure_sound()
+        self.journal.ensure_sound(self.index.sound_through())
     }
 }
 
