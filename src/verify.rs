@@ -578,6 +578,30 @@ pub(crate) fn verify_all<B: AsRef<[u8]> + Sync, N: NoteSource>(
     notes: &[N],
     opts: Options,
 ) -> (Report, Coverage, SignedInputs) {
+    verify_inner(charter, entries, notes, opts, 0)
+}
+
+/// [`verify`] for a store judging what it is given against what it holds: the first
+/// `vouched` inputs are the store's own entries, each of whose signatures the store verified
+/// before writing it, so they are taken as verified; everything else is checked as by
+/// [`verify`]. Never for a verification from scratch ([`crate::store::Store::verify`]).
+#[cfg(feature = "store")]
+pub(crate) fn verify_vouched<B: AsRef<[u8]> + Sync>(
+    charter: &Charter,
+    entries: &[B],
+    vouched: usize,
+    opts: Options,
+) -> Report {
+    verify_inner::<B, &[u8]>(charter, entries, &[], opts, vouched).0
+}
+
+fn verify_inner<B: AsRef<[u8]> + Sync, N: NoteSource>(
+    charter: &Charter,
+    entries: &[B],
+    notes: &[N],
+    opts: Options,
+    vouched: usize,
+) -> (Report, Coverage, SignedInputs) {
     let channel = charter.id().unwrap_or_default();
     let mut v = Verifier {
         charter: charter.clone(),
@@ -617,7 +641,7 @@ pub(crate) fn verify_all<B: AsRef<[u8]> + Sync, N: NoteSource>(
     // The ids met; an entry with one is in `feeds` at its author and seq (the id covers both).
     let mut seen: HashSet<EntryId> = HashSet::new();
     let mut kept: HashMap<(PartyId, Seq, PartyId), usize> = HashMap::new();
-    let prepared = prepare::prepare(entries);
+    let prepared = prepare::prepare(entries, vouched);
     for (index, (bytes, p)) in entries.iter().zip(prepared).enumerate() {
         let Some(c) = v.check_one(index, bytes.as_ref(), p) else {
             continue;

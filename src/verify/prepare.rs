@@ -27,8 +27,15 @@ pub(super) type Outcome = Result<Option<Prepared>, EntryError>;
 /// than the signatures (an import of a few entries, an append).
 const SPREAD_FROM: usize = 256;
 
-fn prepare_one(bytes: &[u8], keys: &mut KeyCache) -> Outcome {
+fn prepare_one(bytes: &[u8], vouched: bool, keys: &mut KeyCache) -> Outcome {
     let signed = SignedEntry::decode(bytes)?;
+    if vouched {
+        return Ok(signed.id().ok().map(|id| Prepared {
+            signed,
+            id,
+            signature: Ok(()),
+        }));
+    }
     Ok(signed
         .id_and_signature(keys)
         .ok()
@@ -39,41 +46,48 @@ fn prepare_one(bytes: &[u8], keys: &mut KeyCache) -> Outcome {
         }))
 }
 
-fn prepare_run<B: AsRef<[u8]>>(entries: &[B]) -> Vec<Outcome> {
+/// Prepare `entries`, the inputs from position `start` on; those before `vouched` are taken
+/// as signed (see `verify::verify_vouched`).
+fn prepare_run<B: AsRef<[u8]>>(entries: &[B], start: usize, vouched: usize) -> Vec<Outcome> {
     let mut keys = KeyCache::default();
     entries
         .iter()
-        .map(|b| prepare_one(b.as_ref(), &mut keys))
+        .enumerate()
+        .map(|(i, b)| prepare_one(b.as_ref(), start.saturating_add(i) < vouched, &mut keys))
         .collect()
 }
 
 /// Prepare every input, in input order, on as many threads as the machine has cores (one run
 /// of consecutive inputs each). A thread that cannot be started leaves its run to this one.
-pub(super) fn prepare<B: AsRef<[u8]> + Sync>(entries: &[B]) -> Vec<Outcome> {
+/// The signatures of the first `vouched` inputs are not checked (see
+/// `verify::verify_vouched`); 0 for every verification from scratch.
+pub(super) fn prepare<B: AsRef<[u8]> + Sync>(entries: &[B], vouched: usize) -> Vec<Outcome> {
     let threads = std::thread::available_parallelism().map_or(1, NonZeroUsize::get);
-    if threads < 2 || entries.len() < SPREAD_FROM {
-        return prepare_run(entries);
+    // What is left to verify decides whether spreading pays.
+    if threads < 2 || entries.len().saturating_sub(vouched) < SPREAD_FROM {
+        return prepare_run(entries, 0, vouched);
     }
     let run = entries.len().div_ceil(threads);
     std::thread::scope(|s| {
-        let mut runs = entries.chunks(run);
+        let mut runs = entries.chunks(run).enumerate();
         // The first run is this thread's own.
-        let own = runs.next().unwrap_or_default();
+        let own = runs.next().map(|(_, c)| c).unwrap_or_default();
         let handles: Vec<_> = runs
-            .map(|chunk| {
+            .map(|(n, chunk)| {
+                let start = n.saturating_mul(run);
                 let handle = std::thread::Builder::new()
                     .name("hotline-verify".into())
-                    .spawn_scoped(s, move || prepare_run(chunk));
-                (chunk, handle.ok())
+                    .spawn_scoped(s, move || prepare_run(chunk, start, vouched));
+                (chunk, start, handle.ok())
             })
             .collect();
-        let mut out = prepare_run(own);
+        let mut out = prepare_run(own, 0, vouched);
         out.reserve(entries.len().saturating_sub(out.len()));
-        for (chunk, handle) in handles {
+        for (chunk, start, handle) in handles {
             match handle.map(std::thread::ScopedJoinHandle::join) {
                 Some(Ok(part)) => out.extend(part),
                 // Not started (or, impossibly, panicked): do its run here.
-                _ => out.extend(prepare_run(chunk)),
+                _ => out.extend(prepare_run(chunk, start, vouched)),
             }
         }
         out
