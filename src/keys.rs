@@ -487,6 +487,39 @@ mod tests {
     use super::*;
 
     #[test]
+    fn the_key_cache_accepts_and_refuses_what_verify_does_when_full_too() {
+        let mut cache = KeyCache::default();
+        let msg = b"hotline/v2/entry-signature\0an entry";
+        let signer = |i: u32| {
+            SecretKey::from_seed("k", &crate::encoding::tagged_hash(b"t\0", &i.to_be_bytes()))
+        };
+        // Past its capacity the cache starts again; every answer stays the uncached one.
+        for i in 0..u32::try_from(KeyCache::CAPACITY + 8).unwrap_or(u32::MAX) {
+            let k = signer(i);
+            let sig = k.sign(msg);
+            assert_eq!(
+                cache.verify(&k.party(), msg, &sig),
+                k.party().verify(msg, &sig)
+            );
+            assert!(cache.verify(&k.party(), msg, &sig).is_ok());
+            let mut bad = sig;
+            bad[5] ^= 1;
+            assert_eq!(
+                cache.verify(&k.party(), msg, &bad),
+                Err(KeyError::BadSignature)
+            );
+            assert!(cache.keys.len() <= KeyCache::CAPACITY);
+        }
+        // A key that is not a valid point is refused with the error `verify` gives, cached or not.
+        let weak = PartyId([0u8; 32]);
+        let sig = signer(0).sign(msg);
+        let want = weak.verify(msg, &sig);
+        assert!(want.is_err());
+        assert_eq!(cache.verify(&weak, msg, &sig), want);
+        assert_eq!(cache.verify(&weak, msg, &sig), want);
+    }
+
+    #[test]
     fn secret_key_file_round_trips_and_hides_seed() {
         let k = SecretKey::from_seed("alpha", &[7u8; 32]);
         let text = k.to_file_text();

@@ -826,6 +826,16 @@ fn two_notes() -> Vec<(NoteMeta, Vec<u8>)> {
         .collect()
 }
 
+/// The record of `journal` that holds byte `offset`.
+fn record_holding(journal: &[u8], offset: usize) -> bundle::Record<'_> {
+    *bundle::scan(journal)
+        .unwrap()
+        .records
+        .iter()
+        .find(|r| r.offset <= offset && offset < r.end())
+        .unwrap()
+}
+
 #[test]
 fn a_write_reads_only_what_no_store_found_sound_while_the_file_is_unchanged() {
     let tmp = tempfile::tempdir().unwrap();
@@ -838,11 +848,7 @@ fn a_write_reads_only_what_no_store_found_sound_while_the_file_is_unchanged() {
         .unwrap();
     drop(s);
     let good = alpha_journal(&dir);
-    let records = bundle::scan(&good).unwrap().records;
-    let victim = *records
-        .iter()
-        .find(|r| r.offset <= 1500 && 1500 < r.end())
-        .unwrap();
+    let victim = record_holding(&good, 1500);
     let f = fs::OpenOptions::new()
         .write(true)
         .open(dir.join("journal"))
@@ -893,10 +899,7 @@ fn writes_are_refused_on_a_damaged_journal_and_repair_rebuilds_it_from_the_index
     let good = alpha_journal(&dir);
     let records = bundle::scan(&good).unwrap().records;
     // One byte overwritten at offset 1500, in a record with whole records after it.
-    let victim = *records
-        .iter()
-        .find(|r| r.offset <= 1500 && 1500 < r.end())
-        .unwrap();
+    let victim = record_holding(&good, 1500);
     assert!(victim.index + 2 < records.len());
     let mut j = good.clone();
     j[1500] ^= 0x10;

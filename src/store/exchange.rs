@@ -611,7 +611,7 @@ impl Store {
     ) -> Result<(Added, Report), StoreError> {
         let mut all = self.journal.entries()?;
         let held = all.len();
-        let mut baseline = self.baseline.take();
+        let baseline = self.baseline.take();
         all.extend(candidates.iter().cloned());
         // The store verified every signature it holds before writing it: only the
         // candidates' are verified here (`verify` of the store checks them all again).
@@ -619,7 +619,7 @@ impl Store {
         // What the store's entries alone give is needed only to tell the findings they had
         // from new ones: with no finding at all nothing is added, whatever they had. So a
         // clean import verifies once.
-        let baseline = match baseline.take() {
+        let baseline = match baseline {
             Some(b) => b,
             None if report.findings.is_empty() => {
                 return Ok((

@@ -638,20 +638,17 @@ impl Journal {
             Health::Sound => Ok(()),
             Health::Damaged(d) => Err(d.write_refused(&self.path)),
             Health::Unchecked => {
-                let modified = self.modified();
                 if let Some(Sound { bytes, records, .. }) = checked.filter(|c| {
                     c.bytes > len64(bundle::HEADER_LEN)
                         && c.bytes <= self.len
                         && c.records <= self.records
-                        && modified.is_some_and(|m| m == c.modified)
+                        && self.modified() == Some(c.modified)
                 }) {
                     let tail = self.read_from(bytes)?;
                     let found = damage::journal_after(&tail, (bytes, records), self.len);
-                    *self.health() = match &found {
-                        Ok(()) => Health::Sound,
-                        Err(d) => Health::Damaged(d.clone()),
-                    };
-                    return found.map_err(|d| d.write_refused(&self.path));
+                    return self
+                        .record_health(found)
+                        .map_err(|d| d.write_refused(&self.path));
                 }
                 let bytes = self.read()?;
                 self.scan_whole(&bytes)
@@ -699,7 +696,11 @@ impl Journal {
     /// Scan the journal's bytes (as far as the store has written them): every record must be
     /// whole, every batch complete. Records what it found.
     fn scan_whole<'a>(&self, bytes: &'a [u8]) -> Result<Scan<'a>, Damage> {
-        let found = whole_journal(bytes, self.len);
+        self.record_health(whole_journal(bytes, self.len))
+    }
+
+    /// Remember what a check of the journal found, and pass it on.
+    fn record_health<T>(&self, found: Result<T, Damage>) -> Result<T, Damage> {
         *self.health() = match &found {
             Ok(_) => Health::Sound,
             Err(d) => Health::Damaged(d.clone()),
