@@ -584,15 +584,17 @@ pub(crate) fn verify_all<B: AsRef<[u8]> + Sync, N: NoteSource>(
 /// [`verify`] for a store judging what it is given against what it holds: the first
 /// `vouched` inputs are the store's own entries, each of whose signatures the store verified
 /// before writing it, so they are taken as verified; everything else is checked as by
-/// [`verify`]. Never for a verification from scratch ([`crate::store::Store::verify`]).
+/// [`verify`] (and `notes`, as by [`verify_with_notes`]). Never for a verification from
+/// scratch ([`crate::store::Store::verify`]).
 #[cfg(feature = "store")]
-pub(crate) fn verify_vouched<B: AsRef<[u8]> + Sync>(
+pub(crate) fn verify_vouched<B: AsRef<[u8]> + Sync, N: NoteSource>(
     charter: &Charter,
     entries: &[B],
+    notes: &[N],
     vouched: usize,
     opts: Options,
 ) -> Report {
-    verify_inner::<B, &[u8]>(charter, entries, &[], opts, vouched).0
+    verify_inner(charter, entries, notes, opts, vouched).0
 }
 
 fn verify_inner<B: AsRef<[u8]> + Sync, N: NoteSource>(

@@ -615,7 +615,7 @@ impl Store {
         all.extend(candidates.iter().cloned());
         // The store verified every signature it holds before writing it: only the
         // candidates' are verified here (`verify` of the store checks them all again).
-        let report = verify::verify_vouched(&self.charter, &all, held, opts);
+        let report = verify::verify_vouched::<_, &[u8]>(&self.charter, &all, &[], held, opts);
         // What the store's entries alone give is needed only to tell the findings they had
         // from new ones: with no finding at all nothing is added, whatever they had. So a
         // clean import verifies once.
@@ -631,9 +631,10 @@ impl Store {
                     report,
                 ));
             }
-            None => verify::verify_vouched(
+            None => verify::verify_vouched::<_, &[u8]>(
                 &self.charter,
                 all.get(..held).unwrap_or_default(),
+                &[],
                 held,
                 Options::default(),
             ),

@@ -35,6 +35,7 @@ use std::path::Path;
 
 use super::error::StoreError;
 use super::journal::{Contents, Held, HeldNote, Item, Position, Sound};
+use super::kv::Tree;
 use crate::bundle::RecordKind;
 use crate::encoding;
 use crate::entry::{ChannelId, EntryId, Seq};
@@ -48,98 +49,19 @@ pub(super) const FORMAT: u32 = 3;
 const NOTE_KEY_TAG: &[u8] = b"hotline/v2/index-note\0";
 
 pub(super) struct Index {
-    db: sled::Db,
-    meta: sled::Tree,
-    entries: sled::Tree,
-    order: sled::Tree,
-    feeds: sled::Tree,
-    kinds: sled::Tree,
-    forks: sled::Tree,
-    pub(super) nodes: sled::Tree,
-    pub(super) notes: sled::Tree,
-    pub(super) note_keys: sled::Tree,
-    pub(super) note_origins: sled::Tree,
-    pub(super) claims: sled::Tree,
-    /// The directory of a temporary index, removed after sled has closed (last field: fields
-    /// drop in order).
-    _scratch: Option<Scratch>,
-}
-
-/// A temporary index's directory, `hotline-read.<pid>.<n>` in the system's temporary
-/// directory (`/dev/shm` on Linux, as sled's own temporary databases), holding `held`, a
-/// file locked for as long as the directory is in use, and `index/`. A process killed while
-/// reading cannot remove its directory; the next temporary index made anywhere removes every
-/// such directory whose `held` nobody holds. `held` gets its name only once it is locked, so
-/// a directory being made is never taken for one left behind.
-struct Scratch {
-    dir: std::path::PathBuf,
-    _held: std::fs::File,
-}
-
-impl Drop for Scratch {
-    fn drop(&mut self) {
-        let _ = std::fs::remove_dir_all(&self.dir);
-    }
-}
-
-const SCRATCH_PREFIX: &str = "hotline-read.";
-const HELD: &str = "held";
-
-fn scratch_base() -> std::path::PathBuf {
-    let shm = Path::new("/dev/shm");
-    if cfg!(target_os = "linux") && shm.is_dir() {
-        shm.to_path_buf()
-    } else {
-        std::env::temp_dir()
-    }
-}
-
-/// Remove the scratch directories in `base` that no live process holds.
-fn sweep_scratch(base: &Path) {
-    let Ok(entries) = std::fs::read_dir(base) else {
-        return;
-    };
-    for e in entries.flatten() {
-        if !e.file_name().to_string_lossy().starts_with(SCRATCH_PREFIX) {
-            continue;
-        }
-        let dir = e.path();
-        // Only `held` says whether its maker lives: `held.new` is unlocked for a moment while
-        // it is made, so a directory without `held` (one being made, or the few bytes of one
-        // whose maker died in that moment) is left alone.
-        if let Ok(f) = std::fs::File::open(dir.join(HELD))
-            && f.try_lock().is_ok()
-        {
-            let _ = std::fs::remove_dir_all(&dir);
-        }
-    }
-}
-
-impl Scratch {
-    fn make(base: &Path) -> std::io::Result<Scratch> {
-        use std::sync::atomic::{AtomicU64, Ordering};
-        static MADE: AtomicU64 = AtomicU64::new(0);
-        sweep_scratch(base);
-        let n = MADE.fetch_add(1, Ordering::Relaxed);
-        let dir = base.join(format!("{SCRATCH_PREFIX}{}.{n}", std::process::id()));
-        // One left by a dead process of the same pid.
-        let _ = std::fs::remove_dir_all(&dir);
-        std::fs::create_dir(&dir)?;
-        let made = (|| {
-            let fresh = dir.join("held.new");
-            let held = std::fs::File::create(&fresh)?;
-            held.try_lock().map_err(std::io::Error::other)?;
-            std::fs::rename(&fresh, dir.join(HELD))?;
-            Ok(held)
-        })();
-        match made {
-            Ok(held) => Ok(Scratch { dir, _held: held }),
-            Err(e) => {
-                let _ = std::fs::remove_dir_all(&dir);
-                Err(e)
-            }
-        }
-    }
+    /// sled's database, or `None` for an index in memory ([`Index::open_temporary`]).
+    db: Option<sled::Db>,
+    meta: Tree,
+    entries: Tree,
+    order: Tree,
+    feeds: Tree,
+    kinds: Tree,
+    forks: Tree,
+    pub(super) nodes: Tree,
+    pub(super) notes: Tree,
+    pub(super) note_keys: Tree,
+    pub(super) note_origins: Tree,
+    pub(super) claims: Tree,
 }
 
 /// The index's position record.
@@ -302,29 +224,23 @@ impl Index {
         )
     }
 
-    /// A temporary index, outside the store directory, deleted when dropped: for a store
-    /// opened read-only.
-    pub fn open_temporary() -> Result<Index, StoreError> {
-        Index::open_temporary_in(&scratch_base())
-    }
-
-    fn open_temporary_in(base: &Path) -> Result<Index, StoreError> {
-        let scratch = Scratch::make(base).map_err(|e| StoreError::Io {
-            op: "make a temporary index in",
-            path: base.to_path_buf(),
-            source: e,
-        })?;
-        let path = scratch.dir.join("index");
-        let mut index = Index::open_with(
-            sled::Config::new()
-                .path(&path)
-                .temporary(true)
-                .flush_every_ms(None),
-            true,
-            &path,
-        )?;
-        index._scratch = Some(scratch);
-        Ok(index)
+    /// A temporary index, in memory, gone when dropped: for a store opened read-only, which
+    /// indexes its whole journal on every open (see `kv.rs`).
+    pub fn open_temporary() -> Index {
+        Index {
+            db: None,
+            meta: Tree::memory(),
+            entries: Tree::memory(),
+            order: Tree::memory(),
+            feeds: Tree::memory(),
+            kinds: Tree::memory(),
+            forks: Tree::memory(),
+            nodes: Tree::memory(),
+            notes: Tree::memory(),
+            note_keys: Tree::memory(),
+            note_origins: Tree::memory(),
+            claims: Tree::memory(),
+        }
     }
 
     fn open_with(
@@ -354,19 +270,18 @@ impl Index {
         let open = || -> Result<Index, sled::Error> {
             let db = open_sled(config)?;
             let index = Index {
-                meta: db.open_tree("meta")?,
-                entries: db.open_tree("entries")?,
-                order: db.open_tree("order")?,
-                feeds: db.open_tree("feeds")?,
-                kinds: db.open_tree("kinds")?,
-                forks: db.open_tree("forks")?,
-                nodes: db.open_tree("nodes")?,
-                notes: db.open_tree("notes")?,
-                note_keys: db.open_tree("note_keys")?,
-                note_origins: db.open_tree("note_origins")?,
-                claims: db.open_tree("claims")?,
-                db,
-                _scratch: None,
+                meta: Tree::Sled(db.open_tree("meta")?),
+                entries: Tree::Sled(db.open_tree("entries")?),
+                order: Tree::Sled(db.open_tree("order")?),
+                feeds: Tree::Sled(db.open_tree("feeds")?),
+                kinds: Tree::Sled(db.open_tree("kinds")?),
+                forks: Tree::Sled(db.open_tree("forks")?),
+                nodes: Tree::Sled(db.open_tree("nodes")?),
+                notes: Tree::Sled(db.open_tree("notes")?),
+                note_keys: Tree::Sled(db.open_tree("note_keys")?),
+                note_origins: Tree::Sled(db.open_tree("note_origins")?),
+                claims: Tree::Sled(db.open_tree("claims")?),
+                db: Some(db),
             };
             let format = index.meta.get(FORMAT_KEY)?;
             if clear_other_format && format.as_deref() != Some(&FORMAT.to_be_bytes()[..]) {
@@ -388,7 +303,7 @@ impl Index {
         }
     }
 
-    fn trees(&self) -> [&sled::Tree; 11] {
+    fn trees(&self) -> [&Tree; 11] {
         [
             &self.meta,
             &self.entries,
@@ -760,7 +675,9 @@ impl Index {
         v.extend_from_slice(&at.last_offset.to_be_bytes());
         v.extend_from_slice(&at.entries.to_be_bytes());
         self.meta.insert(META_KEY, v).map_err(index_err)?;
-        self.db.flush().map_err(index_err)?;
+        if let Some(db) = &self.db {
+            db.flush().map_err(index_err)?;
+        }
         Ok(())
     }
 
@@ -870,74 +787,4 @@ pub(super) fn origin_key(origin: &str, record: Option<u64>) -> Vec<u8> {
         k.extend_from_slice(&r.to_be_bytes());
     }
     k
-}
-
-#[cfg(test)]
-mod tests {
-    #![allow(clippy::unwrap_used)]
-    use super::*;
-
-    fn scratch_dirs(base: &Path) -> Vec<std::path::PathBuf> {
-        let mut v: Vec<_> = std::fs::read_dir(base)
-            .unwrap()
-            .map(|e| e.unwrap().path())
-            .collect();
-        v.sort();
-        v
-    }
-
-    #[test]
-    fn a_temporary_index_goes_when_dropped_and_one_a_killed_reader_left_goes_with_the_next() {
-        let base = tempfile::tempdir().unwrap();
-        let base = base.path();
-        // Left by a reader killed while reading: `held`, which nobody holds.
-        let dead = base.join("hotline-read.4000000000.0");
-        std::fs::create_dir_all(dead.join("index")).unwrap();
-        std::fs::write(dead.join("index/db"), [7; 64]).unwrap();
-        std::fs::write(dead.join(HELD), b"").unwrap();
-        // Being made by a live reader (or left by one killed in that moment): left alone.
-        let half = base.join("hotline-read.4000000000.1");
-        std::fs::create_dir(&half).unwrap();
-        std::fs::write(half.join("held.new"), b"").unwrap();
-        // In use by a live reader.
-        let live = base.join("hotline-read.4000000000.2");
-        std::fs::create_dir(&live).unwrap();
-        let held = std::fs::File::create(live.join(HELD)).unwrap();
-        held.try_lock().unwrap();
-        // Not ours.
-        let other = base.join("something-else");
-        std::fs::create_dir(&other).unwrap();
-
-        let index = Index::open_temporary_in(base).unwrap();
-        let dirs = scratch_dirs(base);
-        assert_eq!(dirs.len(), 4, "{dirs:?}");
-        assert!(dirs.contains(&live) && dirs.contains(&half), "{dirs:?}");
-        assert!(dirs.contains(&other) && !dead.exists());
-        drop(index);
-        assert_eq!(scratch_dirs(base), vec![half, live, other]);
-    }
-
-    /// Each reader sweeps the others' directories as it makes its own: none may take one
-    /// being made for one left behind (the crash harness once saw that, with four running).
-    #[test]
-    fn readers_making_temporary_indexes_at_once_never_remove_each_others() {
-        let base = tempfile::tempdir().unwrap();
-        let base = base.path().to_path_buf();
-        let threads: Vec<_> = (0..6)
-            .map(|_| {
-                let base = base.clone();
-                std::thread::spawn(move || {
-                    for _ in 0..15 {
-                        let index = Index::open_temporary_in(&base).unwrap();
-                        index.meta.insert(b"k", b"v").unwrap();
-                        drop(index);
-                    }
-                })
-            })
-            .collect();
-        for t in threads {
-            t.join().unwrap();
-        }
-        assert_eq!(scratch_dirs(&base), Vec::<std::path::PathBuf>::new());
-    }
 }

@@ -116,12 +116,11 @@
 //! [`Store::open_read_only`] reads a store it cannot (or should not) write, such as an
 //! auditor's copy in a directory it may not write to, or a store a writer holds: it takes no
 //! lock, changes no file (a torn tail is ignored, not cut), reads the whole journal and
-//! indexes it in a temporary index outside the store directory, and refuses every write
+//! indexes it in a temporary index in memory (see `kv.rs`), and refuses every write
 //! ([`StoreError::ReadOnly`]). A writer only ever appends after what it reported written, so
 //! what a reader reads is a prefix of the journal cut at most inside its last write; every
 //! later read is through the file handle it opened, so a journal replaced meanwhile (by a
-//! repair) does not mix in. The temporary index lives in a scratch directory that a killed
-//! reader cannot remove; the next reader does (see `index.rs`).
+//! repair) does not mix in.
 
 use std::fs::{self, File, OpenOptions, TryLockError};
 use std::io;
@@ -143,6 +142,7 @@ mod guard;
 mod highwater;
 mod index;
 mod journal;
+mod kv;
 mod notes;
 mod proofs;
 mod quarantine;
@@ -568,7 +568,8 @@ impl Store {
 
     /// Open the store in `dir` to read it only: no lock is taken and no file in `dir` is
     /// changed. The whole journal is read and checked (a torn tail is ignored, damage refused)
-    /// and indexed in a temporary index outside `dir`, so this costs the journal's length.
+    /// and indexed in a temporary index in memory, so this costs the journal's length, in
+    /// time and in memory.
     /// Every write is refused with [`StoreError::ReadOnly`]. A `config.json` that cannot be
     /// read is ignored: it only matters for signing.
     ///
@@ -581,7 +582,7 @@ impl Store {
     pub fn open_read_only(dir: &Path) -> Result<Store, StoreError> {
         let (journal, contents) = Journal::open(dir, Access::ReadOnly)?;
         let channel = contents.charter.id()?;
-        let index = Index::open_temporary()?;
+        let index = Index::open_temporary();
         let records_indexed = index.bring_level(&channel, &contents)?.now;
         let config = config::load(dir).unwrap_or_default();
         Ok(Store {

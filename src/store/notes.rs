@@ -342,4 +342,33 @@ impl Store {
     pub fn all_notes(&self) -> Result<Vec<StoredNote>, StoreError> {
         self.index.all_notes()
     }
+
+    /// What the verifier finds of every checkpoint held (its signatures, cosignatures and
+    /// witnesses, and whether it matches the entries held), without checking again the
+    /// signatures of the entries, which the store verified before writing each: what a
+    /// command showing one entry needs, at the cost of the store's rules, not its
+    /// signatures. Empty, at no cost, when the store holds no checkpoint.
+    /// [`Store::verify`] is the check from scratch.
+    ///
+    /// # Errors
+    ///
+    /// A journal or index error.
+    pub fn checkpoint_summaries(
+        &self,
+        now: Timestamp,
+    ) -> Result<Vec<crate::verify::CheckpointSummary>, StoreError> {
+        let notes = self.all_notes()?;
+        if notes.is_empty() {
+            return Ok(Vec::new());
+        }
+        let held = self.journal.entries()?;
+        let opts = crate::verify::Options {
+            now: Some(now),
+            ..crate::verify::Options::default()
+        };
+        Ok(
+            crate::verify::verify_vouched(&self.charter, &held, &notes, held.len(), opts)
+                .checkpoints,
+        )
+    }
 }

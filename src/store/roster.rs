@@ -100,8 +100,13 @@ impl Store {
         } else {
             // Signatures the store verified before writing them.
             let held = self.journal.entries()?;
-            let report =
-                verify::verify_vouched(&self.charter, &held, held.len(), Options::default());
+            let report = verify::verify_vouched::<_, &[u8]>(
+                &self.charter,
+                &held,
+                &[],
+                held.len(),
+                Options::default(),
+            );
             Roster::from_report(&self.charter, &report)
         };
         Ok(self.roster.get_or_init(|| computed))

@@ -46,7 +46,7 @@ fn size_key(author: &PartyId) -> [u8; 33] {
 
 /// One party's stored subtrees, as a [`SubtreeSource`].
 pub(super) struct FeedNodes<'a> {
-    nodes: &'a sled::Tree,
+    nodes: &'a super::kv::Tree,
     author: PartyId,
 }
 
@@ -106,7 +106,7 @@ impl Index {
     /// size, then grow it over every following seq that holds exactly one entry.
     pub fn update_tree(&self, author: &PartyId) -> Result<(), StoreError> {
         let mut size = self.tree_size(author)?;
-        let mut batch = sled::Batch::default();
+        let mut batch = super::kv::Batch::default();
         let mut changed = false;
         if let Some(fork) = self.first_fork(author)?
             && fork.0 < size
