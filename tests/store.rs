@@ -420,6 +420,69 @@ fn equivocate(a: &Store) -> SignedEntry {
     e
 }
 
+/// Everything a store answers, as text: what a read-only open (an index in memory) and a
+/// writable one (sled) must agree on.
+fn answers(s: &Store) -> Vec<String> {
+    let mut out = vec![
+        format!("{:?}", s.entries().unwrap()),
+        format!(
+            "{} {:?} {:?}",
+            s.entry_count(),
+            s.forks().unwrap(),
+            s.all_notes().unwrap()
+        ),
+    ];
+    for k in hotline::entry::Kind::ALL {
+        out.push(format!("{k:?}: {:?}", s.of_kind(k).unwrap()));
+    }
+    for p in [party("alpha"), party("beta")] {
+        let size = s.tree_size(&p).unwrap();
+        out.push(format!(
+            "{:?} {:?} {:?} {size}",
+            s.feed(&p).unwrap(),
+            s.head(&p).unwrap(),
+            s.feed_view(&p).unwrap()
+        ));
+        for n in 0..=size {
+            out.push(format!("{:?}", s.root_at(&p, n).unwrap()));
+            if n > 0 {
+                out.push(format!("{:?}", s.consistency_proof(&p, n, size).unwrap()));
+            }
+        }
+        for e in s.feed(&p).unwrap() {
+            let id = e.id().unwrap();
+            out.push(format!(
+                "{:?} {:?}",
+                s.get(&id).unwrap(),
+                s.inclusion_proof(&id, None)
+            ));
+            out.push(format!("{:?}", s.resolve(&id.to_string()[..12]).unwrap()));
+        }
+    }
+    out
+}
+
+#[test]
+fn a_store_opened_read_only_answers_exactly_as_one_opened_to_write() {
+    let tmp = tempfile::tempdir().unwrap();
+    let (da, db) = (tmp.path().join("alpha"), tmp.path().join("beta"));
+    let mut a = alpha_store(&da, 9);
+    let mut b = beta_store(&db);
+    b.import(&a.export(&BTreeMap::new()).unwrap(), None)
+        .unwrap();
+    let other = equivocate(&a);
+    let fork_bundle = bundle::write(&example::charter(), &[other.encode().unwrap()]).unwrap();
+    b.import(&fork_bundle, None).unwrap();
+    a.import(&b.export(&BTreeMap::new()).unwrap(), None)
+        .unwrap();
+    for s in [a, b] {
+        let reader = Store::open_read_only(s.dir()).unwrap();
+        let (got, want) = (answers(&reader), answers(&s));
+        assert!(want.len() > 30, "{want:?}");
+        assert_eq!(got, want);
+    }
+}
+
 #[test]
 fn a_fork_is_kept_with_its_evidence() {
     let tmp = tempfile::tempdir().unwrap();
