@@ -370,6 +370,8 @@ pub struct Checked {
     pub body: Option<Body>,
     /// Its position in the input.
     pub index: usize,
+    /// Its leaf hash in its feed's tree ([`merkle::leaf_hash`] of `bytes`).
+    pub leaf: Hash,
 }
 
 struct Verifier<'a> {
@@ -434,6 +436,8 @@ impl Verifier<'_> {
             signed,
             id,
             signature,
+            body,
+            leaf,
         } = match prepared {
             Ok(p) => p?,
             Err(e) => {
@@ -458,6 +462,7 @@ impl Verifier<'_> {
             bytes: bytes.to_vec(),
             body: None,
             index,
+            leaf,
         };
         let header = c.signed.header().clone();
         if let Err(e) = chain::check_membership(&self.charter, &self.channel, &header) {
@@ -478,12 +483,9 @@ impl Verifier<'_> {
         if let Err(e) = chain::check_views(&self.charter, &header) {
             self.push(FindingKind::InvalidView, Some(&c), e.to_string());
         }
-        match c.signed.entry.body() {
-            Ok(body) => {
-                if let Err(msg) = body
-                    .check_content()
-                    .and_then(|()| views::receipt_rule(&header, &body))
-                {
+        match body {
+            Ok((body, content)) => {
+                if let Err(msg) = content.and_then(|()| views::receipt_rule(&header, &body)) {
                     self.push(FindingKind::InvalidBody, Some(&c), msg);
                 }
                 if let Err(e) = chain::check_placement(self.founding, &self.channel, &header, &body)
@@ -903,7 +905,7 @@ fn check_feed(
         }
         if clean
             && let [only] = at.as_slice()
-            && frontier.push(merkle::leaf_hash(&only.bytes)).is_ok()
+            && frontier.push(only.leaf).is_ok()
         {
             roots.push(frontier.root());
             head = Some(only.id);

@@ -1,5 +1,6 @@
-//! What each input gives on its own — its decoding, its id, its signature's verdict — computed
-//! on every core before the rules, which need the entries in order, run on one.
+//! What each input gives on its own — its decoding, its id, its signature's verdict, its body
+//! and that body's own content check, its Merkle leaf hash — computed on every core before the
+//! rules, which need the entries in order, run on one.
 //!
 //! The signature check is `verify_strict` under the header's key, exactly as
 //! [`SignedEntry::verify_signature`]; the key itself is checked once per thread
@@ -9,14 +10,40 @@
 
 use std::num::NonZeroUsize;
 
-use crate::entry::{EntryError, EntryId, SignedEntry};
+use crate::entry::{Body, BodyError, EntryError, EntryId, SignedEntry};
 use crate::keys::{KeyCache, KeyError};
+use crate::merkle::{self, Hash};
 
 /// One input, decoded, with its id and whether its signature verifies under its header's key.
 pub(super) struct Prepared {
     pub(super) signed: SignedEntry,
     pub(super) id: EntryId,
     pub(super) signature: Result<(), KeyError>,
+    /// Its body, decoded, and, if it decodes, [`Body::check_content`] of it.
+    pub(super) body: Result<(Body, Result<(), String>), BodyError>,
+    /// Its leaf hash in its feed's tree.
+    pub(super) leaf: Hash,
+}
+
+impl Prepared {
+    fn new(
+        bytes: &[u8],
+        signed: SignedEntry,
+        id: EntryId,
+        signature: Result<(), KeyError>,
+    ) -> Prepared {
+        let body = signed.entry.body().map(|b| {
+            let content = b.check_content();
+            (b, content)
+        });
+        Prepared {
+            signed,
+            id,
+            signature,
+            body,
+            leaf: merkle::leaf_hash(bytes),
+        }
+    }
 }
 
 /// An input's preparation: `Err` if it does not decode, `Ok(None)` if it decodes but cannot
@@ -30,20 +57,15 @@ const SPREAD_FROM: usize = 256;
 fn prepare_one(bytes: &[u8], vouched: bool, keys: &mut KeyCache) -> Outcome {
     let signed = SignedEntry::decode(bytes)?;
     if vouched {
-        return Ok(signed.id().ok().map(|id| Prepared {
-            signed,
-            id,
-            signature: Ok(()),
-        }));
+        return Ok(signed
+            .id()
+            .ok()
+            .map(|id| Prepared::new(bytes, signed, id, Ok(()))));
     }
     Ok(signed
         .id_and_signature(keys)
         .ok()
-        .map(|(id, signature)| Prepared {
-            signed,
-            id,
-            signature,
-        }))
+        .map(|(id, signature)| Prepared::new(bytes, signed, id, signature)))
 }
 
 /// Prepare `entries`, the inputs from position `start` on; those before `vouched` are taken

@@ -14,7 +14,7 @@ use std::collections::{BTreeMap, HashMap, HashSet};
 use super::{Checked, Feed, FindingKind, Verifier};
 use crate::entry::{Ack, Body, EntryId, Header, Seq, Timestamp, View};
 use crate::keys::PartyId;
-use crate::merkle::{self, Frontier, Hash};
+use crate::merkle::{Frontier, Hash};
 
 /// An entry on a branch from seq 0 of its feed.
 #[derive(Debug, Clone, Copy)]
@@ -448,7 +448,7 @@ pub(super) fn root_branches(feed: &Feed, out: &mut HashMap<EntryId, Point>) {
             let Some((mut frontier, latest)) = parent else {
                 continue;
             };
-            if frontier.push(merkle::leaf_hash(&c.bytes)).is_err() {
+            if frontier.push(c.leaf).is_err() {
                 continue;
             }
             let latest = if h.time >= latest.0 {
