@@ -633,9 +633,11 @@ fn verify_inner<B: AsRef<[u8]> + Sync, N: NoteSource>(
             None,
         );
     }
-    v.charter = amend::provisional(charter, &channel, entries);
+    let prepared = prepare::prepare(entries, vouched);
+    let proposals = amend::proposals(&channel, &prepared);
+    v.charter = amend::provisional(charter, &proposals);
     v.severities = std::iter::once(charter)
-        .chain(amend::proposed(&channel, entries).iter())
+        .chain(proposals.iter().map(|(_, c)| c))
         .flat_map(|c| c.policy.severities.iter().map(|s| s.name.clone()))
         .collect();
 
@@ -645,7 +647,6 @@ fn verify_inner<B: AsRef<[u8]> + Sync, N: NoteSource>(
     // The ids met; an entry with one is in `feeds` at its author and seq (the id covers both).
     let mut seen: HashSet<EntryId> = HashSet::new();
     let mut kept: HashMap<(PartyId, Seq, PartyId), usize> = HashMap::new();
-    let prepared = prepare::prepare(entries, vouched);
     for (index, (bytes, p)) in entries.iter().zip(prepared).enumerate() {
         let Some(c) = v.check_one(index, bytes.as_ref(), p) else {
             continue;

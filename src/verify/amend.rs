@@ -19,9 +19,9 @@
 use std::collections::{HashMap, HashSet};
 
 use super::views::{Point, root_branches};
-use super::{Checked, Feed, FindingKind, Verifier};
+use super::{Checked, Feed, FindingKind, Verifier, prepare};
 use crate::charter::{Charter, Party, Policy};
-use crate::entry::{Body, ChannelId, EntryId, Kind, SignedEntry, View};
+use crate::entry::{Body, ChannelId, EntryId, Kind, View};
 use crate::keys::PartyId;
 
 /// One party's acceptance of a proposal, and what it binds: the accepting entry's own place
@@ -141,17 +141,12 @@ pub(super) struct Governance {
 /// of every proposed amendment added, where the proposal's entry decodes, is of this channel,
 /// verifies under its key and is by a party already on the roster. Only so can an added
 /// party's entries be checked at all; [`govern`] then keeps those of amendments in force.
-pub(super) fn provisional<B: AsRef<[u8]>>(
-    founding: &Charter,
-    channel: &ChannelId,
-    entries: &[B],
-) -> Charter {
-    let proposals = proposals(channel, entries);
+pub(super) fn provisional(founding: &Charter, proposals: &[(PartyId, Charter)]) -> Charter {
     let mut roster = founding.clone();
     let mut changed = true;
     while changed {
         changed = false;
-        for (author, proposed) in &proposals {
+        for (author, proposed) in proposals {
             if roster.party(author).is_none() {
                 continue;
             }
@@ -165,35 +160,26 @@ pub(super) fn provisional<B: AsRef<[u8]>>(
     roster
 }
 
-/// Every charter proposed in `entries`, whoever signed it: for the names of severities a
-/// notice may use before the verifier knows which charter governs it.
-pub(super) fn proposed<B: AsRef<[u8]>>(channel: &ChannelId, entries: &[B]) -> Vec<Charter> {
-    proposals(channel, entries)
-        .into_iter()
-        .map(|(_, c)| c)
+/// The proposals among the prepared inputs that decode, are of this channel, propose a
+/// charter that obeys its rules and verify under their header's key, with their authors: every
+/// charter proposed, whoever signed it (for the names of severities a notice may use before
+/// the verifier knows which charter governs it, and for [`provisional`]).
+pub(super) fn proposals(
+    channel: &ChannelId,
+    prepared: &[prepare::Outcome],
+) -> Vec<(PartyId, Charter)> {
+    prepared
+        .iter()
+        .filter_map(|o| {
+            let p = o.as_ref().ok()?.as_ref()?;
+            let Ok((Body::Amend(a), _)) = &p.body else {
+                return None;
+            };
+            let h = p.signed.header();
+            (h.channel == *channel && p.signature.is_ok() && a.charter.check().is_ok())
+                .then(|| (h.author, a.charter.clone()))
+        })
         .collect()
-}
-
-/// The proposals in `entries` that decode, are of this channel, propose a charter that
-/// obeys its rules and verify under their header's key, with their authors.
-fn proposals<B: AsRef<[u8]>>(channel: &ChannelId, entries: &[B]) -> Vec<(PartyId, Charter)> {
-    let mut proposals: Vec<(PartyId, Charter)> = Vec::new();
-    for bytes in entries {
-        let Ok(s) = SignedEntry::decode(bytes.as_ref()) else {
-            continue;
-        };
-        if s.header().channel != *channel {
-            continue;
-        }
-        let Ok(Body::Amend(a)) = s.entry.body() else {
-            continue;
-        };
-        if a.charter.check().is_err() || s.verify_signature().is_err() {
-            continue;
-        }
-        proposals.push((s.header().author, a.charter));
-    }
-    proposals
 }
 
 /// Add `p` to `roster` unless its key or name is already there.
