@@ -462,16 +462,23 @@ fn answers(s: &Store) -> Vec<String> {
     out
 }
 
-#[test]
-fn a_store_opened_read_only_answers_exactly_as_one_opened_to_write() {
+/// Alpha's store of `n` definitions and beta's holding them, with a bundle of an entry of
+/// alpha's that forks its last, not yet imported.
+fn forking(n: u64) -> (tempfile::TempDir, Store, Store, SignedEntry, Vec<u8>) {
     let tmp = tempfile::tempdir().unwrap();
     let (da, db) = (tmp.path().join("alpha"), tmp.path().join("beta"));
-    let mut a = alpha_store(&da, 9);
+    let a = alpha_store(&da, n);
     let mut b = beta_store(&db);
     b.import(&a.export(&BTreeMap::new()).unwrap(), None)
         .unwrap();
     let other = equivocate(&a);
     let fork_bundle = bundle::write(&example::charter(), &[other.encode().unwrap()]).unwrap();
+    (tmp, a, b, other, fork_bundle)
+}
+
+#[test]
+fn a_store_opened_read_only_answers_exactly_as_one_opened_to_write() {
+    let (_tmp, mut a, mut b, _, fork_bundle) = forking(9);
     b.import(&fork_bundle, None).unwrap();
     a.import(&b.export(&BTreeMap::new()).unwrap(), None)
         .unwrap();
@@ -485,16 +492,9 @@ fn a_store_opened_read_only_answers_exactly_as_one_opened_to_write() {
 
 #[test]
 fn a_fork_is_kept_with_its_evidence() {
-    let tmp = tempfile::tempdir().unwrap();
-    let (da, db) = (tmp.path().join("alpha"), tmp.path().join("beta"));
-    let mut a = alpha_store(&da, 2);
-    let mut b = beta_store(&db);
+    let (_tmp, mut a, mut b, other, fork_bundle) = forking(2);
     let alpha = party("alpha");
-    b.import(&a.export(&BTreeMap::new()).unwrap(), None)
-        .unwrap();
-    let other = equivocate(&a);
     let seq = other.header().seq;
-    let fork_bundle = bundle::write(&example::charter(), &[other.encode().unwrap()]).unwrap();
 
     let r = b.import(&fork_bundle, None).unwrap();
     assert_eq!(r.new_entries, 1);
@@ -517,6 +517,7 @@ fn a_fork_is_kept_with_its_evidence() {
     let again = b.import(&fork_bundle, None).unwrap();
     assert_eq!((again.new_entries, again.forks.len()), (0, 0));
     // It survives a reopen (the index rebuilt from the journal agrees).
+    let db = b.dir().to_path_buf();
     drop(b);
     let b = Store::open(&db).unwrap();
     assert_eq!(b.forks().unwrap(), vec![(alpha, seq)]);

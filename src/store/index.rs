@@ -253,9 +253,7 @@ impl Index {
             // renames a snapshot into place only once it is whole, so what still has its
             // working name is only a leftover. The caller holds the store's lock, so no sled
             // of another process is writing one now.
-            Err(StoreError::IndexUnusable { .. })
-                if !config.temporary && clear_leftovers(path).unwrap_or(false) =>
-            {
+            Err(StoreError::IndexUnusable { .. }) if clear_leftovers(path).unwrap_or(false) => {
                 Index::try_open(&config, clear_other_format, path)
             }
             other => other,
