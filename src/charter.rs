@@ -41,7 +41,7 @@ pub const MAX_PARTIES: usize = 64;
 pub const MIN_ACK_WITHIN: u64 = 60;
 
 /// A channel's definition.
-#[derive(Debug, Clone, PartialEq, Eq, bincode::Encode, bincode::Decode)]
+#[derive(Debug, Clone, PartialEq, Eq, bincode::Encode, bincode::Decode, serde::Serialize)]
 pub struct Charter {
     /// [`CHARTER_VERSION`].
     pub version: u8,

@@ -329,7 +329,7 @@ impl fmt::Display for Kind {
 }
 
 /// A party's acceptance of the charter (its first entry).
-#[derive(Debug, Clone, PartialEq, Eq, bincode::Encode, bincode::Decode)]
+#[derive(Debug, Clone, PartialEq, Eq, bincode::Encode, bincode::Decode, serde::Serialize)]
 pub struct Acceptance {
     /// The channel id, that is, the hash of the charter accepted.
     pub charter: ChannelId,
@@ -516,7 +516,7 @@ pub struct Receipt {
 /// key; `key` must be the key whose digest the author's key state holds as next (from the
 /// charter, or from the rotation or revocation before). Entries after this one are signed by
 /// `key`.
-#[derive(Debug, Clone, PartialEq, Eq, bincode::Encode, bincode::Decode)]
+#[derive(Debug, Clone, PartialEq, Eq, bincode::Encode, bincode::Decode, serde::Serialize)]
 pub struct Rotate {
     /// The new key, revealed.
     pub key: PartyId,
@@ -530,7 +530,7 @@ pub struct Rotate {
 /// `from` that this entry does not chain to are the thief's, not the author's, unless another
 /// party relied on them first (docs/FORMAT.md §7, docs/EVIDENCE.md). Entries after this one are
 /// signed by the header's key.
-#[derive(Debug, Clone, PartialEq, Eq, bincode::Encode, bincode::Decode)]
+#[derive(Debug, Clone, PartialEq, Eq, bincode::Encode, bincode::Decode, serde::Serialize)]
 pub struct Revoke {
     /// The first seq at which the current key, and every key the feed used before it, is
     /// void: at least 1 and at most this entry's seq.
@@ -545,7 +545,7 @@ pub struct Revoke {
 /// witnesses. The channel id stays the founding charter's. It takes effect once every party of
 /// the charter in force has accepted it (the proposer by proposing, the others by
 /// [`Ratify`]), and from then on binds notices signed after it.
-#[derive(Debug, Clone, PartialEq, Eq, bincode::Encode, bincode::Decode)]
+#[derive(Debug, Clone, PartialEq, Eq, bincode::Encode, bincode::Decode, serde::Serialize)]
 pub struct Amend {
     /// The charter proposed.
     pub charter: Charter,
@@ -555,7 +555,7 @@ pub struct Amend {
 }
 
 /// A party's acceptance of an [`Amend`] or a [`Close`] entry.
-#[derive(Debug, Clone, PartialEq, Eq, bincode::Encode, bincode::Decode)]
+#[derive(Debug, Clone, PartialEq, Eq, bincode::Encode, bincode::Decode, serde::Serialize)]
 pub struct Ratify {
     /// The amendment or closing accepted.
     pub proposal: EntryRef,
@@ -563,7 +563,7 @@ pub struct Ratify {
 
 /// A proposal to end the channel, naming the channel that succeeds it, if any. It takes effect,
 /// like an amendment, once every party of the charter in force has accepted it.
-#[derive(Debug, Clone, PartialEq, Eq, bincode::Encode, bincode::Decode)]
+#[derive(Debug, Clone, PartialEq, Eq, bincode::Encode, bincode::Decode, serde::Serialize)]
 pub struct Close {
     /// The channel that carries on, if any.
     pub successor: Option<ChannelId>,
@@ -740,7 +740,12 @@ impl Body {
             Body::Notice(n) => {
                 name("incident", &n.incident)?;
                 non_empty("severity", &n.severity)?;
+                non_empty("category", &n.category)?;
                 non_empty("summary", &n.summary)?;
+                if let Some(i) = n.indicators.iter().position(|x| x.trim().is_empty()) {
+                    return Err(format!("`indicators` item {i} is empty"));
+                }
+                check_handling(&n.handling)?;
                 ascending("refs", &n.refs)
             }
             Body::Response(r) => non_empty("text", &r.text),
@@ -784,6 +789,31 @@ impl Body {
             }
         }
     }
+}
+
+/// The labels of the Traffic Light Protocol, version 2.0 (FIRST, <https://www.first.org/tlp/>).
+pub const TLP_LABELS: [&str; 5] = [
+    "TLP:CLEAR",
+    "TLP:GREEN",
+    "TLP:AMBER",
+    "TLP:AMBER+STRICT",
+    "TLP:RED",
+];
+
+/// A notice's `handling`: empty, or free text, except that one that names a Traffic Light
+/// Protocol label (it begins with `TLP:`, in any case) must be exactly one of TLP 2.0's
+/// [`TLP_LABELS`]: a mistyped or retired label (`TLP:PURPLE`, TLP 1.0's `TLP:WHITE`) would leave
+/// the receiver guessing how far the notice may go.
+fn check_handling(handling: &str) -> Result<(), String> {
+    let h = handling.trim();
+    let tlp = h.get(..4).is_some_and(|p| p.eq_ignore_ascii_case("TLP:"));
+    if !tlp || TLP_LABELS.contains(&handling) {
+        return Ok(());
+    }
+    Err(format!(
+        "`handling` {handling:?} is not a TLP 2.0 label: use one of {}",
+        TLP_LABELS.join(", ")
+    ))
 }
 
 /// Why a body could not be read.
@@ -1059,6 +1089,41 @@ mod tests {
         assert!(Body::Commitment(c).check_content().is_err());
     }
 
+    /// A notice's category and indicators are not empty, and a TLP label is one of TLP 2.0's.
+    #[test]
+    fn notice_fields_and_tlp_labels() {
+        let with = |f: &dyn Fn(&mut Notice)| {
+            let Body::Notice(mut n) = notice("INC-1") else {
+                unreachable!()
+            };
+            f(&mut n);
+            Body::Notice(n).check_content()
+        };
+        assert_eq!(with(&|_| {}), Ok(()));
+        let e = with(&|n| n.category = " ".into()).unwrap_err();
+        assert!(e.contains("`category`"), "{e}");
+        let e = with(&|n| n.indicators = vec!["198.51.100.23".into(), "\t".into()]).unwrap_err();
+        assert!(e.contains("`indicators` item 1"), "{e}");
+        for good in TLP_LABELS
+            .iter()
+            .copied()
+            .chain(["", "internal only", "TLP", "PAP:RED"])
+        {
+            assert_eq!(with(&|n| n.handling = good.into()), Ok(()), "{good:?}");
+        }
+        for bad in [
+            "TLP:PURPLE",
+            "TLP:WHITE",
+            "tlp:amber",
+            " TLP:RED",
+            "TLP:RED ",
+            "TLP:",
+        ] {
+            let e = with(&|n| n.handling = bad.into()).unwrap_err();
+            assert!(e.contains("not a TLP 2.0 label"), "{bad:?}: {e}");
+        }
+    }
+
     fn definition(term: &str) -> Body {
         Body::Definition(Definition {
             term: term.into(),
@@ -1081,7 +1146,7 @@ mod tests {
             incident: incident.into(),
             stage: Stage::Initial,
             severity: "high".into(),
-            category: String::new(),
+            category: "c".into(),
             summary: "s".into(),
             detail: String::new(),
             detected_at: None,

@@ -30,12 +30,28 @@
 //! With `default-features = false` the crate is the format and the verifier alone: no sled,
 //! no clap, no I/O.
 //!
+//! The quick start: a bundle and the parties' public key files, checked exactly as
+//! `hotline verify BUNDLE --trust alpha.pub --trust beta.pub` checks them.
+//!
 //! ```
-//! use hotline::verify::{verify, Options};
+//! use hotline::verify::{verify_bundle, BundleOptions};
+//! use hotline::PublicKey;
 //! # fn main() -> Result<(), Box<dyn std::error::Error>> {
-//! # let (charter, entries) = hotline::example::channel()?;
-//! let report = verify(&charter, &entries, Options::default());
-//! assert!(report.ok, "{:?}", report.findings);
+//! let bytes = include_bytes!("../fixtures/bundle/example.bundle");
+//! let trusted = [
+//!     PublicKey::from_file_text(include_str!("../keys/alpha.pub"))?.id,
+//!     PublicKey::from_file_text(include_str!("../keys/beta.pub"))?.id,
+//! ];
+//! // The safe defaults: the default size limits, and this machine's clock.
+//! let report = verify_bundle(bytes, &trusted, &BundleOptions::default())?;
+//! assert!(report.is_clean(), "{:?}", report.findings);
+//! assert!(report.in_effect, "both parties accepted the charter");
+//!
+//! // Its obligations: every notice, every receiver, and on whose word each verdict rests.
+//! let b = hotline::verify::read_trusted(bytes, &trusted, &hotline::bundle::Limits::DEFAULT)?;
+//! let now = hotline::Timestamp(1_767_225_600 + 30 * 86_400);
+//! let audit = hotline::audit::audit_with_notes(&b.charter, &b.entries, &b.notes, now);
+//! assert_eq!(audit.missed, 0);
 //! # Ok(()) }
 //! ```
 #![deny(missing_docs)]
@@ -64,4 +80,4 @@ pub mod witness;
 pub use charter::Charter;
 pub use entry::{Body, ChannelId, Entry, EntryId, Seq, SignedEntry, Timestamp};
 pub use keys::{PartyId, PublicKey, SecretKey};
-pub use verify::{Finding, FindingKind, Report, verify};
+pub use verify::{Finding, FindingKind, Report, verify, verify_bundle};

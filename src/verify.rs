@@ -17,6 +17,7 @@ use crate::keys::PartyId;
 use crate::merkle::{self, Frontier, Hash};
 
 mod amend;
+mod bundle;
 mod fork;
 mod keys;
 mod notes;
@@ -24,6 +25,7 @@ mod prepare;
 pub(crate) mod refs;
 mod views;
 pub use amend::{Accepted, AmendmentSummary, CloseSummary, Governed};
+pub use bundle::{BundleOptions, BundleRefused, read_trusted, verify_bundle};
 pub use fork::{FORK_ENTRIES_KEPT, ForkError, ForkProof};
 pub use notes::{
     CheckpointSummary, MAX_NOTES_PER_CHECKPOINT, NoteSource, QuorumWitnessed, Stated, Witnessed,
@@ -302,6 +304,15 @@ fn is_zero(n: &usize) -> bool {
 }
 
 impl Report {
+    /// Whether the verification found nothing wrong: no finding of level error. This is what
+    /// `hotline verify` exits 0 for; warnings (a claimed time in the future, an unknown kind)
+    /// do not change it. Whether the channel is in effect (every founding party accepted the
+    /// charter) is [`Report::in_effect`], a separate question: an invitation is clean before
+    /// anyone has accepted it.
+    pub fn is_clean(&self) -> bool {
+        self.ok
+    }
+
     /// The findings of one kind.
     pub fn of_kind(&self, kind: FindingKind) -> impl Iterator<Item = &Finding> {
         self.findings.iter().filter(move |f| f.kind == kind)
@@ -339,20 +350,45 @@ impl Report {
     }
 }
 
-/// Verifier settings.
+/// Verifier settings. The default is the safe one: the verifier's own clock, so that an entry
+/// claiming a time ahead of it is reported ([`FindingKind::FutureTime`]).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Options {
-    /// The verifier's clock; `None` skips the future-time check.
+    /// The verifier's clock; `None` skips the future-time check ([`Options::without_clock`]).
     pub now: Option<Timestamp>,
     /// How far in the future of `now` a claimed time may be before it is flagged.
     pub max_future_skew: u64,
 }
 
+/// How far ahead of the verifier's clock a claimed time may be before it is flagged: 300 s.
+pub const DEFAULT_MAX_FUTURE_SKEW: u64 = 300;
+
 impl Default for Options {
+    /// The system clock now ([`Options::at`] the current time).
     fn default() -> Self {
+        let secs = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map_or(0, |d| d.as_secs());
+        Options::at(Timestamp(secs))
+    }
+}
+
+impl Options {
+    /// Verify as of `now`: claimed times more than [`DEFAULT_MAX_FUTURE_SKEW`] ahead of it are
+    /// reported.
+    pub fn at(now: Timestamp) -> Options {
+        Options {
+            now: Some(now),
+            max_future_skew: DEFAULT_MAX_FUTURE_SKEW,
+        }
+    }
+
+    /// Verify with no clock, so that the result depends on the input alone: the future-time
+    /// check is skipped. For a caller that judges times itself (or has none to judge by).
+    pub fn without_clock() -> Options {
         Options {
             now: None,
-            max_future_skew: 300,
+            max_future_skew: DEFAULT_MAX_FUTURE_SKEW,
         }
     }
 }

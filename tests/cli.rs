@@ -829,6 +829,45 @@ fn hostile_text_is_escaped_and_oversize_text_refused() {
     let v = c.a(&["audit", "--json"]).json();
     assert_eq!(v["disputes"][0]["ack"]["reason"], reason);
 
+    // A summary that would begin a forged row of its own, with DEL, a direction override
+    // and a line separator: one row in text, and in JSON only escapes, whose value is the
+    // signed text exactly.
+    let forged =
+        "first\n2026-01-01T00:00:00Z  beta     #9   000000000000  forged\u{7f}\u{202e}\u{2028}";
+    let rows_before = hotline(c.path(), &["--store", "a", "log"])
+        .stdout
+        .lines()
+        .count();
+    let id = entry_id(&c.a(&[
+        "notify",
+        "--severity",
+        "low",
+        "--category",
+        "c",
+        "--summary",
+        forged,
+        "--json",
+    ]));
+    let log = hotline(c.path(), &["--store", "a", "log"]).stdout;
+    assert_eq!(log.lines().count(), rows_before + 1, "{log}");
+    assert!(log.contains("first\\n2026"), "{log}");
+    for verb in [&["log"][..], &["audit"][..], &["show", &id][..]] {
+        let mut v = vec!["--store", "a", "--json"];
+        v.extend_from_slice(verb);
+        let raw = hotline(c.path(), &v).stdout;
+        for bad in ['\u{7f}', '\u{202e}', '\u{2028}'] {
+            assert!(!raw.contains(bad), "{verb:?}: {bad:?} in {raw}");
+        }
+        assert!(raw.contains("\\u202e"), "{verb:?}: {raw}");
+    }
+    let shown = c.a(&["show", &id, "--json"]).json();
+    assert_eq!(shown["body"]["summary"], forged);
+    let text = c.a(&["show", &id]).stdout;
+    assert!(
+        text.lines().all(|l| !l.starts_with("2026-01-01")),
+        "a signed line passed for a line of its own: {text}"
+    );
+
     let big = "x".repeat(300 * 1024);
     std::fs::write(c.path().join("big.txt"), &big).unwrap();
     fails(
@@ -875,6 +914,34 @@ fn a_bundle_with_a_tampered_cosignature_fails_verification() {
     let r = hotline(c.path(), &args);
     assert_eq!(r.code, 1, "{}{}", r.stdout, r.stderr);
     assert!(r.stdout.contains("bad-checkpoint"), "{}", r.stdout);
+
+    // The library's one entry point says what the CLI says, for both bundles.
+    let keys: Vec<hotline::PartyId> = ["alpha.pub", "beta.pub"]
+        .iter()
+        .map(|f| {
+            let text = std::fs::read_to_string(c.path().join(f)).unwrap();
+            hotline::PublicKey::from_file_text(&text).unwrap().id
+        })
+        .collect();
+    let opts = hotline::verify::BundleOptions::default();
+    assert!(
+        hotline::verify_bundle(&bytes, &keys, &opts)
+            .unwrap()
+            .is_clean()
+    );
+    let forged = std::fs::read(c.path().join("forged.bundle")).unwrap();
+    let report = hotline::verify_bundle(&forged, &keys, &opts).unwrap();
+    assert!(!report.is_clean());
+    assert!(
+        report
+            .of_kind(hotline::FindingKind::BadCheckpoint)
+            .next()
+            .is_some()
+    );
+    assert!(matches!(
+        hotline::verify_bundle(&bytes, &keys[..1], &opts),
+        Err(hotline::verify::BundleRefused::Untrusted { .. })
+    ));
 }
 
 /// The README's step-by-step block, run as it stands with bash and the built binary.
@@ -2053,4 +2120,412 @@ fn a_remembered_key_readable_by_others_gets_the_chmod_hint() {
     assert!(!r.stderr.contains("moved"), "{}", r.stderr);
     std::fs::set_permissions(&key, std::fs::Permissions::from_mode(0o600)).unwrap();
     c.a(&["define", "t", "--text", "x"]);
+}
+
+/// `hotline notify --severity low --category c --summary S` plus `extra`, in alpha's store.
+fn notify_args<'a>(summary: &'a str, extra: &[&'a str]) -> Vec<&'a str> {
+    let mut v = vec![
+        "--store",
+        "a",
+        "notify",
+        "--severity",
+        "low",
+        "--category",
+        "c",
+        "--summary",
+        summary,
+    ];
+    v.extend_from_slice(extra);
+    v
+}
+
+#[test]
+fn times_are_taken_as_now_relative_unix_seconds_or_rfc3339() {
+    let c = Channel::new();
+    let before = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_secs();
+    let detected = |extra: &[&str]| {
+        let mut args = notify_args("s", extra);
+        args.push("--json");
+        let id = entry_id(&ok(c.path(), &args));
+        c.a(&["show", &id, "--json"]).json()["body"]["detected_at"].as_u64()
+    };
+    let now = detected(&["--detected-at", "now"]).unwrap();
+    assert!(now >= before && now <= before + 60, "{now} vs {before}");
+    let ago = detected(&["--detected-at", "-90m"]).unwrap();
+    assert!(ago + 5_400 >= before && ago + 5_400 <= before + 60, "{ago}");
+    assert_eq!(
+        detected(&["--detected-at", "1700000000"]),
+        Some(1_700_000_000)
+    );
+    assert_eq!(
+        detected(&["--detected-at", "2023-11-14T22:13:20Z"]),
+        Some(1_700_000_000)
+    );
+    fails(
+        c.path(),
+        &notify_args("s", &["--detected-at", "yesterday"]),
+        2,
+        "is not a time",
+    );
+    // The audit judges at a time in any of these forms.
+    for at in ["+24h", "now", "1700000000", "2026-03-01T12:00:00Z"] {
+        let v = c.a(&["audit", "--at", at, "--json"]).json();
+        assert!(v["at"].is_u64(), "{at}: {v}");
+    }
+    let v = c.a(&["audit", "--at", "1700000000", "--json"]).json();
+    assert_eq!(v["at"], 1_700_000_000);
+}
+
+#[test]
+fn notices_with_empty_fields_or_an_unknown_tlp_label_are_refused() {
+    let c = Channel::new();
+    let before = c.journal("a");
+    fails(
+        c.path(),
+        &[
+            "--store",
+            "a",
+            "notify",
+            "--severity",
+            "low",
+            "--category",
+            "",
+            "--summary",
+            "s",
+        ],
+        2,
+        "`category` must not be empty",
+    );
+    for (extra, needle) in [
+        (
+            &["--indicator", "198.51.100.23", "--indicator", " "][..],
+            "`indicators` item 1 is empty",
+        ),
+        (&["--handling", "TLP:PURPLE"][..], "not a TLP 2.0 label"),
+        (&["--handling", "tlp:white"][..], "not a TLP 2.0 label"),
+    ] {
+        let args = notify_args("s", extra);
+        fails(c.path(), &args, 2, needle);
+    }
+    assert_eq!(c.journal("a"), before, "a refused notice wrote nothing");
+    for ok_handling in ["TLP:AMBER+STRICT", "TLP:CLEAR", "internal use only", ""] {
+        ok(c.path(), &notify_args("s", &["--handling", ok_handling]));
+    }
+}
+
+#[test]
+fn incident_ids_are_unique_and_updates_follow_their_initial_notice() {
+    let c = Channel::new();
+    // Two notices in the same second get two ids.
+    let first = ok(c.path(), &notify_args("one", &["--json"])).json();
+    let second = ok(c.path(), &notify_args("two", &["--json"])).json();
+    assert_ne!(first["incident"], second["incident"], "{first} {second}");
+    assert_eq!(
+        first["incident"],
+        format!("INC-alpha-{}", first["seq"].as_u64().unwrap())
+    );
+    let inc = first["incident"].as_str().unwrap().to_owned();
+    // An update names its incident, which the signer opened.
+    fails(
+        c.path(),
+        &notify_args("u", &["--stage", "update"]),
+        2,
+        "name it with --incident",
+    );
+    fails(
+        c.path(),
+        &notify_args("u", &["--stage", "update", "--incident", "NEVER-OPENED"]),
+        2,
+        "no initial notice of incident NEVER-OPENED",
+    );
+    ok(
+        c.path(),
+        &notify_args("u", &["--stage", "update", "--incident", &inc]),
+    );
+    // ... or by referring to the signer's notice that opened it.
+    let first_id = first["entry"].as_str().unwrap();
+    let update = ok(
+        c.path(),
+        &notify_args("u", &["--stage", "final", "--ref", first_id, "--json"]),
+    )
+    .json();
+    assert_eq!(update["incident"], inc.as_str(), "{update}");
+    // An initial notice opens a new incident only.
+    fails(
+        c.path(),
+        &notify_args("again", &["--incident", &inc]),
+        2,
+        "already open",
+    );
+    // Another party's incident is not the signer's to update.
+    c.send("a", "b");
+    let r = hotline(
+        c.path(),
+        &[
+            "--store",
+            "b",
+            "notify",
+            "--severity",
+            "low",
+            "--category",
+            "c",
+            "--summary",
+            "u",
+            "--stage",
+            "update",
+            "--incident",
+            &inc,
+        ],
+    );
+    assert_eq!(r.code, 2, "{}", r.stderr);
+    assert!(r.stderr.contains("no initial notice"), "{}", r.stderr);
+    // A default id never repeats one typed by hand.
+    let seq = c.a(&["log", "--json"]).json()["entries"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|e| e["party"] == "alpha")
+        .count();
+    let typed = format!("INC-alpha-{}", seq + 1);
+    ok(c.path(), &notify_args("typed", &["--incident", &typed]));
+    let next = ok(c.path(), &notify_args("default", &["--json"])).json();
+    assert_eq!(next["incident"], format!("{typed}-2"), "{next}");
+}
+
+#[test]
+fn notify_echoes_the_incident_and_the_deadlines_that_apply() {
+    let c = Channel::new();
+    // The default scale's low severity gives 1d to acknowledge; 1h asked for grants nothing.
+    let r = ok(c.path(), &notify_args("s", &["--ack-within", "1h"]));
+    assert!(r.stdout.contains("incident INC-alpha-"), "{}", r.stdout);
+    assert!(
+        r.stdout
+            .contains("the 1h asked for is shorter and grants nothing"),
+        "{}",
+        r.stdout
+    );
+    let v = ok(
+        c.path(),
+        &notify_args("s", &["--ack-within", "30d", "--json"]),
+    )
+    .json();
+    let d = &v["deadlines"];
+    assert_eq!(
+        d["ack_by"].as_u64().unwrap()
+            - c.a(&["show", v["entry"].as_str().unwrap(), "--json"])
+                .json()["time"]
+                .as_u64()
+                .unwrap(),
+        30 * 86_400
+    );
+    assert!(d["policy_ack_within"].as_u64().unwrap() > 0, "{v}");
+}
+
+#[test]
+fn a_second_ack_or_a_response_to_ones_own_entry_needs_yes() {
+    let (c, notice) = channel_with_notice();
+    c.b(&["ack", &notice]);
+    // Received, then a substantive answer: the usual course, no warning.
+    c.b(&["ack", &notice, "--state", "accepted"]);
+    let before = c.journal("b");
+    for (state, needle) in [
+        ("accepted", "the same state again"),
+        ("received", "a receipt now adds nothing"),
+        ("disputed", "changes your answer to disputed"),
+    ] {
+        let mut args = vec!["--store", "b", "ack", &notice, "--state", state];
+        if state == "disputed" {
+            args.extend(["--reason", "no"]);
+        }
+        fails(c.path(), &args, 2, needle);
+        args.push("--dry-run");
+        let r = ok(c.path(), &args);
+        assert!(
+            r.stdout.contains("nothing was signed") && r.stdout.contains(needle),
+            "{}",
+            r.stdout
+        );
+    }
+    assert_eq!(c.journal("b"), before, "nothing was signed without --yes");
+    c.b(&["ack", &notice, "--state", "accepted", "--yes"]);
+    assert_ne!(c.journal("b"), before);
+
+    let own = c
+        .a(&["respond", &notice, "--text", "t", "--dry-run", "--json"])
+        .json();
+    assert_eq!(own["dry_run"], true);
+    assert!(
+        own["warnings"][0].as_str().unwrap().contains("is your own"),
+        "{own}"
+    );
+    fails(
+        c.path(),
+        &["--store", "a", "respond", &notice, "--text", "t"],
+        2,
+        "is your own",
+    );
+    c.a(&["respond", &notice, "--text", "t", "--yes"]);
+    // Another party's entry needs no --yes.
+    c.b(&["respond", &notice, "--text", "t"]);
+}
+
+#[test]
+fn a_dash_is_standard_input_and_output() {
+    let (c, notice) = channel_with_notice();
+    // export --out - writes the bundle alone to stdout, and its report to stderr.
+    let out = Command::new(env!("CARGO_BIN_EXE_hotline"))
+        .args(["--store", "a", "export", "--out", "-"])
+        .current_dir(c.path())
+        .output()
+        .unwrap();
+    assert!(out.status.success());
+    assert!(!c.path().join("-").exists(), "no file named -");
+    let bundle = out.stdout;
+    assert!(
+        hotline::bundle::read(&bundle).is_ok(),
+        "stdout is the bundle alone"
+    );
+    let report = String::from_utf8_lossy(&out.stderr);
+    assert!(report.contains("wrote standard output"), "{report}");
+    // ... and import - and verify - read it from stdin.
+    std::fs::write(c.path().join("piped.bundle"), &bundle).unwrap();
+    let piped = |file: &str, args: &[&str]| {
+        let stdin = std::fs::File::open(c.path().join(file)).unwrap();
+        run::hotline_stdin(c.path(), args, &[], stdin)
+    };
+    let trusted = |verb: &[&'static str]| {
+        let mut v = verb.to_vec();
+        v.extend(["-", "--trust", "alpha.pub", "--trust", "beta.pub"]);
+        v
+    };
+    let r = piped("piped.bundle", &trusted(&["verify"]));
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    let r = piped(
+        "piped.bundle",
+        &["--store", "b", "import", "-", "--no-receipt", "--json"],
+    );
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    assert!(r.json()["already_held"].as_u64().unwrap() > 0);
+    // prove --out - gives the proof on stdout, which verify-proof - reads back.
+    c.b(&["ack", &notice]);
+    c.send("b", "a");
+    c.a(&["checkpoint"]);
+    c.send("a", "b");
+    c.b(&["cosign"]);
+    c.send("b", "a");
+    let proof = Command::new(env!("CARGO_BIN_EXE_hotline"))
+        .args(["--store", "a", "prove", &notice, "--out", "-"])
+        .current_dir(c.path())
+        .output()
+        .unwrap();
+    assert!(
+        proof.status.success(),
+        "{}",
+        String::from_utf8_lossy(&proof.stderr)
+    );
+    assert!(!c.path().join("-").exists());
+    std::fs::write(c.path().join("piped.proof"), &proof.stdout).unwrap();
+    let r = piped("piped.proof", &trusted(&["verify-proof"]));
+    assert_eq!(r.code, 0, "{}\n{}", r.stdout, r.stderr);
+    // verify-proof says what was proven: the entry's signed content.
+    assert!(
+        r.stdout.contains("what the entry says:") && r.stdout.contains("summary   Data left"),
+        "{}",
+        r.stdout
+    );
+    let v = piped("piped.proof", &trusted(&["--json", "verify-proof"])).json();
+    assert_eq!(v["body"]["summary"], "Data left", "{v}");
+    assert_eq!(v["body"]["category"], "exfiltration", "{v}");
+}
+
+#[test]
+fn an_auditor_reads_log_and_show_of_a_bundle_with_the_same_checks_as_verify() {
+    let (c, notice) = channel_with_notice();
+    c.b(&["ack", &notice, "--state", "accepted"]);
+    c.send("b", "a");
+    ok(c.path(), &["--store", "a", "export", "--out", "all.bundle"]);
+    fn with<'a>(verb: &[&'a str]) -> Vec<&'a str> {
+        let mut v = verb.to_vec();
+        v.extend_from_slice(&["--trust", "alpha.pub", "--trust", "beta.pub"]);
+        v
+    }
+    // The bundle's log is the store's log, row for row.
+    let store_log = c.a(&["log"]).stdout;
+    let bundle_log = ok(c.path(), &with(&["log", "all.bundle"])).stdout;
+    assert_eq!(bundle_log, store_log);
+    let j = ok(c.path(), &with(&["log", "all.bundle", "--json"])).json();
+    assert_eq!(j, c.a(&["log", "--json"]).json());
+    // show, by a prefix, with every signed field of the notice.
+    let shown = ok(
+        c.path(),
+        &with(&["show", &notice[..8], "all.bundle", "--json"]),
+    )
+    .json();
+    assert_eq!(shown["id"], notice.as_str(), "{shown}");
+    assert_eq!(shown["body"]["summary"], "Data left");
+    assert_eq!(shown, c.a(&["show", &notice, "--json"]).json());
+    let text = ok(c.path(), &with(&["show", &notice, "all.bundle"])).stdout;
+    assert!(text.contains("accepted"), "{text}");
+    assert!(text.contains("whichever is later"), "{text}");
+    // A charter shows its charter, not null.
+    let charter_id = j["entries"][0]["id"].as_str().unwrap().to_owned();
+    let ch = ok(
+        c.path(),
+        &with(&["show", &charter_id, "all.bundle", "--json"]),
+    )
+    .json();
+    assert_eq!(ch["body"]["parties"][0]["name"], "alpha", "{ch}");
+
+    // Without every party's key: refused, as verify refuses.
+    fails(
+        c.path(),
+        &["log", "all.bundle", "--trust", "alpha.pub"],
+        1,
+        "not among the --trust keys",
+    );
+    fails(
+        c.path(),
+        &["log", "all.bundle"],
+        2,
+        "needs the parties' public keys",
+    );
+    fails(
+        c.path(),
+        &[
+            "show",
+            "zz",
+            "all.bundle",
+            "--trust",
+            "alpha.pub",
+            "--trust",
+            "beta.pub",
+        ],
+        2,
+        "not an entry id",
+    );
+
+    // A bundle that fails verification is listed with its errors first, and exits 1.
+    let bytes = std::fs::read(c.path().join("all.bundle")).unwrap();
+    let parsed = hotline::bundle::read(&bytes).unwrap();
+    let mut entries = parsed.entries.clone();
+    let mut e = hotline::SignedEntry::decode(&entries[2]).unwrap();
+    e.signature[10] ^= 1;
+    entries[2] = e.encode().unwrap();
+    let bad = hotline::bundle::write(&parsed.charter, &entries).unwrap();
+    std::fs::write(c.path().join("bad.bundle"), bad).unwrap();
+    let r = hotline(c.path(), &with(&["log", "bad.bundle"]));
+    assert_eq!(r.code, 1, "{}{}", r.stdout, r.stderr);
+    assert!(
+        r.stdout
+            .starts_with("WARNING: this bundle FAILED verification"),
+        "{}",
+        r.stdout
+    );
+    assert!(r.stdout.contains("bad-signature"), "{}", r.stdout);
+    let r = hotline(c.path(), &with(&["log", "bad.bundle", "--json"]));
+    assert_eq!(r.code, 1);
+    assert_eq!(r.json()["verification"]["ok"], false);
 }

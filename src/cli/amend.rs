@@ -7,7 +7,7 @@ use clap::Args;
 use serde_json::json;
 
 use super::args::KeyArg;
-use super::commands::{
+use super::shared::{
     load_pub, now, open, parse_severity, resolve, signing_key, store_failure, verify_store,
 };
 use super::{Failure, Output};
@@ -350,7 +350,7 @@ pub(super) fn close(dir: &Path, a: CloseArgs) -> Result<Output, Failure> {
 }
 
 pub(super) fn charter(dir: &Path) -> Result<Output, Failure> {
-    let store = super::commands::open_to_read(dir)?;
+    let store = super::shared::open_to_read(dir)?;
     let report = verify_store(&store, now())?;
     let c = report.charter_in_force(store.charter());
     let mut text = format!(

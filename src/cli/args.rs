@@ -143,7 +143,7 @@ pub enum Command {
     Notify(Box<NotifyArgs>),
     /// Sign a substantive response to an entry.
     #[command(
-        after_help = "Example:\n  hotline respond 3fa2c1d09e4b --text \"The hosts were taken down.\""
+        after_help = "Warns, and signs nothing without --yes, before a response to your own entry.\n\nExample:\n  hotline respond 3fa2c1d09e4b --text \"The hosts were taken down.\""
     )]
     Respond {
         /// The entry answered (id or unique prefix of 12+ hex digits).
@@ -152,10 +152,12 @@ pub enum Command {
         text: TextArg,
         #[command(flatten)]
         key: KeyArg,
+        #[command(flatten)]
+        confirm: ConfirmArgs,
     },
     /// Acknowledge another party's entry, binding your view of its feed.
     #[command(
-        after_help = "Example:\n  hotline ack 3fa2c1d09e4b --state disputed --reason \"No state link.\""
+        after_help = "Warns, and signs nothing without --yes, before a second acknowledgement of an entry you\nalready acknowledged (--dry-run shows the earlier one).\n\nExample:\n  hotline ack 3fa2c1d09e4b --state disputed --reason \"No state link.\""
     )]
     Ack {
         /// The entry acknowledged (id or unique prefix of 12+ hex digits).
@@ -168,6 +170,8 @@ pub enum Command {
         reason: String,
         #[command(flatten)]
         key: KeyArg,
+        #[command(flatten)]
+        confirm: ConfirmArgs,
     },
     /// Move your feed to your pre-committed next key (NAME.next.key), and pre-commit to a new one.
     #[command(
@@ -197,21 +201,39 @@ pub enum Command {
         #[command(flatten)]
         key: KeyArg,
     },
-    /// List the entries in the store.
-    #[command(after_help = "Examples:\n  hotline log\n  hotline --store beta.store log --json")]
-    Log,
+    /// List the entries in the store, or in a bundle verified against the parties' keys.
+    #[command(
+        after_help = "Examples:\n  hotline log\n  hotline --store beta.store log --json\n  hotline log exchange.bundle --trust alpha.pub --trust beta.pub\n\nA bundle is verified first, as `hotline verify BUNDLE --trust …` verifies it; if that finds a\nproblem, the errors come first and the command exits 1."
+    )]
+    Log {
+        /// A bundle to list instead of the store (with --trust, as for verify).
+        #[arg(value_parser = utf8_path)]
+        bundle: Option<PathBuf>,
+        /// A public key file of a party you trust; with a bundle, every party must be trusted.
+        #[arg(long, value_name = "PUB", value_parser = utf8_path)]
+        trust: Vec<PathBuf>,
+    },
     /// Show one entry in full, with who acknowledged it and when.
-    #[command(after_help = "Example:\n  hotline show 5388e8")]
+    #[command(
+        after_help = "Examples:\n  hotline show 5388e8\n  hotline show 5388e8 exchange.bundle --trust alpha.pub --trust beta.pub"
+    )]
     Show {
-        /// The entry (id or unique prefix).
+        /// The entry (id or unique prefix of 4+ hex digits).
         id: String,
+        /// A bundle to read instead of the store (with --trust, as for verify).
+        #[arg(value_parser = utf8_path)]
+        bundle: Option<PathBuf>,
+        /// A public key file of a party you trust; with a bundle, every party must be trusted.
+        #[arg(long, value_name = "PUB", value_parser = utf8_path)]
+        trust: Vec<PathBuf>,
     },
     /// Write a bundle of the store's entries for another party.
     #[command(
         after_help = "Example:\n  hotline export --out to-beta.bundle --since beta=5 --since alpha=12\n\nWith --since, the bundle also carries every entry that the chosen entries reference\n(acks' `of`, responses' `to`, notices' `refs`, commitments' `cites`, `supersedes`) below\nits author's cut, with the rest of that feed from it on, so the receiver can verify them."
     )]
     Export {
-        /// The bundle file to write.
+        /// The bundle file to write (`-`: standard output, the report then going to standard
+        /// error).
         #[arg(long, value_parser = utf8_path)]
         out: PathBuf,
         /// Only entries of PARTY from seq N on (what the receiver lacks), and what they
@@ -263,8 +285,9 @@ pub enum Command {
         /// A public key file of a party you trust; with a bundle, every party must be trusted.
         #[arg(long, value_name = "PUB", value_parser = utf8_path)]
         trust: Vec<PathBuf>,
-        /// Judge deadlines at this time (RFC 3339) [default: now].
-        #[arg(long, value_name = "TIME")]
+        /// Judge deadlines at this time: `now`, `-24h` (from now), Unix seconds or RFC 3339
+        /// [default: now].
+        #[arg(long, value_name = "TIME", allow_hyphen_values = true)]
         at: Option<String>,
     },
     /// Rebuild a lost store, your own feed included, from a bundle a counterparty exported
@@ -307,7 +330,7 @@ pub enum Command {
     Prove {
         /// The entry (id or unique prefix).
         id: String,
-        /// The proof file to write.
+        /// The proof file to write (`-`: standard output).
         #[arg(long, value_parser = utf8_path)]
         out: PathBuf,
         /// Overwrite an existing file.
@@ -532,6 +555,18 @@ pub struct TextArg {
     pub file: Option<PathBuf>,
 }
 
+/// What to do when hotline warns before signing something one rarely means to.
+#[derive(Debug, Args)]
+pub struct ConfirmArgs {
+    /// Sign even if hotline warns (a second acknowledgement of one entry, a response to your
+    /// own entry).
+    #[arg(long)]
+    pub yes: bool,
+    /// Show what would be signed, and any warning, and sign nothing.
+    #[arg(long, conflicts_with = "yes")]
+    pub dry_run: bool,
+}
+
 /// The signing key.
 #[derive(Debug, Args)]
 pub struct KeyArg {
@@ -564,8 +599,8 @@ pub struct NotifyArgs {
     /// initial, update or final.
     #[arg(long, default_value = "initial")]
     pub stage: String,
-    /// When you detected it (RFC 3339).
-    #[arg(long, value_name = "TIME")]
+    /// When you detected it: `now`, `-90m` (from now), Unix seconds or RFC 3339.
+    #[arg(long, value_name = "TIME", allow_hyphen_values = true)]
     pub detected_at: Option<String>,
     /// An indicator of compromise; repeatable.
     #[arg(long)]

@@ -25,9 +25,9 @@ use hotline::store::Store;
 use hotline::verify::{self, Options, Report};
 use serde_json::json;
 
-use super::commands::{absolute, load_pub, now, read_file, store_failure};
 use super::input::Input;
 use super::keyfile::load_key;
+use super::shared::{absolute, load_pub, now, read_file, store_failure};
 use super::{Failure, Output, printable, render};
 
 /// How the acceptance came to be signed.
@@ -129,7 +129,7 @@ pub fn join(
         }
     };
     let channel = store.channel();
-    store.keep_high_water_in(&super::recover::marks_dir(key_path));
+    store.keep_high_water_in(&super::shared::marks_dir(key_path));
     let signed = store
         .set_identity(&my_name, &absolute(key_path))
         .and_then(|()| {
@@ -207,7 +207,7 @@ fn amended(b: &Bundle) -> Option<Report> {
         &b.entries,
         Options {
             now: Some(now()),
-            ..Options::default()
+            ..Options::without_clock()
         },
     );
     (!report.amendments.is_empty()).then_some(report)

@@ -170,6 +170,32 @@ pub(super) fn sync_dir(dir: &Path) -> Result<(), Failure> {
     hotline::durable::sync_dir(dir).map_err(|e| Failure::io("sync the directory", dir, &e))
 }
 
+/// Write what a command produces (a bundle, a proof, a request) to `path`, as [`write_new`]
+/// does, or to standard output for `-`. Then the command's own report goes to standard error
+/// ([`super::stdout_taken`]), so that `hotline export --out - | ssh peer hotline import -`
+/// carries only the bundle. Keys are never written this way.
+pub fn write_out(path: &Path, bytes: &[u8], force: bool) -> Result<(), Failure> {
+    if path.as_os_str() != "-" {
+        return write_new(path, bytes, PRIVATE, force);
+    }
+    use std::io::Write;
+    let mut out = std::io::stdout().lock();
+    out.write_all(bytes)
+        .and_then(|()| out.flush())
+        .map_err(|e| Failure::new(format!("cannot write to standard output: {e}")))?;
+    super::take_stdout();
+    Ok(())
+}
+
+/// How output names where [`write_out`] wrote: the path, or "standard output" for `-`.
+pub fn out_name(path: &Path) -> String {
+    if path.as_os_str() == "-" {
+        "standard output".to_owned()
+    } else {
+        path.display().to_string()
+    }
+}
+
 /// Write a new file with `mode`, refusing to overwrite unless `force`; the file and its
 /// entry in its directory synced before return.
 pub fn write_new(path: &Path, bytes: &[u8], mode: u32, force: bool) -> Result<(), Failure> {

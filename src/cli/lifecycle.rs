@@ -11,9 +11,9 @@ use hotline::store::Store;
 use serde_json::json;
 
 use super::args::KeyArg;
-use super::commands::{now, open, signing_key, store_failure};
 use super::keyfile::{next_key_path, read_secret, write_secret};
 use super::passphrase::{self, OPEN_VAR};
+use super::shared::{now, open, signing_key, store_failure};
 use super::{Failure, Output};
 
 /// The key file the store signs with: `--key`, or the one it remembers.
@@ -111,7 +111,7 @@ fn sign_change(
     pending.keep();
     let id = entry.id().map_err(|e| Failure::new(e.to_string()))?;
     shift_files(&files.key, &files.next)?;
-    let name = super::commands::roster(store)?.label(&party);
+    let name = super::shared::roster(store)?.label(&party);
     Ok((name, id, entry.header().seq))
 }
 

@@ -2,8 +2,10 @@
 
 mod amend;
 mod args;
+mod channel;
 mod commands;
 mod demo;
+mod exchange;
 mod input;
 mod join;
 mod keyfile;
@@ -11,8 +13,11 @@ mod keygen;
 mod lifecycle;
 mod passphrase;
 mod quarantine;
+mod read;
 mod recover;
 mod render;
+mod shared;
+mod sign;
 mod witness;
 mod witness_protocol;
 
@@ -140,11 +145,11 @@ pub fn run() -> u8 {
     match commands::dispatch(cli) {
         Ok(out) => {
             let text = if json {
-                serde_json::to_string_pretty(&out.json).unwrap_or_default() + "\n"
+                json_text(&out.json)
             } else {
                 printable(&out.text)
             };
-            write_stdout(&text);
+            write_report(&text);
             out.code
         }
         Err(f) => {
@@ -159,7 +164,7 @@ pub fn run() -> u8 {
                         obj.entry(k.clone()).or_insert_with(|| val.clone());
                     }
                 }
-                write_stdout(&(serde_json::to_string_pretty(&v).unwrap_or_default() + "\n"));
+                write_report(&json_text(&v));
             }
             let mut err = std::io::stderr().lock();
             let _ = writeln!(err, "error: {}", printable(&f.message));
@@ -177,14 +182,59 @@ pub fn run() -> u8 {
 pub fn printable(text: &str) -> String {
     let mut out = String::with_capacity(text.len());
     for c in text.chars() {
-        let bidi = matches!(c, '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}' | '\u{200e}' | '\u{200f}' | '\u{061c}');
-        if (c.is_control() && c != '\n') || bidi {
+        if (c.is_control() && c != '\n') || render::is_invisible_control(c) {
             out.extend(c.escape_unicode());
         } else {
             out.push(c);
         }
     }
     out
+}
+
+/// JSON for stdout, pretty-printed, with every character that [`printable`] escapes in text
+/// written as a `\uXXXX` escape too: the same value for a parser, and nothing that moves a
+/// terminal's cursor or reorders what it shows when a person reads it (serde_json escapes
+/// only U+0000 to U+001F).
+pub fn json_text(v: &serde_json::Value) -> String {
+    let raw = serde_json::to_string_pretty(v).unwrap_or_default();
+    let mut out = String::with_capacity(raw.len() + 1);
+    // serde_json escapes U+0000 to U+001F inside strings, so a newline here is the pretty
+    // printer's; outside strings JSON is ASCII, so every other such character is inside a
+    // string, where an escape stands for it.
+    for c in raw.chars() {
+        if c != '\n' && (c.is_control() || render::is_invisible_control(c)) {
+            let mut units = [0u16; 2];
+            for u in c.encode_utf16(&mut units) {
+                out.push_str(&format!("\\u{:04x}", u));
+            }
+        } else {
+            out.push(c);
+        }
+    }
+    out.push('\n');
+    out
+}
+
+/// Set once a command wrote what it produced to standard output (`--out -`).
+static STDOUT_TAKEN: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool::new(false);
+
+/// Note that standard output carries a command's product, so its report goes to stderr.
+fn take_stdout() {
+    STDOUT_TAKEN.store(true, std::sync::atomic::Ordering::SeqCst);
+}
+
+/// Whether a command wrote what it produced to standard output.
+pub fn stdout_taken() -> bool {
+    STDOUT_TAKEN.load(std::sync::atomic::Ordering::SeqCst)
+}
+
+/// Write a command's report: to stdout, or to stderr once stdout carries its product.
+fn write_report(text: &str) {
+    if stdout_taken() {
+        let _ = std::io::stderr().lock().write_all(text.as_bytes());
+    } else {
+        write_stdout(text);
+    }
 }
 
 /// Write to stdout; a closed pipe (`hotline log | head`) is not an error.

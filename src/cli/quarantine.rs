@@ -13,8 +13,8 @@ use hotline::store::{
 };
 use serde_json::{Value, json};
 
-use super::commands::store_failure;
 use super::render;
+use super::shared::store_failure;
 use super::{Failure, OK, Output, PROBLEM};
 
 fn label(q: &Quarantined) -> String {
@@ -205,7 +205,7 @@ pub(super) fn add_to_verify(store: &Store, mut out: Output) -> Output {
 
 /// `hotline quarantine`.
 pub(super) fn list(dir: &Path) -> Result<Output, Failure> {
-    let store = super::commands::open_to_read(dir)?;
+    let store = super::shared::open_to_read(dir)?;
     let (text, items, problem) = section(&store);
     let count = items.as_array().map_or(0, Vec::len);
     let text = if count == 0 && text.is_empty() {

@@ -12,50 +12,11 @@ use std::path::{Path, PathBuf};
 use hotline::bundle::Bundle;
 use hotline::entry::{Body, SignedEntry};
 use hotline::keys::PartyId;
-use hotline::store::{RecoveredFeed, Recovery, SeenBy, Store, StoreError};
+use hotline::store::{RecoveredFeed, Recovery, Store, StoreError};
 use serde_json::{Value, json};
 
-use super::commands::{absolute, now, store_failure};
-use super::{Failure, Output};
-
-/// The directory of the high-water marks of the key at `key_path`: its own directory.
-pub(super) fn marks_dir(key_path: &Path) -> PathBuf {
-    let key = absolute(key_path);
-    key.parent()
-        .map_or_else(|| PathBuf::from("."), Path::to_path_buf)
-}
-
-/// An opened store keeps its high-water marks beside the key file it remembers.
-pub(super) fn with_marks(mut store: Store) -> Store {
-    if let Some((_, key)) = store.identity() {
-        store.keep_high_water_in(&marks_dir(&key));
-    }
-    store
-}
-
-const RECOVER_HINT: &str = "hotline recover --replace --from BUNDLE --key YOUR.key";
-
-/// The failure for a store that may not sign because its feed is behind: a message, and the
-/// way out (recover from a counterparty's export). `None` for any other error.
-pub(super) fn behind_failure(e: &StoreError) -> Option<Failure> {
-    let hint = match e {
-        StoreError::BehindMark { .. } => format!(
-            "this store directory is older than your own signatures (restored from a backup?). Ask a counterparty for a full export (`hotline export --out F` in its store) and rebuild this store from it: `{RECOVER_HINT}` (the old store is moved aside, not deleted)"
-        ),
-        StoreError::BehindElsewhere { by, .. } => {
-            let who = match by {
-                SeenBy::View { party, .. } => party.clone(),
-                _ => "a counterparty".to_owned(),
-            };
-            format!(
-                "ask {who} for a full export (`hotline export --out F` in its store) and rebuild this store from it: `{RECOVER_HINT}` (the old store is moved aside, not deleted); `hotline import F` also brings back the entries this store lacks"
-            )
-        }
-        StoreError::MarkUnreadable { .. } => "look at the file: if it was damaged, put back a copy, or remove it only if you are sure this store holds every entry you signed".to_owned(),
-        _ => return None,
-    };
-    Some(Failure::new(e.to_string()).hint(hint))
-}
+use super::shared::{RECOVER_HINT, absolute, marks_dir, now, store_failure};
+use super::{Failure, Output, PROBLEM};
 
 /// `hotline repair`'s failures: a journal it cannot rebuild is not mended by running it again.
 pub(super) fn repair_failure(e: StoreError) -> Failure {
@@ -207,4 +168,81 @@ pub fn recover(
             "replaced": r.replaced,
         }),
     ))
+}
+
+/// `hotline repair`: rebuild a damaged journal and the index, and say what was recovered
+/// and what was lost.
+pub(super) fn repair(dir: &Path) -> Result<Output, Failure> {
+    let r = Store::repair(dir).map_err(repair_failure)?;
+    let mut text = format!(
+        "repaired {}: {} entries indexed; {} entries and {} notes recovered from the index's copies; {} records lost; {} torn bytes cut\n",
+        dir.display(),
+        r.entries_indexed,
+        r.entries_recovered,
+        r.notes_recovered,
+        r.records_lost,
+        r.torn_bytes_cut
+    );
+    if let Some(p) = &r.damaged_kept_in {
+        text.push_str(&format!("the damaged bytes are kept in {}\n", p.display()));
+    }
+    if let Some(why) = &r.index_not_used {
+        text.push_str(&format!("the old index was not used: {why}\n"));
+    }
+    if let Some(id) = &r.charter_rebuilt_from {
+        text.push_str(&format!(
+            "the charter record was damaged: rebuilt from the founder's charter entry {}\n",
+            id.short()
+        ));
+    }
+    if let Some(p) = &r.config_kept_in {
+        text.push_str(&format!(
+            "the damaged configuration was set aside in {}; {}\n",
+            p.display(),
+            if r.identity_kept {
+                "its party and key file were kept"
+            } else {
+                "pass --key again"
+            }
+        ));
+        let marks: Vec<String> = r
+            .marks_rebuilt
+            .iter()
+            .map(|(name, seq)| format!("{name} up to seq {seq}"))
+            .collect();
+        if !marks.is_empty() {
+            text.push_str(&format!(
+                "the guard against signing a seq twice was rebuilt from the feeds held: {}\n",
+                marks.join(", ")
+            ));
+        }
+    }
+    for f in &r.feeds_behind {
+        text.push_str(&format!(
+                "WARNING: {}'s feed now holds {} entries but this store signed up to seq {}: import those entries again from a counterparty's bundle before signing\n",
+                f.name, f.held, f.signed
+            ));
+    }
+    let behind: Vec<serde_json::Value> = r
+        .feeds_behind
+        .iter()
+        .map(|f| json!({ "party": f.name, "signed": f.signed, "held": f.held }))
+        .collect();
+    let ok = r.records_lost == 0 && r.feeds_behind.is_empty();
+    Ok(Output {
+        text,
+        json: json!({
+            "ok": ok, "store": dir, "entries": r.entries_indexed,
+            "entries_recovered": r.entries_recovered, "notes_recovered": r.notes_recovered,
+            "records_lost": r.records_lost, "torn_bytes_cut": r.torn_bytes_cut,
+            "records_dropped": r.records_dropped, "damaged_kept_in": r.damaged_kept_in,
+            "index_not_used": r.index_not_used, "feeds_behind": behind,
+            "charter_rebuilt_from": r.charter_rebuilt_from,
+            "config_kept_in": r.config_kept_in, "identity_kept": r.identity_kept,
+            "marks_rebuilt": r.marks_rebuilt.iter()
+                .map(|(name, seq)| json!({ "party": name, "signed": seq }))
+                .collect::<Vec<_>>(),
+        }),
+        code: if ok { 0 } else { PROBLEM },
+    })
 }

@@ -237,6 +237,46 @@ pub fn items(entries: &[Vec<u8>]) -> Vec<Item> {
         .collect()
 }
 
+/// Text another party signed, for one line of output: every control character (newline,
+/// carriage return and tab included), every Unicode direction control and line or paragraph
+/// separator shown as an escape, so that a signed summary cannot begin a row of its own or
+/// reorder the row it is in. The escapes are Rust's (`\n`, `\u{202e}`), unambiguous and
+/// ASCII.
+pub fn line(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    for c in s.chars() {
+        match c {
+            '\n' => out.push_str("\\n"),
+            '\r' => out.push_str("\\r"),
+            '\t' => out.push_str("\\t"),
+            '\\' => out.push_str("\\\\"),
+            c if c.is_control() || is_invisible_control(c) => out.extend(c.escape_unicode()),
+            c => out.push(c),
+        }
+    }
+    out
+}
+
+/// Signed text of several lines, for `show`: each line escaped as by [`line`] and every line
+/// after the first indented under the field it belongs to, so that no signed line can pass
+/// for a field of its own.
+pub fn block(s: &str) -> String {
+    s.split('\n')
+        .map(line)
+        .collect::<Vec<_>>()
+        .join("\n          | ")
+}
+
+/// Characters that change how text around them is shown without showing themselves: the
+/// direction embeddings, overrides, isolates and marks (Unicode's `Bidi_Control`), and the
+/// line and paragraph separators.
+pub fn is_invisible_control(c: char) -> bool {
+    matches!(
+        c,
+        '\u{061c}' | '\u{200e}' | '\u{200f}' | '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}' | '\u{2028}' | '\u{2029}'
+    )
+}
+
 /// One line about a body.
 pub fn summary(body: Option<&Body>, views: &[View], items: &ById<'_>, charter: &Charter) -> String {
     let h_view =
@@ -321,18 +361,18 @@ pub fn target(
         Some(Body::Definition(d)) => format!("{:?}", d.term),
         Some(Body::Commitment(c)) => format!("{:?}", c.title),
         Some(Body::Notice(n)) => format!(
-            "{:?} ({} {}, {})",
-            n.summary,
+            "\"{}\" ({} {}, {})",
+            line(&n.summary),
             stage(n.stage),
-            n.severity,
-            n.incident
+            line(&n.severity),
+            line(&n.incident)
         ),
-        other => summary(
+        other => line(&summary(
             other.as_ref(),
             &signed.header().views,
             &ById::new(),
             charter,
-        ),
+        )),
     };
     let line = format!("{} {author}'s {kind} {}: {about}\n", role.words, id.short());
     let about_json = match &body {
@@ -373,7 +413,7 @@ pub fn log(charter: &Charter, entries: &[Vec<u8>]) -> Output {
             party,
             h.seq.0,
             i.id.short(),
-            line
+            self::line(&line)
         );
         rows.push(json!({
             "id": i.id, "party": party, "seq": h.seq, "time": h.time, "time_rfc3339": time(h.time),
@@ -384,6 +424,106 @@ pub fn log(charter: &Charter, entries: &[Vec<u8>]) -> Output {
         text.push_str("(no entries)\n");
     }
     Output::ok(text, json!({ "ok": true, "entries": rows }))
+}
+
+/// Every signed field of a body, as lines of `text` (each field under its label, signed text
+/// escaped) and as JSON.
+pub fn body_fields(text: &mut String, body: Option<&Body>) -> Value {
+    match body {
+        Some(Body::Notice(n)) => {
+            let _ = writeln!(
+                text,
+                "incident  {} ({}, {})",
+                line(&n.incident),
+                stage(n.stage),
+                line(&n.severity)
+            );
+            let _ = writeln!(text, "category  {}", line(&n.category));
+            if !n.detail.is_empty() {
+                let _ = writeln!(text, "detail    {}", block(&n.detail));
+            }
+            if let Some(t) = n.detected_at {
+                let _ = writeln!(text, "detected  {} (the author's claim)", time(t));
+            }
+            if !n.handling.is_empty() {
+                let _ = writeln!(text, "handling  {}", line(&n.handling));
+            }
+            if !n.indicators.is_empty() {
+                let shown: Vec<String> = n.indicators.iter().map(|i| line(i)).collect();
+                let _ = writeln!(text, "indicators {}", shown.join(", "));
+            }
+            if !n.requested_action.is_empty() {
+                let _ = writeln!(text, "requested {}", block(&n.requested_action));
+            }
+            // What `audit` holds each receiver to (docs/EVIDENCE.md): the later of the
+            // notice's own deadline and the receiver's evidence of delivery plus the policy's
+            // window, so the notice's value alone is only a floor.
+            let rule = |own: Option<Timestamp>| match own {
+                Some(t) => format!(
+                    "{} or the policy's window for {} after each receiver's evidence of delivery, whichever is later (`hotline audit` judges each receiver)",
+                    time(t),
+                    line(&n.severity)
+                ),
+                None => format!(
+                    "the policy's window for {} after each receiver's evidence of delivery (`hotline audit` judges each receiver)",
+                    line(&n.severity)
+                ),
+            };
+            let _ = writeln!(text, "ack by    {}", rule(n.ack_by));
+            let _ = writeln!(text, "respond by {}", rule(n.respond_by));
+            json!({ "incident": n.incident, "stage": n.stage, "severity": n.severity, "category": n.category,
+                    "summary": n.summary, "detail": n.detail, "indicators": n.indicators,
+                    "requested_action": n.requested_action, "handling": n.handling, "detected_at": n.detected_at,
+                    "ack_by": n.ack_by, "respond_by": n.respond_by, "refs": n.refs })
+        }
+        Some(Body::Definition(d)) => {
+            let _ = writeln!(text, "text      {}", block(&d.text));
+            json!({ "term": d.term, "text": d.text, "supersedes": d.supersedes })
+        }
+        Some(Body::Commitment(c)) => {
+            let _ = writeln!(text, "text      {}", block(&c.text));
+            json!({ "title": c.title, "text": c.text, "cites": c.cites, "supersedes": c.supersedes })
+        }
+        Some(Body::Response(r)) => {
+            let _ = writeln!(text, "text      {}", block(&r.text));
+            json!({ "to": r.to, "text": r.text })
+        }
+        Some(Body::Ack(a)) => {
+            let _ = writeln!(
+                text,
+                "of        entry {} (seq {} of the feed of key {})",
+                a.of.id,
+                a.of.seq,
+                a.of.author.fingerprint()
+            );
+            let _ = writeln!(text, "state     {}", a.state.name());
+            if !a.reason.is_empty() {
+                let _ = writeln!(text, "reason    {}", block(&a.reason));
+            }
+            json!({ "of": a.of, "state": a.state, "reason": a.reason })
+        }
+        Some(Body::Receipt(r)) => json!({ "feeds": r.feeds }),
+        Some(Body::Charter(c)) => {
+            let _ = writeln!(
+                text,
+                "charter   {:?}: {}; `hotline charter` shows it in full",
+                c.name,
+                c.parties
+                    .iter()
+                    .map(|p| format!("{} ({})", p.name, p.key.fingerprint()))
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            );
+            json!(c)
+        }
+        Some(Body::Acceptance(a)) => json!(a),
+        Some(Body::Rotate(r)) => json!(r),
+        Some(Body::Revoke(r)) => json!(r),
+        Some(Body::Amend(a)) => json!(a),
+        Some(Body::Ratify(r)) => json!(r),
+        Some(Body::Close(c)) => json!(c),
+        _ => Value::Null,
+    }
 }
 
 /// `hotline show ID`.
@@ -419,56 +559,14 @@ pub fn show(
     let _ = writeln!(
         text,
         "summary   {}",
-        summary(item.body.as_ref(), &h.views, &by_id(&items), charter)
+        line(&summary(
+            item.body.as_ref(),
+            &h.views,
+            &by_id(&items),
+            charter
+        ))
     );
-    let body_json = match &item.body {
-        Some(Body::Notice(n)) => {
-            let _ = writeln!(
-                text,
-                "incident  {} ({}, {})",
-                n.incident,
-                stage(n.stage),
-                n.severity
-            );
-            let _ = writeln!(text, "category  {}", n.category);
-            if !n.detail.is_empty() {
-                let _ = writeln!(text, "detail    {}", n.detail);
-            }
-            if !n.indicators.is_empty() {
-                let _ = writeln!(text, "indicators {}", n.indicators.join(", "));
-            }
-            if !n.requested_action.is_empty() {
-                let _ = writeln!(text, "requested {}", n.requested_action);
-            }
-            if let Some(t) = n.ack_by {
-                let _ = writeln!(text, "ack by    {}", time(t));
-            }
-            if let Some(t) = n.respond_by {
-                let _ = writeln!(text, "respond by {}", time(t));
-            }
-            json!({ "incident": n.incident, "stage": n.stage, "severity": n.severity, "category": n.category,
-                    "summary": n.summary, "detail": n.detail, "indicators": n.indicators,
-                    "requested_action": n.requested_action, "handling": n.handling,
-                    "ack_by": n.ack_by, "respond_by": n.respond_by, "refs": n.refs })
-        }
-        Some(Body::Definition(d)) => {
-            let _ = writeln!(text, "text      {}", d.text);
-            json!({ "term": d.term, "text": d.text, "supersedes": d.supersedes })
-        }
-        Some(Body::Commitment(c)) => {
-            let _ = writeln!(text, "text      {}", c.text);
-            json!({ "title": c.title, "text": c.text, "cites": c.cites, "supersedes": c.supersedes })
-        }
-        Some(Body::Response(r)) => {
-            let _ = writeln!(text, "text      {}", r.text);
-            json!({ "to": r.to, "text": r.text })
-        }
-        Some(Body::Ack(a)) => {
-            json!({ "of": a.of, "state": a.state, "reason": a.reason })
-        }
-        Some(Body::Receipt(r)) => json!({ "feeds": r.feeds }),
-        _ => Value::Null,
-    };
+    let body_json = body_fields(&mut text, item.body.as_ref());
     // The "when" evidence: other parties' signed acknowledgements of this entry.
     let mut acks = Vec::new();
     for i in &items {
@@ -535,7 +633,7 @@ pub fn finding_line(f: &Finding) -> String {
         .ok()
         .and_then(|v| v.as_str().map(str::to_owned))
         .unwrap_or_default();
-    format!("  {level} {kind} [{}]: {}", at.join(", "), f.message)
+    format!("  {level} {kind} [{}]: {}", at.join(", "), line(&f.message))
 }
 
 /// `hotline verify`.
@@ -663,7 +761,7 @@ fn verdict(v: &Verdict) -> String {
         out,
         "\n      on the word of: {}; {}",
         basis(v.basis),
-        v.reason
+        line(&v.reason)
     );
     out
 }
@@ -692,9 +790,9 @@ pub fn audit(charter: &Charter, a: &Audit) -> Output {
             n.id.short(),
             n.author,
             n.seq,
-            n.incident,
-            n.severity,
-            n.summary,
+            line(&n.incident),
+            line(&n.severity),
+            line(&n.summary),
             time(n.sent)
         );
         if let Some(q) = &n.witness_quorum {
@@ -766,7 +864,7 @@ pub fn audit(charter: &Charter, a: &Audit) -> Output {
             d.of.short(),
             d.ack.state.name(),
             time(d.ack.time),
-            d.ack.reason
+            line(&d.ack.reason)
         );
     }
     for f in &a.verification.findings {

@@ -13,10 +13,10 @@ use hotline::witness::{self, CheckedNote, Held, KeyHistories, KeyHistory};
 use serde_json::json;
 
 use super::args::KeyArg;
-use super::commands::{load_pub, now, open, read_file, resolve, signing_key, store_failure};
 use super::input::Input;
-use super::keyfile::{PRIVATE, write_new};
+use super::keyfile::write_out;
 use super::render::time;
+use super::shared::{load_pub, now, open, read_file, resolve, signing_key, store_failure};
 use super::{Failure, OK, Output, PROBLEM};
 
 pub(super) fn witness_failure(e: witness::WitnessError) -> Failure {
@@ -230,7 +230,7 @@ pub fn cosign(dir: &Path, key: &KeyArg) -> Result<Output, Failure> {
 }
 
 pub fn prove(dir: &Path, id: &str, out: &Path, force: bool) -> Result<Output, Failure> {
-    let store = super::commands::open_to_read(dir)?;
+    let store = super::shared::open_to_read(dir)?;
     let id = resolve(&store, id)?;
     let entry = store
         .get(&id)
@@ -293,7 +293,7 @@ pub fn prove(dir: &Path, id: &str, out: &Path, force: bool) -> Result<Output, Fa
         note,
     };
     let bytes = proof.encode();
-    write_new(out, &bytes, PRIVATE, force)?;
+    write_out(out, &bytes, force)?;
     let cosigned: Vec<String> = checked
         .cosignatures
         .iter()
@@ -302,7 +302,7 @@ pub fn prove(dir: &Path, id: &str, out: &Path, force: bool) -> Result<Output, Fa
     Ok(Output::ok(
         format!(
             "wrote {} ({} bytes): {name}'s seq {seq} in its checkpoint at size {size}, cosigned by {}\n",
-            out.display(),
+            super::keyfile::out_name(out),
             bytes.len(),
             if cosigned.is_empty() {
                 "nobody yet".into()
@@ -320,7 +320,11 @@ pub fn verify_proof(file: &Path, trust: &[PathBuf]) -> Result<Output, Failure> {
         .map(|p| load_pub(p))
         .collect::<Result<Vec<_>, _>>()?;
     let bytes = read_file(file, Input::PROOF)?;
-    let result = OfflineProof::parse(&bytes).and_then(|p| proof::verify_offline(&p, &trusted));
+    let parsed = OfflineProof::parse(&bytes);
+    let result = parsed
+        .as_ref()
+        .map_err(Clone::clone)
+        .and_then(|p| proof::verify_offline(p, &trusted));
     match result {
         Ok(p) => {
             let mut text = format!(
@@ -341,9 +345,24 @@ pub fn verify_proof(file: &Path, trust: &[PathBuf]) -> Result<Output, Failure> {
                     c.party
                 );
             }
+            // What was proven: the entry's signed content, every field of it.
+            let body = parsed
+                .ok()
+                .and_then(|o| hotline::SignedEntry::decode(&o.entry).ok())
+                .and_then(|e| e.entry.body().ok());
+            text.push_str("what the entry says:\n");
+            if let Some(hotline::Body::Notice(n)) = &body {
+                let _ = writeln!(text, "  summary   {}", super::render::line(&n.summary));
+            }
+            let mut fields = String::new();
+            let body_json = super::render::body_fields(&mut fields, body.as_ref());
+            for l in fields.lines() {
+                let _ = writeln!(text, "  {l}");
+            }
             let mut json = serde_json::to_value(&p).unwrap_or_default();
             if let Some(o) = json.as_object_mut() {
                 o.insert("ok".into(), json!(true));
+                o.insert("body".into(), body_json);
             }
             Ok(Output::ok(text, json))
         }
@@ -357,7 +376,7 @@ pub fn verify_proof(file: &Path, trust: &[PathBuf]) -> Result<Output, Failure> {
 }
 
 pub fn parties(dir: &Path) -> Result<Output, Failure> {
-    let store = super::commands::open_to_read(dir)?;
+    let store = super::shared::open_to_read(dir)?;
     // The founding charter names the checkpoints' origins (its id is the channel's); the
     // charter in force says who the parties and witnesses are now.
     let charter = store.charter();

@@ -16,10 +16,10 @@ use hotline::witness::{self, CheckedNote, CosignerKind};
 use serde_json::json;
 
 use super::args::WitnessCommand;
-use super::commands::{load_pub, now, open, read_file, store_failure};
 use super::input::Input;
-use super::keyfile::{PRIVATE, load_key, write_new};
+use super::keyfile::{load_key, write_out};
 use super::render::time;
+use super::shared::{load_pub, now, open, read_file, store_failure};
 use super::witness::{checked_notes, witness_failure};
 use super::{Failure, Output, PROBLEM};
 
@@ -126,7 +126,7 @@ fn request(
     old: Option<u64>,
     force: bool,
 ) -> Result<Output, Failure> {
-    let store = super::commands::open_to_read(dir)?;
+    let store = super::shared::open_to_read(dir)?;
     let charter = store.charter().clone();
     let w = charter_witness(&charter, name)?;
     let (me, _) = store.identity().ok_or_else(|| {
@@ -180,11 +180,11 @@ fn request(
     });
     match out {
         Some(path) => {
-            write_new(path, &bytes, PRIVATE, force)?;
+            write_out(path, &bytes, force)?;
             Ok(Output::ok(
                 format!(
                     "wrote {} ({} bytes): add-checkpoint for {}'s checkpoint at size {size}, from old size {old_size} with {} proof hashes\nNext: POST it to {}'s <prefix>/add-checkpoint and `hotline witness accept` the answer.\n",
-                    path.display(),
+                    super::keyfile::out_name(path),
                     bytes.len(),
                     me.name,
                     body.proof.len(),
@@ -546,7 +546,7 @@ fn cosign(
         }
         // One file with every answer, one origin after another.
         if let Some(path) = out {
-            write_new(path, text.as_bytes(), PRIVATE, true)?;
+            write_out(path, text.as_bytes(), true)?;
         }
         return Ok(Output {
             text,
@@ -602,7 +602,7 @@ fn cosign_one(
     write_durably(state_path, &bytes)?;
     let response = done.response();
     if let Some(path) = out {
-        write_new(path, response.as_bytes(), PRIVATE, true)?;
+        write_out(path, response.as_bytes(), true)?;
     }
     let t = u64::from_be_bytes(
         done.cosignature

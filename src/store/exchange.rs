@@ -343,7 +343,7 @@ impl Store {
         if refused.is_none() && !to_check.is_empty() {
             let opts = Options {
                 now,
-                ..Options::default()
+                ..Options::without_clock()
             };
             match self.verify_union(&to_check, opts) {
                 Ok((added, after)) => {
@@ -636,7 +636,7 @@ impl Store {
                 all.get(..held).unwrap_or_default(),
                 &[],
                 held,
-                Options::default(),
+                Options::without_clock(),
             ),
         };
 

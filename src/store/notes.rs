@@ -364,7 +364,7 @@ impl Store {
         let held = self.journal.entries()?;
         let opts = crate::verify::Options {
             now: Some(now),
-            ..crate::verify::Options::default()
+            ..crate::verify::Options::without_clock()
         };
         Ok(
             crate::verify::verify_vouched(&self.charter, &held, &notes, held.len(), opts)

@@ -213,7 +213,8 @@ impl Quarantined {
             }
             Evidence::SplitView { notes, entries } => {
                 let notes: Vec<&[u8]> = notes.iter().map(|n| n.note.as_slice()).collect();
-                let r = verify::verify_with_notes(charter, entries, &notes, Options::default());
+                let r =
+                    verify::verify_with_notes(charter, entries, &notes, Options::without_clock());
                 match r.of_kind(FindingKind::SplitView).next() {
                     Some(_) => Ok(()),
                     None => Err(EvidenceError::NoSplitView),
@@ -607,7 +608,7 @@ impl Store {
         }
         let opts = Options {
             now: refused.now,
-            ..Options::default()
+            ..Options::without_clock()
         };
         let report = verify::verify_with_notes(&self.charter, &all, &notes, opts);
         let mut found = Vec::new();

@@ -105,7 +105,7 @@ impl Store {
                 &held,
                 &[],
                 held.len(),
-                Options::default(),
+                Options::without_clock(),
             );
             Roster::from_report(&self.charter, &report)
         };

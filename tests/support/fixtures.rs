@@ -1179,3 +1179,19 @@ pub fn generate() -> BTreeMap<String, String> {
     }
     files
 }
+
+/// The binary fixtures: `fixtures/bundle/example.bundle`, the example channel's charter and
+/// entries as `hotline export` frames them, for integrators (the crate's quick start reads
+/// it, with `keys/alpha.pub` and `keys/beta.pub`) and for other implementations' readers.
+pub fn generate_binary() -> BTreeMap<String, Vec<u8>> {
+    let example::Example {
+        charter, entries, ..
+    } = example::build().expect("example builds");
+    let entries: Vec<Vec<u8>> = entries.iter().map(|(_, e)| enc(e)).collect();
+    let mut files = BTreeMap::new();
+    files.insert(
+        "fixtures/bundle/example.bundle".into(),
+        hotline::bundle::write(&charter, &entries).expect("bundle"),
+    );
+    files
+}

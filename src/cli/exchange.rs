@@ -1,0 +1,218 @@
+//! The verbs that move entries between stores: `export` and `import`.
+
+use std::collections::BTreeMap;
+use std::path::Path;
+
+use hotline::bundle;
+use hotline::keys::PartyId;
+use hotline::verify;
+use serde_json::{Value, json};
+
+use super::args::KeyArg;
+use super::input::Input;
+use super::keyfile::write_out;
+use super::shared::{
+    now, open, open_to_read, read_file, roster, signing_key, store_failure, verify_store,
+};
+use super::{Failure, Output, PROBLEM};
+
+/// `hotline export`.
+pub(super) fn export(
+    dir: &Path,
+    out: &Path,
+    since: &[String],
+    force: bool,
+) -> Result<Output, Failure> {
+    let store = open_to_read(dir)?;
+    let mut map: BTreeMap<PartyId, u64> = BTreeMap::new();
+    for s in since {
+        let (name, n) = s.split_once('=').ok_or_else(|| {
+            Failure::new(format!("--since {s:?}: expected PARTY=N")).hint("e.g. --since beta=5")
+        })?;
+        let party = roster(&store)?.party_named(name).ok_or_else(|| {
+            Failure::new(format!(
+                "--since {s:?}: {name:?} is not a party of this channel"
+            ))
+        })?;
+        let n: u64 = n
+            .parse()
+            .map_err(|_| Failure::new(format!("--since {s:?}: {n:?} is not a number")))?;
+        map.insert(party.key, n);
+    }
+    let bytes = store.export(&map).map_err(store_failure)?;
+    // The store's own export: not bounded here, but the receiver reads within its limits.
+    let count = bundle::read_with(&bytes, &bundle::Limits::UNBOUNDED)
+        .map(|b| b.entries.len())
+        .map_err(|e| Failure::new(e.to_string()))?;
+    write_out(out, &bytes, force)?;
+    let mut text = format!(
+        "wrote {} ({count} entries, {} bytes)\n",
+        super::keyfile::out_name(out),
+        bytes.len()
+    );
+    if bundle::check_framing(&bytes, &bundle::Limits::DEFAULT).is_err() {
+        text.push_str(&format!(
+            "note: this bundle is over the default limits a receiver reads within ({} bytes, {} records): it must raise {} or {}, or you send exports since a cut (--since)\n",
+            bundle::DEFAULT_MAX_BUNDLE_BYTES,
+            bundle::DEFAULT_MAX_RECORDS,
+            super::input::MAX_BUNDLE_BYTES_VAR,
+            super::input::MAX_RECORDS_VAR
+        ));
+    }
+    Ok(Output::ok(
+        text,
+        json!({ "ok": true, "file": out, "entries": count, "bytes": bytes.len() }),
+    ))
+}
+
+/// A finding kind's stable kebab-case name, as in JSON.
+fn kind_name(kind: verify::FindingKind) -> String {
+    serde_json::to_value(kind)
+        .ok()
+        .and_then(|v| v.as_str().map(str::to_owned))
+        .unwrap_or_default()
+}
+
+/// `hotline import`.
+pub(super) fn import(
+    dir: &Path,
+    file: &Path,
+    receipt: bool,
+    key: &KeyArg,
+) -> Result<Output, Failure> {
+    // The file is read and framed before the store is opened: a bad one leaves it untouched.
+    let limits = super::input::bundle_limits()?;
+    let bytes = read_file(file, Input::bundle(&limits))?;
+    bundle::check_framing(&bytes, &limits).map_err(|e| {
+        super::input::bundle_failure(
+            file,
+            &e,
+            "the bundle is damaged or not a hotline bundle; nothing of it was imported",
+        )
+    })?;
+    let mut store = open(dir)?;
+    let charter = store.charter().clone();
+    let keys = super::witness::import_keys(&store, &bytes)?;
+    let r = store
+        .import_within(&bytes, &limits, Some(now()), |note| {
+            super::witness::note_meta_with(&charter, &keys, note)
+        })
+        .map_err(|e| super::quarantine::refused(&store, store_failure(e)))?;
+    let mut text = format!(
+        "imported {} new entries from {} ({} already held)\n",
+        r.new_entries,
+        file.display(),
+        r.already_held
+    );
+    let charter = roster(&store)?.clone();
+    for f in &r.forks {
+        text.push_str(&format!(
+            "FORK: {} signed two different entries at seq {}; both kept as evidence (see `hotline verify`)\n",
+            charter.label(&f.author),
+            f.seq
+        ));
+    }
+    if r.not_kept > 0 {
+        text.push_str(&format!(
+            "FORK: {} more entries at seqs that already have two were counted, not kept: two prove a fork\n",
+            r.not_kept
+        ));
+    }
+    // A checkpoint that contradicts one already held, or the entries held, was kept as
+    // evidence: say so now. Only a store that holds checkpoints can hold a split view, and
+    // only an import that brought something can add one.
+    let report = if (r.new_entries > 0 || r.new_notes > 0)
+        && !store.all_notes().map_err(store_failure)?.is_empty()
+    {
+        Some(verify_store(&store, now())?)
+    } else {
+        None
+    };
+    let splits: Vec<&verify::Finding> = report
+        .iter()
+        .flat_map(|r| &r.findings)
+        .filter(|f| f.kind == verify::FindingKind::SplitView)
+        .collect();
+    for f in &splits {
+        text.push_str(&format!(
+            "SPLIT VIEW: {} (both kept as evidence)\n",
+            f.message
+        ));
+    }
+    if r.new_notes > 0 {
+        text.push_str(&format!("imported {} checkpoint note(s)\n", r.new_notes));
+    }
+    for f in &r.evidence {
+        text.push_str(&format!(
+            "EVIDENCE: {} [{}] (kept; see `hotline verify`)\n",
+            f.message,
+            kind_name(f.kind)
+        ));
+    }
+    for f in &r.warnings {
+        text.push_str(&format!("warning: {} [{}]\n", f.message, kind_name(f.kind)));
+    }
+    if let Some((party, seq, _)) = r.not_signed_here.first() {
+        let seqs: Vec<String> = r
+            .not_signed_here
+            .iter()
+            .map(|(_, s, id)| format!("seq {s} ({})", id.short()))
+            .collect();
+        text.push_str(&format!(
+            "NOT SIGNED HERE: the bundle holds entries of {}'s feed that this store did not sign, left out: {}\n  If you signed them from an older copy of this store, rebuild it with `hotline recover`.\n  If you did not, someone holds a copy of your key: revoke it now with `hotline revoke --from {seq}`.\n",
+            charter.label(party),
+            seqs.join(", ")
+        ));
+    }
+    // A receipt: signed proof, for the sender, that this store holds what it imported.
+    let mut receipt_json = Value::Null;
+    if receipt && !r.new_ids.is_empty() {
+        match signing_key(&store, key) {
+            Ok(sk) => {
+                if let Some(e) = store.sign_receipt(&sk, &r, now()).map_err(store_failure)? {
+                    let id = e.id().map_err(|e| Failure::new(e.to_string()))?;
+                    text.push_str(&format!(
+                        "signed receipt {} (seq {}): export it so the sender holds your proof of possession\n",
+                        id.short(),
+                        e.header().seq
+                    ));
+                    receipt_json =
+                        json!({ "id": id, "seq": e.header().seq, "views": e.header().views });
+                }
+            }
+            Err(f) => {
+                text.push_str(&format!(
+                    "no receipt signed: {} (pass --key, or --no-receipt)\n",
+                    f.message
+                ));
+            }
+        }
+    }
+    let ok = r.forks.is_empty()
+        && splits.is_empty()
+        && r.evidence.is_empty()
+        && r.not_signed_here.is_empty()
+        && r.not_kept == 0;
+    let not_signed_here: Vec<Value> = r
+        .not_signed_here
+        .iter()
+        .map(|(p, s, id)| json!({ "party": charter.label(p), "seq": s, "entry": id }))
+        .collect();
+    Ok(Output {
+        text,
+        json: json!({
+            "ok": ok,
+            "new_entries": r.new_entries,
+            "already_held": r.already_held,
+            "new_notes": r.new_notes,
+            "forks": r.forks,
+            "split_views": splits,
+            "evidence": r.evidence,
+            "warnings": r.warnings,
+            "not_signed_here": not_signed_here,
+            "not_kept": r.not_kept,
+            "receipt": receipt_json,
+        }),
+        code: if ok { 0 } else { PROBLEM },
+    })
+}
