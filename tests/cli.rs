@@ -2529,3 +2529,65 @@ fn an_auditor_reads_log_and_show_of_a_bundle_with_the_same_checks_as_verify() {
     assert_eq!(r.code, 1);
     assert_eq!(r.json()["verification"]["ok"], false);
 }
+
+#[test]
+fn completions_and_man_pages_cover_every_command() {
+    let dir = tempfile::tempdir().unwrap();
+    let p = dir.path();
+    let verbs = [
+        "notify",
+        "ack",
+        "log",
+        "show",
+        "verify",
+        "audit",
+        "completions",
+        "man",
+    ];
+    let bash = ok(p, &["completions", "bash"]).stdout;
+    for v in verbs {
+        assert!(bash.contains(v), "bash completion lacks {v}");
+    }
+    std::fs::write(p.join("hotline.bash"), &bash).unwrap();
+    let check = Command::new("bash")
+        .arg("-n")
+        .arg(p.join("hotline.bash"))
+        .output()
+        .unwrap();
+    assert!(
+        check.status.success(),
+        "{}",
+        String::from_utf8_lossy(&check.stderr)
+    );
+    assert!(
+        ok(p, &["completions", "zsh"])
+            .stdout
+            .starts_with("#compdef hotline")
+    );
+    assert!(
+        ok(p, &["completions", "fish"])
+            .stdout
+            .contains("complete -c hotline")
+    );
+    fails(p, &["completions", "tcsh"], 2, "invalid value");
+
+    assert!(ok(p, &["man"]).stdout.contains(".TH hotline 1"));
+    let r = ok(p, &["man", "--dir", "man1", "--json"]).json();
+    let pages: Vec<&str> = r["pages"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|v| v.as_str().unwrap())
+        .collect();
+    for v in verbs {
+        let name = format!("hotline-{v}.1");
+        assert!(pages.contains(&name.as_str()), "no {name} in {pages:?}");
+        let roff = std::fs::read_to_string(p.join("man1").join(&name)).unwrap();
+        assert!(roff.contains(&format!(".TH hotline-{v} 1")), "{roff}");
+    }
+    // The witness sub-commands have pages of their own.
+    assert!(
+        pages.iter().any(|n| n.starts_with("hotline-witness-")),
+        "{pages:?}"
+    );
+}

@@ -385,6 +385,24 @@ pub enum Command {
         #[arg(long, value_name = "DIR", value_parser = utf8_path)]
         dir: Option<PathBuf>,
     },
+    /// Print a shell completion script for bash, zsh, fish, elvish or PowerShell.
+    #[command(
+        after_help = "Examples:\n  hotline completions bash > ~/.local/share/bash-completion/completions/hotline\n  hotline completions zsh > \"${fpath[1]}/_hotline\"\n  hotline completions fish > ~/.config/fish/completions/hotline.fish"
+    )]
+    Completions {
+        /// The shell.
+        shell: clap_complete::Shell,
+    },
+    /// Write man pages: hotline(1) and one page per command (hotline-notify(1), ...).
+    #[command(
+        after_help = "Examples:\n  hotline man --dir ~/.local/share/man/man1 && man hotline-notify\n  hotline man | man -l -"
+    )]
+    Man {
+        /// Write every page into this directory (created if missing) [default: hotline(1)
+        /// alone, to standard output].
+        #[arg(long, value_name = "DIR", value_parser = utf8_path)]
+        dir: Option<PathBuf>,
+    },
 }
 
 const WITNESS_HELP: &str = "\

@@ -87,6 +87,8 @@ pub fn dispatch(cli: Cli) -> Result<Output, Failure> {
         } => super::recover::recover(&dir, &from, &key, &trust, replace),
         Command::Repair => super::recover::repair(&dir),
         Command::Demo { dir } => super::demo::run(dir),
+        Command::Completions { shell } => super::manual::completions(shell),
+        Command::Man { dir } => super::manual::man(dir.as_deref()),
         Command::Amend(a) => super::amend::amend(&dir, a),
         Command::Ratify(a) => super::amend::ratify(&dir, a),
         Command::Close(a) => super::amend::close(&dir, a),

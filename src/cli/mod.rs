@@ -11,6 +11,7 @@ mod join;
 mod keyfile;
 mod keygen;
 mod lifecycle;
+mod manual;
 mod passphrase;
 mod quarantine;
 mod read;
