@@ -2591,3 +2591,119 @@ fn completions_and_man_pages_cover_every_command() {
         "{pages:?}"
     );
 }
+
+#[test]
+fn log_and_audit_filters_choose_what_is_listed() {
+    let (c, first) = channel_with_notice();
+    let second = entry_id(&c.a(&[
+        "notify",
+        "--severity",
+        "high",
+        "--category",
+        "c",
+        "--summary",
+        "Second",
+        "--json",
+    ]));
+    c.send("a", "b");
+    // beta's answers to the first notice view alpha's feed with the second: its evidence of
+    // holding both.
+    c.b(&["ack", &first, "--state", "accepted"]);
+    c.b(&["respond", &first, "--text", "Hosts taken down."]);
+    c.send("b", "a");
+    let ids = |r: Run| -> Vec<String> {
+        r.json()["entries"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|e| e["id"].as_str().unwrap().to_owned())
+            .collect()
+    };
+    let log = |extra: &[&str]| {
+        let mut v = vec!["--store", "a", "log", "--json"];
+        v.extend_from_slice(extra);
+        ids(ok(c.path(), &v))
+    };
+    let all = log(&[]);
+    let notices = log(&["--kind", "notice"]);
+    assert_eq!(notices, vec![first.clone(), second.clone()]);
+    let incident = c.a(&["show", &first, "--json"]).json()["body"]["incident"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let of_first = log(&["--incident", &incident]);
+    assert_eq!(
+        of_first.len(),
+        3,
+        "the notice, beta's ack and response: {of_first:?}"
+    );
+    assert_eq!(of_first[0], first);
+    let betas = log(&["--party", "beta"]);
+    assert!(!betas.is_empty() && betas.iter().all(|id| !notices.contains(id)));
+    assert_eq!(
+        log(&["--party", "beta", "--kind", "ack", "--state", "accepted"]).len(),
+        1
+    );
+    assert_eq!(log(&["--last", "2"]), all[all.len() - 2..].to_vec());
+    assert!(log(&["--since", "+1d"]).is_empty());
+    assert_eq!(log(&["--until", "+1d"]), all);
+    let text = c.a(&["log", "--since", "+1d"]).stdout;
+    assert_eq!(text, "(no entries pass the filters)\n");
+    fails(
+        c.path(),
+        &["--store", "a", "log", "--kind", "nope"],
+        2,
+        "is not a kind",
+    );
+    fails(
+        c.path(),
+        &["--store", "a", "log", "--party", "gamma"],
+        2,
+        "not a party",
+    );
+    fails(
+        c.path(),
+        &["--store", "a", "log", "--state", "maybe"],
+        2,
+        "maybe",
+    );
+
+    let audit = |extra: &[&str]| {
+        let mut v = vec!["--store", "a", "audit", "--json"];
+        v.extend_from_slice(extra);
+        // Exit 1 when a deadline was missed, anywhere in the channel.
+        let r = hotline(c.path(), &v);
+        assert!(r.code == 0 || r.code == 1, "{}", r.stderr);
+        let j = r.json();
+        assert_eq!(r.code == 0, j["missed"] == 0, "{j}");
+        let listed: Vec<String> = j["notices"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|n| n["id"].as_str().unwrap().to_owned())
+            .collect();
+        (listed, j)
+    };
+    assert_eq!(audit(&[]).0, vec![first.clone(), second.clone()]);
+    // Now: the second notice's acknowledgement is still due; the first is answered.
+    assert_eq!(audit(&["--open"]).0, vec![second.clone()]);
+    assert!(audit(&["--missed"]).0.is_empty());
+    // A month on, the second notice's deadlines are missed; the totals stay the channel's.
+    let (missed, j) = audit(&["--missed", "--at", "+30d"]);
+    assert_eq!(missed, vec![second.clone()]);
+    assert_eq!(j["notices_total"], 2);
+    assert!(j["missed"].as_u64().unwrap() >= 1);
+    // Only alpha sent notices: alpha owes nothing, beta owes both.
+    assert!(audit(&["--party", "alpha"]).0.is_empty());
+    let (bs, j) = audit(&["--party", "beta"]);
+    assert_eq!(bs.len(), 2);
+    assert!(
+        j["notices"][0]["receivers"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|r| r["party"] == "beta")
+    );
+    let text = c.a(&["audit", "--open"]).stdout;
+    assert!(text.contains("(showing 1 of 2 notices"), "{text}");
+}

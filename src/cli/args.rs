@@ -203,7 +203,7 @@ pub enum Command {
     },
     /// List the entries in the store, or in a bundle verified against the parties' keys.
     #[command(
-        after_help = "Examples:\n  hotline log\n  hotline --store beta.store log --json\n  hotline log exchange.bundle --trust alpha.pub --trust beta.pub\n\nA bundle is verified first, as `hotline verify BUNDLE --trust …` verifies it; if that finds a\nproblem, the errors come first and the command exits 1."
+        after_help = "Examples:\n  hotline log\n  hotline --store beta.store log --json\n  hotline log --party beta --kind ack --state disputed\n  hotline log --incident INC-alpha-4 --since -7d\n  hotline log exchange.bundle --trust alpha.pub --trust beta.pub\n\nFilters combine (an entry is listed if it passes every one given). A bundle is verified first, as `hotline verify BUNDLE --trust …` verifies it; if that finds a\nproblem, the errors come first and the command exits 1."
     )]
     Log {
         /// A bundle to list instead of the store (with --trust, as for verify).
@@ -212,6 +212,8 @@ pub enum Command {
         /// A public key file of a party you trust; with a bundle, every party must be trusted.
         #[arg(long, value_name = "PUB", value_parser = utf8_path)]
         trust: Vec<PathBuf>,
+        #[command(flatten)]
+        filter: LogFilter,
     },
     /// Show one entry in full, with who acknowledged it and when.
     #[command(
@@ -276,7 +278,7 @@ pub enum Command {
     /// it acknowledged and answered in time, each verdict naming the evidence it rests on
     /// (docs/EVIDENCE.md); disputes; forks; time anomalies.
     #[command(
-        after_help = "Examples:\n  hotline audit --at 2026-03-01T00:00:00Z --json\n  hotline audit exchange.bundle --trust alpha.pub --trust beta.pub"
+        after_help = "Examples:\n  hotline audit --at 2026-03-01T00:00:00Z --json\n  hotline audit --open --party beta\n  hotline audit exchange.bundle --trust alpha.pub --trust beta.pub\n\nThe filters choose which notices are listed; the counts on the last line, and the exit status,\nare always the whole channel's."
     )]
     Audit {
         /// A bundle to audit instead of the store (with --trust, as for verify).
@@ -289,6 +291,8 @@ pub enum Command {
         /// [default: now].
         #[arg(long, value_name = "TIME", allow_hyphen_values = true)]
         at: Option<String>,
+        #[command(flatten)]
+        filter: AuditFilter,
     },
     /// Rebuild a lost store, your own feed included, from a bundle a counterparty exported
     /// (its copy of your feed carries your signatures).
@@ -571,6 +575,49 @@ pub struct TextArg {
     /// Read the text from a file.
     #[arg(long, value_name = "FILE", value_parser = utf8_path)]
     pub file: Option<PathBuf>,
+}
+
+/// Which entries `hotline log` lists.
+#[derive(Debug, Args, Default)]
+pub struct LogFilter {
+    /// Only this party's entries (repeat for several).
+    #[arg(long, value_name = "NAME")]
+    pub party: Vec<String>,
+    /// Only entries of this kind: notice, ack, response, receipt, definition, commitment,
+    /// charter, acceptance, rotate, revoke, amend, ratify, close (repeat for several).
+    #[arg(long, value_name = "KIND")]
+    pub kind: Vec<String>,
+    /// Only the notices of this incident, and the acknowledgements and responses of them.
+    #[arg(long, value_name = "ID")]
+    pub incident: Option<String>,
+    /// Only entries claimed at or after this time (`-7d`, Unix seconds, RFC 3339, ...).
+    #[arg(long, value_name = "TIME", allow_hyphen_values = true)]
+    pub since: Option<String>,
+    /// Only entries claimed at or before this time.
+    #[arg(long, value_name = "TIME", allow_hyphen_values = true)]
+    pub until: Option<String>,
+    /// Only acknowledgements in this state: received, accepted, disputed, rejected, needs-info.
+    #[arg(long, value_name = "STATE")]
+    pub state: Option<String>,
+    /// At most this many entries, the latest in the journal's order (after the filters).
+    #[arg(long, value_name = "N")]
+    pub last: Option<usize>,
+}
+
+/// Which notices `hotline audit` lists.
+#[derive(Debug, Args, Default)]
+pub struct AuditFilter {
+    /// Only notices with a deadline still open: pending, paused, or undetermined (no evidence
+    /// of delivery yet).
+    #[arg(long)]
+    pub open: bool,
+    /// Only notices with a deadline missed.
+    #[arg(long)]
+    pub missed: bool,
+    /// Only NAME's obligations: notices to NAME, with NAME's verdicts alone, and the disputes
+    /// NAME made or received.
+    #[arg(long, value_name = "NAME")]
+    pub party: Option<String>,
 }
 
 /// What to do when hotline warns before signing something one rarely means to.

@@ -65,7 +65,11 @@ pub fn dispatch(cli: Cli) -> Result<Output, Failure> {
             reason,
             key,
         } => super::lifecycle::revoke(&dir, next.as_deref(), from, reason, &key),
-        Command::Log { bundle, trust } => super::read::log(&dir, bundle.as_deref(), &trust),
+        Command::Log {
+            bundle,
+            trust,
+            filter,
+        } => super::read::log(&dir, bundle.as_deref(), &trust, &filter),
         Command::Show { id, bundle, trust } => {
             super::read::show(&dir, &id, bundle.as_deref(), &trust)
         }
@@ -76,9 +80,12 @@ pub fn dispatch(cli: Cli) -> Result<Output, Failure> {
             key,
         } => super::exchange::import(&dir, &file, !no_receipt, &key),
         Command::Verify { bundle, trust } => super::read::verify(&dir, bundle.as_deref(), &trust),
-        Command::Audit { bundle, trust, at } => {
-            super::read::audit(&dir, bundle.as_deref(), &trust, at.as_deref())
-        }
+        Command::Audit {
+            bundle,
+            trust,
+            at,
+            filter,
+        } => super::read::audit(&dir, bundle.as_deref(), &trust, at.as_deref(), &filter),
         Command::Recover {
             from,
             key,

@@ -6,6 +6,7 @@ use std::path::{Path, PathBuf};
 use hotline::bundle;
 use hotline::verify::{self, Options};
 
+use super::args::{AuditFilter, LogFilter};
 use super::input::Input;
 use super::render;
 use super::shared::{
@@ -136,9 +137,68 @@ impl Source {
 }
 
 /// `hotline log`, of the store or of a bundle.
-pub(super) fn log(dir: &Path, bundle: Option<&Path>, trust: &[PathBuf]) -> Result<Output, Failure> {
+pub(super) fn log(
+    dir: &Path,
+    bundle: Option<&Path>,
+    trust: &[PathBuf],
+    filter: &LogFilter,
+) -> Result<Output, Failure> {
+    // The filter is read before the store or bundle: a typo costs nothing.
+    let since = filter
+        .since
+        .as_deref()
+        .map(|t| parse_time(t, "--since"))
+        .transpose()?;
+    let until = filter
+        .until
+        .as_deref()
+        .map(|t| parse_time(t, "--until"))
+        .transpose()?;
+    let state = filter
+        .state
+        .as_deref()
+        .map(|s| s.parse::<hotline::entry::AckState>().map_err(Failure::new))
+        .transpose()?;
+    let kinds = filter
+        .kind
+        .iter()
+        .map(|k| {
+            hotline::entry::Kind::ALL
+                .iter()
+                .copied()
+                .find(|x| x.name() == k)
+                .ok_or_else(|| {
+                    Failure::new(format!("--kind {k:?} is not a kind")).hint(format!(
+                        "use one of: {}",
+                        hotline::entry::Kind::ALL
+                            .iter()
+                            .map(|x| x.name())
+                            .collect::<Vec<_>>()
+                            .join(", ")
+                    ))
+                })
+        })
+        .collect::<Result<Vec<_>, _>>()?;
     let src = source(dir, bundle, trust, "log", false)?;
-    Ok(src.tell(render::log(&src.roster, &src.entries)))
+    let parties = filter
+        .party
+        .iter()
+        .map(|n| {
+            src.roster.party_named(n).map(|p| p.key).ok_or_else(|| {
+                Failure::new(format!("--party {n:?} is not a party of this channel"))
+            })
+        })
+        .collect::<Result<Vec<_>, _>>()?;
+    let f = render::Filter {
+        parties,
+        kinds,
+        incident: filter.incident.clone(),
+        since,
+        until,
+        state,
+        last: filter.last,
+    };
+    Ok(src.tell(render::log(&src.roster, &src.entries, &f)))
 }
 
 /// `hotline show ID`, of the store or of a bundle.
@@ -186,16 +246,17 @@ pub(super) fn audit(
     bundle: Option<&Path>,
     trust: &[PathBuf],
     at: Option<&str>,
+    filter: &AuditFilter,
 ) -> Result<Output, Failure> {
     let at = match at {
         Some(s) => parse_time(s, "--at")?,
         None => now(),
     };
-    match bundle {
+    let (charter, mut a) = match bundle {
         Some(path) => {
             let b = trusted_bundle(path, trust, "audit")?;
             let a = hotline::audit::audit_with_notes(&b.charter, &b.entries, &b.notes, at);
-            Ok(render::audit(&b.charter, &a))
+            (b.charter, a)
         }
         None => {
             if !trust.is_empty() {
@@ -206,8 +267,55 @@ pub(super) fn audit(
             let entries = store.entries().map_err(store_failure)?;
             let notes = note_bytes(&store)?;
             let a = hotline::audit::audit_with_notes(store.charter(), &entries, &notes, at);
-            Ok(render::audit(roster(&store)?, &a))
+            (roster(&store)?.clone(), a)
         }
+    };
+    if let Some(name) = &filter.party
+        && charter.party_named(name).is_none()
+    {
+        return Err(Failure::new(format!(
+            "--party {name:?} is not a party of this channel"
+        )));
+    }
+    let total = a.notices.len();
+    narrow(&mut a, filter);
+    let mut out = render::audit(&charter, &a);
+    if filter.open || filter.missed || filter.party.is_some() {
+        out.text.push_str(&format!(
+            "(showing {} of {total} notices; the counts above are the whole channel's)\n",
+            a.notices.len()
+        ));
+        if let Some(obj) = out.json.as_object_mut() {
+            obj.insert("notices_total".into(), serde_json::json!(total));
+        }
+    }
+    Ok(out)
+}
+
+/// Keep the notices (and receivers, and disputes) `filter` chooses.
+fn narrow(a: &mut hotline::audit::Audit, filter: &AuditFilter) {
+    use hotline::audit::Status;
+    if let Some(name) = &filter.party {
+        for n in &mut a.notices {
+            n.receivers.retain(|r| r.party == *name);
+        }
+        a.notices.retain(|n| !n.receivers.is_empty());
+        a.disputes.retain(|d| d.by == *name || d.of_author == *name);
+    }
+    let open = |s: Status| matches!(s, Status::Pending | Status::Paused | Status::Undetermined);
+    if filter.open {
+        a.notices.retain(|n| {
+            n.receivers
+                .iter()
+                .any(|r| open(r.ack.status) || open(r.respond.status))
+        });
+    }
+    if filter.missed {
+        a.notices.retain(|n| {
+            n.receivers
+                .iter()
+                .any(|r| r.ack.status == Status::Missed || r.respond.status == Status::Missed)
+        });
     }
 }
 

@@ -396,13 +396,62 @@ pub fn target(
     (line, v)
 }
 
-/// `hotline log`.
-pub fn log(charter: &Charter, entries: &[Vec<u8>]) -> Output {
+/// Which entries `hotline log` lists: each field given narrows it (all empty: every entry).
+#[derive(Debug, Default)]
+pub struct Filter {
+    /// Authors.
+    pub parties: Vec<PartyId>,
+    /// Kinds.
+    pub kinds: Vec<hotline::entry::Kind>,
+    /// The notices of this incident, and acks and responses of them.
+    pub incident: Option<String>,
+    /// Claimed at or after.
+    pub since: Option<Timestamp>,
+    /// Claimed at or before.
+    pub until: Option<Timestamp>,
+    /// Acknowledgements in this state.
+    pub state: Option<hotline::entry::AckState>,
+    /// At most this many, the latest.
+    pub last: Option<usize>,
+}
+
+impl Filter {
+    fn admits(&self, i: &Item, ids: &ById<'_>) -> bool {
+        let h = i.signed.header();
+        let kind = i.body.as_ref().map(Body::kind);
+        let incident_of = |id: &EntryId| match ids.get(id).and_then(|t| t.body.as_ref()) {
+            Some(Body::Notice(n)) => Some(n.incident.as_str()),
+            _ => None,
+        };
+        let incident = match &i.body {
+            Some(Body::Notice(n)) => Some(n.incident.as_str()),
+            Some(Body::Ack(a)) => incident_of(&a.of.id),
+            Some(Body::Response(r)) => incident_of(&r.to),
+            _ => None,
+        };
+        (self.parties.is_empty() || self.parties.contains(&h.author))
+            && (self.kinds.is_empty() || kind.is_some_and(|k| self.kinds.contains(&k)))
+            && self
+                .incident
+                .as_deref()
+                .is_none_or(|want| incident == Some(want))
+            && self.since.is_none_or(|t| h.time >= t)
+            && self.until.is_none_or(|t| h.time <= t)
+            && self
+                .state
+                .is_none_or(|s| matches!(&i.body, Some(Body::Ack(a)) if a.state == s))
+    }
+}
+
+/// `hotline log`: a row for every entry `filter` admits, in the journal's order.
+pub fn log(charter: &Charter, entries: &[Vec<u8>], filter: &Filter) -> Output {
     let items = items(entries);
     let ids = by_id(&items);
+    let admitted: Vec<&Item> = items.iter().filter(|i| filter.admits(i, &ids)).collect();
+    let skip = filter.last.map_or(0, |n| admitted.len().saturating_sub(n));
     let mut text = String::new();
     let mut rows = Vec::new();
-    for i in &items {
+    for i in admitted.iter().skip(skip) {
         let h = i.signed.header();
         let party = charter.label(&h.author);
         let line = summary(i.body.as_ref(), &h.views, &ids, charter);
@@ -420,10 +469,17 @@ pub fn log(charter: &Charter, entries: &[Vec<u8>]) -> Output {
             "kind": i.body.as_ref().map(|b| b.kind().name()), "summary": line,
         }));
     }
-    if items.is_empty() {
-        text.push_str("(no entries)\n");
+    if rows.is_empty() {
+        text.push_str(if items.is_empty() {
+            "(no entries)\n"
+        } else {
+            "(no entries pass the filters)\n"
+        });
     }
-    Output::ok(text, json!({ "ok": true, "entries": rows }))
+    Output::ok(
+        text,
+        json!({ "ok": true, "entries": rows, "total": items.len(), "shown": rows.len() }),
+    )
 }
 
 /// Every signed field of a body, as lines of `text` (each field under its label, signed text
