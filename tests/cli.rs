@@ -2707,3 +2707,47 @@ fn log_and_audit_filters_choose_what_is_listed() {
     let text = c.a(&["audit", "--open"]).stdout;
     assert!(text.contains("(showing 1 of 2 notices"), "{text}");
 }
+
+#[test]
+fn status_shows_the_channel_the_feeds_and_what_needs_attention() {
+    let (c, first) = channel_with_notice();
+    let quiet = c.a(&["status"]).stdout;
+    assert!(quiet.contains("party     alpha (you) key "), "{quiet}");
+    assert!(quiet.contains("party     beta key "), "{quiet}");
+    assert!(quiet.contains("(alpha's, key "), "{quiet}");
+    // beta holds the notice but has signed nothing about it: no evidence of delivery.
+    assert!(quiet.contains("no evidence of delivery yet"), "{quiet}");
+    let second = entry_id(&c.a(&[
+        "notify",
+        "--severity",
+        "high",
+        "--category",
+        "c",
+        "--summary",
+        "Second",
+        "--json",
+    ]));
+    c.send("a", "b");
+    // beta's ack of the first views alpha's feed with the second: the second's
+    // acknowledgement is now due, within the policy's 4 hours.
+    c.b(&["ack", &first, "--state", "disputed", "--reason", "not us"]);
+    c.send("b", "a");
+    let v = c.a(&["status", "--json"]).json();
+    let due = v["attention"]["due_soon"].as_array().unwrap();
+    assert!(
+        due.iter()
+            .any(|d| d["notice"] == second.as_str() && d["what"] == "acknowledge"),
+        "{v}"
+    );
+    assert_eq!(v["attention"]["disputes"], 1);
+    assert_eq!(v["channel"]["in_effect"], true);
+    let alpha = &v["parties"][0];
+    assert_eq!(alpha["you"], true);
+    assert_eq!(alpha["entries"], 3, "charter and two notices: {v}");
+    let text = c.a(&["status"]).stdout;
+    assert!(
+        text.contains("due within 24h") && text.contains("1 dispute(s)"),
+        "{text}"
+    );
+    assert!(text.contains("beta must acknowledge"), "{text}");
+}

@@ -389,6 +389,13 @@ pub enum Command {
         #[arg(long, value_name = "DIR", value_parser = utf8_path)]
         dir: Option<PathBuf>,
     },
+    /// Where the store stands: the channel, the parties and their key fingerprints, each
+    /// feed's head and latest cosigned checkpoint, and what needs attention (deadlines missed
+    /// or due within 24h, disputes, verification errors).
+    #[command(
+        after_help = "Examples:\n  hotline status\n  hotline --store beta.store status --json\n\nExit 1 when the audit finds a problem (a deadline missed, a verification error), as `audit` does."
+    )]
+    Status,
     /// Print a shell completion script for bash, zsh, fish, elvish or PowerShell.
     #[command(
         after_help = "Examples:\n  hotline completions bash > ~/.local/share/bash-completion/completions/hotline\n  hotline completions zsh > \"${fpath[1]}/_hotline\"\n  hotline completions fish > ~/.config/fish/completions/hotline.fish"

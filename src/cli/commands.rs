@@ -94,6 +94,7 @@ pub fn dispatch(cli: Cli) -> Result<Output, Failure> {
         } => super::recover::recover(&dir, &from, &key, &trust, replace),
         Command::Repair => super::recover::repair(&dir),
         Command::Demo { dir } => super::demo::run(dir),
+        Command::Status => super::status::status(&dir),
         Command::Completions { shell } => super::manual::completions(shell),
         Command::Man { dir } => super::manual::man(dir.as_deref()),
         Command::Amend(a) => super::amend::amend(&dir, a),

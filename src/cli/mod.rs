@@ -19,6 +19,7 @@ mod recover;
 mod render;
 mod shared;
 mod sign;
+mod status;
 mod witness;
 mod witness_protocol;
 
