@@ -86,8 +86,7 @@ fn schema(s: &Value) -> Value {
             None => json!({ "type": "array" }),
         },
         Value::Object(m) => {
-            let props: Map<String, Value> =
-                m.iter().map(|(k, v)| (k.clone(), schema(v))).collect();
+            let props: Map<String, Value> = m.iter().map(|(k, v)| (k.clone(), schema(v))).collect();
             json!({ "type": "object", "properties": props })
         }
         other => json!({ "const": other }),
@@ -102,7 +101,12 @@ fn run_json(dir: &Path, args: &[&str], failure: bool) -> Value {
     if failure {
         assert_eq!(r.code, 2, "{args:?}: {}{}", r.stdout, r.stderr);
     } else {
-        assert!(r.code == 0 || r.code == 1, "{args:?}: {}{}", r.stdout, r.stderr);
+        assert!(
+            r.code == 0 || r.code == 1,
+            "{args:?}: {}{}",
+            r.stdout,
+            r.stderr
+        );
     }
     r.json()
 }
@@ -123,8 +127,14 @@ fn outputs() -> (BTreeMap<String, Value>, String) {
         "channel create",
         &run::create_args("a", "alpha-beta", "alpha.key", "beta.pub"),
     );
-    rec("export", &["--store", "a", "export", "--out", "invite.bundle"]);
-    rec("join", &run::join_args("b", "invite.bundle", "beta.key", "alpha.pub"));
+    rec(
+        "export",
+        &["--store", "a", "export", "--out", "invite.bundle"],
+    );
+    rec(
+        "join",
+        &run::join_args("b", "invite.bundle", "beta.key", "alpha.pub"),
+    );
     ok(p, &["--store", "b", "export", "--out", "accept.bundle"]);
     rec("import", &["--store", "a", "import", "accept.bundle"]);
     let def = rec(
@@ -134,31 +144,84 @@ fn outputs() -> (BTreeMap<String, Value>, String) {
     let def = def["entry"].as_str().unwrap().to_owned();
     rec(
         "commit",
-        &["--store", "a", "commit", "Notify", "--text", "Within 4h.", "--cites", &def],
+        &[
+            "--store",
+            "a",
+            "commit",
+            "Notify",
+            "--text",
+            "Within 4h.",
+            "--cites",
+            &def,
+        ],
     );
     let notice = rec(
         "notify",
         &[
-            "--store", "a", "notify", "--severity", "high", "--category", "exfiltration",
-            "--summary", "Data left", "--indicator", "198.51.100.23", "--handling", "TLP:AMBER",
-            "--detected-at", "-1h",
+            "--store",
+            "a",
+            "notify",
+            "--severity",
+            "high",
+            "--category",
+            "exfiltration",
+            "--summary",
+            "Data left",
+            "--indicator",
+            "198.51.100.23",
+            "--handling",
+            "TLP:AMBER",
+            "--detected-at",
+            "-1h",
         ],
     );
     let notice = notice["entry"].as_str().unwrap().to_owned();
-    ok(p, &["--store", "a", "export", "--out", "a.bundle", "--force"]);
+    ok(
+        p,
+        &["--store", "a", "export", "--out", "a.bundle", "--force"],
+    );
     rec("import", &["--store", "b", "import", "a.bundle"]);
-    rec("ack", &["--store", "b", "ack", &notice, "--state", "received"]);
-    rec("ack", &["--store", "b", "ack", &notice, "--state", "accepted", "--dry-run"]);
-    rec("respond", &["--store", "b", "respond", &notice, "--text", "Done."]);
-    ok(p, &["--store", "b", "export", "--out", "b.bundle", "--force"]);
+    rec(
+        "ack",
+        &["--store", "b", "ack", &notice, "--state", "received"],
+    );
+    rec(
+        "ack",
+        &[
+            "--store",
+            "b",
+            "ack",
+            &notice,
+            "--state",
+            "accepted",
+            "--dry-run",
+        ],
+    );
+    rec(
+        "respond",
+        &["--store", "b", "respond", &notice, "--text", "Done."],
+    );
+    ok(
+        p,
+        &["--store", "b", "export", "--out", "b.bundle", "--force"],
+    );
     ok(p, &["--store", "a", "import", "b.bundle"]);
     rec("checkpoint", &["--store", "a", "checkpoint"]);
-    ok(p, &["--store", "a", "export", "--out", "a.bundle", "--force"]);
+    ok(
+        p,
+        &["--store", "a", "export", "--out", "a.bundle", "--force"],
+    );
     ok(p, &["--store", "b", "import", "a.bundle"]);
     rec("cosign", &["--store", "b", "cosign"]);
-    ok(p, &["--store", "b", "export", "--out", "b.bundle", "--force"]);
+    ok(
+        p,
+        &["--store", "b", "export", "--out", "b.bundle", "--force"],
+    );
     ok(p, &["--store", "a", "import", "b.bundle"]);
-    rec("prove", &["--store", "a", "prove", &notice, "--out", "n.proof"]);
+    rec(
+        "prove",
+        &["--store", "a", "prove", &notice, "--out", "n.proof"],
+    );
     let trust = ["--trust", "alpha.pub", "--trust", "beta.pub"];
     let with = |verb: &[&'static str]| {
         let mut v = verb.to_vec();
@@ -176,6 +239,9 @@ fn outputs() -> (BTreeMap<String, Value>, String) {
     rec("audit", &["--store", "a", "audit"]);
     rec("audit", &with(&["audit", "all.bundle", "--at", "+30d"]));
     rec("status", &["--store", "a", "status"]);
+    rec("timeline", &["--store", "a", "timeline"]);
+    rec("timeline", &with(&["timeline", "all.bundle", "--at", "+30d"]));
+    rec("report", &["--store", "a", "report", "--out", "r.html"]);
     rec("parties", &["--store", "a", "parties"]);
     rec("charter", &["--store", "a", "charter"]);
     rec("quarantine", &["--store", "a", "quarantine"]);
@@ -205,7 +271,8 @@ fn mask(text: &str) -> String {
             l.split(' ')
                 .map(|w| {
                     let hex = w.len() >= 12 && w.bytes().all(|b| b.is_ascii_hexdigit());
-                    let time = w.len() == 20 && w.ends_with('Z') && w.as_bytes().get(10) == Some(&b'T');
+                    let time =
+                        w.len() == 20 && w.ends_with('Z') && w.as_bytes().get(10) == Some(&b'T');
                     if hex {
                         "<id>".to_owned()
                     } else if time {
@@ -265,6 +332,12 @@ fn shapes_merge_by_key_and_by_type() {
         a,
         json!({ "x": "integer", "y": [ { "k": "null|string", "m": "boolean" } ] })
     );
-    assert_eq!(schema(&json!("null|string")), json!({ "type": ["null", "string"] }));
-    assert_eq!(mask("2026-01-01T00:00:00Z  alpha  #1  0123456789ab  x"), "<time>  alpha  #1  <id>  x\n");
+    assert_eq!(
+        schema(&json!("null|string")),
+        json!({ "type": ["null", "string"] })
+    );
+    assert_eq!(
+        mask("2026-01-01T00:00:00Z  alpha  #1  0123456789ab  x"),
+        "<time>  alpha  #1  <id>  x\n"
+    );
 }

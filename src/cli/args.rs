@@ -294,6 +294,44 @@ pub enum Command {
         #[command(flatten)]
         filter: AuditFilter,
     },
+    /// Every incident across the feeds in time order: notices, evidence of delivery, acks,
+    /// responses, cosignatures and deadlines, each marked with the word it rests on.
+    #[command(
+        after_help = "Examples:\n  hotline timeline\n  hotline timeline exchange.bundle --trust alpha.pub --trust beta.pub --at +7d --json"
+    )]
+    Timeline {
+        /// A bundle to read instead of the store (with --trust, as for verify).
+        #[arg(value_parser = utf8_path)]
+        bundle: Option<PathBuf>,
+        /// A public key file of a party you trust; with a bundle, every party must be trusted.
+        #[arg(long, value_name = "PUB", value_parser = utf8_path)]
+        trust: Vec<PathBuf>,
+        /// Judge deadlines at this time [default: now].
+        #[arg(long, value_name = "TIME", allow_hyphen_values = true)]
+        at: Option<String>,
+    },
+    /// Write a self-contained HTML report: the verdict, the parties and their keys, a drawn
+    /// timeline of every incident with its deadlines, disputes, and the evidence.
+    #[command(
+        after_help = "Examples:\n  hotline report --out report.html\n  hotline report exchange.bundle --trust alpha.pub --trust beta.pub --out report.html\n\nOne file, no scripts and no external references: open it in any browser, attach it to a mail.\nExit 1 when the audit found a problem, as `audit` does."
+    )]
+    Report {
+        /// A bundle to report on instead of the store (with --trust, as for verify).
+        #[arg(value_parser = utf8_path)]
+        bundle: Option<PathBuf>,
+        /// A public key file of a party you trust; with a bundle, every party must be trusted.
+        #[arg(long, value_name = "PUB", value_parser = utf8_path)]
+        trust: Vec<PathBuf>,
+        /// Judge deadlines at this time [default: now].
+        #[arg(long, value_name = "TIME", allow_hyphen_values = true)]
+        at: Option<String>,
+        /// The HTML file to write (`-`: standard output).
+        #[arg(long, value_parser = utf8_path)]
+        out: PathBuf,
+        /// Overwrite the file if it exists.
+        #[arg(long)]
+        force: bool,
+    },
     /// Rebuild a lost store, your own feed included, from a bundle a counterparty exported
     /// (its copy of your feed carries your signatures).
     #[command(after_help = RECOVER_HELP)]

@@ -86,6 +86,16 @@ pub fn dispatch(cli: Cli) -> Result<Output, Failure> {
             at,
             filter,
         } => super::read::audit(&dir, bundle.as_deref(), &trust, at.as_deref(), &filter),
+        Command::Timeline { bundle, trust, at } => {
+            super::read::timeline(&dir, bundle.as_deref(), &trust, at.as_deref())
+        }
+        Command::Report {
+            bundle,
+            trust,
+            at,
+            out,
+            force,
+        } => super::report::report(&dir, bundle.as_deref(), &trust, at.as_deref(), &out, force),
         Command::Recover {
             from,
             key,

@@ -17,9 +17,11 @@ mod quarantine;
 mod read;
 mod recover;
 mod render;
+mod report;
 mod shared;
 mod sign;
 mod status;
+mod timeline;
 mod witness;
 mod witness_protocol;
 

@@ -248,28 +248,7 @@ pub(super) fn audit(
     at: Option<&str>,
     filter: &AuditFilter,
 ) -> Result<Output, Failure> {
-    let at = match at {
-        Some(s) => parse_time(s, "--at")?,
-        None => now(),
-    };
-    let (charter, mut a) = match bundle {
-        Some(path) => {
-            let b = trusted_bundle(path, trust, "audit")?;
-            let a = hotline::audit::audit_with_notes(&b.charter, &b.entries, &b.notes, at);
-            (b.charter, a)
-        }
-        None => {
-            if !trust.is_empty() {
-                return Err(Failure::new("--trust goes with a bundle")
-                    .hint("hotline audit BUNDLE --trust A.pub --trust B.pub"));
-            }
-            let store = open_to_read(dir)?;
-            let entries = store.entries().map_err(store_failure)?;
-            let notes = note_bytes(&store)?;
-            let a = hotline::audit::audit_with_notes(store.charter(), &entries, &notes, at);
-            (roster(&store)?.clone(), a)
-        }
-    };
+    let (charter, mut a) = audited(dir, bundle, trust, at, "audit")?;
     if let Some(name) = &filter.party
         && charter.party_named(name).is_none()
     {
@@ -290,6 +269,50 @@ pub(super) fn audit(
         }
     }
     Ok(out)
+}
+
+/// The audit of a bundle verified against trusted keys, or of the store, at `at` (now by
+/// default), with the roster for names.
+pub(super) fn audited(
+    dir: &Path,
+    bundle: Option<&Path>,
+    trust: &[PathBuf],
+    at: Option<&str>,
+    verb: &str,
+) -> Result<(hotline::Charter, hotline::audit::Audit), Failure> {
+    let at = match at {
+        Some(s) => parse_time(s, "--at")?,
+        None => now(),
+    };
+    match bundle {
+        Some(path) => {
+            let b = trusted_bundle(path, trust, verb)?;
+            let a = hotline::audit::audit_with_notes(&b.charter, &b.entries, &b.notes, at);
+            Ok((a.verification.roster(&b.charter).clone(), a))
+        }
+        None => {
+            if !trust.is_empty() {
+                return Err(Failure::new("--trust goes with a bundle")
+                    .hint(format!("hotline {verb} BUNDLE --trust A.pub --trust B.pub")));
+            }
+            let store = open_to_read(dir)?;
+            let entries = store.entries().map_err(store_failure)?;
+            let notes = note_bytes(&store)?;
+            let a = hotline::audit::audit_with_notes(store.charter(), &entries, &notes, at);
+            Ok((roster(&store)?.clone(), a))
+        }
+    }
+}
+
+/// `hotline timeline`.
+pub(super) fn timeline(
+    dir: &Path,
+    bundle: Option<&Path>,
+    trust: &[PathBuf],
+    at: Option<&str>,
+) -> Result<Output, Failure> {
+    let (_, a) = audited(dir, bundle, trust, at, "timeline")?;
+    Ok(super::timeline::render(&a))
 }
 
 /// Keep the notices (and receivers, and disputes) `filter` chooses.

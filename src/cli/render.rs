@@ -794,8 +794,9 @@ pub fn report(charter: &Charter, r: &Report) -> Output {
     }
 }
 
-fn verdict(v: &Verdict) -> String {
-    let word = match v.status {
+/// A verdict's status in a word: upper case where it needs attention.
+pub fn status_word(s: Status) -> &'static str {
+    match s {
         Status::Met => "met",
         Status::Missed => "MISSED",
         Status::Pending => "PENDING",
@@ -805,8 +806,11 @@ fn verdict(v: &Verdict) -> String {
         Status::NotBound => "not bound",
         Status::None => "none",
         _ => "other",
-    };
-    let mut out = word.to_owned();
+    }
+}
+
+pub fn verdict(v: &Verdict) -> String {
+    let mut out = status_word(v.status).to_owned();
     if let Some(at) = v.at {
         let _ = write!(out, " at {}", time(at));
     }
@@ -822,7 +826,7 @@ fn verdict(v: &Verdict) -> String {
     out
 }
 
-fn basis(b: Basis) -> &'static str {
+pub fn basis(b: Basis) -> &'static str {
     match b {
         Basis::Receiver => "the receiver's signatures",
         Basis::Sender => "the sender's own signature",
