@@ -240,7 +240,10 @@ fn outputs() -> (BTreeMap<String, Value>, String) {
     rec("audit", &with(&["audit", "all.bundle", "--at", "+30d"]));
     rec("status", &["--store", "a", "status"]);
     rec("timeline", &["--store", "a", "timeline"]);
-    rec("timeline", &with(&["timeline", "all.bundle", "--at", "+30d"]));
+    rec(
+        "timeline",
+        &with(&["timeline", "all.bundle", "--at", "+30d"]),
+    );
     rec("report", &["--store", "a", "report", "--out", "r.html"]);
     rec("parties", &["--store", "a", "parties"]);
     rec("charter", &["--store", "a", "charter"]);

@@ -206,12 +206,8 @@ pub enum Command {
         after_help = "Examples:\n  hotline log\n  hotline --store beta.store log --json\n  hotline log --party beta --kind ack --state disputed\n  hotline log --incident INC-alpha-4 --since -7d\n  hotline log exchange.bundle --trust alpha.pub --trust beta.pub\n\nFilters combine (an entry is listed if it passes every one given). A bundle is verified first, as `hotline verify BUNDLE --trust …` verifies it; if that finds a\nproblem, the errors come first and the command exits 1."
     )]
     Log {
-        /// A bundle to list instead of the store (with --trust, as for verify).
-        #[arg(value_parser = utf8_path)]
-        bundle: Option<PathBuf>,
-        /// A public key file of a party you trust; with a bundle, every party must be trusted.
-        #[arg(long, value_name = "PUB", value_parser = utf8_path)]
-        trust: Vec<PathBuf>,
+        #[command(flatten)]
+        source: SourceArgs,
         #[command(flatten)]
         filter: LogFilter,
     },
@@ -222,12 +218,8 @@ pub enum Command {
     Show {
         /// The entry (id or unique prefix of 4+ hex digits).
         id: String,
-        /// A bundle to read instead of the store (with --trust, as for verify).
-        #[arg(value_parser = utf8_path)]
-        bundle: Option<PathBuf>,
-        /// A public key file of a party you trust; with a bundle, every party must be trusted.
-        #[arg(long, value_name = "PUB", value_parser = utf8_path)]
-        trust: Vec<PathBuf>,
+        #[command(flatten)]
+        source: SourceArgs,
     },
     /// Write a bundle of the store's entries for another party.
     #[command(
@@ -267,12 +259,8 @@ pub enum Command {
         after_help = "Examples:\n  hotline verify\n  hotline verify exchange.bundle --trust alpha.pub --trust beta.pub --json"
     )]
     Verify {
-        /// A bundle to verify instead of the store.
-        #[arg(value_parser = utf8_path)]
-        bundle: Option<PathBuf>,
-        /// A public key file of a party you trust; with a bundle, every party must be trusted.
-        #[arg(long, value_name = "PUB", value_parser = utf8_path)]
-        trust: Vec<PathBuf>,
+        #[command(flatten)]
+        source: SourceArgs,
     },
     /// Audit obligations: for every notice and receiver, when the notice reached it and whether
     /// it acknowledged and answered in time, each verdict naming the evidence it rests on
@@ -281,12 +269,8 @@ pub enum Command {
         after_help = "Examples:\n  hotline audit --at 2026-03-01T00:00:00Z --json\n  hotline audit --open --party beta\n  hotline audit exchange.bundle --trust alpha.pub --trust beta.pub\n\nThe filters choose which notices are listed; the counts on the last line, and the exit status,\nare always the whole channel's."
     )]
     Audit {
-        /// A bundle to audit instead of the store (with --trust, as for verify).
-        #[arg(value_parser = utf8_path)]
-        bundle: Option<PathBuf>,
-        /// A public key file of a party you trust; with a bundle, every party must be trusted.
-        #[arg(long, value_name = "PUB", value_parser = utf8_path)]
-        trust: Vec<PathBuf>,
+        #[command(flatten)]
+        source: SourceArgs,
         /// Judge deadlines at this time: `now`, `-24h` (from now), Unix seconds or RFC 3339
         /// [default: now].
         #[arg(long, value_name = "TIME", allow_hyphen_values = true)]
@@ -300,12 +284,8 @@ pub enum Command {
         after_help = "Examples:\n  hotline timeline\n  hotline timeline exchange.bundle --trust alpha.pub --trust beta.pub --at +7d --json"
     )]
     Timeline {
-        /// A bundle to read instead of the store (with --trust, as for verify).
-        #[arg(value_parser = utf8_path)]
-        bundle: Option<PathBuf>,
-        /// A public key file of a party you trust; with a bundle, every party must be trusted.
-        #[arg(long, value_name = "PUB", value_parser = utf8_path)]
-        trust: Vec<PathBuf>,
+        #[command(flatten)]
+        source: SourceArgs,
         /// Judge deadlines at this time [default: now].
         #[arg(long, value_name = "TIME", allow_hyphen_values = true)]
         at: Option<String>,
@@ -316,12 +296,8 @@ pub enum Command {
         after_help = "Examples:\n  hotline report --out report.html\n  hotline report exchange.bundle --trust alpha.pub --trust beta.pub --out report.html\n\nOne file, no scripts and no external references: open it in any browser, attach it to a mail.\nExit 1 when the audit found a problem, as `audit` does."
     )]
     Report {
-        /// A bundle to report on instead of the store (with --trust, as for verify).
-        #[arg(value_parser = utf8_path)]
-        bundle: Option<PathBuf>,
-        /// A public key file of a party you trust; with a bundle, every party must be trusted.
-        #[arg(long, value_name = "PUB", value_parser = utf8_path)]
-        trust: Vec<PathBuf>,
+        #[command(flatten)]
+        source: SourceArgs,
         /// Judge deadlines at this time [default: now].
         #[arg(long, value_name = "TIME", allow_hyphen_values = true)]
         at: Option<String>,
@@ -620,6 +596,18 @@ pub struct TextArg {
     /// Read the text from a file.
     #[arg(long, value_name = "FILE", value_parser = utf8_path)]
     pub file: Option<PathBuf>,
+}
+
+/// What a reading verb reads: the store, or a bundle and the keys it must be verified
+/// against, exactly as `hotline verify BUNDLE --trust …` verifies it.
+#[derive(Debug, Args, Default)]
+pub struct SourceArgs {
+    /// A bundle to read instead of the store (with --trust).
+    #[arg(value_parser = utf8_path)]
+    pub bundle: Option<PathBuf>,
+    /// A public key file of a party you trust; with a bundle, every party must be trusted.
+    #[arg(long, value_name = "PUB", value_parser = utf8_path)]
+    pub trust: Vec<PathBuf>,
 }
 
 /// Which entries `hotline log` lists.

@@ -65,37 +65,25 @@ pub fn dispatch(cli: Cli) -> Result<Output, Failure> {
             reason,
             key,
         } => super::lifecycle::revoke(&dir, next.as_deref(), from, reason, &key),
-        Command::Log {
-            bundle,
-            trust,
-            filter,
-        } => super::read::log(&dir, bundle.as_deref(), &trust, &filter),
-        Command::Show { id, bundle, trust } => {
-            super::read::show(&dir, &id, bundle.as_deref(), &trust)
-        }
+        Command::Log { source, filter } => super::read::log(&dir, &source, &filter),
+        Command::Show { id, source } => super::read::show(&dir, &id, &source),
         Command::Export { out, since, force } => super::exchange::export(&dir, &out, &since, force),
         Command::Import {
             file,
             no_receipt,
             key,
         } => super::exchange::import(&dir, &file, !no_receipt, &key),
-        Command::Verify { bundle, trust } => super::read::verify(&dir, bundle.as_deref(), &trust),
-        Command::Audit {
-            bundle,
-            trust,
-            at,
-            filter,
-        } => super::read::audit(&dir, bundle.as_deref(), &trust, at.as_deref(), &filter),
-        Command::Timeline { bundle, trust, at } => {
-            super::read::timeline(&dir, bundle.as_deref(), &trust, at.as_deref())
+        Command::Verify { source } => super::read::verify(&dir, &source),
+        Command::Audit { source, at, filter } => {
+            super::read::audit(&dir, &source, at.as_deref(), &filter)
         }
+        Command::Timeline { source, at } => super::read::timeline(&dir, &source, at.as_deref()),
         Command::Report {
-            bundle,
-            trust,
+            source,
             at,
             out,
             force,
-        } => super::report::report(&dir, bundle.as_deref(), &trust, at.as_deref(), &out, force),
+        } => super::report::report(&dir, &source, at.as_deref(), &out, force),
         Command::Recover {
             from,
             key,

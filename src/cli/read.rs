@@ -6,7 +6,7 @@ use std::path::{Path, PathBuf};
 use hotline::bundle;
 use hotline::verify::{self, Options};
 
-use super::args::{AuditFilter, LogFilter};
+use super::args::{AuditFilter, LogFilter, SourceArgs};
 use super::input::Input;
 use super::render;
 use super::shared::{
@@ -137,12 +137,8 @@ impl Source {
 }
 
 /// `hotline log`, of the store or of a bundle.
-pub(super) fn log(
-    dir: &Path,
-    bundle: Option<&Path>,
-    trust: &[PathBuf],
-    filter: &LogFilter,
-) -> Result<Output, Failure> {
+pub(super) fn log(dir: &Path, src: &SourceArgs, filter: &LogFilter) -> Result<Output, Failure> {
+    let (bundle, trust) = (src.bundle.as_deref(), src.trust.as_slice());
     // The filter is read before the store or bundle: a typo costs nothing.
     let since = filter
         .since
@@ -202,12 +198,8 @@ pub(super) fn log(
 }
 
 /// `hotline show ID`, of the store or of a bundle.
-pub(super) fn show(
-    dir: &Path,
-    id: &str,
-    bundle: Option<&Path>,
-    trust: &[PathBuf],
-) -> Result<Output, Failure> {
+pub(super) fn show(dir: &Path, id: &str, src: &SourceArgs) -> Result<Output, Failure> {
+    let (bundle, trust) = (src.bundle.as_deref(), src.trust.as_slice());
     let src = source(dir, bundle, trust, "show", true)?;
     let id = match bundle {
         // The store's own resolution, with its messages.
@@ -220,11 +212,8 @@ pub(super) fn show(
 }
 
 /// `hotline verify`: of a bundle against trusted keys, or of the store from scratch.
-pub(super) fn verify(
-    dir: &Path,
-    bundle: Option<&Path>,
-    trust: &[PathBuf],
-) -> Result<Output, Failure> {
+pub(super) fn verify(dir: &Path, src: &SourceArgs) -> Result<Output, Failure> {
+    let (bundle, trust) = (src.bundle.as_deref(), src.trust.as_slice());
     match bundle {
         Some(b) => verify_bundle(b, trust),
         None => {
@@ -243,12 +232,11 @@ pub(super) fn verify(
 /// `hotline audit`: of a bundle against trusted keys, or of the store.
 pub(super) fn audit(
     dir: &Path,
-    bundle: Option<&Path>,
-    trust: &[PathBuf],
+    src: &SourceArgs,
     at: Option<&str>,
     filter: &AuditFilter,
 ) -> Result<Output, Failure> {
-    let (charter, mut a) = audited(dir, bundle, trust, at, "audit")?;
+    let (charter, mut a) = audited(dir, src, at, "audit")?;
     if let Some(name) = &filter.party
         && charter.party_named(name).is_none()
     {
@@ -275,11 +263,11 @@ pub(super) fn audit(
 /// default), with the roster for names.
 pub(super) fn audited(
     dir: &Path,
-    bundle: Option<&Path>,
-    trust: &[PathBuf],
+    src: &SourceArgs,
     at: Option<&str>,
     verb: &str,
 ) -> Result<(hotline::Charter, hotline::audit::Audit), Failure> {
+    let (bundle, trust) = (src.bundle.as_deref(), src.trust.as_slice());
     let at = match at {
         Some(s) => parse_time(s, "--at")?,
         None => now(),
@@ -305,13 +293,8 @@ pub(super) fn audited(
 }
 
 /// `hotline timeline`.
-pub(super) fn timeline(
-    dir: &Path,
-    bundle: Option<&Path>,
-    trust: &[PathBuf],
-    at: Option<&str>,
-) -> Result<Output, Failure> {
-    let (_, a) = audited(dir, bundle, trust, at, "timeline")?;
+pub(super) fn timeline(dir: &Path, src: &SourceArgs, at: Option<&str>) -> Result<Output, Failure> {
+    let (_, a) = audited(dir, src, at, "timeline")?;
     Ok(super::timeline::render(&a))
 }
 

@@ -4,7 +4,9 @@
 //! evidence of delivery, the deadlines, the disputes, and the evidence with how to check it.
 
 use std::fmt::Write as _;
-use std::path::{Path, PathBuf};
+use std::path::Path;
+
+use super::args::SourceArgs;
 
 use hotline::Charter;
 use hotline::audit::Audit;
@@ -381,14 +383,13 @@ pub fn page(charter: &Charter, a: &Audit, source: &str) -> String {
 /// `hotline report`.
 pub(super) fn report(
     dir: &Path,
-    bundle: Option<&Path>,
-    trust: &[PathBuf],
+    src: &SourceArgs,
     at: Option<&str>,
     out: &Path,
     force: bool,
 ) -> Result<Output, Failure> {
-    let (charter, a) = super::read::audited(dir, bundle, trust, at, "report")?;
-    let source = match bundle {
+    let (charter, a) = super::read::audited(dir, src, at, "report")?;
+    let source = match &src.bundle {
         Some(b) => format!("the bundle {}", b.display()),
         None => format!("the store {}", dir.display()),
     };
