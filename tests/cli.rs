@@ -2751,3 +2751,51 @@ fn status_shows_the_channel_the_feeds_and_what_needs_attention() {
     );
     assert!(text.contains("beta must acknowledge"), "{text}");
 }
+
+#[test]
+fn sync_sends_only_what_the_peer_has_not_signed_for() {
+    let (c, first) = channel_with_notice();
+    c.b(&["ack", &first]);
+    c.send("b", "a");
+    // beta's ack views alpha's feed with the first notice: a sync leaves all that out.
+    let second = entry_id(&c.a(&[
+        "notify",
+        "--severity",
+        "low",
+        "--category",
+        "c",
+        "--summary",
+        "Second",
+        "--json",
+    ]));
+    let v = c.a(&["sync", "--out", "s.bundle", "--json"]).json();
+    assert_eq!(v["peer"], "beta", "the only other party: {v}");
+    assert_eq!(v["entries"], 1, "{v}");
+    let b = hotline::bundle::read(&std::fs::read(c.path().join("s.bundle")).unwrap()).unwrap();
+    let id = hotline::SignedEntry::decode(&b.entries[0])
+        .unwrap()
+        .id()
+        .unwrap();
+    assert_eq!(id.to_string(), second);
+    let r = c
+        .b(&["import", "s.bundle", "--no-receipt", "--json"])
+        .json();
+    assert_eq!(
+        (r["new_entries"].as_u64(), r["already_held"].as_u64()),
+        (Some(1), Some(0))
+    );
+    // beta imported the second notice without signing anything since, so a second sync
+    // sends it again; beta's import would count it as already held.
+    let again = c
+        .a(&["sync", "--peer", "beta", "--out", "s2.bundle", "--json"])
+        .json();
+    assert_eq!(again["entries"], 1, "{again}");
+    fails(
+        c.path(),
+        &[
+            "--store", "a", "sync", "--peer", "gamma", "--out", "x.bundle",
+        ],
+        2,
+        "not a party",
+    );
+}

@@ -239,6 +239,7 @@ fn outputs() -> (BTreeMap<String, Value>, String) {
     rec("audit", &["--store", "a", "audit"]);
     rec("audit", &with(&["audit", "all.bundle", "--at", "+30d"]));
     rec("status", &["--store", "a", "status"]);
+    rec("sync", &["--store", "a", "sync", "--out", "sync.bundle"]);
     rec("timeline", &["--store", "a", "timeline"]);
     rec(
         "timeline",

@@ -238,6 +238,22 @@ pub enum Command {
         #[arg(long)]
         force: bool,
     },
+    /// Export only what a peer lacks: the entries of every feed beyond what the peer's latest
+    /// signed entry in this store says it held (its views), and its own feed not at all.
+    #[command(
+        after_help = "Examples:\n  hotline sync --out to-beta.bundle\n  hotline sync --peer beta --out - | ssh beta-host hotline import -\n\nThe peer's latest entry here (a receipt, an ack, anything it signed) views every feed it\nheld when it signed: those entries are left out. Anything it imported since without signing\nis sent again, which its import counts as already held. With one other party, --peer may be\nleft out."
+    )]
+    Sync {
+        /// The bundle file to write (`-`: standard output).
+        #[arg(long, value_parser = utf8_path)]
+        out: PathBuf,
+        /// The party to send to [default: the only other party].
+        #[arg(long, alias = "since-peer", value_name = "NAME")]
+        peer: Option<String>,
+        /// Overwrite the file if it exists.
+        #[arg(long)]
+        force: bool,
+    },
     /// Import a bundle: all of it after verification, or nothing. Then sign a receipt (your
     /// signed views of the feeds it brought), which your next export carries to the sender as
     /// proof of possession.

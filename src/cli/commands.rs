@@ -68,6 +68,9 @@ pub fn dispatch(cli: Cli) -> Result<Output, Failure> {
         Command::Log { source, filter } => super::read::log(&dir, &source, &filter),
         Command::Show { id, source } => super::read::show(&dir, &id, &source),
         Command::Export { out, since, force } => super::exchange::export(&dir, &out, &since, force),
+        Command::Sync { out, peer, force } => {
+            super::exchange::sync(&dir, &out, peer.as_deref(), force)
+        }
         Command::Import {
             file,
             no_receipt,

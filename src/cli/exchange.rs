@@ -73,6 +73,85 @@ fn kind_name(kind: verify::FindingKind) -> String {
         .unwrap_or_default()
 }
 
+/// `hotline sync`: an export since what `peer` last signed that it held.
+pub(super) fn sync(
+    dir: &Path,
+    out: &Path,
+    peer: Option<&str>,
+    force: bool,
+) -> Result<Output, Failure> {
+    let store = open_to_read(dir)?;
+    let roster = roster(&store)?.clone();
+    let me = store.identity().map(|(name, _)| name);
+    let peer = match peer {
+        Some(name) => roster.party_named(name).ok_or_else(|| {
+            Failure::new(format!("--peer {name:?} is not a party of this channel"))
+        })?,
+        None => {
+            let others: Vec<_> = roster
+                .parties
+                .iter()
+                .filter(|p| me.as_deref() != Some(p.name.as_str()))
+                .collect();
+            match others.as_slice() {
+                [one] => *one,
+                _ => {
+                    return Err(Failure::new("name the party to send to")
+                        .hint("hotline sync --peer NAME --out FILE"));
+                }
+            }
+        }
+    };
+    let head = store.head(&peer.key).map_err(store_failure)?;
+    let mut since: BTreeMap<PartyId, u64> = BTreeMap::new();
+    let mut held = Vec::new();
+    if let Some(h) = &head {
+        let e = store
+            .get(&h.id)
+            .map_err(store_failure)?
+            .ok_or_else(|| Failure::new(format!("entry {} is not in the store", h.id)))?;
+        for v in &e.header().views {
+            since.insert(v.party, v.size);
+            held.push(json!({ "party": roster.label(&v.party), "size": v.size }));
+        }
+    }
+    // Its own feed it has whole.
+    let own = store.feed_len(&peer.key).map_err(store_failure)?;
+    since.insert(peer.key, own);
+    let bytes = store.export(&since).map_err(store_failure)?;
+    let count = bundle::read_with(&bytes, &bundle::Limits::UNBOUNDED)
+        .map(|b| b.entries.len())
+        .map_err(|e| Failure::new(e.to_string()))?;
+    write_out(out, &bytes, force)?;
+    let basis = match &head {
+        Some(h) => format!(
+            "{}'s latest entry here, seq {} ({}), views {}",
+            peer.name,
+            h.seq,
+            h.id.short(),
+            if held.is_empty() {
+                "no feed".to_owned()
+            } else {
+                held.iter()
+                    .map(|v| format!("{} up to {}", v["party"].as_str().unwrap_or(""), v["size"]))
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            }
+        ),
+        None => format!("no entry of {} is held here: everything is sent", peer.name),
+    };
+    Ok(Output::ok(
+        format!(
+            "wrote {} ({count} entries, {} bytes) for {}: {basis}\n",
+            super::keyfile::out_name(out),
+            bytes.len(),
+            peer.name
+        ),
+        json!({ "ok": true, "file": out, "peer": peer.name, "entries": count, "bytes": bytes.len(),
+                "peer_head": head.map(|h| json!({ "seq": h.seq, "id": h.id })), "peer_held": held }),
+    ))
+}
+
 /// `hotline import`.
 pub(super) fn import(
     dir: &Path,
