@@ -557,6 +557,19 @@ fn keygen_protects_secret_keys() {
         secret
     );
     fails(dir.path(), &["keygen", "../evil"], 2, "party name");
+    // --dir, as its own --help example gives it, on a machine where it does not exist yet:
+    // made, with every directory it needed, readable by the owner alone.
+    ok(dir.path(), &["keygen", "beta", "--dir", "fresh/keys"]);
+    assert!(dir.path().join("fresh/keys/beta.key").is_file());
+    #[cfg(unix)]
+    for d in ["fresh", "fresh/keys"] {
+        use std::os::unix::fs::PermissionsExt;
+        let mode = std::fs::metadata(dir.path().join(d))
+            .unwrap()
+            .permissions()
+            .mode();
+        assert_eq!(mode & 0o777, 0o700, "{d}");
+    }
 }
 
 #[test]
@@ -981,6 +994,13 @@ fn the_readme_walkthrough_runs_as_written() {
     // Seven signed entries and three receipts (alpha for the acceptance, beta and alpha for
     // the two exchanges of notices and answers).
     assert!(stdout.contains("OK: 10 entries checked"), "{stdout}");
+    // The auditor's view: the timeline and the report, from the bundle alone.
+    assert!(
+        stdout.contains("incident ") && stdout.contains("[the receiver's signature]"),
+        "{stdout}"
+    );
+    let report = std::fs::read_to_string(dir.path().join("report.html")).unwrap();
+    assert!(report.contains("No problem found"), "{report}");
 }
 
 #[test]
@@ -2624,6 +2644,14 @@ fn log_and_audit_filters_choose_what_is_listed() {
         v.extend_from_slice(extra);
         ids(ok(c.path(), &v))
     };
+    // show names the responses to an entry, with their text.
+    let shown = c.a(&["show", &first]).stdout;
+    assert!(
+        shown.contains("response  by beta at ") && shown.contains("Hosts taken down."),
+        "{shown}"
+    );
+    let j = c.a(&["show", &first, "--json"]).json();
+    assert_eq!(j["responses"][0]["text"], "Hosts taken down.");
     let all = log(&[]);
     let notices = log(&["--kind", "notice"]);
     assert_eq!(notices, vec![first.clone(), second.clone()]);

@@ -643,6 +643,41 @@ pub fn show(
     if acks.is_empty() {
         text.push_str("acked     not yet acknowledged by any other party in this store\n");
     }
+    // The entries it refers to, and the responses to it, each named.
+    let ids = by_id(&items);
+    let name = |id: &EntryId| match ids.get(id) {
+        Some(t) => format!(
+            "{}'s {} {}",
+            charter.label(&t.signed.header().author),
+            t.body.as_ref().map_or("entry", |b| b.kind().name()),
+            id.short()
+        ),
+        None => format!("entry {} (not held here)", id.short()),
+    };
+    if let Some(b) = &item.body {
+        for (field, target) in b.references() {
+            if !matches!(b, Body::Ack(_)) {
+                let _ = writeln!(text, "{field:<9} {}", name(&target));
+            }
+        }
+    }
+    let mut responses = Vec::new();
+    for i in &items {
+        if let Some(Body::Response(r)) = &i.body
+            && r.to == *id
+        {
+            let t = i.signed.header().time;
+            let who = charter.label(&i.signed.header().author);
+            let _ = writeln!(
+                text,
+                "response  by {who} at {} ({}): {}",
+                time(t),
+                i.id.short(),
+                block(&r.text)
+            );
+            responses.push(json!({ "by": who, "time": t, "entry": i.id, "text": r.text }));
+        }
+    }
     let witnessed =
         CheckpointSummary::earliest_witness(checkpoints, &charter.label(&h.author), h.seq.0);
     match &witnessed {
@@ -661,7 +696,7 @@ pub fn show(
             "ok": true, "id": item.id, "author": charter.label(&h.author), "author_key": h.author,
             "seq": h.seq, "time": h.time, "prev": h.prev, "views": h.views,
             "kind": item.body.as_ref().map(|b| b.kind().name()), "body": body_json, "acks": acks,
-            "witnessed": witnessed,
+            "responses": responses, "witnessed": witnessed,
         }),
     ))
 }
