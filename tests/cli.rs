@@ -2827,3 +2827,47 @@ fn sync_sends_only_what_the_peer_has_not_signed_for() {
         "not a party",
     );
 }
+
+#[test]
+fn colour_only_when_asked_or_on_a_terminal_and_no_spinner_when_piped() {
+    let c = Channel::new();
+    ok(c.path(), &["--store", "a", "export", "--out", "all.bundle"]);
+    let verify = |extra: &[&str]| {
+        let mut v = vec![
+            "verify",
+            "all.bundle",
+            "--trust",
+            "alpha.pub",
+            "--trust",
+            "beta.pub",
+        ];
+        v.extend_from_slice(extra);
+        ok(c.path(), &v).stdout
+    };
+    // Piped, as here: plain, whatever NO_COLOR says.
+    assert!(!verify(&[]).contains('\u{1b}'));
+    let always = verify(&["--color", "always"]);
+    assert!(always.contains("\u{1b}[32;1mOK:\u{1b}[0m"), "{always:?}");
+    assert!(!verify(&["--color", "never"]).contains('\u{1b}'));
+    // JSON is never coloured.
+    assert!(!verify(&["--color", "always", "--json"]).contains('\u{1b}'));
+
+    // A bundle large enough for the spinner: none on a stderr that is not a terminal.
+    let (charter, entries) = hotline::example::synthetic(12_000).unwrap();
+    let big = hotline::bundle::write(&charter, &entries).unwrap();
+    assert!(big.len() > 4 << 20);
+    std::fs::write(c.path().join("big.bundle"), &big).unwrap();
+    // Its parties' public key files (the synthetic channel's test keys), over the channel's.
+    let mut args = vec!["verify".to_owned(), "big.bundle".to_owned()];
+    for p in &charter.parties {
+        let f = format!("{}.pub", p.name);
+        let mut pk = hotline::example::test_key(&p.name).public();
+        pk.next = Some(p.next);
+        std::fs::write(c.path().join(&f), pk.to_file_text()).unwrap();
+        args.extend(["--trust".to_owned(), f]);
+    }
+    let args: Vec<&str> = args.iter().map(String::as_str).collect();
+    let r = hotline(c.path(), &args);
+    assert_eq!(r.code, 0, "{}{}", r.stdout, r.stderr);
+    assert!(r.stderr.is_empty(), "{:?}", r.stderr);
+}

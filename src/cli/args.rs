@@ -67,9 +67,27 @@ pub struct Cli {
     /// Print machine-readable JSON instead of text.
     #[arg(long, global = true)]
     pub json: bool,
+    /// Colour the verdicts in text output: auto (on a terminal, unless NO_COLOR is set),
+    /// always, or never.
+    #[arg(long, global = true, value_name = "WHEN", default_value = "auto")]
+    pub color: ColorChoice,
+    /// No progress indicator on standard error, even on a terminal.
+    #[arg(long, short = 'q', global = true)]
+    pub quiet: bool,
     /// What to do.
     #[command(subcommand)]
     pub command: Command,
+}
+
+/// When to colour text output.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum ColorChoice {
+    /// On a terminal, unless `NO_COLOR` is set (<https://no-color.org>).
+    Auto,
+    /// Always, even when piped.
+    Always,
+    /// Never.
+    Never,
 }
 
 /// The subcommands.

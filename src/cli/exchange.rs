@@ -172,11 +172,12 @@ pub(super) fn import(
     let mut store = open(dir)?;
     let charter = store.charter().clone();
     let keys = super::witness::import_keys(&store, &bytes)?;
-    let r = store
-        .import_within(&bytes, &limits, Some(now()), |note| {
+    let r = super::progress::around("verifying and importing the bundle", bytes.len(), || {
+        store.import_within(&bytes, &limits, Some(now()), |note| {
             super::witness::note_meta_with(&charter, &keys, note)
         })
-        .map_err(|e| super::quarantine::refused(&store, store_failure(e)))?;
+    })
+    .map_err(|e| super::quarantine::refused(&store, store_failure(e)))?;
     let mut text = format!(
         "imported {} new entries from {} ({} already held)\n",
         r.new_entries,

@@ -13,6 +13,7 @@ mod keygen;
 mod lifecycle;
 mod manual;
 mod passphrase;
+mod progress;
 mod quarantine;
 mod read;
 mod recover;
@@ -146,10 +147,22 @@ pub fn run() -> u8 {
         }
     };
     let json = cli.json;
+    let colour = match cli.color {
+        args::ColorChoice::Always => true,
+        args::ColorChoice::Never => false,
+        args::ColorChoice::Auto => {
+            use std::io::IsTerminal;
+            std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty())
+                && std::io::stdout().is_terminal()
+        }
+    };
+    progress::set_quiet(cli.quiet || json);
     match commands::dispatch(cli) {
         Ok(out) => {
             let text = if json {
                 json_text(&out.json)
+            } else if colour && !stdout_taken() {
+                colourise(&printable(&out.text))
             } else {
                 printable(&out.text)
             };
@@ -190,6 +203,49 @@ pub fn printable(text: &str) -> String {
             out.extend(c.escape_unicode());
         } else {
             out.push(c);
+        }
+    }
+    out
+}
+
+/// Text with its verdict words coloured (ANSI SGR): red for what failed or was missed,
+/// yellow for what is pending or needs a look, green for what passed. Applied after
+/// [`printable`], so no escape in the text comes from anyone's signed text.
+pub fn colourise(text: &str) -> String {
+    const RED: [&str; 6] = ["FAILED", "MISSED", "FORK:", "PROBLEMS", "error", "SPLIT"];
+    const YELLOW: [&str; 6] = [
+        "PENDING",
+        "UNDETERMINED",
+        "PAUSED",
+        "VOID",
+        "WARNING:",
+        "warning",
+    ];
+    const GREEN: [&str; 2] = ["OK:", "OK"];
+    let mut out = String::with_capacity(text.len() + 64);
+    for (i, line) in text.split('\n').enumerate() {
+        if i > 0 {
+            out.push('\n');
+        }
+        let mut first = true;
+        for word in line.split(' ') {
+            if !first {
+                out.push(' ');
+            }
+            first = false;
+            let code = if RED.contains(&word) {
+                Some("31;1")
+            } else if YELLOW.contains(&word) {
+                Some("33;1")
+            } else if GREEN.contains(&word) {
+                Some("32;1")
+            } else {
+                None
+            };
+            match code {
+                Some(c) => out.push_str(&format!("\u{1b}[{c}m{word}\u{1b}[0m")),
+                None => out.push_str(word),
+            }
         }
     }
     out

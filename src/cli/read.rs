@@ -62,7 +62,10 @@ fn source(
         verify: Options::at(now()),
         limits: t.limits,
     };
-    let report = hotline::verify_bundle(&t.bytes, &t.keys, &opts).map_err(|e| refused(path, &e))?;
+    let report = super::progress::around("verifying the bundle", t.bytes.len(), || {
+        hotline::verify_bundle(&t.bytes, &t.keys, &opts)
+    })
+    .map_err(|e| refused(path, &e))?;
     let b = verify::read_trusted(&t.bytes, &t.keys, &t.limits).map_err(|e| refused(path, &e))?;
     Ok(Source {
         roster: report.roster(&b.charter).clone(),
@@ -275,7 +278,10 @@ pub(super) fn audited(
     match bundle {
         Some(path) => {
             let b = trusted_bundle(path, trust, verb)?;
-            let a = hotline::audit::audit_with_notes(&b.charter, &b.entries, &b.notes, at);
+            let size = b.entries.iter().map(Vec::len).sum();
+            let a = super::progress::around("auditing the bundle", size, || {
+                hotline::audit::audit_with_notes(&b.charter, &b.entries, &b.notes, at)
+            });
             Ok((a.verification.roster(&b.charter).clone(), a))
         }
         None => {
@@ -286,7 +292,10 @@ pub(super) fn audited(
             let store = open_to_read(dir)?;
             let entries = store.entries().map_err(store_failure)?;
             let notes = note_bytes(&store)?;
-            let a = hotline::audit::audit_with_notes(store.charter(), &entries, &notes, at);
+            let size = entries.iter().map(Vec::len).sum();
+            let a = super::progress::around("auditing the store", size, || {
+                hotline::audit::audit_with_notes(store.charter(), &entries, &notes, at)
+            });
             Ok((roster(&store)?.clone(), a))
         }
     }
@@ -385,7 +394,10 @@ fn verify_bundle(path: &Path, trust: &[PathBuf]) -> Result<Output, Failure> {
         verify: Options::at(now()),
         limits: t.limits,
     };
-    let report = hotline::verify_bundle(&t.bytes, &t.keys, &opts).map_err(|e| refused(path, &e))?;
+    let report = super::progress::around("verifying the bundle", t.bytes.len(), || {
+        hotline::verify_bundle(&t.bytes, &t.keys, &opts)
+    })
+    .map_err(|e| refused(path, &e))?;
     // The charter, for names: the bundle read again, which costs little beside verifying it.
     let charter = bundle::read_with(&t.bytes, &t.limits)
         .map(|b| b.charter)
