@@ -146,6 +146,15 @@ pub struct AckSeen {
     pub reason: String,
 }
 
+/// One response as the audit lists it.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct ResponseSeen {
+    /// The response's id.
+    pub id: EntryId,
+    /// The responder's claimed time.
+    pub time: Timestamp,
+}
+
 /// How one receiving party has dealt with one notice.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
 pub struct Receiver {
@@ -159,8 +168,8 @@ pub struct Receiver {
     pub possession: Option<Possession>,
     /// Its acknowledgements of the notice, in feed order.
     pub acks: Vec<AckSeen>,
-    /// Ids and claimed times of its responses to the notice.
-    pub responses: Vec<(EntryId, Timestamp)>,
+    /// Its responses to the notice.
+    pub responses: Vec<ResponseSeen>,
     /// The acknowledge-by deadline: from the receiver's possession, the later of the
     /// notice's own and the charter policy's window for its severity; met by any ack.
     pub ack: Verdict,
@@ -839,7 +848,10 @@ fn judge(
                 }
             }
             Body::Response(x) if x.to == s.id => {
-                responses.push((e.id, e.time()));
+                responses.push(ResponseSeen {
+                    id: e.id,
+                    time: e.time(),
+                });
                 answers.push(e);
             }
             _ => {}

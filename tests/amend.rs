@@ -402,7 +402,7 @@ mod cli {
         )
         .json();
         assert_eq!(proposed["awaiting"], serde_json::json!(["beta"]));
-        let id = proposed["entry"].as_str().unwrap().to_owned();
+        let id = proposed["id"].as_str().unwrap().to_owned();
         exchange(d, "a", "b");
         let before = ok(d, &["--store", "b", "charter", "--json"]).json();
         assert_eq!(before["amendments"][0]["in_effect"], false);
@@ -442,7 +442,7 @@ mod cli {
             ],
         )
         .json();
-        let cid = closed["entry"].as_str().unwrap().to_owned();
+        let cid = closed["id"].as_str().unwrap().to_owned();
         exchange(d, "a", "b");
         ok(d, &["--store", "b", "ratify", &cid]);
         let shown = ok(d, &["--store", "b", "charter", "--json"]).json();

@@ -203,7 +203,7 @@ mod cli {
             ],
         )
         .json();
-        n["entry"].as_str().unwrap().to_owned()
+        n["id"].as_str().unwrap().to_owned()
     }
 
     /// The receivers of notice `id` in `audit`, each with its acknowledgement window (due
@@ -259,7 +259,7 @@ mod cli {
             ],
         )
         .json();
-        let amendment = proposed["entry"].as_str().unwrap().to_owned();
+        let amendment = proposed["id"].as_str().unwrap().to_owned();
         exchange(d, "a", "b");
 
         // Not yet in force: gamma cannot join from this bundle.

@@ -72,7 +72,7 @@ impl Channel {
 }
 
 fn entry_id(r: &Run) -> String {
-    r.json()["entry"].as_str().unwrap().to_owned()
+    r.json()["id"].as_str().unwrap().to_owned()
 }
 
 #[test]
@@ -1239,7 +1239,7 @@ fn join_with_the_founders_trusted_key_signs_and_shows_what_it_accepted() {
     .json();
     assert_eq!(v["ok"], true);
     assert_eq!(v["joined"], true);
-    assert_eq!(v["party"], "beta");
+    assert_eq!(v["author"], "beta");
     assert_eq!(v["accepted"]["by"], "trust");
     assert_eq!(
         v["accepted"]["trusted"],
@@ -2266,7 +2266,7 @@ fn incident_ids_are_unique_and_updates_follow_their_initial_notice() {
         &notify_args("u", &["--stage", "update", "--incident", &inc]),
     );
     // ... or by referring to the signer's notice that opened it.
-    let first_id = first["entry"].as_str().unwrap();
+    let first_id = first["id"].as_str().unwrap();
     let update = ok(
         c.path(),
         &notify_args("u", &["--stage", "final", "--ref", first_id, "--json"]),
@@ -2307,7 +2307,7 @@ fn incident_ids_are_unique_and_updates_follow_their_initial_notice() {
         .as_array()
         .unwrap()
         .iter()
-        .filter(|e| e["party"] == "alpha")
+        .filter(|e| e["author"] == "alpha")
         .count();
     let typed = format!("INC-alpha-{}", seq + 1);
     ok(c.path(), &notify_args("typed", &["--incident", &typed]));
@@ -2335,8 +2335,7 @@ fn notify_echoes_the_incident_and_the_deadlines_that_apply() {
     let d = &v["deadlines"];
     assert_eq!(
         d["ack_by"].as_u64().unwrap()
-            - c.a(&["show", v["entry"].as_str().unwrap(), "--json"])
-                .json()["time"]
+            - c.a(&["show", v["id"].as_str().unwrap(), "--json"]).json()["time"]
                 .as_u64()
                 .unwrap(),
         30 * 86_400

@@ -151,7 +151,7 @@ fn strings(args: &[&str]) -> Vec<String> {
 }
 
 fn entry_of(r: &Run) -> Option<String> {
-    serde_json::from_str::<serde_json::Value>(&r.stdout).ok()?["entry"]
+    serde_json::from_str::<serde_json::Value>(&r.stdout).ok()?["id"]
         .as_str()
         .map(str::to_owned)
 }

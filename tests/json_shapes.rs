@@ -56,6 +56,9 @@ fn merge(a: &Value, b: &Value) -> Value {
             (Some(_), None) => a.clone(),
             _ => b.clone(),
         },
+        // A value that is sometimes null: the object's or the array's shape, marked so.
+        (Value::String(n), Value::Object(_) | Value::Array(_)) if n == "null" => nullable(b),
+        (Value::Object(_) | Value::Array(_), Value::String(n)) if n == "null" => nullable(a),
         _ => {
             let mut kinds: Vec<String> = [a, b]
                 .iter()
@@ -71,8 +74,39 @@ fn merge(a: &Value, b: &Value) -> Value {
     }
 }
 
+/// The key that marks an object's or an array's shape as sometimes null.
+const NULLABLE: &str = "(or null)";
+
+fn nullable(v: &Value) -> Value {
+    match v {
+        Value::Object(m) => {
+            let mut m = m.clone();
+            m.insert(NULLABLE.into(), json!(true));
+            Value::Object(m)
+        }
+        Value::Array(a) => {
+            json!({ NULLABLE: true, "(items)": a.first().cloned().unwrap_or(Value::Null) })
+        }
+        other => other.clone(),
+    }
+}
+
 /// A shape as JSON Schema (draft 2020-12): what a consumer may rely on.
 fn schema(s: &Value) -> Value {
+    if let Value::Object(m) = s
+        && m.contains_key(NULLABLE)
+    {
+        let mut inner = m.clone();
+        inner.remove(NULLABLE);
+        let mut sch = match inner.remove("(items)") {
+            Some(item) => schema(&json!([item])),
+            None => schema(&Value::Object(inner)),
+        };
+        if let Some(t) = sch.get("type").cloned() {
+            sch["type"] = json!([t, "null"]);
+        }
+        return sch;
+    }
     match s {
         Value::String(t) => {
             let types: Vec<&str> = t.split('|').collect();
@@ -141,7 +175,7 @@ fn outputs() -> (BTreeMap<String, Value>, String) {
         "define",
         &["--store", "a", "define", "incident", "--text", "An event."],
     );
-    let def = def["entry"].as_str().unwrap().to_owned();
+    let def = def["id"].as_str().unwrap().to_owned();
     rec(
         "commit",
         &[
@@ -175,7 +209,7 @@ fn outputs() -> (BTreeMap<String, Value>, String) {
             "-1h",
         ],
     );
-    let notice = notice["entry"].as_str().unwrap().to_owned();
+    let notice = notice["id"].as_str().unwrap().to_owned();
     ok(
         p,
         &["--store", "a", "export", "--out", "a.bundle", "--force"],

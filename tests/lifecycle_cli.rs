@@ -191,7 +191,7 @@ fn rotate_then_sign_with_the_new_key_and_the_old_one_is_gone() {
     assert!(fresh != next && fresh != first);
     let n = notify(p, "a", "signed after the rotation", &[]).json();
     send(p, "a", "b");
-    store(p, "b", &["ack", n["entry"].as_str().unwrap()]);
+    store(p, "b", &["ack", n["id"].as_str().unwrap()]);
     send(p, "b", "a");
     let v = hotline(p, &["--store", "b", "--json", "verify"]).json();
     assert_eq!(v["ok"], true, "{v}");
@@ -284,7 +284,7 @@ fn a_thiefs_notice_is_left_out_revoked_and_attributed_to_the_stolen_key() {
     let later = notify(p, "a", "after the revocation", &[]).json();
     assert_eq!(later["seq"], k + 1);
     send(p, "a", "b");
-    store(p, "b", &["ack", later["entry"].as_str().unwrap()]);
+    store(p, "b", &["ack", later["id"].as_str().unwrap()]);
     // Beta's verify: the fake is the stolen key's, no fork against alpha, ok.
     let v = hotline(p, &["--store", "b", "--json", "verify"]).json();
     assert_eq!(v["ok"], true, "{v}");
@@ -295,7 +295,7 @@ fn a_thiefs_notice_is_left_out_revoked_and_attributed_to_the_stolen_key() {
         .map(|f| f["kind"].as_str().unwrap())
         .collect();
     assert_eq!(kinds, ["compromised"], "{v}");
-    assert_eq!(v["findings"][0]["entry"], fake["entry"]);
+    assert_eq!(v["findings"][0]["entry"], fake["id"]);
     // Beta's audit holds beta to alpha's notices, not to the thief's.
     let a = hotline(p, &["--store", "b", "--json", "audit"]).json();
     let ids: Vec<&Value> = a["notices"]
@@ -305,10 +305,10 @@ fn a_thiefs_notice_is_left_out_revoked_and_attributed_to_the_stolen_key() {
         .map(|n| &n["id"])
         .collect();
     assert!(
-        ids.contains(&&genuine["entry"]) && ids.contains(&&later["entry"]),
+        ids.contains(&&genuine["id"]) && ids.contains(&&later["id"]),
         "{a}"
     );
-    assert!(!ids.contains(&&fake["entry"]), "{a}");
+    assert!(!ids.contains(&&fake["id"]), "{a}");
     // Alpha's store, sent everything back (the thief's entry again among it), leaves the
     // voided entry out without a word and keeps signing.
     store(p, "b", &["export", "--out", "back.bundle"]);

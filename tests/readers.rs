@@ -37,7 +37,7 @@ fn channel() -> (tempfile::TempDir, String) {
             "seen",
         ],
     )
-    .json()["entry"]
+    .json()["id"]
         .as_str()
         .unwrap()
         .to_owned();

@@ -469,7 +469,7 @@ fn the_high_water_mark_is_beside_the_key_and_a_second_join_with_the_key_is_refus
         mark,
         format!(
             "hotline high-water mark v1\nchannel {channel}\nparty {alpha}\nseq 2\nentry {}\ncheckpoint 0\n",
-            e["entry"].as_str().unwrap()
+            e["id"].as_str().unwrap()
         )
     );
     // A mark that is not as hotline writes it refuses signing.

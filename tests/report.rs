@@ -17,7 +17,7 @@ mod run;
 use run::{hotline, ok};
 
 fn entry(r: &run::Run) -> String {
-    r.json()["entry"].as_str().unwrap().to_owned()
+    r.json()["id"].as_str().unwrap().to_owned()
 }
 
 #[test]

@@ -668,7 +668,7 @@ fn witness_cosignatures_accepted_are_evidence_the_audit_uses() {
             "Down",
             "--json",
         ])
-        .json()["entry"]
+        .json()["id"]
         .as_str()
         .unwrap()
         .to_owned();

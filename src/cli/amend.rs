@@ -223,9 +223,9 @@ pub(super) fn amend(dir: &Path, a: AmendArgs) -> Result<Output, Failure> {
         ),
         json!({
             "ok": true,
-            "entry": id,
+            "id": id,
             "kind": "amend",
-            "party": me,
+            "author": me,
             "seq": e.header().seq,
             "amends": amends.map(|r| r.id),
             "parties": c.parties.iter().map(|p| &p.name).collect::<Vec<_>>(),
@@ -305,7 +305,7 @@ pub(super) fn ratify(dir: &Path, a: RatifyArgs) -> Result<Output, Failure> {
                 "; it awaits other parties"
             }
         ),
-        json!({ "ok": true, "entry": rid, "kind": "ratify", "party": me, "seq": e.header().seq, "proposal": id, "in_effect": in_effect }),
+        json!({ "ok": true, "id": rid, "kind": "ratify", "author": me, "seq": e.header().seq, "proposal": id, "in_effect": in_effect }),
     ))
 }
 
@@ -345,7 +345,7 @@ pub(super) fn close(dir: &Path, a: CloseArgs) -> Result<Output, Failure> {
             e.header().seq,
             id.to_string().get(..12).unwrap_or_default()
         ),
-        json!({ "ok": true, "entry": id, "kind": "close", "party": me, "seq": e.header().seq, "successor": successor }),
+        json!({ "ok": true, "id": id, "kind": "close", "author": me, "seq": e.header().seq, "successor": successor }),
     ))
 }
 

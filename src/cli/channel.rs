@@ -127,6 +127,6 @@ pub(super) fn create(
             id.short(),
             dir.display()
         ),
-        json!({ "ok": true, "store": dir, "channel": channel, "entry": id }),
+        json!({ "ok": true, "store": dir, "channel": channel, "id": id, "kind": "charter", "author": key.name(), "seq": 0 }),
     ))
 }

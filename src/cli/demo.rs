@@ -99,7 +99,7 @@ fn shown(args: &[&str], dir: &Path) -> String {
 
 /// The first 12 hex digits of the id a step signed: any unique prefix names an entry.
 fn id_of(v: &Value) -> String {
-    v["entry"]
+    v["id"]
         .as_str()
         .unwrap_or_default()
         .chars()

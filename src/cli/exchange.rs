@@ -276,7 +276,7 @@ pub(super) fn import(
     let not_signed_here: Vec<Value> = r
         .not_signed_here
         .iter()
-        .map(|(p, s, id)| json!({ "party": charter.label(p), "seq": s, "entry": id }))
+        .map(|(p, s, id)| json!({ "author": charter.label(p), "seq": s, "id": id }))
         .collect();
     Ok(Output {
         text,

@@ -182,8 +182,8 @@ pub fn join(
             id.short()
         ),
         json!({
-            "ok": true, "joined": true, "store": dir, "channel": channel, "party": my_name,
-            "entry": id, "imported": imported.new_entries, "accepted": how_json,
+            "ok": true, "joined": true, "store": dir, "channel": channel, "author": my_name,
+            "id": id, "imported": imported.new_entries, "accepted": how_json,
             "charter": summary_json, "added_by": amendment.map(|a| a.entry),
         }),
     ))

@@ -161,9 +161,9 @@ pub fn rotate(dir: &Path, next: Option<&Path>, key: &KeyArg) -> Result<Output, F
         ),
         json!({
             "ok": true,
-            "entry": id,
+            "id": id,
             "seq": seq,
-            "party": name,
+            "author": name,
             "key": next_key.party(),
             "next": after.party().digest(),
             "key_file": key_file,
@@ -225,9 +225,9 @@ pub fn revoke(
         ),
         json!({
             "ok": true,
-            "entry": id,
+            "id": id,
             "seq": seq,
-            "party": name,
+            "author": name,
             "revoked": state.current,
             "from": from,
             "key": next_key.party(),

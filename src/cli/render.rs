@@ -465,7 +465,7 @@ pub fn log(charter: &Charter, entries: &[Vec<u8>], filter: &Filter) -> Output {
             self::line(&line)
         );
         rows.push(json!({
-            "id": i.id, "party": party, "seq": h.seq, "time": h.time, "time_rfc3339": time(h.time),
+            "id": i.id, "author": party, "seq": h.seq, "time": h.time, "time_rfc3339": time(h.time),
             "kind": i.body.as_ref().map(|b| b.kind().name()), "summary": line,
         }));
     }
@@ -637,7 +637,7 @@ pub fn show(
                 a.state.name(),
                 time(t)
             );
-            acks.push(json!({ "by": who, "state": a.state, "time": t, "entry": i.id }));
+            acks.push(json!({ "author": who, "state": a.state, "time": t, "id": i.id }));
         }
     }
     if acks.is_empty() {
@@ -675,7 +675,7 @@ pub fn show(
                 i.id.short(),
                 block(&r.text)
             );
-            responses.push(json!({ "by": who, "time": t, "entry": i.id, "text": r.text }));
+            responses.push(json!({ "author": who, "time": t, "id": i.id, "text": r.text }));
         }
     }
     let witnessed =

@@ -333,7 +333,7 @@ fn append(
     let targets: Vec<&serde_json::Value> = targets.iter().map(|t| &t.json).collect();
     Ok(Output::ok(
         text,
-        json!({ "ok": true, "entry": id, "kind": kind, "party": sk.name(), "seq": seq, "targets": targets }),
+        json!({ "ok": true, "id": id, "kind": kind, "author": sk.name(), "seq": seq, "targets": targets }),
     ))
 }
 

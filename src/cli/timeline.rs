@@ -159,13 +159,13 @@ fn notice_events(n: &NoticeStatus, out: &mut Vec<Event>) {
                 ));
             }
         }
-        for (id, t) in &r.responses {
+        for resp in &r.responses {
             out.push(ev(
-                *t,
+                resp.time,
                 &r.party,
                 format!("responded to notice {}", n.id.short()),
                 Word::Claim,
-                Some(*id),
+                Some(resp.id),
                 None,
             ));
         }
