@@ -359,7 +359,7 @@ fn json_shapes_and_log_text_are_as_snapshotted_and_documented() {
     let have = std::fs::read_to_string(&path).unwrap_or_default();
     assert!(
         have == want,
-        "docs/JSON.md differs from the shapes: run HOTLINE_BLESS=1 cargo test --test json_shapes"
+        "docs/JSON.md differs from the shapes: run HOTLINE_BLESS=1 cargo test --all-features --test json_shapes"
     );
 }
 
