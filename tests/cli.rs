@@ -661,14 +661,13 @@ fn checkpoints_cosignatures_and_offline_proofs() {
         "s",
         "--json",
     ]));
-    // No checkpoint yet: prove explains what to do.
-    let r = fails(
-        c.path(),
-        &["--store", "a", "prove", &notice, "--out", "p"],
-        2,
-        "no checkpoint",
-    );
-    assert!(r.stderr.contains("hotline cosign"), "{}", r.stderr);
+    // No checkpoint yet: prove signs this side's (see
+    // prove_of_an_own_entry_with_no_cosigned_checkpoint_does_this_sides_part) and says what
+    // the others do; no proof is written.
+    let r = hotline(c.path(), &["--store", "a", "prove", &notice, "--out", "p"]);
+    assert_eq!(r.code, 1, "{}{}", r.stdout, r.stderr);
+    assert!(r.stdout.contains("hotline cosign"), "{}", r.stdout);
+    assert!(!c.path().join("p").exists());
     let cp = c.a(&["checkpoint", "--json"]).json();
     assert_eq!(cp["size"], 2);
     assert!(
@@ -2869,4 +2868,51 @@ fn colour_only_when_asked_or_on_a_terminal_and_no_spinner_when_piped() {
     let r = hotline(c.path(), &args);
     assert_eq!(r.code, 0, "{}{}", r.stdout, r.stderr);
     assert!(r.stderr.is_empty(), "{:?}", r.stderr);
+}
+
+#[test]
+fn prove_of_an_own_entry_with_no_cosigned_checkpoint_does_this_sides_part() {
+    let (c, notice) = channel_with_notice();
+    let r = hotline(
+        c.path(),
+        &["--store", "a", "prove", &notice, "--out", "n.proof"],
+    );
+    assert_eq!(r.code, 1, "not written yet: {}{}", r.stdout, r.stderr);
+    assert!(!c.path().join("n.proof").exists());
+    assert!(
+        r.stdout.contains("signed a checkpoint of alpha's feed"),
+        "{}",
+        r.stdout
+    );
+    assert!(
+        r.stdout.contains("send n.cosign.bundle to beta"),
+        "{}",
+        r.stdout
+    );
+    // beta's part, as the message says, then alpha's again.
+    c.b(&["import", "n.cosign.bundle", "--no-receipt"]);
+    c.b(&["cosign"]);
+    c.b(&["sync", "--out", "back.bundle"]);
+    c.a(&["import", "back.bundle", "--no-receipt"]);
+    c.a(&["prove", &notice, "--out", "n.proof"]);
+    ok(
+        c.path(),
+        &[
+            "verify-proof",
+            "n.proof",
+            "--trust",
+            "alpha.pub",
+            "--trust",
+            "beta.pub",
+        ],
+    );
+    // Another party's entry: its author has to do that part.
+    let ack = entry_id(&c.b(&["ack", &notice, "--json"]));
+    c.send("b", "a");
+    fails(
+        c.path(),
+        &["--store", "a", "prove", &ack, "--out", "ack.proof"],
+        2,
+        "no checkpoint of beta's feed",
+    );
 }

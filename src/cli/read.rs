@@ -402,5 +402,11 @@ fn verify_bundle(path: &Path, trust: &[PathBuf]) -> Result<Output, Failure> {
     let charter = bundle::read_with(&t.bytes, &t.limits)
         .map(|b| b.charter)
         .map_err(|e| refused(path, &verify::BundleRefused::Unreadable(e)))?;
-    Ok(render::report(report.roster(&charter), &report))
+    let mut out = render::report(report.roster(&charter), &report);
+    let keys: String = trust.iter().map(|t| format!(" --trust {}", t.display())).collect();
+    let b = path.display();
+    out.text.push_str(&format!(
+        "what was said: `hotline log {b}{keys}`; when, and on whose word: `hotline timeline {b}{keys}`; for people: `hotline report {b}{keys} --out report.html`\n"
+    ));
+    Ok(out)
 }

@@ -275,12 +275,74 @@ pub fn prove(dir: &Path, id: &str, out: &Path, force: bool) -> Result<Output, Fa
         }
     }
     let Some((checked, note)) = best else {
-        return Err(Failure::new(format!(
-            "no checkpoint of {name}'s feed held here covers seq {seq}"
-        ))
-        .hint(format!(
-            "{name} runs `hotline checkpoint` and exports it; the other parties import it, run `hotline cosign`, and export back"
-        )));
+        let mine = store.identity().is_some_and(|(me, _)| me == name);
+        if !mine {
+            return Err(Failure::new(format!(
+                "no checkpoint of {name}'s feed held here covers seq {seq}"
+            ))
+            .hint(format!(
+                "{name} runs `hotline checkpoint` and exports it; the other parties import it, run `hotline cosign`, and export back"
+            )));
+        }
+        // The entry is this store's own: do this side's part now, a checkpoint covering it
+        // and a bundle that carries it to the others, and say what remains.
+        drop(store);
+        let key = KeyArg { key: None };
+        let signed = checkpoint(dir, &key)?;
+        let base = if out.as_os_str() == "-" {
+            Path::new("proof").to_path_buf()
+        } else {
+            out.to_path_buf()
+        };
+        let request = base.with_extension("cosign.bundle");
+        // The checkpoint's first line (what was signed); its own "Next:" is said below.
+        let mut text: String = signed.text.lines().next().unwrap_or_default().to_owned() + "\n";
+        let mut sent = Vec::new();
+        let store = super::shared::open_to_read(dir)?;
+        let others: Vec<String> = store
+            .charter()
+            .parties
+            .iter()
+            .filter(|p| p.name != name)
+            .map(|p| p.name.clone())
+            .collect();
+        drop(store);
+        for peer in &others {
+            let path = if others.len() == 1 {
+                request.clone()
+            } else {
+                base.with_extension(format!("{peer}.cosign.bundle"))
+            };
+            super::exchange::sync(dir, &path, Some(peer), true)?;
+            sent.push((peer.clone(), path));
+        }
+        let steps: Vec<String> = sent
+            .iter()
+            .map(|(peer, path)| {
+                format!(
+                    "send {} to {peer}, who runs `hotline import {0}`, `hotline cosign` and `hotline sync --out back.bundle`",
+                    path.display()
+                )
+            })
+            .collect();
+        text.push_str(&format!(
+            "no cosigned checkpoint covered seq {seq} yet: this store signed one now. {}; then `hotline import back.bundle` here and run this `hotline prove` again\n",
+            steps.join("; ")
+        ));
+        // Not written yet: exit 1, with what was done and what remains.
+        return Ok(Output {
+            text,
+            json: json!({
+                "ok": false,
+                "written": false,
+                "checkpoint": signed.json,
+                "requests": sent
+                    .iter()
+                    .map(|(peer, path)| json!({ "party": peer, "file": path }))
+                    .collect::<Vec<_>>(),
+            }),
+            code: super::PROBLEM,
+        });
     };
     let size = checked.checkpoint.size();
     let ip = store
