@@ -2488,6 +2488,11 @@ fn an_auditor_reads_log_and_show_of_a_bundle_with_the_same_checks_as_verify() {
     let text = ok(c.path(), &with(&["show", &notice, "all.bundle"])).stdout;
     assert!(text.contains("accepted"), "{text}");
     assert!(text.contains("whichever is later"), "{text}");
+    // hotline charter of the bundle is the store's.
+    assert_eq!(
+        ok(c.path(), &with(&["charter", "all.bundle", "--json"])).json(),
+        c.a(&["charter", "--json"]).json()
+    );
     // A charter shows its charter, not null.
     let charter_id = j["entries"][0]["id"].as_str().unwrap().to_owned();
     let ch = ok(

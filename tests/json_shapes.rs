@@ -282,6 +282,7 @@ fn outputs() -> (BTreeMap<String, Value>, String) {
     rec("report", &["--store", "a", "report", "--out", "r.html"]);
     rec("parties", &["--store", "a", "parties"]);
     rec("charter", &["--store", "a", "charter"]);
+    rec("charter", &with(&["charter", "all.bundle"]));
     rec("quarantine", &["--store", "a", "quarantine"]);
     rec("repair", &["--store", "b", "repair"]);
     rec("completions", &["completions", "fish"]);

@@ -349,13 +349,25 @@ pub(super) fn close(dir: &Path, a: CloseArgs) -> Result<Output, Failure> {
     ))
 }
 
-pub(super) fn charter(dir: &Path) -> Result<Output, Failure> {
-    let store = super::shared::open_to_read(dir)?;
-    let report = verify_store(&store, now())?;
-    let c = report.charter_in_force(store.charter());
+pub(super) fn charter(dir: &Path, src: &super::args::SourceArgs) -> Result<Output, Failure> {
+    // The founding charter and the verification that says which amendments are in force: of
+    // the store, or of a bundle verified against trusted keys.
+    let (founding, report) = match &src.bundle {
+        None => {
+            if !src.trust.is_empty() {
+                return Err(Failure::new("--trust goes with a bundle")
+                    .hint("hotline charter BUNDLE --trust A.pub --trust B.pub"));
+            }
+            let store = super::shared::open_to_read(dir)?;
+            let report = verify_store(&store, now())?;
+            (store.charter().clone(), report)
+        }
+        Some(path) => super::read::verified_bundle(path, &src.trust, "charter")?,
+    };
+    let c = report.charter_in_force(&founding);
     let mut text = format!(
         "channel {}\ncharter in force: {:?}{}\nparties: {}\n",
-        store.channel(),
+        report.channel,
         c.name,
         report
             .amendments
@@ -412,11 +424,18 @@ pub(super) fn charter(dir: &Path) -> Result<Output, Failure> {
             }
         ));
     }
-    Ok(Output::ok(
+    let clean = report.is_clean();
+    if !clean {
+        text.push_str(
+            "FAILED: the verification of what is held found errors; `hotline verify` lists them\n",
+        );
+    }
+    Ok(Output {
+        code: if clean { super::OK } else { super::PROBLEM },
         text,
-        json!({
-            "ok": true,
-            "channel": store.channel(),
+        json: json!({
+            "ok": clean,
+            "channel": report.channel,
             "name": c.name,
             "parties": c.parties,
             "policy": c.policy,
@@ -425,5 +444,5 @@ pub(super) fn charter(dir: &Path) -> Result<Output, Failure> {
             "amendments": report.amendments,
             "close": report.close,
         }),
-    ))
+    })
 }

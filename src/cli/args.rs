@@ -427,9 +427,12 @@ pub enum Command {
     Close(super::amend::CloseArgs),
     /// Show the charter in force, every amendment proposed and the close.
     #[command(
-        after_help = "Examples:\n  hotline charter\n  hotline --store beta.store charter --json"
+        after_help = "Examples:\n  hotline charter\n  hotline --store beta.store charter --json\n  hotline charter exchange.bundle --trust alpha.pub --trust beta.pub"
     )]
-    Charter,
+    Charter {
+        #[command(flatten)]
+        source: SourceArgs,
+    },
     /// Play out a two-party exchange in a fresh directory and print its timeline.
     #[command(after_help = "Examples:\n  hotline demo\n  hotline demo --dir ./demo --json")]
     Demo {

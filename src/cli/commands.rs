@@ -101,7 +101,7 @@ pub fn dispatch(cli: Cli) -> Result<Output, Failure> {
         Command::Amend(a) => super::amend::amend(&dir, a),
         Command::Ratify(a) => super::amend::ratify(&dir, a),
         Command::Close(a) => super::amend::close(&dir, a),
-        Command::Charter => super::amend::charter(&dir),
+        Command::Charter { source } => super::amend::charter(&dir, &source),
         Command::Checkpoint { key } => super::witness::checkpoint(&dir, &key),
         Command::Cosign { key } => super::witness::cosign(&dir, &key),
         Command::Prove { id, out, force } => super::witness::prove(&dir, &id, &out, force),

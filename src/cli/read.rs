@@ -387,9 +387,14 @@ fn trusted_bundle(path: &Path, trust: &[PathBuf], verb: &str) -> Result<bundle::
     verify::read_trusted(&t.bytes, &t.keys, &t.limits).map_err(|e| refused(path, &e))
 }
 
-/// `hotline verify BUNDLE`: [`hotline::verify_bundle`], against the clock now.
-fn verify_bundle(path: &Path, trust: &[PathBuf]) -> Result<Output, Failure> {
-    let t = trusted_input(path, trust, "verify")?;
+/// A bundle verified as `hotline verify BUNDLE --trust …` verifies it: its founding charter
+/// and the report.
+pub(super) fn verified_bundle(
+    path: &Path,
+    trust: &[PathBuf],
+    verb: &str,
+) -> Result<(hotline::Charter, verify::Report), Failure> {
+    let t = trusted_input(path, trust, verb)?;
     let opts = verify::BundleOptions {
         verify: Options::at(now()),
         limits: t.limits,
@@ -398,12 +403,20 @@ fn verify_bundle(path: &Path, trust: &[PathBuf]) -> Result<Output, Failure> {
         hotline::verify_bundle(&t.bytes, &t.keys, &opts)
     })
     .map_err(|e| refused(path, &e))?;
-    // The charter, for names: the bundle read again, which costs little beside verifying it.
     let charter = bundle::read_with(&t.bytes, &t.limits)
         .map(|b| b.charter)
         .map_err(|e| refused(path, &verify::BundleRefused::Unreadable(e)))?;
+    Ok((charter, report))
+}
+
+/// `hotline verify BUNDLE`: [`hotline::verify_bundle`], against the clock now.
+fn verify_bundle(path: &Path, trust: &[PathBuf]) -> Result<Output, Failure> {
+    let (charter, report) = verified_bundle(path, trust, "verify")?;
     let mut out = render::report(report.roster(&charter), &report);
-    let keys: String = trust.iter().map(|t| format!(" --trust {}", t.display())).collect();
+    let keys: String = trust
+        .iter()
+        .map(|t| format!(" --trust {}", t.display()))
+        .collect();
     let b = path.display();
     out.text.push_str(&format!(
         "what was said: `hotline log {b}{keys}`; when, and on whose word: `hotline timeline {b}{keys}`; for people: `hotline report {b}{keys} --out report.html`\n"
