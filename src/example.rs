@@ -1,6 +1,7 @@
 //! A complete, valid two-party channel built from fixed seeds: the reference data behind the
-//! fixtures, the documentation examples and the tests. Its keys are public test keys: never use
-//! them for anything real.
+//! fixtures, the tests, the benchmarks and the synthetic channel generator. Its keys are public
+//! test keys: never use them for anything real. Behind the `example` feature (on by default,
+//! off with `default-features = false`), so that an integrator's build has no test keys.
 
 use crate::chain::{self, Head};
 use crate::charter::{CHARTER_VERSION, Charter, Party, Policy};

@@ -65,6 +65,7 @@ pub mod checkpoint;
 pub mod durable;
 pub mod encoding;
 pub mod entry;
+#[cfg(any(test, feature = "example"))]
 pub mod example;
 pub mod keys;
 pub mod keystate;

@@ -1,6 +1,7 @@
 //! Charter amendments and the close (docs/FORMAT.md §11, docs/EVIDENCE.md "Amendments and
 //! the close"): an amendment adding a third party and changing a window, one not ratified by
 //! everyone, a bad one, and a close — in the library, on the example channel extended by hand.
+#![cfg(feature = "example")]
 #![allow(
     clippy::unwrap_used,
     clippy::expect_used,

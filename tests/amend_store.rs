@@ -3,7 +3,7 @@
 //! its key state starts from its `Party` entry in the amendment; other parties' entries view
 //! its feed. And through the real binary: it joins from a bundle, acknowledges, and the audit
 //! judges each notice by the charter that governs it.
-#![cfg(feature = "store")]
+#![cfg(all(feature = "store", feature = "example"))]
 #![allow(
     clippy::unwrap_used,
     clippy::expect_used,

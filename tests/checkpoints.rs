@@ -1,5 +1,6 @@
 //! Checkpoints in verification: cosignatures as "when" evidence, split views kept with both
 //! notes as evidence, and bad notes reported.
+#![cfg(feature = "example")]
 #![allow(
     clippy::unwrap_used,
     clippy::expect_used,

@@ -1,5 +1,5 @@
 //! End-to-end tests of the real `hotline` binary: two parties, two stores, every error path.
-#![cfg(feature = "cli")]
+#![cfg(all(feature = "cli", feature = "example"))]
 #![allow(
     clippy::unwrap_used,
     clippy::expect_used,

@@ -18,7 +18,7 @@
 //! a deterministic stride. `HOTLINE_CORRUPTION_FULL=1` flips every bit of every byte of every
 //! file and cuts each at every offset (run it by hand, with `--nocapture` for the counts; a
 //! tmpfs `TMPDIR` makes it much faster). A sample of the cases is also run through the binary.
-#![cfg(all(feature = "store", feature = "cli"))]
+#![cfg(all(feature = "store", feature = "cli", feature = "example"))]
 #![allow(
     clippy::unwrap_used,
     clippy::expect_used,

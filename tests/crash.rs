@@ -5,7 +5,7 @@
 //! the whole journal, and by every write), then mended by `repair` from the journal's whole
 //! records and the index's copies, with the damaged bytes kept. Opening reads only what the
 //! index has not indexed.
-#![cfg(feature = "store")]
+#![cfg(all(feature = "store", feature = "example"))]
 #![allow(
     clippy::unwrap_used,
     clippy::expect_used,

@@ -1,7 +1,7 @@
 //! The adversarial scenarios of the evidence issue, each judged on evidence, never on a claimed
 //! time: in the library (`audit`, `verify`, the store) and through the real binary (`hotline
 //! audit BUNDLE --trust …`). `docs/EVIDENCE.md` walks through the same scenarios.
-#![cfg(feature = "cli")]
+#![cfg(all(feature = "cli", feature = "example"))]
 #![allow(
     clippy::unwrap_used,
     clippy::expect_used,

@@ -6,6 +6,7 @@
 //!
 //! Without Go these tests print that they were skipped and pass, unless `HOTLINE_REQUIRE_GO`
 //! is set (as `.ci/run` does), in which case they fail.
+#![cfg(feature = "example")]
 #![allow(
     clippy::unwrap_used,
     clippy::expect_used,

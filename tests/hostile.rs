@@ -2,7 +2,7 @@
 //! was offered to is left byte for byte as it was, through the library and through the
 //! binary. The bundles are built from the verify fixtures (`fixtures/channel/*.json`), whose
 //! defective entries were signed by the generator, and from byte edits of a valid one.
-#![cfg(feature = "cli")]
+#![cfg(all(feature = "cli", feature = "example"))]
 #![allow(
     clippy::unwrap_used,
     clippy::expect_used,

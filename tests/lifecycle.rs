@@ -1,5 +1,6 @@
 //! Channels that outlive their keys: rotation to pre-committed keys, and revocation of a
 //! stolen key, judged by the verifier and the audit from the signed entries alone.
+#![cfg(feature = "example")]
 #![allow(
     clippy::unwrap_used,
     clippy::expect_used,

@@ -3,7 +3,7 @@
 //! devices and standard input, each refused with its own error and, where a store is
 //! involved (`import`, `join`, `recover`), the store left byte for byte as it was; and forks
 //! beyond the two that prove them counted, not kept, by the verifier and the store.
-#![cfg(feature = "cli")]
+#![cfg(all(feature = "cli", feature = "example"))]
 #![allow(
     clippy::unwrap_used,
     clippy::expect_used,

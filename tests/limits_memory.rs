@@ -7,7 +7,7 @@
 //! the case named in the environment), which runs the binary once and reports
 //! `getrusage(RUSAGE_CHILDREN).ru_maxrss`: the peak resident set of that one run alone, no
 //! other child's. A bound on memory, not on time: nothing here is timed.
-#![cfg(feature = "cli")]
+#![cfg(all(feature = "cli", feature = "example"))]
 #![allow(
     clippy::unwrap_used,
     clippy::expect_used,

@@ -14,6 +14,7 @@
 //!
 //! Fixed seed, so a failure reproduces; the counts are asserted so the loop cannot silently
 //! shrink. `HOTLINE_MUTATIONS=N` multiplies the counts by N, for a longer run by hand.
+#![cfg(feature = "example")]
 #![allow(
     clippy::unwrap_used,
     clippy::expect_used,

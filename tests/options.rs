@@ -1,6 +1,7 @@
 //! The verifier's defaults are the safe ones: `Options::default()` judges claimed times
 //! against this machine's clock, so an entry claiming a time far ahead is reported; only
 //! `Options::without_clock()` skips that check, by name.
+#![cfg(feature = "example")]
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 use hotline::FindingKind;

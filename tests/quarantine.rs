@@ -1,7 +1,7 @@
 //! Evidence is never thrown away: a refused import keeps what it verified in the quarantine
 //! (forks, split views, signed checkpoints), an incremental export carries what its entries
 //! reference, and an import's warnings reach its report.
-#![cfg(feature = "store")]
+#![cfg(all(feature = "store", feature = "example"))]
 #![allow(
     clippy::unwrap_used,
     clippy::expect_used,

@@ -1,7 +1,7 @@
 //! Commands that only read a store: they take no lock (so never wait for a writer), change
 //! no file of the store and make none, and read a store in a directory they may not write.
 //! And a store opens, for reading and for writing, after sled was killed mid-snapshot.
-#![cfg(feature = "cli")]
+#![cfg(all(feature = "cli", feature = "example"))]
 #![allow(
     clippy::unwrap_used,
     clippy::expect_used,

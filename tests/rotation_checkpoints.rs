@@ -2,6 +2,7 @@
 //! its feed at size n is signed by its key in force after entry n − 1; cosignatures are made
 //! with the cosigner's key in force and count under any key of its history but a revoked one.
 //! Library tests first, then the real binary end to end.
+#![cfg(feature = "example")]
 #![allow(
     clippy::unwrap_used,
     clippy::expect_used,

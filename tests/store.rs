@@ -1,7 +1,7 @@
 //! The store: create, open, append, exchange bundles both ways, refuse what does not verify
 //! without writing a byte (an append checked alone against the index, as the verifier would
 //! check it), keep forks as evidence, lock, resolve id prefixes.
-#![cfg(feature = "store")]
+#![cfg(all(feature = "store", feature = "example"))]
 #![allow(
     clippy::unwrap_used,
     clippy::expect_used,

@@ -3,7 +3,7 @@
 //! feed's leaves; the same nodes after a rebuild; a fork stops the tree; an acknowledgement
 //! whose view disagrees with the tree is refused. And signed notes kept in the journal and
 //! the index, exported and imported, a bad one refusing the whole import.
-#![cfg(feature = "store")]
+#![cfg(all(feature = "store", feature = "example"))]
 #![allow(
     clippy::unwrap_used,
     clippy::expect_used,

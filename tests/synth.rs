@@ -1,5 +1,6 @@
 //! The synthetic channel behind the benchmarks (`hotline::example::synthetic`, written by
 //! `cargo run --example synth`) is valid, deterministic, and mixes the kinds it says it does.
+#![cfg(feature = "example")]
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::indexing_slicing)]
 
 use std::collections::BTreeSet;

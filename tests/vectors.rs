@@ -1,5 +1,6 @@
 //! Fixtures: they are what the generator writes, each yields exactly its stated verdict, and
 //! the documented byte layout (docs/FORMAT.md) reproduces their ids, signing bytes and roots.
+#![cfg(feature = "example")]
 #![allow(
     clippy::unwrap_used,
     clippy::expect_used,

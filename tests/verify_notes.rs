@@ -4,7 +4,7 @@
 //! library, `hotline verify BUNDLE` and `hotline verify` of a store); notes of one checkpoint
 //! are capped in the verifier and in the store; non-canonical base64 in notes, checkpoints,
 //! proofs and witness requests is refused with an error that says so.
-#![cfg(feature = "cli")]
+#![cfg(all(feature = "cli", feature = "example"))]
 #![allow(
     clippy::unwrap_used,
     clippy::expect_used,
