@@ -2550,6 +2550,7 @@ fn an_auditor_reads_log_and_show_of_a_bundle_with_the_same_checks_as_verify() {
     assert!(r.stdout.contains("bad-signature"), "{}", r.stdout);
     let r = hotline(c.path(), &with(&["log", "bad.bundle", "--json"]));
     assert_eq!(r.code, 1);
+    assert_eq!(r.json()["ok"], false, "the exit status and ok agree");
     assert_eq!(r.json()["verification"]["ok"], false);
 }
 
@@ -2736,7 +2737,7 @@ fn log_and_audit_filters_choose_what_is_listed() {
             .all(|r| r["party"] == "beta")
     );
     let text = c.a(&["audit", "--open"]).stdout;
-    assert!(text.contains("(showing 1 of 2 notices"), "{text}");
+    assert!(text.contains("(the filters chose 1 of 2 notices"), "{text}");
 }
 
 #[test]
@@ -2854,6 +2855,31 @@ fn colour_only_when_asked_or_on_a_terminal_and_no_spinner_when_piped() {
     assert!(!verify(&["--color", "never"]).contains('\u{1b}'));
     // JSON is never coloured.
     assert!(!verify(&["--color", "always", "--json"]).contains('\u{1b}'));
+    // A failure is red; a signed word that looks like a verdict stays plain.
+    c.a(&[
+        "notify",
+        "--severity",
+        "low",
+        "--category",
+        "c",
+        "--summary",
+        "all OK",
+    ]);
+    let log = c.a(&["log", "--color", "always"]).stdout;
+    assert!(log.contains("all OK") && !log.contains('\u{1b}'), "{log:?}");
+    let audit = hotline(
+        c.path(),
+        &["--store", "a", "audit", "--at", "+30d", "--color", "always"],
+    );
+    // Not delivered: undetermined, in yellow after its label; the summary's "OK" plain.
+    assert!(
+        audit
+            .stdout
+            .contains("acknowledge-by: \u{1b}[33;1mUNDETERMINED\u{1b}[0m"),
+        "{:?}",
+        audit.stdout
+    );
+    assert!(audit.stdout.contains("]: all OK\n"), "{:?}", audit.stdout);
 
     // A bundle large enough for the spinner: none on a stderr that is not a terminal.
     let (charter, entries) = hotline::example::synthetic(12_000).unwrap();
@@ -2919,5 +2945,104 @@ fn prove_of_an_own_entry_with_no_cosigned_checkpoint_does_this_sides_part() {
         &["--store", "a", "prove", &ack, "--out", "ack.proof"],
         2,
         "no checkpoint of beta's feed",
+    );
+}
+
+#[test]
+fn sync_sends_the_fork_evidence_the_peer_lacks() {
+    let c = Channel::new();
+    c.a(&["define", "one", "--text", "first"]);
+    c.a(&["define", "two", "--text", "second"]);
+    c.send("a", "b");
+    // A copy of alpha's key signs another entry at alpha's last seq, and beta gets it.
+    let fork = alpha_forks(&c);
+    let fork_id = hotline::SignedEntry::decode(&fork).unwrap().id().unwrap();
+    let charter = hotline::store::Store::open_read_only(&c.path().join("a"))
+        .unwrap()
+        .charter()
+        .clone();
+    let bytes = hotline::bundle::write(&charter, &[fork]).unwrap();
+    std::fs::write(c.path().join("fork.bundle"), bytes).unwrap();
+    let r = hotline(
+        c.path(),
+        &["--store", "b", "import", "fork.bundle", "--no-receipt"],
+    );
+    assert!(r.stdout.contains("FORK"), "{}{}", r.stdout, r.stderr);
+    // beta's views of alpha's feed match one branch, but the other is what alpha lacks.
+    c.b(&["sync", "--peer", "alpha", "--out", "s.bundle"]);
+    let sent = hotline::bundle::read(&std::fs::read(c.path().join("s.bundle")).unwrap()).unwrap();
+    let ids: Vec<hotline::EntryId> = sent
+        .entries
+        .iter()
+        .map(|e| hotline::SignedEntry::decode(e).unwrap().id().unwrap())
+        .collect();
+    assert!(
+        ids.contains(&fork_id),
+        "the fork entry is sent back to alpha"
+    );
+    let r = hotline(
+        c.path(),
+        &["--store", "a", "import", "s.bundle", "--no-receipt"],
+    );
+    assert!(
+        r.stdout.contains("NOT SIGNED HERE"),
+        "{}{}",
+        r.stdout,
+        r.stderr
+    );
+    fails(
+        c.path(),
+        &[
+            "--store", "b", "sync", "--peer", "beta", "--out", "x.bundle",
+        ],
+        2,
+        "this store's own party",
+    );
+}
+
+#[test]
+fn a_founders_free_text_cannot_forge_lines_of_the_charter_a_joiner_reads() {
+    let dir = tempfile::tempdir().unwrap();
+    let p = dir.path();
+    ok(p, &["keygen", "alpha"]);
+    ok(p, &["keygen", "beta"]);
+    let role = "poc\n  mallory   key 0000000000000000  role point-of-contact  (founder)";
+    let mut args = run::create_args("a", "ab", "alpha.key", "beta.pub").to_vec();
+    args.extend(["--role", role]);
+    ok(p, &args);
+    ok(p, &["--store", "a", "export", "--out", "invite.bundle"]);
+    // Off a terminal, without --trust: the charter is shown and nothing is written.
+    let r = hotline(
+        p,
+        &["--store", "b", "join", "invite.bundle", "--key", "beta.key"],
+    );
+    assert!(
+        !r.stdout
+            .lines()
+            .chain(r.stderr.lines())
+            .any(|l| l.trim_start().starts_with("mallory")),
+        "{}{}",
+        r.stdout,
+        r.stderr
+    );
+    assert!(r.stdout.contains("poc\\n  mallory") || r.stderr.contains("poc\\n  mallory"));
+    // And a detection time in the future is refused before anything is signed.
+    fails(
+        p,
+        &[
+            "--store",
+            "a",
+            "notify",
+            "--severity",
+            "low",
+            "--category",
+            "c",
+            "--summary",
+            "s",
+            "--detected-at",
+            "+1d",
+        ],
+        2,
+        "is in the future",
     );
 }

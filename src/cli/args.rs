@@ -256,8 +256,9 @@ pub enum Command {
         #[arg(long)]
         force: bool,
     },
-    /// Export only what a peer lacks: the entries of every feed beyond what the peer's latest
-    /// signed entry in this store says it held (its views), and its own feed not at all.
+    /// Export what a peer lacks: every feed beyond what the peer's latest signed entry in this
+    /// store says it held (its views, where their roots match what is held here), and of its
+    /// own feed only the fork evidence held here.
     #[command(
         after_help = "Examples:\n  hotline sync --out to-beta.bundle\n  hotline sync --peer beta --out - | ssh beta-host hotline import -\n\nThe peer's latest entry here (a receipt, an ack, anything it signed) views every feed it\nheld when it signed: those entries are left out. Anything it imported since without signing\nis sent again, which its import counts as already held. With one other party, --peer may be\nleft out."
     )]

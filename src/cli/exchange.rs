@@ -102,6 +102,13 @@ pub(super) fn sync(
             }
         }
     };
+    if me.as_deref() == Some(peer.name.as_str()) {
+        return Err(Failure::new(format!(
+            "--peer {}: that is this store's own party",
+            peer.name
+        ))
+        .hint("name the party you send to"));
+    }
     let head = store.head(&peer.key).map_err(store_failure)?;
     let mut since: BTreeMap<PartyId, u64> = BTreeMap::new();
     let mut held = Vec::new();
@@ -111,13 +118,24 @@ pub(super) fn sync(
             .map_err(store_failure)?
             .ok_or_else(|| Failure::new(format!("entry {} is not in the store", h.id)))?;
         for v in &e.header().views {
-            since.insert(v.party, v.size);
-            held.push(json!({ "party": roster.label(&v.party), "size": v.size }));
+            // Only a view of the very entries held here vouches for them: a view whose root
+            // differs (a fork the peer saw one branch of), or of more than is held here,
+            // leaves that feed to be sent whole.
+            let same = store
+                .root_at(&v.party, v.size)
+                .is_ok_and(|root| root == v.root);
+            since.insert(v.party, if same { v.size } else { 0 });
+            held.push(json!({ "party": roster.label(&v.party), "size": v.size, "matches": same }));
         }
     }
-    // Its own feed it has whole.
+    // Its own feed it has whole, except where this store holds a second entry at one of its
+    // seqs: that is evidence it may lack (a copy of its key signing elsewhere), sent from there.
     let own = store.feed_len(&peer.key).map_err(store_failure)?;
     since.insert(peer.key, own);
+    for (party, seq) in store.forks().map_err(store_failure)? {
+        let cut = since.entry(party).or_insert(0);
+        *cut = (*cut).min(seq.0);
+    }
     let bytes = store.export(&since).map_err(store_failure)?;
     let count = bundle::read_with(&bytes, &bundle::Limits::UNBOUNDED)
         .map(|b| b.entries.len())

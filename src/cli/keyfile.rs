@@ -178,7 +178,15 @@ pub fn write_out(path: &Path, bytes: &[u8], force: bool) -> Result<(), Failure> 
     if path.as_os_str() != "-" {
         return write_new(path, bytes, PRIVATE, force);
     }
-    use std::io::Write;
+    use std::io::{IsTerminal, Write};
+    if std::io::stdout().is_terminal() {
+        // A bundle or a page carries other parties' signed text unescaped: a terminal would
+        // obey any escape in it.
+        return Err(Failure::new(
+            "refusing to write it to a terminal: it holds other parties' signed bytes, which a terminal would act on",
+        )
+        .hint("redirect it to a file (`> FILE`) or pipe it to the next command"));
+    }
     let mut out = std::io::stdout().lock();
     out.write_all(bytes)
         .and_then(|()| out.flush())

@@ -212,13 +212,25 @@ pub fn printable(text: &str) -> String {
 /// yellow for what is pending or needs a look, green for what passed. Applied after
 /// [`printable`], so no escape in the text comes from anyone's signed text.
 pub fn colourise(text: &str) -> String {
-    const RED: [&str; 6] = ["FAILED", "MISSED", "FORK:", "PROBLEMS", "error", "SPLIT"];
-    const YELLOW: [&str; 6] = [
+    const RED: [&str; 10] = [
+        "FAILED",
+        "FAILED:",
+        "MISSED",
+        "FORK:",
+        "PROBLEMS",
+        "PROBLEMS:",
+        "ERROR",
+        "error",
+        "SPLIT",
+        "EVIDENCE:",
+    ];
+    const YELLOW: [&str; 7] = [
         "PENDING",
         "UNDETERMINED",
         "PAUSED",
         "VOID",
         "WARNING:",
+        "WARNING",
         "warning",
     ];
     const GREEN: [&str; 2] = ["OK:", "OK"];
@@ -227,13 +239,24 @@ pub fn colourise(text: &str) -> String {
         if i > 0 {
             out.push('\n');
         }
+        // Only where hotline puts a verdict: the line's first word, or the word after a
+        // label of its own ("acknowledge-by:"), so a signed summary's "OK" stays plain.
         let mut first = true;
+        let mut after_label = false;
+        let mut seen_word = false;
         for word in line.split(' ') {
             if !first {
                 out.push(' ');
             }
             first = false;
-            let code = if RED.contains(&word) {
+            let placed = !seen_word || after_label;
+            if !word.is_empty() {
+                seen_word = true;
+                after_label = word.ends_with("-by:");
+            }
+            let code = if !placed {
+                None
+            } else if RED.contains(&word) {
                 Some("31;1")
             } else if YELLOW.contains(&word) {
                 Some("33;1")

@@ -98,6 +98,7 @@ impl Source {
         }
         out.text = head + &out.text;
         if let Some(obj) = out.json.as_object_mut() {
+            obj.insert("ok".into(), serde_json::json!(false));
             obj.insert(
                 "verification".into(),
                 serde_json::json!({ "ok": false, "findings": errors }),
@@ -247,16 +248,18 @@ pub(super) fn audit(
             "--party {name:?} is not a party of this channel"
         )));
     }
-    let total = a.notices.len();
+    let (total, disputes) = (a.notices.len(), a.disputes.len());
     narrow(&mut a, filter);
     let mut out = render::audit(&charter, &a);
     if filter.open || filter.missed || filter.party.is_some() {
         out.text.push_str(&format!(
-            "(showing {} of {total} notices; the counts above are the whole channel's)\n",
-            a.notices.len()
+            "(the filters chose {} of {total} notices and {} of {disputes} disputes; the deadline counts (missed, pending, undetermined, paused, void) and the exit status are the whole channel's)\n",
+            a.notices.len(),
+            a.disputes.len()
         ));
         if let Some(obj) = out.json.as_object_mut() {
             obj.insert("notices_total".into(), serde_json::json!(total));
+            obj.insert("disputes_total".into(), serde_json::json!(disputes));
         }
     }
     Ok(out)

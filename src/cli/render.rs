@@ -141,7 +141,7 @@ fn charter_terms(c: &Charter, founder: Option<PartyId>, me: Option<&PartyId>) ->
             "  {:width$}  key {}  role {}{mark}",
             p.name,
             p.key.fingerprint(),
-            p.role
+            line(&p.role)
         );
         parties.push(json!({
             "name": p.name, "key": p.key, "fingerprint": p.key.fingerprint(),
@@ -162,7 +162,7 @@ fn charter_terms(c: &Charter, founder: Option<PartyId>, me: Option<&PartyId>) ->
         let _ = writeln!(
             text,
             "  {:width$}  acknowledge within {ack:>4}, respond within {respond:>4}",
-            s.name
+            line(&s.name)
         );
         severities.push(json!({
             "name": s.name, "ack_within": s.ack_within, "respond_within": s.respond_within,
@@ -184,9 +184,9 @@ fn charter_terms(c: &Charter, founder: Option<PartyId>, me: Option<&PartyId>) ->
         let _ = writeln!(
             text,
             "  {}  key {}  role {}",
-            w.name,
+            line(&w.name),
             w.key.fingerprint(),
-            w.role
+            line(&w.role)
         );
         witnesses.push(json!({
             "name": w.name, "key": w.key, "fingerprint": w.key.fingerprint(), "role": w.role,

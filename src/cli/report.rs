@@ -127,7 +127,13 @@ fn drawing(inc: &Incident, parties: &[String]) -> String {
     );
     for e in &inc.events {
         let (ex, ey, c) = (x(e.time.0), y(&e.who), colour(e));
-        let tip = format!("{} {}: {} [{}]", time(e.time), e.who, e.what, word(e.word));
+        let tip = format!(
+            "{} {}: {} [{}]",
+            time(e.time),
+            line(&e.who),
+            e.what,
+            word(e.word)
+        );
         if e.word == Word::Deadline {
             let _ = write!(
                 s,
@@ -180,7 +186,7 @@ pub fn page(charter: &Charter, a: &Audit, source: &str) -> String {
     let _ = write!(
         h,
         "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n<title>hotline report: {}</title>\n<style>{STYLE}</style>\n</head>\n<body>\n<main>\n",
-        esc(&charter.name)
+        signed(&charter.name)
     );
     // 1. The verdict.
     let good = a.ok;
@@ -207,7 +213,7 @@ pub fn page(charter: &Charter, a: &Audit, source: &str) -> String {
         a.disputes.len(),
         errors.len(),
         warnings,
-        esc(&format!("{:?}", charter.name)),
+        signed(&format!("{:?}", charter.name)),
         r.channel,
         esc(source),
         time(a.at)
@@ -220,7 +226,7 @@ pub fn page(charter: &Charter, a: &Audit, source: &str) -> String {
             h,
             "<tr><td>{}</td><td>{}</td><td class=\"mono\">{}</td><td class=\"mono\">{}</td><td>{}</td><td>{}</td></tr>",
             esc(&p.name),
-            esc(&p.role),
+            signed(&p.role),
             p.key,
             p.key.fingerprint(),
             f.map_or("not held".into(), |f| format!(
@@ -282,7 +288,7 @@ pub fn page(charter: &Charter, a: &Audit, source: &str) -> String {
                 h,
                 "<tr><td class=\"mono\">{}</td><td>{}</td><td class=\"{}\">{}</td><td class=\"word\">{}</td></tr>",
                 time(e.time),
-                esc(&e.who),
+                signed(&e.who),
                 esc(class),
                 esc(&e.what),
                 word(e.word)

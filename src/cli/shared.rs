@@ -111,11 +111,11 @@ fn parse_time_at(s: &str, what: &str, now: Timestamp) -> Result<Timestamp, Failu
     if t.eq_ignore_ascii_case("now") {
         return Ok(now);
     }
-    let relative = t
-        .strip_prefix("now")
-        .or_else(|| t.strip_prefix("NOW"))
-        .unwrap_or(t)
-        .trim_start();
+    let relative = match t.get(..3) {
+        Some(p) if p.eq_ignore_ascii_case("now") => t.get(3..).unwrap_or_default(),
+        _ => t,
+    }
+    .trim_start();
     if let Some((sign, rest)) = relative
         .strip_prefix('+')
         .map(|r| (1, r))
@@ -139,7 +139,12 @@ fn parse_time_at(s: &str, what: &str, now: Timestamp) -> Result<Timestamp, Failu
             .map(Timestamp)
             .map_err(|_| Failure::new(format!("{what}: {s:?} is too large for Unix seconds")));
     }
-    parse_rfc3339(t, what)
+    // RFC 3339 allows a lowercase `t` and `z` (section 5.6); the parser below takes capitals.
+    let upper = t.to_ascii_uppercase();
+    parse_rfc3339(&upper, what).map_err(|mut f| {
+        f.message = f.message.replace(&format!("{upper:?}"), &format!("{s:?}"));
+        f
+    })
 }
 
 /// An RFC 3339 time with its zone.
@@ -428,6 +433,8 @@ mod tests {
         assert_eq!(at("now+24h"), Timestamp(now.0 + 86_400));
         assert_eq!(at("-90m"), Timestamp(now.0 - 5_400));
         assert_eq!(at("now - 1d"), Timestamp(now.0 - 86_400));
+        assert_eq!(at("Now+1h"), Timestamp(now.0 + 3_600));
+        assert_eq!(at("2026-01-01t00:00:00z"), now);
         assert_eq!(at("1700000000"), Timestamp(1_700_000_000));
         assert_eq!(at("0"), Timestamp(0));
         // The same instant in every form.

@@ -407,11 +407,20 @@ pub(super) fn notify(dir: &Path, a: NotifyArgs) -> Result<Output, Failure> {
         category: a.category,
         summary: a.summary,
         detail,
-        detected_at: a
+        detected_at: match a
             .detected_at
             .as_deref()
             .map(|s| parse_time(s, "--detected-at"))
-            .transpose()?,
+        {
+            Some(Ok(d)) if d.0 > t.0.saturating_add(hotline::verify::DEFAULT_MAX_FUTURE_SKEW) => {
+                return Err(Failure::new(format!(
+                    "--detected-at {} is in the future",
+                    render::time(d)
+                ))
+                .hint("give when it was detected: `now`, `-2h`, or an RFC 3339 time in the past"));
+            }
+            other => other.transpose()?,
+        },
         indicators: a.indicator,
         requested_action: a.action,
         handling: a.handling,
@@ -438,7 +447,7 @@ pub(super) fn notify(dir: &Path, a: NotifyArgs) -> Result<Output, Failure> {
             format!(
                 "{what} within {} of delivery (the policy's window for {}; the {} asked for is shorter and grants nothing)",
                 span(policy),
-                sev.name,
+                render::line(&sev.name),
                 span(own)
             )
         }
@@ -447,7 +456,7 @@ pub(super) fn notify(dir: &Path, a: NotifyArgs) -> Result<Output, Failure> {
         "incident {} ({}, {}): receivers must {}, and {}\n",
         render::line(&incident),
         a.stage,
-        sev.name,
+        render::line(&sev.name),
         window(ack_within, sev.ack_within, "acknowledge"),
         window(respond_within, sev.respond_within, "respond")
     ));

@@ -313,7 +313,7 @@ pub fn prove(dir: &Path, id: &str, out: &Path, force: bool) -> Result<Output, Fa
             } else {
                 base.with_extension(format!("{peer}.cosign.bundle"))
             };
-            super::exchange::sync(dir, &path, Some(peer), true)?;
+            super::exchange::sync(dir, &path, Some(peer), force)?;
             sent.push((peer.clone(), path));
         }
         let steps: Vec<String> = sent
