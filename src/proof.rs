@@ -214,6 +214,31 @@ pub struct Proven {
 /// # Errors
 ///
 /// [`ProofError`] naming the first check that fails.
+///
+/// # Example
+///
+/// The proof `hotline prove` writes, checked with the two parties' public key files alone
+/// (the file is `fixtures/bundle/example.tlog-proof`: alpha's first notice, cosigned by beta).
+///
+/// ```
+/// use hotline::proof::{OfflineProof, verify_offline};
+/// use hotline::PublicKey;
+/// # fn main() -> Result<(), Box<dyn std::error::Error>> {
+/// let proof = OfflineProof::parse(include_bytes!("../fixtures/bundle/example.tlog-proof"))?;
+/// let trusted = [
+///     PublicKey::from_file_text(include_str!("../keys/alpha.pub"))?,
+///     PublicKey::from_file_text(include_str!("../keys/beta.pub"))?,
+/// ];
+/// let proven = verify_offline(&proof, &trusted)?;
+/// assert_eq!(proven.author, "alpha");
+/// assert_eq!(proven.kind.as_deref(), Some("notice"));
+/// // In the feed no later than beta's cosignature: beta's word, not alpha's claim.
+/// assert_eq!(proven.cosignatures[0].party, "beta");
+///
+/// // Without beta's key, nothing vouches for it but its author.
+/// assert!(verify_offline(&proof, &trusted[..1]).is_err());
+/// # Ok(()) }
+/// ```
 pub fn verify_offline(proof: &OfflineProof, trusted: &[PublicKey]) -> Result<Proven, ProofError> {
     let signed = SignedEntry::decode(&proof.entry).map_err(|e| ProofError::Entry(e.to_string()))?;
     let h = signed.header().clone();

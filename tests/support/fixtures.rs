@@ -1193,5 +1193,52 @@ pub fn generate_binary() -> BTreeMap<String, Vec<u8>> {
         "fixtures/bundle/example.bundle".into(),
         hotline::bundle::write(&charter, &entries).expect("bundle"),
     );
+    files.insert("fixtures/bundle/example.tlog-proof".into(), notice_proof());
     files
+}
+
+/// `fixtures/bundle/example.tlog-proof`: a c2sp.org/tlog-proof@v1 that alpha's first notice
+/// is in alpha's feed, in a checkpoint of the whole feed that beta cosigned at T0 + 500000
+/// (Ed25519 signatures are deterministic, so the file is too).
+fn notice_proof() -> Vec<u8> {
+    use hotline::witness::{Held, cosign, sign_checkpoint};
+    let ex = example::build().expect("example builds");
+    let alpha: Vec<&SignedEntry> = ex
+        .entries
+        .iter()
+        .filter(|(l, _)| l.starts_with("alpha"))
+        .map(|(_, e)| e)
+        .collect();
+    let bytes: Vec<Vec<u8>> = alpha.iter().map(|e| enc(e)).collect();
+    let leaves: Vec<[u8; 32]> = bytes
+        .iter()
+        .map(|b| hotline::merkle::leaf_hash(b))
+        .collect();
+    let root = hotline::merkle::root(&leaves);
+    let size = leaves.len() as u64;
+    let index = alpha
+        .iter()
+        .position(|e| matches!(e.entry.body(), Ok(hotline::Body::Notice(_))))
+        .expect("alpha sends a notice");
+    let note = sign_checkpoint(&ex.charter, &test_key("alpha"), size, root).expect("checkpoint");
+    let held = move |_: &hotline::witness::CheckedNote| Held {
+        size,
+        root_at_checkpoint: Some(root),
+        last_cosigned: None,
+    };
+    let note = cosign(
+        &ex.charter,
+        &test_key("beta"),
+        &note,
+        &held,
+        hotline::Timestamp(example::T0 + 500_000),
+    )
+    .expect("cosignature");
+    hotline::proof::OfflineProof {
+        entry: bytes[index].clone(),
+        index: index as u64,
+        path: hotline::merkle::inclusion_proof(&leaves, index as u64).expect("path"),
+        note,
+    }
+    .encode()
 }
