@@ -66,6 +66,20 @@ impl Channel {
         );
     }
 
+    /// alpha signs a notice of `severity` with category "c" and `summary`; its id.
+    fn notice(&self, severity: &str, summary: &str) -> String {
+        entry_id(&self.a(&[
+            "notify",
+            "--severity",
+            severity,
+            "--category",
+            "c",
+            "--summary",
+            summary,
+            "--json",
+        ]))
+    }
+
     fn journal(&self, store: &str) -> Vec<u8> {
         std::fs::read(self.path().join(store).join("journal")).unwrap()
     }
@@ -651,16 +665,7 @@ fn secret(c: &Channel, name: &str) -> hotline::SecretKey {
 #[test]
 fn checkpoints_cosignatures_and_offline_proofs() {
     let c = Channel::new();
-    let notice = entry_id(&c.a(&[
-        "notify",
-        "--severity",
-        "high",
-        "--category",
-        "c",
-        "--summary",
-        "s",
-        "--json",
-    ]));
+    let notice = c.notice("high", "s");
     // No checkpoint yet: prove signs this side's (see
     // prove_of_an_own_entry_with_no_cosigned_checkpoint_does_this_sides_part) and says what
     // the others do; no proof is written.
@@ -814,16 +819,7 @@ fn parties_prints_c2sp_verifier_keys() {
 fn hostile_text_is_escaped_and_oversize_text_refused() {
     let c = Channel::new();
     let reason = "r\rOK, accepted\u{1b}[2J\u{202e}";
-    let notice = entry_id(&c.a(&[
-        "notify",
-        "--severity",
-        "low",
-        "--category",
-        "c",
-        "--summary",
-        "s",
-        "--json",
-    ]));
+    let notice = c.notice("low", "s");
     c.send("a", "b");
     c.b(&["ack", &notice, "--state", "disputed", "--reason", reason]);
     c.send("b", "a");
@@ -2619,16 +2615,7 @@ fn completions_and_man_pages_cover_every_command() {
 #[test]
 fn log_and_audit_filters_choose_what_is_listed() {
     let (c, first) = channel_with_notice();
-    let second = entry_id(&c.a(&[
-        "notify",
-        "--severity",
-        "high",
-        "--category",
-        "c",
-        "--summary",
-        "Second",
-        "--json",
-    ]));
+    let second = c.notice("high", "Second");
     c.send("a", "b");
     // beta's answers to the first notice view alpha's feed with the second: its evidence of
     // holding both.
@@ -2749,16 +2736,7 @@ fn status_shows_the_channel_the_feeds_and_what_needs_attention() {
     assert!(quiet.contains("(alpha's, key "), "{quiet}");
     // beta holds the notice but has signed nothing about it: no evidence of delivery.
     assert!(quiet.contains("no evidence of delivery yet"), "{quiet}");
-    let second = entry_id(&c.a(&[
-        "notify",
-        "--severity",
-        "high",
-        "--category",
-        "c",
-        "--summary",
-        "Second",
-        "--json",
-    ]));
+    let second = c.notice("high", "Second");
     c.send("a", "b");
     // beta's ack of the first views alpha's feed with the second: the second's
     // acknowledgement is now due, within the policy's 4 hours.
@@ -2790,16 +2768,7 @@ fn sync_sends_only_what_the_peer_has_not_signed_for() {
     c.b(&["ack", &first]);
     c.send("b", "a");
     // beta's ack views alpha's feed with the first notice: a sync leaves all that out.
-    let second = entry_id(&c.a(&[
-        "notify",
-        "--severity",
-        "low",
-        "--category",
-        "c",
-        "--summary",
-        "Second",
-        "--json",
-    ]));
+    let second = c.notice("low", "Second");
     let v = c.a(&["sync", "--out", "s.bundle", "--json"]).json();
     assert_eq!(v["peer"], "beta", "the only other party: {v}");
     assert_eq!(v["entries"], 1, "{v}");
