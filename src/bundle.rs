@@ -28,7 +28,7 @@
 //!
 //! A **batch marker** makes a journal write of several records all-or-nothing across a crash:
 //! it stands before the records of the write and says how many there are, so a journal that
-//! ends before the last of them is a torn write, cut back to the marker ([`whole_writes`]).
+//! ends before the last of them is a torn write, cut back to the marker.
 //! The marker stands before the records, not after them, so that a reader never has to guess:
 //! with a marker after, a single unmarked record followed by a torn batch would look like the
 //! first record of a longer torn batch. A single-record write needs no marker: its check value
@@ -57,15 +57,19 @@ pub const MAGIC: [u8; 8] = *b"HOTLINE\0";
 pub const BUNDLE_VERSION: u8 = 2;
 
 /// Prefix of a record's check hash, in the style of [`crate::encoding::tag`].
+#[doc(hidden)]
 pub const RECORD_TAG: &[u8] = b"hotline/v2/record\0";
 
 /// Bytes before the first record: the magic and the version.
+#[doc(hidden)]
 pub const HEADER_LEN: usize = MAGIC.len() + 1;
 
 /// Bytes a record adds around its payload: kind, length and check.
+#[doc(hidden)]
 pub const RECORD_OVERHEAD: usize = 1 + 4 + CHECK_LEN;
 
 /// Length of a record's check value.
+#[doc(hidden)]
 pub const CHECK_LEN: usize = 8;
 
 /// The largest bundle [`read`] accepts by default: 32 MiB. A busy channel's whole history
@@ -447,6 +451,7 @@ impl ConsistencyRecord {
 }
 
 /// The bytes every bundle starts with: [`MAGIC`] ‖ [`BUNDLE_VERSION`].
+#[doc(hidden)]
 pub fn header() -> Vec<u8> {
     let mut out = Vec::with_capacity(HEADER_LEN);
     out.extend_from_slice(&MAGIC);
@@ -456,6 +461,7 @@ pub fn header() -> Vec<u8> {
 
 /// A record's check value: the first 8 bytes of
 /// `SHA-256("hotline/v2/record\0" ‖ kind ‖ len ‖ payload)`.
+#[doc(hidden)]
 pub fn check(kind: u8, len: [u8; 4], payload: &[u8]) -> [u8; CHECK_LEN] {
     let digest: [u8; 32] = Sha256::new()
         .chain_update(RECORD_TAG)
@@ -474,6 +480,7 @@ pub fn check(kind: u8, len: [u8; 4], payload: &[u8]) -> [u8; CHECK_LEN] {
 /// # Errors
 ///
 /// [`BundleError::PayloadTooLong`] if `payload` is over [`MAX_ENCODED_LEN`] bytes.
+#[doc(hidden)]
 pub fn record(kind: RecordKind, payload: &[u8]) -> Result<Vec<u8>, BundleError> {
     let too_long = || BundleError::PayloadTooLong {
         kind,
@@ -495,6 +502,7 @@ pub fn record(kind: RecordKind, payload: &[u8]) -> Result<Vec<u8>, BundleError> 
 
 /// A well-formed record found in a bundle.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[doc(hidden)]
 pub struct Record<'a> {
     /// What it holds.
     pub kind: RecordKind,
@@ -518,6 +526,7 @@ impl Record<'_> {
 /// The result of [`scan`]: the well-formed records from the start, and why scanning stopped if
 /// it stopped before the end.
 #[derive(Debug, Clone, PartialEq, Eq)]
+#[doc(hidden)]
 pub struct Scan<'a> {
     /// Every record up to the first bad one, in order.
     pub records: Vec<Record<'a>>,
@@ -533,6 +542,7 @@ pub struct Scan<'a> {
 /// # Errors
 ///
 /// [`BundleError::ShortHeader`], [`BundleError::BadMagic`] or [`BundleError::UnknownVersion`].
+#[doc(hidden)]
 pub fn check_header(bytes: &[u8]) -> Result<(), BundleError> {
     let (Some(magic), Some(&version)) = (bytes.get(..MAGIC.len()), bytes.get(MAGIC.len())) else {
         return Err(BundleError::ShortHeader { len: bytes.len() });
@@ -554,6 +564,7 @@ pub fn check_header(bytes: &[u8]) -> Result<(), BundleError> {
 ///
 /// [`BundleError::Truncated`], [`BundleError::UnknownKind`], [`BundleError::TooLong`] or
 /// [`BundleError::BadCheck`], each naming `index` and `offset`.
+#[doc(hidden)]
 pub fn parse_record(bytes: &[u8], offset: usize, index: usize) -> Result<Record<'_>, BundleError> {
     let rest = bytes.get(offset..).unwrap_or_default();
     let truncated = |needed: usize| BundleError::Truncated {
@@ -600,6 +611,7 @@ pub fn parse_record(bytes: &[u8], offset: usize, index: usize) -> Result<Record<
 /// # Errors
 ///
 /// Only for a bad header (see [`check_header`]).
+#[doc(hidden)]
 pub fn scan(bytes: &[u8]) -> Result<Scan<'_>, BundleError> {
     check_header(bytes)?;
     Ok(scan_from(bytes, HEADER_LEN, 0))
@@ -608,6 +620,7 @@ pub fn scan(bytes: &[u8]) -> Result<Scan<'_>, BundleError> {
 /// [`scan`] from the record that starts at `offset`, numbering records from `first_index`, with
 /// no header check: for reading the rest of a file whose start is already known good.
 /// [`Scan::valid_len`] counts from the start of `bytes`.
+#[doc(hidden)]
 pub fn scan_from(bytes: &[u8], offset: usize, first_index: usize) -> Scan<'_> {
     let mut records = Vec::new();
     let mut offset = offset;
@@ -636,6 +649,7 @@ pub fn scan_from(bytes: &[u8], offset: usize, first_index: usize) -> Scan<'_> {
 /// record present, check value matching) that starts at or after `from`. After damage, this
 /// tells damage in the middle of a file (good records follow it) from a torn tail (none do).
 /// A false match needs 64 bits of check value to agree by chance.
+#[doc(hidden)]
 pub fn next_good_record(bytes: &[u8], from: usize) -> Option<usize> {
     (from..bytes.len()).find(|&at| {
         bytes
@@ -651,6 +665,7 @@ pub fn next_good_record(bytes: &[u8], from: usize) -> Option<usize> {
 /// # Errors
 ///
 /// [`BundleError::BadBatch`] if `count` is under 2: a single record needs no marker.
+#[doc(hidden)]
 pub fn batch_record(count: u32) -> Result<Vec<u8>, BundleError> {
     if count < 2 {
         return Err(BundleError::BadBatch {
@@ -667,6 +682,7 @@ pub fn batch_record(count: u32) -> Result<Vec<u8>, BundleError> {
 /// # Errors
 ///
 /// [`BundleError::BadBatch`] if the payload is not 4 bytes or the count is under 2.
+#[doc(hidden)]
 pub fn batch_count(r: &Record<'_>) -> Result<u32, BundleError> {
     let bad = |reason| BundleError::BadBatch {
         index: r.index,
@@ -691,6 +707,7 @@ pub fn batch_count(r: &Record<'_>) -> Result<u32, BundleError> {
 ///
 /// [`BundleError::BadBatch`] for a marker whose payload is not a count of 2 or more, or a
 /// charter or another marker among the records a marker announces.
+#[doc(hidden)]
 pub fn whole_writes(records: &[Record<'_>]) -> Result<usize, BundleError> {
     let mut at = 0usize;
     while let Some(r) = records.get(at) {
@@ -968,6 +985,7 @@ fn frame<'a>(bytes: &'a [u8], limits: &Limits) -> Result<(Record<'a>, Framing), 
 /// # Errors
 ///
 /// As [`read_with`], for the problems of framing.
+#[doc(hidden)]
 pub fn check_framing(bytes: &[u8], limits: &Limits) -> Result<(), BundleError> {
     frame(bytes, limits).map(|_| ())
 }

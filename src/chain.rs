@@ -322,7 +322,7 @@ pub enum SupersedeError {
 
 /// Superseding stays within one party's word on one thing: an entry by `author` with `body`
 /// may supersede only an entry of the same kind by the same author, and a definition only a
-/// definition of the same term (equal after NFC, [`crate::text::same_name`]). `target` is
+/// definition of the same term (equal after NFC, `text::same_name`). `target` is
 /// the named entry's body, `None` if its kind is unknown: then only the author is checked.
 ///
 /// # Errors

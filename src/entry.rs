@@ -698,7 +698,7 @@ impl Body {
     /// Rules on a body's content beyond its encoding: lists that are sets must be strictly
     /// ascending (one byte form per meaning), required text must be present, and the names
     /// people cite (a definition's term, a commitment's title, a notice's incident) must meet
-    /// [`crate::text::check_name`].
+    /// `text::check_name`.
     ///
     /// # Errors
     ///

@@ -54,28 +54,53 @@
 //! assert_eq!(audit.missed, 0);
 //! # Ok(()) }
 //! ```
+//!
+//! ## The API
+//!
+//! Verifying: [`verify_bundle`] (and [`verify::read_trusted`], its first step), [`Report`] and
+//! its [`Finding`]s; [`audit`] for obligations and on whose word each verdict rests; [`proof`]
+//! for a single entry proven offline. The data: [`entry`], [`charter`], [`keys`], [`bundle`]
+//! (reading and writing the exchange format). The standards underneath: [`merkle`] (RFC 6962
+//! trees and proofs) and [`checkpoint`] (C2SP signed notes, checkpoints and cosignatures). With
+//! the `store` feature, `store` is the sled-backed ledger the `hotline` command uses; with
+//! `example`, `example` holds the public test keys and example channels (never for real use).
+//!
+//! Modules hidden from these docs (`chain`, `encoding`, `witness`, `tlog_witness`, `cli`) and
+//! hidden items of [`bundle`] (record framing) serve the `hotline` command, its tests and
+//! benches. They are not part of the API and may change in any release; `docs/FORMAT.md`, not
+//! their code, is the contract for the bytes. `tests/api.rs` holds the list of public items, so
+//! that no item joins or leaves the API unnoticed.
 #![deny(missing_docs)]
 
 pub mod audit;
 pub mod bundle;
+#[doc(hidden)]
 pub mod chain;
 pub mod charter;
 pub mod checkpoint;
+/// The `hotline` command-line tool, whose one entry point is [`cli::run`]. It lives in the
+/// library so that what only the tool uses stays `pub(crate)`; it is not part of the API.
+#[cfg(feature = "cli")]
 #[doc(hidden)]
-pub mod durable;
+pub mod cli;
+#[cfg(feature = "store")]
+pub(crate) mod durable;
+#[doc(hidden)]
 pub mod encoding;
 pub mod entry;
 #[cfg(any(test, feature = "example"))]
 pub mod example;
 pub mod keys;
-pub mod keystate;
+pub(crate) mod keystate;
 pub mod merkle;
 pub mod proof;
 #[cfg(feature = "store")]
 pub mod store;
-pub mod text;
+pub(crate) mod text;
+#[doc(hidden)]
 pub mod tlog_witness;
 pub mod verify;
+#[doc(hidden)]
 pub mod witness;
 
 pub use charter::Charter;

@@ -24,6 +24,7 @@ mod notes;
 mod prepare;
 pub(crate) mod refs;
 mod views;
+pub use crate::keystate::Revocation;
 pub use amend::{Accepted, AmendmentSummary, CloseSummary, Governed};
 pub use bundle::{BundleOptions, BundleRefused, read_trusted, verify_bundle};
 pub use fork::{FORK_ENTRIES_KEPT, ForkError, ForkProof};
@@ -272,6 +273,12 @@ pub struct Report {
     pub entries_checked: usize,
     /// Whether every party has accepted the charter (in the entries given).
     pub in_effect: bool,
+    /// The founding parties whose acceptance of the charter is not among the entries given,
+    /// in charter order: empty when [`Report::in_effect`] (and when the charter itself is
+    /// refused, which is never in effect). A report can be clean with
+    /// parties awaited (an invitation before anyone answered it): nothing anyone signed is
+    /// wrong, but the channel binds no one yet.
+    pub awaiting: Vec<String>,
     /// Every problem found, in input order, then feed order.
     pub findings: Vec<Finding>,
     /// One summary per party, in charter order.
@@ -308,7 +315,7 @@ impl Report {
     /// `hotline verify` exits 0 for; warnings (a claimed time in the future, an unknown kind)
     /// do not change it. Whether the channel is in effect (every founding party accepted the
     /// charter) is [`Report::in_effect`], a separate question: an invitation is clean before
-    /// anyone has accepted it.
+    /// anyone has accepted it, and [`Report::awaiting`] names who has not.
     pub fn is_clean(&self) -> bool {
         self.ok
     }
@@ -661,7 +668,7 @@ fn verify_inner<B: AsRef<[u8]> + Sync, N: NoteSource>(
                 v,
                 entries.len(),
                 Vec::new(),
-                false,
+                (false, Vec::new()),
                 Vec::new(),
                 Default::default(),
             ),
@@ -800,10 +807,11 @@ fn verify_inner<B: AsRef<[u8]> + Sync, N: NoteSource>(
     }
 
     // In effect: every founding party accepted the founding charter.
-    let in_effect = summaries
+    let awaiting: Vec<String> = summaries
         .iter()
-        .filter(|s| charter.party(&s.key).is_some())
-        .all(|s| s.accepted);
+        .filter(|s| charter.party(&s.key).is_some() && !s.accepted)
+        .map(|s| s.party.clone())
+        .collect();
     governance.roster = Some(roster);
     let signed = std::mem::take(&mut v.signed);
     (
@@ -811,7 +819,7 @@ fn verify_inner<B: AsRef<[u8]> + Sync, N: NoteSource>(
             v,
             entries.len(),
             summaries,
-            in_effect,
+            (awaiting.is_empty(), awaiting),
             checkpoints,
             governance,
         ),
@@ -824,7 +832,7 @@ fn finish(
     v: Verifier<'_>,
     n: usize,
     feeds: Vec<FeedSummary>,
-    in_effect: bool,
+    (in_effect, awaiting): (bool, Vec<String>),
     checkpoints: Vec<notes::CheckpointSummary>,
     governance: amend::Governance,
 ) -> Report {
@@ -835,6 +843,7 @@ fn finish(
         channel: v.channel,
         entries_checked: n,
         in_effect,
+        awaiting,
         findings: v.findings,
         feeds,
         checkpoints,

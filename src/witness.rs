@@ -15,7 +15,7 @@
 //! - A party cosigns a checkpoint only if it holds the feed up to the checkpoint's size and the
 //!   root of what it holds is the checkpoint's root. Its replica of a feed only grows, so every
 //!   checkpoint it cosigns is consistent with every one it cosigned before.
-//! - Keys rotate ([`crate::keystate`]): the origin and the party stay, the key does not. A
+//! - Keys rotate (`keystate`): the origin and the party stay, the key does not. A
 //!   party's checkpoint of its feed at size `n` is signed by the key in force after its entry
 //!   `n - 1` (for `n = 0` its first key), and a party cosigns with its key in force; what a
 //!   checker knows of each party's keys is a [`KeyHistory`], and [`check_signer`] applies the

@@ -671,7 +671,11 @@ fn checkpoints_cosignatures_and_offline_proofs() {
     // the others do; no proof is written.
     let r = hotline(c.path(), &["--store", "a", "prove", &notice, "--out", "p"]);
     assert_eq!(r.code, 1, "{}{}", r.stdout, r.stderr);
-    assert!(r.stdout.contains("hotline cosign"), "{}", r.stdout);
+    assert!(
+        r.stdout.contains("--cosign --reply back.bundle"),
+        "{}",
+        r.stdout
+    );
     assert!(!c.path().join("p").exists());
     let cp = c.a(&["checkpoint", "--json"]).json();
     assert_eq!(cp["size"], 2);
@@ -2889,12 +2893,45 @@ fn prove_of_an_own_entry_with_no_cosigned_checkpoint_does_this_sides_part() {
         "{}",
         r.stdout
     );
-    // beta's part, as the message says, then alpha's again.
-    c.b(&["import", "n.cosign.bundle", "--no-receipt"]);
-    c.b(&["cosign"]);
-    c.b(&["sync", "--out", "back.bundle"]);
-    c.a(&["import", "back.bundle", "--no-receipt"]);
-    c.a(&["prove", &notice, "--out", "n.proof"]);
+    // The rest is one command on each side, run exactly as the message quotes them: beta's,
+    // then alpha's.
+    let quoted: Vec<Vec<String>> = r
+        .stdout
+        .split('`')
+        .skip(1)
+        .step_by(2)
+        .filter_map(|cmd| cmd.strip_prefix("hotline "))
+        .map(|cmd| cmd.split_whitespace().map(str::to_owned).collect())
+        .collect();
+    assert_eq!(quoted.len(), 2, "{}", r.stdout);
+    assert_eq!(
+        quoted[0][..2],
+        ["import", "n.cosign.bundle"],
+        "{}",
+        r.stdout
+    );
+    assert_eq!(quoted[1][0], "prove", "{}", r.stdout);
+    let beta: Vec<&str> = quoted[0].iter().map(String::as_str).collect();
+    let replied = c.b(&beta);
+    assert!(
+        replied
+            .stdout
+            .contains("alpha: cosigned its checkpoint at size"),
+        "{}",
+        replied.stdout
+    );
+    assert!(
+        !replied.stdout.contains("Next: export"),
+        "{}",
+        replied.stdout
+    );
+    let alpha: Vec<&str> = quoted[1].iter().map(String::as_str).collect();
+    let proved = c.a(&alpha);
+    assert!(
+        proved.stdout.contains("cosigned by beta at"),
+        "{}",
+        proved.stdout
+    );
     ok(
         c.path(),
         &[
@@ -3014,4 +3051,51 @@ fn a_founders_free_text_cannot_forge_lines_of_the_charter_a_joiner_reads() {
         2,
         "is in the future",
     );
+}
+
+/// An invitation verifies clean (nothing signed is wrong), but the verdict says the channel is
+/// not in effect and who has not accepted, in text and JSON alike; once beta joins, it is.
+#[test]
+fn verify_of_an_invitation_says_the_channel_is_not_in_effect_and_who_is_awaited() {
+    let dir = invited();
+    let p = dir.path();
+    let trust = [
+        "verify",
+        "invite.bundle",
+        "--trust",
+        "alpha.pub",
+        "--trust",
+        "beta.pub",
+    ];
+    let r = ok(p, &trust);
+    assert!(
+        r.stdout
+            .contains("OK: 1 entries checked, 0 error(s), 0 warning(s); not in effect: beta has not accepted the charter"),
+        "{}",
+        r.stdout
+    );
+    let json: Vec<&str> = trust.iter().copied().chain(["--json"]).collect();
+    let v: serde_json::Value = serde_json::from_str(&ok(p, &json).stdout).unwrap();
+    assert_eq!(v["ok"], true);
+    assert_eq!(v["in_effect"], false);
+    assert_eq!(v["awaiting"], serde_json::json!(["beta"]));
+
+    ok(
+        p,
+        &run::join_args("b", "invite.bundle", "beta.key", "alpha.pub"),
+    );
+    ok(p, &["--store", "b", "export", "--out", "joined.bundle"]);
+    let r = ok(
+        p,
+        &[
+            "verify",
+            "joined.bundle",
+            "--trust",
+            "alpha.pub",
+            "--trust",
+            "beta.pub",
+        ],
+    );
+    assert!(!r.stdout.contains("not in effect"), "{}", r.stdout);
+    assert!(r.stdout.contains("OK: 2 entries checked"), "{}", r.stdout);
 }

@@ -40,3 +40,38 @@ fn the_default_options_use_the_clock_and_report_a_time_far_ahead() {
     let unclocked = verify(&c, &entries, Options::without_clock());
     assert_eq!(unclocked.of_kind(FindingKind::FutureTime).count(), 0);
 }
+
+/// A clean report is not a channel in effect: with nobody's acceptance, or only the founder's,
+/// the report is clean (nothing signed is wrong) but says who has not accepted, and
+/// `in_effect` is false until every founding party has.
+#[test]
+fn a_clean_report_names_the_parties_who_have_not_accepted_the_charter() {
+    use hotline::entry::Acceptance;
+    let c = charter();
+    let channel = c.id().unwrap();
+    let nobody: [Vec<u8>; 0] = [];
+    let r = verify(&c, &nobody, Options::without_clock());
+    assert!(r.is_clean(), "{:?}", r.findings);
+    assert!(!r.in_effect);
+    assert_eq!(r.awaiting, ["alpha", "beta"]);
+
+    let mut alpha = Writer::new(test_key("alpha"), channel);
+    let founding = alpha.append(1, vec![], Body::Charter(c.clone())).unwrap();
+    let mut entries = vec![founding.encode().unwrap()];
+    let r = verify(&c, &entries, Options::without_clock());
+    assert!(r.is_clean() && !r.in_effect, "{:?}", r.findings);
+    assert_eq!(r.awaiting, ["beta"]);
+
+    let mut beta = Writer::new(test_key("beta"), channel);
+    let accepted = beta
+        .append(
+            2,
+            alpha.seen(),
+            Body::Acceptance(Acceptance { charter: channel }),
+        )
+        .unwrap();
+    entries.push(accepted.encode().unwrap());
+    let r = verify(&c, &entries, Options::without_clock());
+    assert!(r.is_clean() && r.in_effect, "{:?}", r.findings);
+    assert!(r.awaiting.is_empty());
+}

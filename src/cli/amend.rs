@@ -11,10 +11,10 @@ use super::shared::{
     load_pub, now, open, parse_severity, resolve, signing_key, store_failure, verify_store,
 };
 use super::{Failure, Output};
-use hotline::charter::{Charter, Party};
-use hotline::entry::{Amend, Body, ChannelId, Close, EntryId, EntryRef, Ratify, SignedEntry};
-use hotline::store::Store;
-use hotline::verify::Report;
+use crate::charter::{Charter, Party};
+use crate::entry::{Amend, Body, ChannelId, Close, EntryId, EntryRef, Ratify, SignedEntry};
+use crate::store::Store;
+use crate::verify::Report;
 
 pub(super) const AMEND_HELP: &str = "\
 Examples:
@@ -135,7 +135,7 @@ pub(super) fn amend(dir: &Path, a: AmendArgs) -> Result<Output, Failure> {
         .rfind(|s| s.in_effect)
         .map(|s| EntryRef {
             author: s.author,
-            seq: hotline::Seq(s.seq),
+            seq: crate::Seq(s.seq),
             id: s.entry,
         });
     let mut c = in_force.clone();

@@ -276,8 +276,12 @@ pub enum Command {
     /// Import a bundle: all of it after verification, or nothing. Then sign a receipt (your
     /// signed views of the feeds it brought), which your next export carries to the sender as
     /// proof of possession.
+    ///
+    /// With --cosign and --reply, one command answers a request to witness a checkpoint (what
+    /// `hotline prove` writes as OUT.cosign.bundle): import it, cosign the checkpoints it
+    /// brought, and write what the sender lacks (as `hotline sync`) for it to import.
     #[command(
-        after_help = "Examples:\n  hotline --store beta.store import from-alpha.bundle\n  hotline --store beta.store import from-alpha.bundle --no-receipt"
+        after_help = "Examples:\n  hotline --store beta.store import from-alpha.bundle\n  hotline --store beta.store import from-alpha.bundle --no-receipt\n  hotline --store beta.store import notice.cosign.bundle --cosign --reply back.bundle"
     )]
     Import {
         /// The bundle file.
@@ -286,6 +290,20 @@ pub enum Command {
         /// Do not sign a receipt for the entries imported.
         #[arg(long)]
         no_receipt: bool,
+        /// After importing, cosign the latest checkpoint of every other party's feed, as
+        /// `hotline cosign` does.
+        #[arg(long)]
+        cosign: bool,
+        /// After importing (and cosigning), write what the sender lacks to this bundle, as
+        /// `hotline sync --out` does (`-`: standard output).
+        #[arg(long, value_parser = utf8_path, value_name = "OUT")]
+        reply: Option<PathBuf>,
+        /// The party --reply is for [default: the only other party].
+        #[arg(long, value_name = "NAME", requires = "reply")]
+        peer: Option<String>,
+        /// Overwrite the --reply file if it exists.
+        #[arg(long, requires = "reply")]
+        force: bool,
         #[command(flatten)]
         key: KeyArg,
     },
@@ -379,13 +397,23 @@ pub enum Command {
         key: KeyArg,
     },
     /// Write an offline proof (c2sp.org/tlog-proof@v1) that one entry is in its author's feed.
-    #[command(after_help = "Example:\n  hotline prove 5388e8 --out notice.tlog-proof")]
+    ///
+    /// For one's own entry that no cosigned checkpoint covers yet, it signs a checkpoint and
+    /// writes OUT.cosign.bundle for the other party, who runs `hotline import OUT.cosign.bundle
+    /// --cosign --reply back.bundle`; then `hotline prove ID --out OUT --import back.bundle`
+    /// writes the witnessed proof.
+    #[command(
+        after_help = "Examples:\n  hotline prove 5388e8 --out notice.tlog-proof\n  hotline prove 5388e8 --out notice.tlog-proof --import back.bundle"
+    )]
     Prove {
         /// The entry (id or unique prefix).
         id: String,
         /// The proof file to write (`-`: standard output).
         #[arg(long, value_parser = utf8_path)]
         out: PathBuf,
+        /// Import this bundle first (the other party's cosignatures), as `hotline import` does.
+        #[arg(long, value_parser = utf8_path, value_name = "BUNDLE")]
+        import: Option<PathBuf>,
         /// Overwrite an existing file.
         #[arg(long)]
         force: bool,

@@ -2,10 +2,10 @@
 
 use std::path::{Path, PathBuf};
 
-use hotline::charter::{CHARTER_VERSION, Charter, MIN_ACK_WITHIN, Party, Policy};
-use hotline::entry::Body;
-use hotline::keys::SecretKey;
-use hotline::store::Store;
+use crate::charter::{CHARTER_VERSION, Charter, MIN_ACK_WITHIN, Party, Policy};
+use crate::entry::Body;
+use crate::keys::SecretKey;
+use crate::store::Store;
 use serde_json::json;
 
 use super::keyfile::load_key;
@@ -14,7 +14,7 @@ use super::{Failure, Output};
 
 /// The digest of the next key that the secret key at `key_path` pre-commits to: from the
 /// `.pub` beside it, or from the next key file itself.
-fn own_next_digest(key_path: &Path, key: &SecretKey) -> Result<hotline::keys::KeyDigest, Failure> {
+fn own_next_digest(key_path: &Path, key: &SecretKey) -> Result<crate::keys::KeyDigest, Failure> {
     let public = key_path.with_extension("pub");
     if let Ok(pk) = load_pub(&public)
         && pk.id == key.party()

@@ -74,8 +74,20 @@ pub fn dispatch(cli: Cli) -> Result<Output, Failure> {
         Command::Import {
             file,
             no_receipt,
+            cosign,
+            reply,
+            peer,
+            force,
             key,
-        } => super::exchange::import(&dir, &file, !no_receipt, &key),
+        } => {
+            let then = super::exchange::Then {
+                cosign,
+                reply: reply.as_deref(),
+                peer: peer.as_deref(),
+                force,
+            };
+            super::exchange::import_then(&dir, &file, !no_receipt, &key, &then)
+        }
         Command::Verify { source } => super::read::verify(&dir, &source),
         Command::Audit { source, at, filter } => {
             super::read::audit(&dir, &source, at.as_deref(), &filter)
@@ -104,7 +116,12 @@ pub fn dispatch(cli: Cli) -> Result<Output, Failure> {
         Command::Charter { source } => super::amend::charter(&dir, &source),
         Command::Checkpoint { key } => super::witness::checkpoint(&dir, &key),
         Command::Cosign { key } => super::witness::cosign(&dir, &key),
-        Command::Prove { id, out, force } => super::witness::prove(&dir, &id, &out, force),
+        Command::Prove {
+            id,
+            out,
+            import,
+            force,
+        } => super::witness::prove(&dir, &id, &out, import.as_deref(), force),
         Command::VerifyProof { file, trust } => super::witness::verify_proof(&file, &trust),
         Command::Parties => super::witness::parties(&dir),
         Command::Quarantine => super::quarantine::list(&dir),

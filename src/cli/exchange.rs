@@ -3,9 +3,9 @@
 use std::collections::BTreeMap;
 use std::path::Path;
 
-use hotline::bundle;
-use hotline::keys::PartyId;
-use hotline::verify;
+use crate::bundle;
+use crate::keys::PartyId;
+use crate::verify;
 use serde_json::{Value, json};
 
 use super::args::KeyArg;
@@ -39,7 +39,12 @@ pub(super) fn export(
             .map_err(|_| Failure::new(format!("--since {s:?}: {n:?} is not a number")))?;
         map.insert(party.key, n);
     }
-    let bytes = store.export(&map).map_err(store_failure)?;
+    // What the export will hold, roughly (a typical entry is some 440 bytes), for the spinner.
+    let estimate = usize::try_from(store.entry_count())
+        .unwrap_or(usize::MAX)
+        .saturating_mul(440);
+    let bytes = super::progress::around("exporting the store", estimate, || store.export(&map))
+        .map_err(store_failure)?;
     // The store's own export: not bounded here, but the receiver reads within its limits.
     let count = bundle::read_with(&bytes, &bundle::Limits::UNBOUNDED)
         .map(|b| b.entries.len())
@@ -168,6 +173,59 @@ pub(super) fn sync(
         json!({ "ok": true, "file": out, "peer": peer.name, "entries": count, "bytes": bytes.len(),
                 "peer_head": head.map(|h| json!({ "seq": h.seq, "id": h.id })), "peer_held": held }),
     ))
+}
+
+/// What `hotline import` does after a clean import: `--cosign`, `--reply OUT`.
+pub(super) struct Then<'a> {
+    /// Cosign the latest checkpoint of every other party's feed.
+    pub cosign: bool,
+    /// Write what the peer lacks to this bundle, as `hotline sync --out`.
+    pub reply: Option<&'a Path>,
+    /// The peer of `reply`.
+    pub peer: Option<&'a str>,
+    /// Overwrite `reply`.
+    pub force: bool,
+}
+
+/// `hotline import`, then `--cosign` and `--reply` if asked and the import found nothing
+/// wrong: one command for the side that witnesses a checkpoint.
+pub(super) fn import_then(
+    dir: &Path,
+    file: &Path,
+    receipt: bool,
+    key: &KeyArg,
+    then: &Then<'_>,
+) -> Result<Output, Failure> {
+    let mut out = import(dir, file, receipt, key)?;
+    if !then.cosign && then.reply.is_none() {
+        return Ok(out);
+    }
+    if out.code != super::OK {
+        out.text
+            .push_str("nothing cosigned or replied: the import found a problem (see above)\n");
+        return Ok(out);
+    }
+    if then.cosign {
+        let c = super::witness::cosign(dir, key)?;
+        for line in c.text.lines() {
+            // Its advice to export is what --reply does.
+            if !(then.reply.is_some() && line.starts_with("Next:")) {
+                out.text.push_str(line);
+                out.text.push('\n');
+            }
+        }
+        out.set("cosign", c.json);
+        out.code = out.code.max(c.code);
+    }
+    if let Some(path) = then.reply {
+        let r = sync(dir, path, then.peer, then.force)?;
+        out.text.push_str(&r.text);
+        out.set("reply", r.json);
+        out.code = out.code.max(r.code);
+    }
+    let clean = out.code == super::OK;
+    out.set("ok", Value::Bool(clean));
+    Ok(out)
 }
 
 /// `hotline import`.

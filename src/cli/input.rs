@@ -9,7 +9,7 @@
 //! - A file longer than the limit is refused from its length alone; a stream (standard input,
 //!   or a file that grows while it is read) is read to at most the limit plus one byte, then
 //!   refused.
-//! - A bundle's limits are `hotline::bundle::Limits::DEFAULT` unless the environment says otherwise:
+//! - A bundle's limits are `crate::bundle::Limits::DEFAULT` unless the environment says otherwise:
 //!   `HOTLINE_MAX_BUNDLE_BYTES` (bytes, or a number with `KiB`, `MiB` or `GiB`) and
 //!   `HOTLINE_MAX_RECORDS`. The other limits are fixed: each is far above what its kind of
 //!   file ever holds.
@@ -18,8 +18,8 @@ use std::fs::{File, Metadata};
 use std::io::Read;
 use std::path::Path;
 
-use hotline::bundle::{BundleError, Limits};
-use hotline::encoding::MAX_ENCODED_LEN;
+use crate::bundle::{BundleError, Limits};
+use crate::encoding::MAX_ENCODED_LEN;
 
 use super::Failure;
 

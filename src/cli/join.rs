@@ -17,12 +17,12 @@ use std::ffi::OsString;
 use std::io::{BufRead as _, IsTerminal as _, Write as _};
 use std::path::{Path, PathBuf};
 
-use hotline::bundle::{self, Bundle};
-use hotline::charter::{Charter, Party};
-use hotline::entry::{Acceptance, Body, SignedEntry};
-use hotline::keys::{PartyId, PublicKey};
-use hotline::store::Store;
-use hotline::verify::{self, Options, Report};
+use crate::bundle::{self, Bundle};
+use crate::charter::{Charter, Party};
+use crate::entry::{Acceptance, Body, SignedEntry};
+use crate::keys::{PartyId, PublicKey};
+use crate::store::Store;
+use crate::verify::{self, Options, Report};
 use serde_json::json;
 
 use super::input::Input;
@@ -116,7 +116,7 @@ pub fn join(
     let made = Made::before(dir)?;
     let charter = b.charter.clone();
     // Notes are checked against the keys the bundle's own rotations and revocations bring in.
-    let keys = hotline::witness::key_histories(&charter, &super::witness::bundle_moves(&b));
+    let keys = crate::witness::key_histories(&charter, &super::witness::bundle_moves(&b));
     let limits = super::input::bundle_limits()?;
     let created = Store::create_within(dir, &b.charter, &bytes, &limits, Some(now()), |note| {
         super::witness::note_meta_with(&charter, &keys, note)
@@ -190,7 +190,7 @@ pub fn join(
 }
 
 pub(super) fn founder_of(charter: &Charter) -> Result<&Party, Failure> {
-    let key = hotline::chain::founder(charter);
+    let key = crate::chain::founder(charter);
     charter
         .parties
         .first()
@@ -464,7 +464,7 @@ impl Made {
 /// keys (each with its path), and the bundle (its bytes, read within the limits, and decoded;
 /// `hint` says what to do if it is damaged).
 pub(super) struct Inputs<'a> {
-    pub key: hotline::keys::SecretKey,
+    pub key: crate::keys::SecretKey,
     pub trusted: Vec<(&'a Path, PublicKey)>,
     pub bytes: Vec<u8>,
     pub bundle: Bundle,

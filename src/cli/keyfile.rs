@@ -8,7 +8,7 @@
 
 use std::path::{Path, PathBuf};
 
-use hotline::keys::SecretKey;
+use crate::keys::SecretKey;
 use zeroize::{Zeroize, Zeroizing};
 
 use super::Failure;
@@ -161,13 +161,13 @@ pub(super) fn write_secret(
 
 /// Make `path`'s entry in its directory durable (a new file, a rename, a new directory).
 pub(super) fn sync_parent(path: &Path) -> Result<(), Failure> {
-    hotline::durable::sync_parent(path)
+    crate::durable::sync_parent(path)
         .map_err(|e| Failure::io("sync the directory holding", path, &e))
 }
 
 /// Make the entries created or renamed in `dir` durable.
 pub(super) fn sync_dir(dir: &Path) -> Result<(), Failure> {
-    hotline::durable::sync_dir(dir).map_err(|e| Failure::io("sync the directory", dir, &e))
+    crate::durable::sync_dir(dir).map_err(|e| Failure::io("sync the directory", dir, &e))
 }
 
 /// Write what a command produces (a bundle, a proof, a request) to `path`, as [`write_new`]

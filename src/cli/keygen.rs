@@ -3,7 +3,7 @@
 
 use std::path::Path;
 
-use hotline::keys::{self, SecretKey};
+use crate::keys::{self, SecretKey};
 use serde_json::json;
 use zeroize::Zeroizing;
 

@@ -5,9 +5,9 @@
 
 use std::path::{Path, PathBuf};
 
-use hotline::entry::{Body, Revoke, Rotate, Seq};
-use hotline::keys::SecretKey;
-use hotline::store::Store;
+use crate::entry::{Body, Revoke, Rotate, Seq};
+use crate::keys::SecretKey;
+use crate::store::Store;
 use serde_json::json;
 
 use super::args::KeyArg;
@@ -105,7 +105,7 @@ fn sign_change(
     body: &Body,
     files: &Files,
     pending: &mut Pending,
-) -> Result<(String, hotline::EntryId, Seq), Failure> {
+) -> Result<(String, crate::EntryId, Seq), Failure> {
     let party = store.signer_for(signer, body).map_err(store_failure)?;
     let entry = store.append(signer, body, now()).map_err(store_failure)?;
     pending.keep();

@@ -45,18 +45,18 @@ use std::path::{Path, PathBuf};
 
 use clap::Parser;
 
-pub use args::Cli;
+pub(crate) use args::Cli;
 
 /// Exit code: all good.
-pub const OK: u8 = 0;
+pub(crate) const OK: u8 = 0;
 /// Exit code: verification or audit found a problem.
-pub const PROBLEM: u8 = 1;
+pub(crate) const PROBLEM: u8 = 1;
 /// Exit code: usage or I/O error.
-pub const USAGE: u8 = 2;
+pub(crate) const USAGE: u8 = 2;
 
 /// A failure the user must see: what went wrong, and a hint where one helps.
 #[derive(Debug)]
-pub struct Failure {
+pub(crate) struct Failure {
     /// What went wrong, and where.
     pub message: String,
     /// What to do about it.
@@ -105,7 +105,7 @@ impl Failure {
 }
 
 /// What a command produced: text for people, a JSON value for machines, and an exit code.
-pub struct Output {
+pub(crate) struct Output {
     /// Text output.
     pub text: String,
     /// JSON output.
@@ -123,9 +123,17 @@ impl Output {
             code: OK,
         }
     }
+
+    /// Set a field of the JSON object (every command's JSON output is one).
+    pub fn set(&mut self, key: &str, value: serde_json::Value) {
+        if let Some(o) = self.json.as_object_mut() {
+            o.insert(key.to_owned(), value);
+        }
+    }
 }
 
-/// Run the tool; returns the exit code.
+/// Runs the command line of this process and returns its exit code: 0 all good, 1
+/// verification or audit found a problem, 2 usage or I/O error.
 pub fn run() -> u8 {
     let cli = match Cli::try_parse() {
         Ok(c) => c,
@@ -196,7 +204,7 @@ pub fn run() -> u8 {
 /// Text for a terminal: every control character but the newline, and every Unicode
 /// direction override, shown as an escape, so that text another party signed cannot move the
 /// cursor, clear the screen or reorder what the reader sees.
-pub fn printable(text: &str) -> String {
+pub(crate) fn printable(text: &str) -> String {
     let mut out = String::with_capacity(text.len());
     for c in text.chars() {
         if (c.is_control() && c != '\n') || render::is_invisible_control(c) {
@@ -211,7 +219,7 @@ pub fn printable(text: &str) -> String {
 /// Text with its verdict words coloured (ANSI SGR): red for what failed or was missed,
 /// yellow for what is pending or needs a look, green for what passed. Applied after
 /// [`printable`], so no escape in the text comes from anyone's signed text.
-pub fn colourise(text: &str) -> String {
+pub(crate) fn colourise(text: &str) -> String {
     const RED: [&str; 10] = [
         "FAILED",
         "FAILED:",
@@ -278,7 +286,7 @@ pub fn colourise(text: &str) -> String {
 /// written as a `\uXXXX` escape too: the same value for a parser, and nothing that moves a
 /// terminal's cursor or reorders what it shows when a person reads it (serde_json escapes
 /// only U+0000 to U+001F).
-pub fn json_text(v: &serde_json::Value) -> String {
+pub(crate) fn json_text(v: &serde_json::Value) -> String {
     let raw = serde_json::to_string_pretty(v).unwrap_or_default();
     let mut out = String::with_capacity(raw.len() + 1);
     // serde_json escapes U+0000 to U+001F inside strings, so a newline here is the pretty
@@ -307,7 +315,7 @@ fn take_stdout() {
 }
 
 /// Whether a command wrote what it produced to standard output.
-pub fn stdout_taken() -> bool {
+pub(crate) fn stdout_taken() -> bool {
     STDOUT_TAKEN.load(std::sync::atomic::Ordering::SeqCst)
 }
 
@@ -327,6 +335,6 @@ fn write_stdout(text: &str) {
 }
 
 /// The store directory: `--store`, else `$HOTLINE_STORE` (both via clap), else `./.hotline`.
-pub fn store_dir(opt: &Option<PathBuf>) -> PathBuf {
+pub(crate) fn store_dir(opt: &Option<PathBuf>) -> PathBuf {
     opt.clone().unwrap_or_else(|| PathBuf::from(".hotline"))
 }

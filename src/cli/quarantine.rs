@@ -5,9 +5,9 @@
 use std::fmt::Write as _;
 use std::path::Path;
 
-use hotline::charter::Charter;
-use hotline::entry::SignedEntry;
-use hotline::store::{
+use crate::charter::Charter;
+use crate::entry::SignedEntry;
+use crate::store::{
     Evidence, EvidenceError, MAX_BYTES_PER_IMPORT, MAX_ITEMS_PER_IMPORT, QuarantineReport,
     Quarantined, Store,
 };
@@ -51,7 +51,6 @@ fn item_json(charter: &Charter, q: &Quarantined, verdict: &Result<(), EvidenceEr
             Vec::new(),
             vec![String::from_utf8_lossy(&n.note).into_owned()],
         ),
-        _ => (Vec::new(), Vec::new()),
     };
     let seq = match &q.evidence {
         Evidence::Fork(p) | Evidence::DoubleSignature(p) => Some(p.seq.0),

@@ -3,8 +3,8 @@
 
 use std::path::{Path, PathBuf};
 
-use hotline::bundle;
-use hotline::verify::{self, Options};
+use crate::bundle;
+use crate::verify::{self, Options};
 
 use super::args::{AuditFilter, LogFilter, SourceArgs};
 use super::input::Input;
@@ -19,7 +19,7 @@ use super::{Failure, Output};
 /// keys as `hotline verify BUNDLE --trust …` verifies it.
 struct Source {
     /// For names and keys: the roster (founding charter and the parties amendments added).
-    roster: hotline::Charter,
+    roster: crate::Charter,
     entries: Vec<Vec<u8>>,
     /// The checkpoints that cover each feed, for `show`.
     checkpoints: Vec<verify::CheckpointSummary>,
@@ -63,7 +63,7 @@ fn source(
         limits: t.limits,
     };
     let report = super::progress::around("verifying the bundle", t.bytes.len(), || {
-        hotline::verify_bundle(&t.bytes, &t.keys, &opts)
+        crate::verify_bundle(&t.bytes, &t.keys, &opts)
     })
     .map_err(|e| refused(path, &e))?;
     let b = verify::read_trusted(&t.bytes, &t.keys, &t.limits).map_err(|e| refused(path, &e))?;
@@ -109,7 +109,7 @@ impl Source {
     }
 
     /// The entry an id or a unique prefix of 4 or more hex digits names.
-    fn resolve(&self, prefix: &str) -> Result<hotline::EntryId, Failure> {
+    fn resolve(&self, prefix: &str) -> Result<crate::EntryId, Failure> {
         let p = prefix.to_ascii_lowercase();
         if p.len() < 4 || !p.bytes().all(|b| b.is_ascii_hexdigit()) {
             return Err(Failure::new(format!(
@@ -117,10 +117,10 @@ impl Source {
             ))
             .hint("`hotline log` lists the ids"));
         }
-        let mut found: Vec<hotline::EntryId> = self
+        let mut found: Vec<crate::EntryId> = self
             .entries
             .iter()
-            .filter_map(|b| hotline::SignedEntry::decode(b).ok()?.id().ok())
+            .filter_map(|b| crate::SignedEntry::decode(b).ok()?.id().ok())
             .filter(|id| id.to_string().starts_with(&p))
             .collect();
         found.sort();
@@ -157,20 +157,20 @@ pub(super) fn log(dir: &Path, src: &SourceArgs, filter: &LogFilter) -> Result<Ou
     let state = filter
         .state
         .as_deref()
-        .map(|s| s.parse::<hotline::entry::AckState>().map_err(Failure::new))
+        .map(|s| s.parse::<crate::entry::AckState>().map_err(Failure::new))
         .transpose()?;
     let kinds = filter
         .kind
         .iter()
         .map(|k| {
-            hotline::entry::Kind::ALL
+            crate::entry::Kind::ALL
                 .iter()
                 .copied()
                 .find(|x| x.name() == k)
                 .ok_or_else(|| {
                     Failure::new(format!("--kind {k:?} is not a kind")).hint(format!(
                         "use one of: {}",
-                        hotline::entry::Kind::ALL
+                        crate::entry::Kind::ALL
                             .iter()
                             .map(|x| x.name())
                             .collect::<Vec<_>>()
@@ -272,7 +272,7 @@ pub(super) fn audited(
     src: &SourceArgs,
     at: Option<&str>,
     verb: &str,
-) -> Result<(hotline::Charter, hotline::audit::Audit), Failure> {
+) -> Result<(crate::Charter, crate::audit::Audit), Failure> {
     let (bundle, trust) = (src.bundle.as_deref(), src.trust.as_slice());
     let at = match at {
         Some(s) => parse_time(s, "--at")?,
@@ -283,7 +283,7 @@ pub(super) fn audited(
             let b = trusted_bundle(path, trust, verb)?;
             let size = b.entries.iter().map(Vec::len).sum();
             let a = super::progress::around("auditing the bundle", size, || {
-                hotline::audit::audit_with_notes(&b.charter, &b.entries, &b.notes, at)
+                crate::audit::audit_with_notes(&b.charter, &b.entries, &b.notes, at)
             });
             Ok((a.verification.roster(&b.charter).clone(), a))
         }
@@ -297,7 +297,7 @@ pub(super) fn audited(
             let notes = note_bytes(&store)?;
             let size = entries.iter().map(Vec::len).sum();
             let a = super::progress::around("auditing the store", size, || {
-                hotline::audit::audit_with_notes(store.charter(), &entries, &notes, at)
+                crate::audit::audit_with_notes(store.charter(), &entries, &notes, at)
             });
             Ok((roster(&store)?.clone(), a))
         }
@@ -311,8 +311,8 @@ pub(super) fn timeline(dir: &Path, src: &SourceArgs, at: Option<&str>) -> Result
 }
 
 /// Keep the notices (and receivers, and disputes) `filter` chooses.
-fn narrow(a: &mut hotline::audit::Audit, filter: &AuditFilter) {
-    use hotline::audit::Status;
+fn narrow(a: &mut crate::audit::Audit, filter: &AuditFilter) {
+    use crate::audit::Status;
     if let Some(name) = &filter.party {
         for n in &mut a.notices {
             n.receivers.retain(|r| r.party == *name);
@@ -342,7 +342,7 @@ fn narrow(a: &mut hotline::audit::Audit, filter: &AuditFilter) {
 /// messages: its bytes, the keys, and the limits.
 struct Trusted {
     bytes: Vec<u8>,
-    keys: Vec<hotline::PartyId>,
+    keys: Vec<crate::PartyId>,
     limits: bundle::Limits,
 }
 
@@ -396,14 +396,14 @@ pub(super) fn verified_bundle(
     path: &Path,
     trust: &[PathBuf],
     verb: &str,
-) -> Result<(hotline::Charter, verify::Report), Failure> {
+) -> Result<(crate::Charter, verify::Report), Failure> {
     let t = trusted_input(path, trust, verb)?;
     let opts = verify::BundleOptions {
         verify: Options::at(now()),
         limits: t.limits,
     };
     let report = super::progress::around("verifying the bundle", t.bytes.len(), || {
-        hotline::verify_bundle(&t.bytes, &t.keys, &opts)
+        crate::verify_bundle(&t.bytes, &t.keys, &opts)
     })
     .map_err(|e| refused(path, &e))?;
     let charter = bundle::read_with(&t.bytes, &t.limits)
@@ -412,7 +412,7 @@ pub(super) fn verified_bundle(
     Ok((charter, report))
 }
 
-/// `hotline verify BUNDLE`: [`hotline::verify_bundle`], against the clock now.
+/// `hotline verify BUNDLE`: [`crate::verify_bundle`], against the clock now.
 fn verify_bundle(path: &Path, trust: &[PathBuf]) -> Result<Output, Failure> {
     let (charter, report) = verified_bundle(path, trust, "verify")?;
     let mut out = render::report(report.roster(&charter), &report);

@@ -9,10 +9,10 @@
 
 use std::path::{Path, PathBuf};
 
-use hotline::bundle::Bundle;
-use hotline::entry::{Body, SignedEntry};
-use hotline::keys::PartyId;
-use hotline::store::{RecoveredFeed, Recovery, Store, StoreError};
+use crate::bundle::Bundle;
+use crate::entry::{Body, SignedEntry};
+use crate::keys::PartyId;
+use crate::store::{RecoveredFeed, Recovery, Store, StoreError};
 use serde_json::{Value, json};
 
 use super::shared::{RECOVER_HINT, absolute, marks_dir, now, store_failure};
@@ -121,7 +121,7 @@ pub fn recover(
         limits: super::input::bundle_limits()?,
     };
     let charter = b.charter.clone();
-    let keys = hotline::witness::key_histories(&charter, &super::witness::bundle_moves(&b));
+    let keys = crate::witness::key_histories(&charter, &super::witness::bundle_moves(&b));
     let recovered = Store::recover(dir, &b.charter, &bytes, &how, |note| {
         super::witness::note_meta_with(&charter, &keys, note)
     });

@@ -3,11 +3,11 @@
 use std::fmt::Write as _;
 use std::time::{Duration, UNIX_EPOCH};
 
-use hotline::audit::{Audit, Basis, Status, Verdict};
-use hotline::charter::Charter;
-use hotline::entry::{Body, EntryId, SignedEntry, Stage, Timestamp, View};
-use hotline::keys::PartyId;
-use hotline::verify::{CheckpointSummary, FeedSummary, Finding, Level, Report};
+use crate::audit::{Audit, Basis, Status, Verdict};
+use crate::charter::Charter;
+use crate::entry::{Body, EntryId, SignedEntry, Stage, Timestamp, View};
+use crate::keys::PartyId;
+use crate::verify::{CheckpointSummary, FeedSummary, Finding, Level, Report};
 use serde_json::{Value, json};
 
 use super::{OK, Output, PROBLEM};
@@ -45,7 +45,7 @@ pub fn charter(c: &Charter, me: Option<&PartyId>) -> (String, Value) {
         c.name,
         time(c.created)
     );
-    let (terms, mut json) = charter_terms(c, hotline::chain::founder(c), me);
+    let (terms, mut json) = charter_terms(c, crate::chain::founder(c), me);
     text.push_str(&terms);
     if let Some(o) = json.as_object_mut() {
         o.insert("name".into(), json!(c.name));
@@ -72,7 +72,7 @@ pub fn charter_in_force(
         .map(|a| format!("amendment {} by {}", a.entry.short(), a.proposer))
         .unwrap_or_else(|| "the founding charter".into());
     let _ = writeln!(text, "charter in force: {:?} ({by})", in_force.name);
-    let (terms, terms_json) = charter_terms(in_force, hotline::chain::founder(founding), me);
+    let (terms, terms_json) = charter_terms(in_force, crate::chain::founder(founding), me);
     text.push_str(&terms);
     let mut amendments = Vec::new();
     for a in &report.amendments {
@@ -402,7 +402,7 @@ pub struct Filter {
     /// Authors.
     pub parties: Vec<PartyId>,
     /// Kinds.
-    pub kinds: Vec<hotline::entry::Kind>,
+    pub kinds: Vec<crate::entry::Kind>,
     /// The notices of this incident, and acks and responses of them.
     pub incident: Option<String>,
     /// Claimed at or after.
@@ -410,7 +410,7 @@ pub struct Filter {
     /// Claimed at or before.
     pub until: Option<Timestamp>,
     /// Acknowledgements in this state.
-    pub state: Option<hotline::entry::AckState>,
+    pub state: Option<crate::entry::AckState>,
     /// At most this many, the latest.
     pub last: Option<usize>,
 }
@@ -783,8 +783,8 @@ pub fn report(charter: &Charter, r: &Report) -> Output {
             .iter()
             .map(|s| {
                 let by = match s.cosigner {
-                    hotline::witness::CosignerKind::Party => "",
-                    hotline::witness::CosignerKind::Witness => "witness ",
+                    crate::witness::CosignerKind::Party => "",
+                    crate::witness::CosignerKind::Witness => "witness ",
                 };
                 format!("{by}{} at {}", s.party, time(s.time))
             })
@@ -816,9 +816,20 @@ pub fn report(charter: &Charter, r: &Report) -> Output {
         .filter(|f| f.level == Level::Error)
         .count();
     let warnings = r.findings.len() - errors;
+    // A clean report of a channel not yet in effect says so on the verdict line: nothing
+    // signed is wrong, but the charter binds no one until every founding party accepts it.
+    let awaiting = if r.awaiting.is_empty() {
+        String::new()
+    } else {
+        format!(
+            "; not in effect: {} {} not accepted the charter",
+            r.awaiting.join(", "),
+            if r.awaiting.len() == 1 { "has" } else { "have" }
+        )
+    };
     let _ = writeln!(
         text,
-        "{}: {} entries checked, {errors} error(s), {warnings} warning(s)",
+        "{}: {} entries checked, {errors} error(s), {warnings} warning(s){awaiting}",
         if r.ok { "OK" } else { "FAILED" },
         r.entries_checked
     );
@@ -840,7 +851,6 @@ pub fn status_word(s: Status) -> &'static str {
         Status::Void => "VOID",
         Status::NotBound => "not bound",
         Status::None => "none",
-        _ => "other",
     }
 }
 
@@ -870,7 +880,6 @@ pub fn basis(b: Basis) -> &'static str {
         Basis::Fork => "the sender's fork",
         Basis::NoEvidence => "no one: no evidence of delivery",
         Basis::Charter => "the charter",
-        _ => "other",
     }
 }
 

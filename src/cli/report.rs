@@ -8,9 +8,9 @@ use std::path::Path;
 
 use super::args::SourceArgs;
 
-use hotline::Charter;
-use hotline::audit::Audit;
-use hotline::verify::Level;
+use crate::Charter;
+use crate::audit::Audit;
+use crate::verify::Level;
 use serde_json::json;
 
 use super::keyfile::{out_name, write_out};
@@ -120,10 +120,10 @@ fn drawing(inc: &Incident, parties: &[String]) -> String {
         "<line x1=\"{left}\" y1=\"{axis}\" x2=\"{}\" y2=\"{axis}\" stroke=\"#9aa3ad\"/><text x=\"{left}\" y=\"{}\" font-size=\"11\" fill=\"#5b6470\">{}</text><text x=\"{}\" y=\"{}\" font-size=\"11\" fill=\"#5b6470\" text-anchor=\"end\">{}</text>",
         w - right,
         axis + 15.0,
-        esc(&time(hotline::Timestamp(t0))),
+        esc(&time(crate::Timestamp(t0))),
         w - right,
         axis + 15.0,
-        esc(&time(hotline::Timestamp(t1)))
+        esc(&time(crate::Timestamp(t1)))
     );
     for e in &inc.events {
         let (ex, ey, c) = (x(e.time.0), y(&e.who), colour(e));
@@ -176,7 +176,7 @@ fn word(w: Word) -> &'static str {
 /// The whole page.
 pub fn page(charter: &Charter, a: &Audit, source: &str) -> String {
     let r = &a.verification;
-    let errors: Vec<&hotline::Finding> = r
+    let errors: Vec<&crate::Finding> = r
         .findings
         .iter()
         .filter(|f| f.level == Level::Error)

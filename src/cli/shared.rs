@@ -4,11 +4,11 @@
 
 use std::path::{Path, PathBuf};
 
-use hotline::charter::{Charter, Severity};
-use hotline::entry::{EntryId, Timestamp};
-use hotline::keys::{PublicKey, SecretKey};
-use hotline::store::{SeenBy, Store, StoreError};
-use hotline::verify::{self, Options};
+use crate::charter::{Charter, Severity};
+use crate::entry::{EntryId, Timestamp};
+use crate::keys::{PublicKey, SecretKey};
+use crate::store::{SeenBy, Store, StoreError};
+use crate::verify::{self, Options};
 
 use super::args::{KeyArg, TextArg};
 use super::input::Input;
@@ -401,7 +401,7 @@ pub(super) fn signing_key(store: &Store, key: &KeyArg) -> Result<SecretKey, Fail
 #[cfg(test)]
 mod tests {
     use super::{parse_time, parse_time_at};
-    use hotline::entry::Timestamp;
+    use crate::entry::Timestamp;
 
     #[test]
     fn times_need_a_zone_and_offsets_count() {

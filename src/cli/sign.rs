@@ -4,14 +4,14 @@
 
 use std::path::Path;
 
-use hotline::chain::{self, SupersedeError};
-use hotline::entry::{
+use crate::chain::{self, SupersedeError};
+use crate::entry::{
     Ack, AckState, Body, Commitment, Definition, EntryId, EntryRef, Notice, Receipt, Response,
     Stage,
 };
-use hotline::keys::PartyId;
-use hotline::store::Store;
-use hotline::text::{self, NameError};
+use crate::keys::PartyId;
+use crate::store::Store;
+use crate::text::{self, NameError};
 use serde_json::json;
 
 use super::args::{ConfirmArgs, KeyArg, NotifyArgs, TextArg};
@@ -174,7 +174,7 @@ const REFS: render::Role = render::Role {
 struct Target {
     id: EntryId,
     author: PartyId,
-    seq: hotline::Seq,
+    seq: crate::Seq,
     line: String,
     json: serde_json::Value,
 }
@@ -257,7 +257,6 @@ fn may_supersede(store: &Store, key: &KeyArg, target: &Target, body: &Body) -> R
         .hint(format!(
             "give the term {superseded:?} to revise that definition, or leave out --supersedes to define a new term"
         )),
-        other => Failure::new(format!("--supersedes {short}: {other}")),
     })
 }
 
@@ -303,7 +302,7 @@ fn append(
     // The entry adds its header and signature to the body. The encoder refuses a body over
     // the limit without measuring it; the user is then told the size of the text it carries,
     // which is what they can shorten.
-    let limit = hotline::encoding::MAX_ENCODED_LEN;
+    let limit = crate::encoding::MAX_ENCODED_LEN;
     let size = match body.encode() {
         Ok(b) if b.len() <= limit - ENTRY_OVERHEAD => None,
         Ok(b) => Some(format!("{} bytes", b.len())),
@@ -412,7 +411,7 @@ pub(super) fn notify(dir: &Path, a: NotifyArgs) -> Result<Output, Failure> {
             .as_deref()
             .map(|s| parse_time(s, "--detected-at"))
         {
-            Some(Ok(d)) if d.0 > t.0.saturating_add(hotline::verify::DEFAULT_MAX_FUTURE_SKEW) => {
+            Some(Ok(d)) if d.0 > t.0.saturating_add(crate::verify::DEFAULT_MAX_FUTURE_SKEW) => {
                 return Err(Failure::new(format!(
                     "--detected-at {} is in the future",
                     render::time(d)
@@ -491,7 +490,7 @@ fn incident_for(
     refs: &[Target],
 ) -> Result<String, Failure> {
     let mine: Vec<(String, Stage)> = store
-        .of_kind(hotline::entry::Kind::Notice)
+        .of_kind(crate::entry::Kind::Notice)
         .map_err(store_failure)?
         .iter()
         .filter(|e| e.header().author == *me)
@@ -586,7 +585,7 @@ pub(super) fn ack(
     let mut earlier: Vec<String> = Vec::new();
     if let Ok(me) = &me {
         for e in store
-            .of_kind(hotline::entry::Kind::Ack)
+            .of_kind(crate::entry::Kind::Ack)
             .map_err(store_failure)?
             .iter()
             .filter(|e| e.header().author == *me)

@@ -3,7 +3,7 @@
 
 use std::path::Path;
 
-use hotline::audit::Status;
+use crate::audit::Status;
 use serde_json::json;
 
 use super::render::{line, time};
@@ -37,7 +37,7 @@ pub(super) fn status(dir: &Path) -> Result<Output, Failure> {
     // Everything the audit knows; its verification covers forks, split views and the rest.
     let entries = store.entries().map_err(store_failure)?;
     let notes = note_bytes(&store)?;
-    let audit = hotline::audit::audit_with_notes(store.charter(), &entries, &notes, at);
+    let audit = crate::audit::audit_with_notes(store.charter(), &entries, &notes, at);
     let report = &audit.verification;
     let checkpoints = store.checkpoint_summaries(at).map_err(store_failure)?;
 
@@ -121,10 +121,10 @@ pub(super) fn status(dir: &Path) -> Result<Output, Failure> {
             }
         }
     }
-    let errors: Vec<&hotline::Finding> = report
+    let errors: Vec<&crate::Finding> = report
         .findings
         .iter()
-        .filter(|f| f.level == hotline::verify::Level::Error)
+        .filter(|f| f.level == crate::verify::Level::Error)
         .collect();
     let mut attention = Vec::new();
     if audit.missed > 0 {
@@ -168,7 +168,7 @@ pub(super) fn status(dir: &Path) -> Result<Output, Failure> {
             line(d["incident"].as_str().unwrap_or_default()),
             d["due"]
                 .as_u64()
-                .map(|t| time(hotline::Timestamp(t)))
+                .map(|t| time(crate::Timestamp(t)))
                 .unwrap_or_default()
         ));
     }

@@ -3,8 +3,8 @@
 
 use std::fmt::Write as _;
 
-use hotline::audit::{Audit, NoticeStatus, Status};
-use hotline::entry::{EntryId, Timestamp};
+use crate::audit::{Audit, NoticeStatus, Status};
+use crate::entry::{EntryId, Timestamp};
 use serde_json::json;
 
 use super::Output;

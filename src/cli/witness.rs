@@ -3,13 +3,13 @@
 use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
 
-use hotline::SignedEntry;
-use hotline::charter::Charter;
-use hotline::entry::Timestamp;
-use hotline::keys::PartyId;
-use hotline::proof::{self, OfflineProof};
-use hotline::store::{NoteMeta, NoteSignature, Store};
-use hotline::witness::{self, CheckedNote, Held, KeyHistories, KeyHistory};
+use crate::SignedEntry;
+use crate::charter::Charter;
+use crate::entry::Timestamp;
+use crate::keys::PartyId;
+use crate::proof::{self, OfflineProof};
+use crate::store::{NoteMeta, NoteSignature, Store};
+use crate::witness::{self, CheckedNote, Held, KeyHistories, KeyHistory};
 use serde_json::json;
 
 use super::args::KeyArg;
@@ -52,14 +52,14 @@ pub fn note_meta_with(
 pub(super) fn import_keys(store: &Store, bundle_bytes: &[u8]) -> Result<KeyHistories, Failure> {
     let mut moves = store.key_moves().map_err(store_failure)?;
     // The caller read the bytes within its limits.
-    if let Ok(b) = hotline::bundle::read_with(bundle_bytes, &hotline::bundle::Limits::UNBOUNDED) {
+    if let Ok(b) = crate::bundle::read_with(bundle_bytes, &crate::bundle::Limits::UNBOUNDED) {
         moves.extend(bundle_moves(&b));
     }
     Ok(witness::key_histories(store.charter(), &moves))
 }
 
 /// A bundle's entries that decode (the walk picks the rotations and revocations).
-pub(super) fn bundle_moves(b: &hotline::bundle::Bundle) -> Vec<SignedEntry> {
+pub(super) fn bundle_moves(b: &crate::bundle::Bundle) -> Vec<SignedEntry> {
     b.entries
         .iter()
         .filter_map(|e| SignedEntry::decode(e).ok())
@@ -102,7 +102,7 @@ pub(super) fn checked_notes(
 }
 
 /// The party `sk` signs checkpoints and cosignatures for: the one whose key in force it is.
-fn checkpoint_signer(store: &Store, sk: &hotline::keys::SecretKey) -> Result<PartyId, Failure> {
+fn checkpoint_signer(store: &Store, sk: &crate::keys::SecretKey) -> Result<PartyId, Failure> {
     store.checkpoint_signer(sk).map_err(|e| {
         store_failure(e).hint(
             "sign with the key in force (after `hotline rotate`, the NAME.key it left in place)",
@@ -229,7 +229,32 @@ pub fn cosign(dir: &Path, key: &KeyArg) -> Result<Output, Failure> {
     })
 }
 
-pub fn prove(dir: &Path, id: &str, out: &Path, force: bool) -> Result<Output, Failure> {
+pub fn prove(
+    dir: &Path,
+    id: &str,
+    out: &Path,
+    import: Option<&Path>,
+    force: bool,
+) -> Result<Output, Failure> {
+    let Some(bundle) = import else {
+        return prove_held(dir, id, out, force);
+    };
+    let key = KeyArg { key: None };
+    let imported = super::exchange::import(dir, bundle, true, &key)?;
+    if imported.code != super::OK {
+        let mut i = imported;
+        i.text
+            .push_str("no proof written: the import found a problem (see above)\n");
+        return Ok(i);
+    }
+    let mut p = prove_held(dir, id, out, force)?;
+    p.text = imported.text + &p.text;
+    p.set("imported", imported.json);
+    Ok(p)
+}
+
+/// `hotline prove` from what the store holds.
+fn prove_held(dir: &Path, id: &str, out: &Path, force: bool) -> Result<Output, Failure> {
     let store = super::shared::open_to_read(dir)?;
     let id = resolve(&store, id)?;
     let entry = store
@@ -281,7 +306,7 @@ pub fn prove(dir: &Path, id: &str, out: &Path, force: bool) -> Result<Output, Fa
                 "no checkpoint of {name}'s feed held here covers seq {seq}"
             ))
             .hint(format!(
-                "{name} runs `hotline checkpoint` and exports it; the other parties import it, run `hotline cosign`, and export back"
+                "{name} signs a checkpoint (its own `hotline prove` of the entry does, and writes the bundle for the others); each other party runs `hotline import BUNDLE --cosign --reply back.bundle` and sends back.bundle back"
             )));
         }
         // The entry is this store's own: do this side's part now, a checkpoint covering it
@@ -296,7 +321,8 @@ pub fn prove(dir: &Path, id: &str, out: &Path, force: bool) -> Result<Output, Fa
         };
         let request = base.with_extension("cosign.bundle");
         // The checkpoint's first line (what was signed); its own "Next:" is said below.
-        let mut text: String = signed.text.lines().next().unwrap_or_default().to_owned() + "\n";
+        let first = signed.text.lines().next().unwrap_or_default();
+        let mut text = first.trim_end_matches(':').to_owned() + "\n";
         let mut sent = Vec::new();
         let store = super::shared::open_to_read(dir)?;
         let others: Vec<String> = store
@@ -320,14 +346,16 @@ pub fn prove(dir: &Path, id: &str, out: &Path, force: bool) -> Result<Output, Fa
             .iter()
             .map(|(peer, path)| {
                 format!(
-                    "send {} to {peer}, who runs `hotline import {0}`, `hotline cosign` and `hotline sync --out back.bundle`",
+                    "send {} to {peer}, who runs `hotline import {0} --cosign --reply back.bundle` and sends back.bundle back",
                     path.display()
                 )
             })
             .collect();
         text.push_str(&format!(
-            "no cosigned checkpoint covered seq {seq} yet: this store signed one now. {}; then `hotline import back.bundle` here and run this `hotline prove` again\n",
-            steps.join("; ")
+            "no cosigned checkpoint covered seq {seq} yet: this store signed one now. {}; then run `hotline prove {} --out {} --import back.bundle` here\n",
+            steps.join("; "),
+            id.short(),
+            out.display()
         ));
         // Not written yet: exit 1, with what was done and what remains.
         return Ok(Output {
@@ -410,10 +438,10 @@ pub fn verify_proof(file: &Path, trust: &[PathBuf]) -> Result<Output, Failure> {
             // What was proven: the entry's signed content, every field of it.
             let body = parsed
                 .ok()
-                .and_then(|o| hotline::SignedEntry::decode(&o.entry).ok())
+                .and_then(|o| crate::SignedEntry::decode(&o.entry).ok())
                 .and_then(|e| e.entry.body().ok());
             text.push_str("what the entry says:\n");
-            if let Some(hotline::Body::Notice(n)) = &body {
+            if let Some(crate::Body::Notice(n)) = &body {
                 let _ = writeln!(text, "  summary   {}", super::render::line(&n.summary));
             }
             let mut fields = String::new();

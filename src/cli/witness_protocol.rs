@@ -6,13 +6,13 @@ use std::fmt::Write as _;
 use std::io::Write as _;
 use std::path::{Path, PathBuf};
 
+use crate::charter::{Charter, Witness};
+use crate::checkpoint::{Cosigner, KeyType, Verifier};
+use crate::store::{NoteMeta, Store};
+use crate::tlog_witness::{self, AddCheckpoint, Recorded, Refusal};
+use crate::witness::{self, CheckedNote, CosignerKind};
 use base64::Engine as _;
 use base64::engine::general_purpose::STANDARD as BASE64;
-use hotline::charter::{Charter, Witness};
-use hotline::checkpoint::{Cosigner, KeyType, Verifier};
-use hotline::store::{NoteMeta, Store};
-use hotline::tlog_witness::{self, AddCheckpoint, Recorded, Refusal};
-use hotline::witness::{self, CheckedNote, CosignerKind};
 use serde_json::json;
 
 use super::args::WitnessCommand;
@@ -253,7 +253,7 @@ fn accept(dir: &Path, file: &Path, only: Option<&str>) -> Result<Output, Failure
                         "{name} cosigned {}'s checkpoint at size {} at {}",
                         c.party,
                         c.checkpoint.size(),
-                        time(hotline::Timestamp(*t))
+                        time(crate::Timestamp(*t))
                     );
                 }
                 if new == 0 {
@@ -416,11 +416,10 @@ fn requests_from_bundle(
     state_path: &Path,
 ) -> Result<Vec<AddCheckpoint>, Failure> {
     let limits = super::input::bundle_limits()?;
-    let b = hotline::bundle::read_with(&read_file(path, Input::bundle(&limits))?, &limits)
-        .map_err(|e| {
-            super::input::bundle_failure(path, &e, "the bundle is damaged or not a hotline bundle")
-        })?;
-    let mut latest: BTreeMap<String, &hotline::bundle::NoteRecord> = BTreeMap::new();
+    let b = crate::bundle::read_with(&read_file(path, Input::bundle(&limits))?, &limits).map_err(
+        |e| super::input::bundle_failure(path, &e, "the bundle is damaged or not a hotline bundle"),
+    )?;
+    let mut latest: BTreeMap<String, &crate::bundle::NoteRecord> = BTreeMap::new();
     for n in &b.notes {
         let r = &n.record;
         if known.iter().any(|v| v.name() == r.origin)
@@ -450,7 +449,7 @@ fn requests_from_bundle(
             })?;
         let mut by_seq: BTreeMap<u64, Vec<&Vec<u8>>> = BTreeMap::new();
         for bytes in &b.entries {
-            if let Ok(e) = hotline::SignedEntry::decode(bytes)
+            if let Ok(e) = crate::SignedEntry::decode(bytes)
                 && e.header().author == party.key
             {
                 by_seq.entry(e.header().seq.0).or_default().push(bytes);
@@ -459,7 +458,7 @@ fn requests_from_bundle(
         let mut leaves = Vec::new();
         for seq in 0..r.size {
             match by_seq.get(&seq).map(Vec::as_slice) {
-                Some([one]) => leaves.push(hotline::merkle::leaf_hash(one)),
+                Some([one]) => leaves.push(crate::merkle::leaf_hash(one)),
                 _ => {
                     return Err(Failure::problem(format!(
                         "{}: {}'s checkpoint at size {} needs its entries up to seq {}, but the bundle holds {} at seq {seq}",
@@ -477,7 +476,7 @@ fn requests_from_bundle(
         let proof = if old == 0 || old >= r.size {
             Vec::new()
         } else {
-            hotline::merkle::consistency_proof(&leaves, old)
+            crate::merkle::consistency_proof(&leaves, old)
                 .map_err(|e| Failure::problem(format!("{origin}: {e}")))?
         };
         out.push(AddCheckpoint {

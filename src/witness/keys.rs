@@ -70,7 +70,7 @@ pub type KeyHistories = HashMap<PartyId, KeyHistory>;
 /// `party`'s key state at the end of its feed, and its key history, from `entries` (any
 /// entries; those of other authors and of other kinds than rotate and revoke are passed
 /// over): its rotations and revocations whose signature verifies, in seq order, one per seq,
-/// each moving the state only if it obeys [`KeyState::advance`]. `held` is left 0: how much of
+/// each moving the state only if it obeys `KeyState::advance`. `held` is left 0: how much of
 /// the feed the caller holds is the caller's to say.
 pub fn key_walk(party: &Party, entries: &[SignedEntry]) -> (KeyState, KeyHistory) {
     let mut state = KeyState::inception(party);
