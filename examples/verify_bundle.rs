@@ -6,13 +6,13 @@
 //!     fixtures/bundle/example.bundle keys/alpha.pub keys/beta.pub
 //! ```
 //!
-//! Exit 0 when the bundle is clean, 1 when verification found a problem, 2 when it could not
-//! be verified at all (unreadable, or a charter the keys given do not vouch for).
-
-use std::process::ExitCode;
+//! Exit codes as `hotline verify`'s: 0 when the bundle is clean, 1 when verification found a
+//! problem or the bundle was refused (unreadable, or a charter the keys given do not vouch
+//! for), 2 when a file could not be read.
 
 // README: library begin
 use std::path::{Path, PathBuf};
+use std::process::ExitCode;
 
 use hotline::verify::{BundleOptions, verify_bundle};
 
@@ -36,7 +36,6 @@ fn check(bundle: &Path, keys: &[PathBuf]) -> Result<bool, Box<dyn std::error::Er
     );
     Ok(report.is_clean())
 }
-// README: library end
 
 fn main() -> ExitCode {
     let args: Vec<PathBuf> = std::env::args_os().skip(1).map(PathBuf::from).collect();
@@ -49,7 +48,10 @@ fn main() -> ExitCode {
         Ok(false) => ExitCode::from(1),
         Err(e) => {
             eprintln!("error: {e}");
-            ExitCode::from(2)
+            // A refused bundle is a verification's answer; a file not read is not.
+            let refused = e.downcast_ref::<hotline::verify::BundleRefused>().is_some();
+            ExitCode::from(if refused { 1 } else { 2 })
         }
     }
 }
+// README: library end

@@ -2910,7 +2910,23 @@ fn prove_of_an_own_entry_with_no_cosigned_checkpoint_does_this_sides_part() {
         "{}",
         r.stdout
     );
-    assert_eq!(quoted[1][0], "prove", "{}", r.stdout);
+    // alpha's own command names its store, as this one did.
+    assert_eq!(quoted[1][..3], ["--store", "a", "prove"], "{}", r.stdout);
+
+    // Asked again before beta has answered: still no proof, since verify-proof would refuse
+    // one without beta's cosignature.
+    let again = hotline(
+        c.path(),
+        &["--store", "a", "prove", &notice, "--out", "n.proof"],
+    );
+    assert_eq!(again.code, 1, "{}{}", again.stdout, again.stderr);
+    assert!(!c.path().join("n.proof").exists(), "{}", again.stdout);
+    assert!(
+        again.stdout.contains("is cosigned by beta yet"),
+        "{}",
+        again.stdout
+    );
+
     let beta: Vec<&str> = quoted[0].iter().map(String::as_str).collect();
     let replied = c.b(&beta);
     assert!(
@@ -2926,7 +2942,7 @@ fn prove_of_an_own_entry_with_no_cosigned_checkpoint_does_this_sides_part() {
         replied.stdout
     );
     let alpha: Vec<&str> = quoted[1].iter().map(String::as_str).collect();
-    let proved = c.a(&alpha);
+    let proved = ok(c.path(), &alpha);
     assert!(
         proved.stdout.contains("cosigned by beta at"),
         "{}",
@@ -2943,6 +2959,8 @@ fn prove_of_an_own_entry_with_no_cosigned_checkpoint_does_this_sides_part() {
             "beta.pub",
         ],
     );
+    // Run again, the proof is not overwritten, and the refusal comes before any import.
+    fails(c.path(), &alpha, 2, "n.proof exists; nothing was imported");
     // Another party's entry: its author has to do that part.
     let ack = entry_id(&c.b(&["ack", &notice, "--json"]));
     c.send("b", "a");

@@ -757,7 +757,7 @@ pub struct NotifyArgs {
     /// Read the full account from a file.
     #[arg(long, value_name = "FILE", value_parser = utf8_path)]
     pub detail_file: Option<PathBuf>,
-    /// Your incident reference [default: derived from the time].
+    /// Your incident reference [default: INC-<your party>-<seq>, unique in the channel].
     #[arg(long)]
     pub incident: Option<String>,
     /// initial, update or final.

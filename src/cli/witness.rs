@@ -239,6 +239,13 @@ pub fn prove(
     let Some(bundle) = import else {
         return prove_held(dir, id, out, force);
     };
+    // Refused before anything is imported, not after.
+    if !force && out.as_os_str() != "-" && out.exists() {
+        return Err(
+            Failure::new(format!("{} exists; nothing was imported", out.display()))
+                .hint("pass --force to overwrite it, or choose another --out"),
+        );
+    }
     let key = KeyArg { key: None };
     let imported = super::exchange::import(dir, bundle, true, &key)?;
     if imported.code != super::OK {
@@ -253,6 +260,19 @@ pub fn prove(
     Ok(p)
 }
 
+/// `word` as one shell word: as it is when it is plain, else in single quotes.
+fn shell_word(word: &str) -> String {
+    let plain = !word.is_empty()
+        && word
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || "._/-+=:,@%".contains(c));
+    if plain {
+        word.to_owned()
+    } else {
+        format!("'{}'", word.replace('\'', "'\\''"))
+    }
+}
+
 /// `hotline prove` from what the store holds.
 fn prove_held(dir: &Path, id: &str, out: &Path, force: bool) -> Result<Output, Failure> {
     let store = super::shared::open_to_read(dir)?;
@@ -265,8 +285,28 @@ fn prove_held(dir: &Path, id: &str, out: &Path, force: bool) -> Result<Output, F
     let seq = entry.header().seq.0;
     let name = store.charter().label(&author);
     let tree = store.tree_size(&author).map_err(store_failure)?;
-    // Checkpoints that cover the entry and match the entries held; the most cosigned, then
-    // the earliest, so the proof shows the earliest witnessed time.
+    // `verify-proof` requires a cosignature by every party other than the author: a proof
+    // without one is never written, as nobody could accept it.
+    let others: Vec<(PartyId, String)> = super::shared::roster(&store)?
+        .parties
+        .iter()
+        .filter(|p| p.key != author)
+        .map(|p| (p.key, p.name.clone()))
+        .collect();
+    let lacking = |c: &CheckedNote| -> Vec<String> {
+        others
+            .iter()
+            .filter(|(k, _)| {
+                !c.cosignatures
+                    .iter()
+                    .any(|s| s.key == *k && s.cosigner == witness::CosignerKind::Party)
+            })
+            .map(|(_, n)| n.clone())
+            .collect()
+    };
+    // Checkpoints that cover the entry and match the entries held: one every other party
+    // cosigned, then the most cosigned, then the earliest, so the proof shows the earliest
+    // witnessed time.
     let mut best: Option<(CheckedNote, Vec<u8>)> = None;
     let notes = checked_notes(&store, &author)?;
     let keys = store.key_histories().map_err(store_failure)?;
@@ -291,19 +331,38 @@ fn prove_held(dir: &Path, id: &str, out: &Path, force: bool) -> Result<Output, F
         let better = match &best {
             None => true,
             Some((b, _)) => {
-                (checked.cosignatures.len(), std::cmp::Reverse(size))
-                    > (b.cosignatures.len(), std::cmp::Reverse(b.checkpoint.size()))
+                let rank = |c: &CheckedNote| {
+                    (
+                        lacking(c).is_empty(),
+                        c.cosignatures.len(),
+                        std::cmp::Reverse(c.checkpoint.size()),
+                    )
+                };
+                rank(&checked) > rank(b)
             }
         };
         if better {
             best = Some((checked, merged));
         }
     }
-    let Some((checked, note)) = best else {
+    let covered = best.is_some();
+    let missing = best.as_ref().map_or_else(
+        || others.iter().map(|(_, n)| n.clone()).collect(),
+        |(c, _)| lacking(c),
+    );
+    let Some((checked, note)) = best.filter(|_| missing.is_empty()) else {
         let mine = store.identity().is_some_and(|(me, _)| me == name);
         if !mine {
+            let held = if covered {
+                format!(
+                    " with every other party's cosignature (the best held lacks {}'s)",
+                    missing.join(", ")
+                )
+            } else {
+                String::new()
+            };
             return Err(Failure::new(format!(
-                "no checkpoint of {name}'s feed held here covers seq {seq}"
+                "no checkpoint of {name}'s feed held here covers seq {seq}{held}"
             ))
             .hint(format!(
                 "{name} signs a checkpoint (its own `hotline prove` of the entry does, and writes the bundle for the others); each other party runs `hotline import BUNDLE --cosign --reply back.bundle` and sends back.bundle back"
@@ -339,23 +398,33 @@ fn prove_held(dir: &Path, id: &str, out: &Path, force: bool) -> Result<Output, F
             } else {
                 base.with_extension(format!("{peer}.cosign.bundle"))
             };
-            super::exchange::sync(dir, &path, Some(peer), force)?;
+            // The request is prove's own file: asked again, it is written afresh with what
+            // the peer lacks now.
+            super::exchange::sync(dir, &path, Some(peer), true)?;
             sent.push((peer.clone(), path));
         }
         let steps: Vec<String> = sent
             .iter()
             .map(|(peer, path)| {
                 format!(
-                    "send {} to {peer}, who runs `hotline import {0} --cosign --reply back.bundle` and sends back.bundle back",
-                    path.display()
+                    "send {} to {peer}, who runs `hotline import {} --cosign --reply back.bundle` and sends back.bundle back",
+                    path.display(),
+                    shell_word(&path.file_name().unwrap_or_default().to_string_lossy())
                 )
             })
             .collect();
+        // The store named as it was given, unless it is the default.
+        let store_arg = if dir == Path::new(".hotline") {
+            String::new()
+        } else {
+            format!("--store {} ", shell_word(&dir.display().to_string()))
+        };
         text.push_str(&format!(
-            "no cosigned checkpoint covered seq {seq} yet: this store signed one now. {}; then run `hotline prove {} --out {} --import back.bundle` here\n",
+            "no checkpoint covering seq {seq} is cosigned by {} yet: this store signed one now. {}; then run `hotline {store_arg}prove {} --out {} --import back.bundle` here\n",
+            missing.join(", "),
             steps.join("; "),
             id.short(),
-            out.display()
+            shell_word(&out.display().to_string())
         ));
         // Not written yet: exit 1, with what was done and what remains.
         return Ok(Output {
@@ -535,4 +604,18 @@ pub fn witnessed_line(by: &str, t: Timestamp, size: u64) -> String {
         "in the author's feed no later than {} ({by}'s cosignature of the checkpoint at size {size})",
         time(t)
     )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::shell_word;
+
+    #[test]
+    fn shell_words_are_quoted_only_when_they_need_it() {
+        assert_eq!(shell_word("alpha.store"), "alpha.store");
+        assert_eq!(shell_word("/tmp/a b"), "'/tmp/a b'");
+        assert_eq!(shell_word("it's"), "'it'\\''s'");
+        assert_eq!(shell_word("$(x)"), "'$(x)'");
+        assert_eq!(shell_word(""), "''");
+    }
 }
