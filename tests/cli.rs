@@ -2895,14 +2895,7 @@ fn prove_of_an_own_entry_with_no_cosigned_checkpoint_does_this_sides_part() {
     );
     // The rest is one command on each side, run exactly as the message quotes them: beta's,
     // then alpha's.
-    let quoted: Vec<Vec<String>> = r
-        .stdout
-        .split('`')
-        .skip(1)
-        .step_by(2)
-        .filter_map(|cmd| cmd.strip_prefix("hotline "))
-        .map(|cmd| cmd.split_whitespace().map(str::to_owned).collect())
-        .collect();
+    let quoted = quoted_commands(&r.stdout);
     assert_eq!(quoted.len(), 2, "{}", r.stdout);
     assert_eq!(
         quoted[0][..2],
@@ -3116,4 +3109,133 @@ fn verify_of_an_invitation_says_the_channel_is_not_in_effect_and_who_is_awaited(
     );
     assert!(!r.stdout.contains("not in effect"), "{}", r.stdout);
     assert!(r.stdout.contains("OK: 2 entries checked"), "{}", r.stdout);
+}
+
+/// The commands a message quotes between backticks that start with `hotline `, as arguments.
+fn quoted_commands(text: &str) -> Vec<Vec<String>> {
+    text.split('`')
+        .skip(1)
+        .step_by(2)
+        .filter_map(|cmd| cmd.strip_prefix("hotline "))
+        .map(|cmd| cmd.split_whitespace().map(str::to_owned).collect())
+        .collect()
+}
+
+/// With three parties, `prove` writes a request for each other party and quotes one command
+/// for each (naming the owner with --peer, each with its own reply) and one for the owner
+/// that imports both replies; run exactly as quoted, they give a proof that verify-proof
+/// accepts with all three keys. `--reply` without `--peer`, or onto an existing file, is
+/// refused before anything is imported.
+#[test]
+fn a_witnessed_proof_among_three_parties_runs_as_prove_quotes_it() {
+    let dir = tempfile::tempdir().unwrap();
+    let p = dir.path();
+    for n in ["alpha", "beta", "gamma"] {
+        ok(p, &["keygen", n, "--dir", "."]);
+    }
+    ok(
+        p,
+        &[
+            "--store",
+            "a",
+            "channel",
+            "create",
+            "abg",
+            "--key",
+            "alpha.key",
+            "--party",
+            "beta.pub",
+            "--party",
+            "gamma.pub",
+        ],
+    );
+    ok(p, &["--store", "a", "export", "--out", "invite.bundle"]);
+    for (s, k) in [("b", "beta.key"), ("g", "gamma.key")] {
+        ok(p, &run::join_args(s, "invite.bundle", k, "alpha.pub"));
+        ok(
+            p,
+            &["--store", s, "export", "--out", "joined.bundle", "--force"],
+        );
+        ok(p, &["--store", "a", "import", "joined.bundle"]);
+    }
+    let notice = ok(
+        p,
+        &[
+            "--store",
+            "a",
+            "--json",
+            "notify",
+            "--severity",
+            "high",
+            "--summary",
+            "s",
+            "--category",
+            "c",
+        ],
+    )
+    .json()["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let asked = hotline(p, &["--store", "a", "prove", &notice, "--out", "n.proof"]);
+    assert_eq!(asked.code, 1, "{}{}", asked.stdout, asked.stderr);
+    let quoted = quoted_commands(&asked.stdout);
+    assert_eq!(quoted.len(), 3, "{}", asked.stdout);
+
+    // beta's command without its --peer: refused before the import, which can then run.
+    let mut no_peer: Vec<&str> = vec!["--store", "b"];
+    no_peer.extend(quoted[0].iter().map(String::as_str).take(5));
+    assert_eq!(
+        no_peer[2..],
+        [
+            "import",
+            "n.beta.cosign.bundle",
+            "--cosign",
+            "--reply",
+            "back.beta.bundle"
+        ]
+    );
+    let before = std::fs::read(p.join("b").join("journal")).ok();
+    fails(
+        p,
+        &no_peer,
+        2,
+        "more than one other party; nothing was imported",
+    );
+    assert_eq!(std::fs::read(p.join("b").join("journal")).ok(), before);
+
+    for (store, cmd) in [("b", &quoted[0]), ("g", &quoted[1])] {
+        let mut args = vec!["--store", store];
+        args.extend(cmd.iter().map(String::as_str));
+        let r = ok(p, &args);
+        assert!(
+            r.stdout.contains("alpha: cosigned its checkpoint"),
+            "{}",
+            r.stdout
+        );
+        // Asked again, the reply file exists: refused before the import.
+        fails(p, &args, 2, "the file exists; nothing was imported");
+    }
+    let own: Vec<&str> = quoted[2].iter().map(String::as_str).collect();
+    assert_eq!(
+        own.iter().filter(|a| **a == "--import").count(),
+        2,
+        "{own:?}"
+    );
+    let r = ok(p, &own);
+    assert!(r.stdout.contains("cosigned by beta at"), "{}", r.stdout);
+    assert!(r.stdout.contains("gamma at"), "{}", r.stdout);
+    ok(
+        p,
+        &[
+            "verify-proof",
+            "n.proof",
+            "--trust",
+            "alpha.pub",
+            "--trust",
+            "beta.pub",
+            "--trust",
+            "gamma.pub",
+        ],
+    );
 }

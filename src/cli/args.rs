@@ -278,8 +278,9 @@ pub enum Command {
     /// proof of possession.
     ///
     /// With --cosign and --reply, one command answers a request to witness a checkpoint (what
-    /// `hotline prove` writes as OUT.cosign.bundle): import it, cosign the checkpoints it
-    /// brought, and write what the sender lacks (as `hotline sync`) for it to import.
+    /// `hotline prove` writes as OUT.cosign.bundle): import it, cosign the latest checkpoint
+    /// of every other party's feed (only one whose root is that of the entries held), and
+    /// write what the sender lacks (as `hotline sync`) for it to import.
     #[command(
         after_help = "Examples:\n  hotline --store beta.store import from-alpha.bundle\n  hotline --store beta.store import from-alpha.bundle --no-receipt\n  hotline --store beta.store import notice.cosign.bundle --cosign --reply back.bundle"
     )]
@@ -411,9 +412,10 @@ pub enum Command {
         /// The proof file to write (`-`: standard output).
         #[arg(long, value_parser = utf8_path)]
         out: PathBuf,
-        /// Import this bundle first (the other party's cosignatures), as `hotline import` does.
+        /// Import this bundle first (another party's cosignatures), as `hotline import`
+        /// does; repeat it for each other party's answer.
         #[arg(long, value_parser = utf8_path, value_name = "BUNDLE")]
-        import: Option<PathBuf>,
+        import: Vec<PathBuf>,
         /// Overwrite an existing file.
         #[arg(long)]
         force: bool,
@@ -757,7 +759,7 @@ pub struct NotifyArgs {
     /// Read the full account from a file.
     #[arg(long, value_name = "FILE", value_parser = utf8_path)]
     pub detail_file: Option<PathBuf>,
-    /// Your incident reference [default: INC-<your party>-<seq>, unique in the channel].
+    /// Your incident reference [default: INC-PARTY-SEQ: your party name and the seq, unique in the channel].
     #[arg(long)]
     pub incident: Option<String>,
     /// initial, update or final.

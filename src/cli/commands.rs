@@ -121,7 +121,7 @@ pub fn dispatch(cli: Cli) -> Result<Output, Failure> {
             out,
             import,
             force,
-        } => super::witness::prove(&dir, &id, &out, import.as_deref(), force),
+        } => super::witness::prove(&dir, &id, &out, &import, force),
         Command::VerifyProof { file, trust } => super::witness::verify_proof(&file, &trust),
         Command::Parties => super::witness::parties(&dir),
         Command::Quarantine => super::quarantine::list(&dir),

@@ -196,6 +196,25 @@ pub(super) fn import_then(
     key: &KeyArg,
     then: &Then<'_>,
 ) -> Result<Output, Failure> {
+    // What would fail after the import is refused before it.
+    if let Some(path) = then.reply {
+        if !then.force && path.as_os_str() != "-" && path.exists() {
+            return Err(Failure::new(format!(
+                "--reply {}: the file exists; nothing was imported",
+                path.display()
+            ))
+            .hint("pass --force to overwrite it, or choose another --reply file"));
+        }
+        if then.peer.is_none() {
+            let store = open_to_read(dir)?;
+            if roster(&store)?.parties.len() > 2 {
+                return Err(Failure::new(
+                    "--reply: this channel has more than one other party; nothing was imported",
+                )
+                .hint("name the one to reply to with --peer NAME"));
+            }
+        }
+    }
     let mut out = import(dir, file, receipt, key)?;
     if !then.cosign && then.reply.is_none() {
         return Ok(out);
@@ -206,7 +225,10 @@ pub(super) fn import_then(
         return Ok(out);
     }
     if then.cosign {
-        let c = super::witness::cosign(dir, key)?;
+        let c = match super::witness::cosign(dir, key) {
+            Ok(c) => c,
+            Err(f) => return Ok(failed_after(out, "nothing cosigned or replied", f)),
+        };
         for line in c.text.lines() {
             // Its advice to export is what --reply does.
             if !(then.reply.is_some() && line.starts_with("Next:")) {
@@ -216,9 +238,20 @@ pub(super) fn import_then(
         }
         out.set("cosign", c.json);
         out.code = out.code.max(c.code);
+        if c.code != super::OK && then.reply.is_some() {
+            // A reply is asked for to carry cosignatures; one was refused, so say that first.
+            out.text.push_str(
+                "no reply written: a cosignature was refused (see above); `hotline sync --out FILE` writes one anyway\n",
+            );
+            out.set("ok", Value::Bool(false));
+            return Ok(out);
+        }
     }
     if let Some(path) = then.reply {
-        let r = sync(dir, path, then.peer, then.force)?;
+        let r = match sync(dir, path, then.peer, then.force) {
+            Ok(r) => r,
+            Err(f) => return Ok(failed_after(out, "no reply written", f)),
+        };
         out.text.push_str(&r.text);
         out.set("reply", r.json);
         out.code = out.code.max(r.code);
@@ -226,6 +259,20 @@ pub(super) fn import_then(
     let clean = out.code == super::OK;
     out.set("ok", Value::Bool(clean));
     Ok(out)
+}
+
+/// What was done (`done`) and then the failure of what followed, which it does not undo.
+pub(super) fn failed_after(mut done: Output, what: &str, f: Failure) -> Output {
+    done.text
+        .push_str(&format!("{what}: error: {}\n", f.message));
+    if let Some(h) = &f.hint {
+        done.text.push_str(&format!("hint: {h}\n"));
+    }
+    done.set("ok", Value::Bool(false));
+    done.set("error", Value::String(f.message));
+    done.set("hint", f.hint.map_or(Value::Null, Value::String));
+    done.code = f.code.max(PROBLEM);
+    done
 }
 
 /// `hotline import`.

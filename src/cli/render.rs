@@ -816,8 +816,8 @@ pub fn report(charter: &Charter, r: &Report) -> Output {
         .filter(|f| f.level == Level::Error)
         .count();
     let warnings = r.findings.len() - errors;
-    // A clean report of a channel not yet in effect says so on the verdict line: nothing
-    // signed is wrong, but the charter binds no one until every founding party accepts it.
+    // A report of a channel not yet in effect says so on the verdict line: the charter binds
+    // no one until every founding party accepts it.
     let awaiting = if r.awaiting.is_empty() {
         String::new()
     } else {

@@ -233,12 +233,12 @@ pub fn prove(
     dir: &Path,
     id: &str,
     out: &Path,
-    import: Option<&Path>,
+    import: &[PathBuf],
     force: bool,
 ) -> Result<Output, Failure> {
-    let Some(bundle) = import else {
+    if import.is_empty() {
         return prove_held(dir, id, out, force);
-    };
+    }
     // Refused before anything is imported, not after.
     if !force && out.as_os_str() != "-" && out.exists() {
         return Err(
@@ -246,17 +246,40 @@ pub fn prove(
                 .hint("pass --force to overwrite it, or choose another --out"),
         );
     }
+    // Each bundle in turn, as `hotline import` (with a receipt) imports it: the answers of
+    // each other party.
     let key = KeyArg { key: None };
-    let imported = super::exchange::import(dir, bundle, true, &key)?;
-    if imported.code != super::OK {
-        let mut i = imported;
-        i.text
-            .push_str("no proof written: the import found a problem (see above)\n");
-        return Ok(i);
+    let mut done = Output::ok(String::new(), json!({}));
+    let mut imported = Vec::new();
+    for bundle in import {
+        let i = match super::exchange::import(dir, bundle, true, &key) {
+            Ok(i) => i,
+            Err(f) if imported.is_empty() => return Err(f),
+            Err(f) => return Ok(super::exchange::failed_after(done, "no proof written", f)),
+        };
+        done.text.push_str(&i.text);
+        imported.push(i.json);
+        done.set("imported", serde_json::Value::Array(imported.clone()));
+        if i.code != OK {
+            done.text
+                .push_str("no proof written: the import found a problem (see above)\n");
+            done.set("ok", json!(false));
+            done.code = i.code;
+            return Ok(done);
+        }
     }
-    let mut p = prove_held(dir, id, out, force)?;
-    p.text = imported.text + &p.text;
-    p.set("imported", imported.json);
+    let mut p = match prove_held(dir, id, out, force) {
+        Ok(p) => p,
+        Err(f) => {
+            return Ok(super::exchange::failed_after(
+                done,
+                "imported, no proof written",
+                f,
+            ));
+        }
+    };
+    p.text = done.text + &p.text;
+    p.set("imported", serde_json::Value::Array(imported));
     Ok(p)
 }
 
@@ -384,8 +407,7 @@ fn prove_held(dir: &Path, id: &str, out: &Path, force: bool) -> Result<Output, F
         let mut text = first.trim_end_matches(':').to_owned() + "\n";
         let mut sent = Vec::new();
         let store = super::shared::open_to_read(dir)?;
-        let others: Vec<String> = store
-            .charter()
+        let others: Vec<String> = super::shared::roster(&store)?
             .parties
             .iter()
             .filter(|p| p.name != name)
@@ -403,11 +425,27 @@ fn prove_held(dir: &Path, id: &str, out: &Path, force: bool) -> Result<Output, F
             super::exchange::sync(dir, &path, Some(peer), true)?;
             sent.push((peer.clone(), path));
         }
+        // Each other party answers with its own reply; with more than one, each names the
+        // owner as the peer to reply to, and the replies have their own names.
+        let several = sent.len() > 1;
+        let reply_for = |peer: &str| {
+            if several {
+                format!("back.{peer}.bundle")
+            } else {
+                "back.bundle".to_owned()
+            }
+        };
         let steps: Vec<String> = sent
             .iter()
             .map(|(peer, path)| {
+                let reply = shell_word(&reply_for(peer));
+                let to = if several {
+                    format!(" --peer {}", shell_word(&name))
+                } else {
+                    String::new()
+                };
                 format!(
-                    "send {} to {peer}, who runs `hotline import {} --cosign --reply back.bundle` and sends back.bundle back",
+                    "send {} to {peer}, who runs `hotline import {} --cosign --reply {reply}{to}` and sends {reply} back",
                     path.display(),
                     shell_word(&path.file_name().unwrap_or_default().to_string_lossy())
                 )
@@ -419,12 +457,17 @@ fn prove_held(dir: &Path, id: &str, out: &Path, force: bool) -> Result<Output, F
         } else {
             format!("--store {} ", shell_word(&dir.display().to_string()))
         };
+        let imports: String = sent
+            .iter()
+            .map(|(peer, _)| format!(" --import {}", shell_word(&reply_for(peer))))
+            .collect();
         text.push_str(&format!(
-            "no checkpoint covering seq {seq} is cosigned by {} yet: this store signed one now. {}; then run `hotline {store_arg}prove {} --out {} --import back.bundle` here\n",
+            "no checkpoint covering seq {seq} is cosigned by {} yet: this store signed one now. {}; then run `hotline {store_arg}prove {} --out {}{imports}{}` here\n",
             missing.join(", "),
             steps.join("; "),
             id.short(),
-            shell_word(&out.display().to_string())
+            shell_word(&out.display().to_string()),
+            if force { " --force" } else { "" }
         ));
         // Not written yet: exit 1, with what was done and what remains.
         return Ok(Output {
